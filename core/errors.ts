@@ -42,13 +42,19 @@ export interface GatehouseError {
   readonly details?: unknown;
 }
 
-export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: GatehouseError };
+export type Result<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: GatehouseError };
 
 export function ok<T>(value: T): { ok: true; value: T } {
   return { ok: true, value };
 }
 
-export function fail(code: ErrorCode, message: string, details?: unknown): { ok: false; error: GatehouseError } {
+export function fail(
+  code: ErrorCode,
+  message: string,
+  details?: unknown,
+): { ok: false; error: GatehouseError } {
   return { ok: false, error: details === undefined ? { code, message } : { code, message, details } };
 }
 

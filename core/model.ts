@@ -46,7 +46,11 @@ export const LEVEL_LABELS: Readonly<Record<Level, string>> = {
   configure: 'Configure',
   use: 'Build with',
 };
-export const ROLE_LABELS: Readonly<Record<Role, string>> = { admin: 'Admin', builder: 'Builder', 'end-user': 'End-user' };
+export const ROLE_LABELS: Readonly<Record<Role, string>> = {
+  admin: 'Admin',
+  builder: 'Builder',
+  'end-user': 'End-user',
+};
 
 /** A granular permission of a group. */
 export interface Grant {
@@ -173,7 +177,9 @@ export function isLive<T extends { deletedAt?: number | undefined }>(entity: T |
   return entity !== undefined && entity.deletedAt === undefined;
 }
 
-export function* liveValues<T extends { deletedAt?: number | undefined }>(map: ReadonlyMap<string, T>): Iterable<T> {
+export function* liveValues<T extends { deletedAt?: number | undefined }>(
+  map: ReadonlyMap<string, T>,
+): Iterable<T> {
   for (const v of map.values()) if (v.deletedAt === undefined) yield v;
 }
 

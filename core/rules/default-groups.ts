@@ -2,12 +2,34 @@
  * The three default groups (SPEC.md §1 "Default groups"). Admin is fixed and never read from the doc;
  * Builder's flags are editable and its grants must use scope "all"; End-user may only hold View app grants.
  */
-import { ALL_FLAGS, type Flags, type Grant, type Group, NO_FLAGS, type Role, type WorkspaceState } from '../model.ts';
+import {
+  ALL_FLAGS,
+  type Flags,
+  type Grant,
+  type Group,
+  NO_FLAGS,
+  type Role,
+  type WorkspaceState,
+} from '../model.ts';
 
 const FIXED_AT = 0;
 
-function allGrant(id: string, name: string, resourceType: Grant['resourceType'], level: Grant['level']): Grant {
-  return { id, name, resourceType, scope: 'all', resourceIds: [], level, hideFromDashboard: false, createdAt: FIXED_AT };
+function allGrant(
+  id: string,
+  name: string,
+  resourceType: Grant['resourceType'],
+  level: Grant['level'],
+): Grant {
+  return {
+    id,
+    name,
+    resourceType,
+    scope: 'all',
+    resourceIds: [],
+    level,
+    hideFromDashboard: false,
+    createdAt: FIXED_AT,
+  };
 }
 
 function grantMap(...grants: Grant[]): ReadonlyMap<string, Grant> {
@@ -15,7 +37,9 @@ function grantMap(...grants: Grant[]): ReadonlyMap<string, Grant> {
 }
 
 /** What each default group holds in a new workspace. */
-export const DEFAULT_GROUP_CONTENT: Readonly<Record<Role, { name: string; flags: Flags; grants: readonly Grant[] }>> = {
+export const DEFAULT_GROUP_CONTENT: Readonly<
+  Record<Role, { name: string; flags: Flags; grants: readonly Grant[] }>
+> = {
   admin: {
     name: 'Admin',
     flags: ALL_FLAGS,
@@ -32,7 +56,11 @@ export const DEFAULT_GROUP_CONTENT: Readonly<Record<Role, { name: string; flags:
       allGrant('builder-data-sources', 'Data sources', 'dataSource', 'configure'),
     ],
   },
-  'end-user': { name: 'End-user', flags: NO_FLAGS, grants: [allGrant('end-user-apps', 'Apps', 'app', 'view')] },
+  'end-user': {
+    name: 'End-user',
+    flags: NO_FLAGS,
+    grants: [allGrant('end-user-apps', 'Apps', 'app', 'view')],
+  },
 };
 
 function synthetic(role: Role): Group {
@@ -60,7 +88,8 @@ export function storedDefaultGroup(state: WorkspaceState, role: Role): Group | u
   let found: Group | undefined;
   for (const g of state.groups.values()) {
     if (g.kind !== 'default' || g.role !== role || g.deletedAt !== undefined) continue;
-    if (!found || g.createdAt < found.createdAt || (g.createdAt === found.createdAt && g.id < found.id)) found = g;
+    if (!found || g.createdAt < found.createdAt || (g.createdAt === found.createdAt && g.id < found.id))
+      found = g;
   }
   return found;
 }
@@ -124,7 +153,8 @@ export function defaultGroupRestrictions(role: Role): DefaultGroupRestrictions {
       allowedScopes: ['all'],
       allowedAppLevels: ['edit', 'view'],
       allowsDataSourceGrants: true,
-      reason: 'Builder permissions may only apply to all apps or all data sources. Members are the users with the Builder role.',
+      reason:
+        'Builder permissions may only apply to all apps or all data sources. Members are the users with the Builder role.',
     };
   return {
     ...base,

@@ -3,7 +3,13 @@ import { fail, ok, type Result } from '../errors.ts';
 import type { Group, WorkspaceState } from '../model.ts';
 
 export const NAME_MAX_LENGTH = 50;
-export const RESERVED_GROUP_NAMES: readonly string[] = ['admin', 'builder', 'end-user', 'end-users', 'all users'];
+export const RESERVED_GROUP_NAMES: readonly string[] = [
+  'admin',
+  'builder',
+  'end-user',
+  'end-users',
+  'all users',
+];
 
 export function normalizeName(name: string): string {
   return name.trim().toLowerCase();
@@ -14,7 +20,11 @@ export function isReservedGroupName(name: string): boolean {
 }
 
 /** Checks a group name as typed; returns the trimmed name. `exceptGroupId` is the group being renamed. */
-export function validateGroupName(state: WorkspaceState, name: string, exceptGroupId?: string): Result<string> {
+export function validateGroupName(
+  state: WorkspaceState,
+  name: string,
+  exceptGroupId?: string,
+): Result<string> {
   const trimmed = name.trim();
   if (trimmed.length === 0) return fail('name-required', 'Group name can’t be empty');
   if (trimmed.length > NAME_MAX_LENGTH)
@@ -23,7 +33,8 @@ export function validateGroupName(state: WorkspaceState, name: string, exceptGro
   const key = normalizeName(trimmed);
   for (const g of state.groups.values()) {
     if (g.deletedAt !== undefined || g.id === exceptGroupId || g.kind === 'default') continue;
-    if (normalizeName(g.name) === key) return fail('name-taken', 'Group name already exists', { groupId: g.id });
+    if (normalizeName(g.name) === key)
+      return fail('name-taken', 'Group name already exists', { groupId: g.id });
   }
   return ok(trimmed);
 }
@@ -37,7 +48,8 @@ export function validateGrantName(group: Group, name: string, exceptGrantId?: st
   const key = normalizeName(trimmed);
   for (const g of group.grants.values()) {
     if (g.deletedAt !== undefined || g.id === exceptGrantId) continue;
-    if (normalizeName(g.name) === key) return fail('grant-name-taken', 'Permission name already exists in this group');
+    if (normalizeName(g.name) === key)
+      return fail('grant-name-taken', 'Permission name already exists in this group');
   }
   return ok(trimmed);
 }
@@ -46,11 +58,11 @@ export function validateGrantName(group: Group, name: string, exceptGrantId?: st
 export function duplicateName(state: WorkspaceState, name: string): string {
   const taken = new Set<string>();
   for (const g of state.groups.values()) if (g.deletedAt === undefined) taken.add(normalizeName(g.name));
-  const fit = (suffix: string) => name.slice(0, NAME_MAX_LENGTH - suffix.length) + suffix;
-  const first = fit('_copy');
+  const withSuffix = (suffix: string) => name.slice(0, NAME_MAX_LENGTH - suffix.length) + suffix;
+  const first = withSuffix('_copy');
   if (!taken.has(normalizeName(first))) return first;
   for (let n = 1; ; n++) {
-    const candidate = fit(`_copy_${n}`);
+    const candidate = withSuffix(`_copy_${n}`);
     if (!taken.has(normalizeName(candidate))) return candidate;
   }
 }

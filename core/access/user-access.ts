@@ -1,0 +1,192 @@
+/**
+ * One user's access, compact: grants with scope "all" form one shared answer for every resource of a type,
+ * and custom grants override per resource. A summary costs O(the user's grants), not O(the workspace).
+ */
+import {
+  FLAGS,
+  type Flag,
+  type Flags,
+  type Grant,
+  type Group,
+  type Level,
+  NO_FLAGS,
+  type ResourceType,
+  type Role,
+  type User,
+  type WorkspaceState,
+} from '../model.ts';
+import { isHiddenByAll, levelOfRank, levelRank } from '../rules/levels.ts';
+import { accessIndex } from './access-index.ts';
+
+/** Which group and which grant gave a level. */
+export interface Via {
+  readonly groupId: string;
+  readonly groupName: string;
+  readonly groupKind: 'default' | 'custom';
+  readonly role?: Role | undefined;
+  readonly grantId: string;
+  readonly grantName: string;
+  readonly scope: 'all' | 'custom';
+  readonly level: Level;
+  readonly hideFromDashboard: boolean;
+}
+
+export interface ResourceAccess {
+  readonly level: Level | null;
+  /** Hidden from the dashboard (rule 2); only ever true with View. */
+  readonly hidden: boolean;
+  readonly via: readonly Via[];
+}
+
+export const NO_ACCESS: ResourceAccess = Object.freeze({
+  level: null,
+  hidden: false,
+  via: Object.freeze([]),
+});
+
+function resolve(type: ResourceType, via: readonly Via[]): ResourceAccess {
+  if (via.length === 0) return NO_ACCESS;
+  let rank = 0;
+  for (const v of via) rank = Math.max(rank, levelRank(v.level));
+  const level = levelOfRank(type, rank);
+  return { level, hidden: level === 'view' && isHiddenByAll(via), via };
+}
+
+function viaOf(group: Group, grant: Grant): Via {
+  return {
+    groupId: group.id,
+    groupName: group.name,
+    groupKind: group.kind,
+    role: group.role,
+    grantId: grant.id,
+    grantName: grant.name,
+    scope: grant.scope,
+    level: grant.level,
+    hideFromDashboard: grant.hideFromDashboard,
+  };
+}
+
+class TypeAccess {
+  readonly all: ResourceAccess;
+  readonly overrides = new Map<string, ResourceAccess>();
+  constructor(
+    readonly type: ResourceType,
+    allVia: Via[],
+    customVia: Map<string, Via[]>,
+  ) {
+    this.all = resolve(type, allVia);
+    for (const [id, via] of customVia) this.overrides.set(id, resolve(type, allVia.concat(via)));
+  }
+  get(id: string): ResourceAccess {
+    return this.overrides.get(id) ?? this.all;
+  }
+}
+
+export class UserAccess {
+  /** False for archived users: they keep memberships but have no access (rule 7). */
+  readonly hasAccess: boolean;
+  readonly flags: Flags;
+  /** For each flag that is on, the groups that turn it on. */
+  readonly flagVia: Readonly<Partial<Record<Flag, readonly string[]>>>;
+  private readonly apps: TypeAccess;
+  private readonly dataSources: TypeAccess;
+
+  constructor(
+    readonly user: User,
+    /** The role's default group first, then the effective custom groups. */
+    readonly groups: readonly Group[],
+    readonly ignoredGroups: readonly Group[],
+  ) {
+    this.hasAccess = user.status !== 'archived';
+    const allVia: Record<ResourceType, Via[]> = { app: [], dataSource: [] };
+    const customVia: Record<ResourceType, Map<string, Via[]>> = { app: new Map(), dataSource: new Map() };
+    const flags: Record<Flag, boolean> = { ...NO_FLAGS };
+    const flagVia: Partial<Record<Flag, string[]>> = {};
+    if (this.hasAccess) {
+      for (const group of groups) {
+        for (const f of FLAGS)
+          if (group.flags[f]) {
+            flags[f] = true;
+            (flagVia[f] ??= []).push(group.name);
+          }
+        for (const grant of group.grants.values()) {
+          if (grant.deletedAt !== undefined) continue;
+          const via = viaOf(group, grant);
+          if (grant.scope === 'all') allVia[grant.resourceType].push(via);
+          else {
+            const map = customVia[grant.resourceType];
+            for (const id of grant.resourceIds) {
+              const list = map.get(id);
+              if (list) list.push(via);
+              else map.set(id, [via]);
+            }
+          }
+        }
+      }
+    }
+    this.flags = flags;
+    this.flagVia = flagVia;
+    this.apps = new TypeAccess('app', allVia.app, customVia.app);
+    this.dataSources = new TypeAccess('dataSource', allVia.dataSource, customVia.dataSource);
+  }
+
+  get role(): Role {
+    return this.user.role;
+  }
+
+  /** Custom groups that count for this user. */
+  get customGroups(): readonly Group[] {
+    return this.groups.slice(1);
+  }
+
+  app(appId: string): ResourceAccess {
+    return this.apps.get(appId);
+  }
+
+  dataSource(dataSourceId: string): ResourceAccess {
+    return this.dataSources.get(dataSourceId);
+  }
+
+  resource(type: ResourceType, id: string): ResourceAccess {
+    return type === 'app' ? this.apps.get(id) : this.dataSources.get(id);
+  }
+
+  /** The access every resource of a type has unless a custom grant names it. */
+  allOf(type: ResourceType): ResourceAccess {
+    return type === 'app' ? this.apps.all : this.dataSources.all;
+  }
+
+  /** Resources named by custom grants (the only ones whose access can differ from `allOf`). */
+  listed(type: ResourceType): ReadonlyMap<string, ResourceAccess> {
+    return type === 'app' ? this.apps.overrides : this.dataSources.overrides;
+  }
+}
+
+const cache = new WeakMap<WorkspaceState, Map<string, UserAccess>>();
+
+/** A user's access from the state's index; null for an unknown user. Cached per state and user. */
+export function accessFor(state: WorkspaceState, userId: string): UserAccess | null {
+  let perState = cache.get(state);
+  if (!perState) cache.set(state, (perState = new Map()));
+  const hit = perState.get(userId);
+  if (hit) return hit;
+  const user = state.users.get(userId);
+  if (!user) return null;
+  const index = accessIndex(state);
+  const groups = [index.defaultGroups[user.role], ...(index.userGroups.get(userId) ?? [])];
+  const access = new UserAccess(user, groups, index.ignoredMemberships.get(userId) ?? []);
+  perState.set(userId, access);
+  return access;
+}
+
+/** Computes access without touching the per-state cache (benchmarks and impact previews). */
+export function computeAccess(state: WorkspaceState, userId: string): UserAccess | null {
+  const user = state.users.get(userId);
+  if (!user) return null;
+  const index = accessIndex(state);
+  return new UserAccess(
+    user,
+    [index.defaultGroups[user.role], ...(index.userGroups.get(userId) ?? [])],
+    index.ignoredMemberships.get(userId) ?? [],
+  );
+}

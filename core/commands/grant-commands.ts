@@ -1,0 +1,96 @@
+/** Granular permission commands: add, update, remove. */
+import { fail, MESSAGES } from '../errors.ts';
+import type { Grant } from '../model.ts';
+import type { Fields, Op } from '../ops.ts';
+import { isBuilderLevel } from '../rules/builder-level.ts';
+import { type GrantDraft, grantToDraft, validateGrant } from '../rules/grants.ts';
+import type { CommandBody } from './command.ts';
+import { draft, findGroup, isFailure, type Planner } from './planner.ts';
+import { upgradeOps } from './upgrade-ops.ts';
+
+type Of<T extends CommandBody['type']> = Extract<CommandBody, { type: T }>;
+
+export function grantFields(g: Omit<GrantDraft, 'resourceIds'>, now: number): Fields {
+  return {
+    name: g.name,
+    resourceType: g.resourceType,
+    scope: g.scope,
+    level: g.level,
+    hideFromDashboard: g.hideFromDashboard,
+    createdAt: now,
+  };
+}
+
+export const planGrantAdd: Planner<Of<'grant.add'>> = ({ state, now, newId }, c) => {
+  const group = findGroup(state, c.groupId);
+  if (isFailure(group)) return group;
+  const valid = validateGrant(state, group, c.grant);
+  if (!valid.ok) return valid;
+  const g = valid.value;
+  const grantId = newId();
+  const ops: Op[] = [
+    {
+      type: 'grant.create',
+      groupId: group.id,
+      grantId,
+      fields: grantFields(g, now),
+      resourceIds: g.resourceIds,
+    },
+  ];
+  if (
+    group.kind === 'custom' &&
+    !isBuilderLevel(group) &&
+    (g.resourceType === 'dataSource' || g.level === 'edit')
+  )
+    ops.push(...upgradeOps(state, group.members));
+  return draft(ops, grantId);
+};
+
+export const planGrantUpdate: Planner<Of<'grant.update'>> = ({ state }, c) => {
+  const group = findGroup(state, c.groupId);
+  if (isFailure(group)) return group;
+  if (group.role === 'admin') return fail('admin-group-not-editable', MESSAGES.adminNotEditable);
+  const grant = group.grants.get(c.grantId);
+  if (!grant || grant.deletedAt !== undefined)
+    return fail('not-found', 'Permission not found', { grantId: c.grantId });
+  const patched: GrantDraft = { ...grantToDraft(grant), ...definedOnly(c.patch) };
+  // Hide from dashboard only exists with View: switching to another level clears it.
+  const merged = patched.level === 'view' ? patched : { ...patched, hideFromDashboard: false };
+  const valid = validateGrant(state, group, merged, grant.id);
+  if (!valid.ok) return valid;
+  const g = valid.value;
+  const fields: Record<string, string | boolean> = {};
+  for (const k of ['name', 'resourceType', 'scope', 'level', 'hideFromDashboard'] as const)
+    if (g[k] !== grant[k]) fields[k] = g[k];
+  const ops: Op[] = [];
+  if (Object.keys(fields).length > 0)
+    ops.push({ type: 'grant.set', groupId: group.id, grantId: grant.id, fields });
+  const before = new Set(grant.resourceIds);
+  const after = new Set(g.resourceIds);
+  const add = g.resourceIds.filter((id) => !before.has(id));
+  const remove = grant.resourceIds.filter((id) => !after.has(id));
+  if (add.length > 0 || remove.length > 0)
+    ops.push({ type: 'grant.resources', groupId: group.id, grantId: grant.id, add, remove });
+  if (ops.length === 0) return fail('nothing-to-change', 'Nothing to change');
+  const nextGrants = new Map<string, Grant>(group.grants);
+  nextGrants.set(grant.id, { ...grant, ...g });
+  if (group.kind === 'custom' && isBuilderLevel({ flags: group.flags, grants: nextGrants }))
+    ops.push(...upgradeOps(state, group.members));
+  return draft(ops);
+};
+
+export const planGrantRemove: Planner<Of<'grant.remove'>> = ({ state, now }, c) => {
+  const group = findGroup(state, c.groupId);
+  if (isFailure(group)) return group;
+  if (group.role === 'admin') return fail('admin-group-not-editable', MESSAGES.adminNotEditable);
+  const grant = group.grants.get(c.grantId);
+  if (!grant || grant.deletedAt !== undefined)
+    return fail('not-found', 'Permission not found', { grantId: c.grantId });
+  return draft([{ type: 'grant.set', groupId: group.id, grantId: grant.id, fields: { deletedAt: now } }]);
+};
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

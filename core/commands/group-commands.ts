@@ -1,0 +1,154 @@
+/** Group commands: create, rename, delete, duplicate, members, flags. */
+import { fail, MESSAGES } from '../errors.ts';
+import { FLAGS, type Flags, type Group, NO_FLAGS } from '../model.ts';
+import type { Op } from '../ops.ts';
+import { isBuilderLevel } from '../rules/builder-level.ts';
+import { duplicateName, validateGroupName } from '../rules/names.ts';
+import { checkCanJoinGroup, requiredRole } from '../rules/roles.ts';
+import type { CommandBody } from './command.ts';
+import { grantFields } from './grant-commands.ts';
+import { draft, findGroup, findUser, isFailure, type PlanEnv, type Planner } from './planner.ts';
+import { upgradeOps } from './upgrade-ops.ts';
+
+type Of<T extends CommandBody['type']> = Extract<CommandBody, { type: T }>;
+
+export const planGroupCreate: Planner<Of<'group.create'>> = ({ state, now, newId }, c) => {
+  const name = validateGroupName(state, c.name);
+  if (!name.ok) return name;
+  const id = newId();
+  return draft(
+    [
+      {
+        type: 'entity.create',
+        collection: 'groups',
+        id,
+        fields: { name: name.value, kind: 'custom', createdAt: now, ...NO_FLAGS },
+      },
+    ],
+    id,
+  );
+};
+
+export const planGroupRename: Planner<Of<'group.rename'>> = ({ state }, c) => {
+  const group = findGroup(state, c.groupId);
+  if (isFailure(group)) return group;
+  if (group.kind === 'default') return fail('default-group-rename', MESSAGES.defaultGroupRename);
+  const name = validateGroupName(state, c.name, group.id);
+  if (!name.ok) return name;
+  return draft([{ type: 'entity.set', collection: 'groups', id: group.id, fields: { name: name.value } }]);
+};
+
+export const planGroupDelete: Planner<Of<'group.delete'>> = ({ state, now }, c) => {
+  const group = findGroup(state, c.groupId);
+  if (isFailure(group)) return group;
+  if (group.kind === 'default') return fail('default-group-delete', MESSAGES.defaultGroupDelete);
+  // Members leave with the group, so a member still listed under a tombstone can only come from a merge.
+  const ops: Op[] = [...group.members]
+    .sort()
+    .map((userId) => ({ type: 'member.remove', groupId: group.id, userId }));
+  ops.push({ type: 'entity.set', collection: 'groups', id: group.id, fields: { deletedAt: now } });
+  return draft(ops);
+};
+
+export const planGroupDuplicate: Planner<Of<'group.duplicate'>> = (env, c) => {
+  const { state, now, newId } = env;
+  const group = findGroup(state, c.groupId);
+  if (isFailure(group)) return group;
+  const { parts } = c;
+  if (!parts.users && !parts.permissions && !parts.apps && !parts.dataSources)
+    return fail('duplicate-needs-a-part', 'Select at least one part of the group to duplicate');
+  const id = newId();
+  const flags = parts.permissions && group.kind === 'custom' ? group.flags : NO_FLAGS;
+  const ops: Op[] = [
+    {
+      type: 'entity.create',
+      collection: 'groups',
+      id,
+      fields: { name: duplicateName(state, group.name), kind: 'custom', createdAt: now, ...flags },
+    },
+  ];
+  const copied: Group['grants'] extends ReadonlyMap<string, infer G> ? G[] : never = [];
+  for (const g of group.grants.values()) {
+    if (g.deletedAt !== undefined) continue;
+    if (g.resourceType === 'app' ? !parts.apps : !parts.dataSources) continue;
+    copied.push(g);
+    ops.push({
+      type: 'grant.create',
+      groupId: id,
+      grantId: newId(),
+      fields: grantFields(g, now),
+      resourceIds: g.resourceIds,
+    });
+  }
+  if (parts.users && group.kind === 'custom') {
+    const need = requiredRole({ flags, grants: new Map(copied.map((g) => [g.id, g])) });
+    for (const userId of [...group.members].sort()) {
+      const user = state.users.get(userId);
+      if (!user || user.status === 'archived') continue;
+      if (need === 'builder' && user.role === 'end-user') continue; // a membership a merge left invalid
+      ops.push({ type: 'member.add', groupId: id, userId, at: now });
+    }
+  }
+  return draft(ops, id);
+};
+
+export const planAddMembers: Planner<Of<'group.addMembers'>> = ({ state, now }, c) => {
+  const group = findGroup(state, c.groupId);
+  if (isFailure(group)) return group;
+  if (group.kind === 'default')
+    return fail(
+      'default-group-members',
+      'Members of a default group are the users with that role: change the user’s role',
+    );
+  if (c.userIds.length === 0) return fail('invalid-input', 'Select at least one user');
+  const ops: Op[] = [];
+  const joining: string[] = [];
+  for (const userId of new Set(c.userIds)) {
+    const user = findUser(state, userId);
+    if (isFailure(user)) return user;
+    const can = checkCanJoinGroup(user);
+    if (!can.ok) return can;
+    if (group.members.has(userId)) continue;
+    joining.push(userId);
+    ops.push({ type: 'member.add', groupId: group.id, userId, at: now });
+  }
+  if (joining.length === 0) return fail('already-member', 'The selected users are already in this group');
+  if (isBuilderLevel(group)) ops.push(...upgradeOps(state, joining));
+  return draft(ops);
+};
+
+export const planRemoveMember: Planner<Of<'group.removeMember'>> = ({ state }, c) => {
+  const group = findGroup(state, c.groupId);
+  if (isFailure(group)) return group;
+  if (group.kind === 'default')
+    return fail(
+      'default-group-members',
+      'Members of a default group are the users with that role: change the user’s role',
+    );
+  if (!group.members.has(c.userId)) return fail('not-member', 'The user is not in this group');
+  return draft([{ type: 'member.remove', groupId: group.id, userId: c.userId }]);
+};
+
+export const planSetFlags: Planner<Of<'group.setFlags'>> = (env: PlanEnv, c) => {
+  const { state } = env;
+  const group = findGroup(state, c.groupId);
+  if (isFailure(group)) return group;
+  if (group.role === 'admin') return fail('admin-group-not-editable', MESSAGES.adminNotEditable);
+  const fields: Record<string, boolean> = {};
+  const next = { ...group.flags } as Record<keyof Flags, boolean>;
+  for (const f of FLAGS) {
+    const v = c.flags[f];
+    if (v === undefined) continue;
+    if (typeof v !== 'boolean') return fail('invalid-input', `Flag ${f} must be true or false`);
+    fields[f] = v;
+    next[f] = v;
+  }
+  for (const k of Object.keys(c.flags))
+    if (!(FLAGS as readonly string[]).includes(k)) return fail('invalid-input', `Unknown permission “${k}”`);
+  if (group.role === 'end-user' && FLAGS.some((f) => next[f]))
+    return fail('end-user-view-only', MESSAGES.endUserViewOnly);
+  const ops: Op[] = [{ type: 'entity.set', collection: 'groups', id: group.id, fields }];
+  if (group.kind === 'custom' && isBuilderLevel({ flags: next, grants: group.grants }))
+    ops.push(...upgradeOps(state, group.members));
+  return draft(ops);
+};

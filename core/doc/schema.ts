@@ -1,0 +1,22 @@
+/**
+ * The workspace Y.Doc schema (ARCHITECTURE.md "Data"). Root maps hold entities as Y.Maps under fresh
+ * random ids; fields are plain values (last writer wins per field). Entities are deleted by a `deletedAt`
+ * tombstone, never by deleting the key. Groups nest `members` (userId → addedAt) and `grants`
+ * (grantId → Y.Map); grants nest `resources` (resourceId → true).
+ */
+import type { Collection } from '../model.ts';
+
+export const COLLECTIONS: readonly Collection[] = ['users', 'groups', 'apps', 'dataSources', 'conflicts'];
+export const META = 'meta';
+export const ROOT_NAMES: readonly string[] = [...COLLECTIONS, META];
+export const SCHEMA_VERSION = 1;
+
+export const MEMBERS = 'members';
+export const GRANTS = 'grants';
+export const RESOURCES = 'resources';
+
+/** Limits for text in the doc (validation rejects more). */
+export const MAX_TEXT = 200;
+export const MAX_EMAIL = 254;
+export const MAX_URL_PATTERNS = 20;
+export const MAX_URL_PATTERN = 500;

@@ -1,0 +1,74 @@
+/** Gatehouse core: the rules, once. Every shell imports from here. */
+
+export { type AccessIndex, accessIndex } from './access/access-index.ts';
+export { type Explanation, explain, type Suggestion } from './access/explain.ts';
+export { matchApp, validateUrlPattern } from './access/match-app.ts';
+export {
+  type AccessSummary,
+  type AppSummary,
+  type DataSourceSummary,
+  summarize,
+} from './access/summarize.ts';
+export {
+  accessFor,
+  computeAccess,
+  NO_ACCESS,
+  type ResourceAccess,
+  UserAccess,
+  type Via,
+} from './access/user-access.ts';
+export type {
+  Command,
+  CommandBody,
+  CommandContext,
+  CommandType,
+  DuplicateParts,
+} from './commands/command.ts';
+export { COMMAND_TYPES, commit, execute, type Planned, plan } from './commands/plan.ts';
+export { slugify } from './commands/resource-commands.ts';
+export { isValidEmail } from './commands/user-commands.ts';
+export { createWorkspaceDoc, initialOps } from './doc/create-workspace-doc.ts';
+export { DocReader, readState } from './doc/doc-reader.ts';
+export * as schema from './doc/schema.ts';
+export { type Violation, validateChanges } from './doc/validate-changes.ts';
+export { applyOps } from './doc/write-ops.ts';
+export * from './errors.ts';
+export { newId } from './ids.ts';
+export {
+  type AccessChange,
+  computeImpact,
+  type Impact,
+  type MembershipChange,
+  type RoleChange,
+} from './impact.ts';
+export * from './model.ts';
+export { applyOpsToState, type Fields, type FieldValue, type Op } from './ops.ts';
+export { conflictOps, type RepairOptions, type RepairResult, repair } from './repair.ts';
+export { hasAnyFlag, isBuilderLevel, isBuilderLevelGrant } from './rules/builder-level.ts';
+export {
+  DEFAULT_GROUP_CONTENT,
+  type DefaultGroupRestrictions,
+  defaultGroupRestrictions,
+  effectiveDefaultGroup,
+  storedDefaultGroup,
+} from './rules/default-groups.ts';
+export { type GrantDraft, grantToDraft, validateGrant } from './rules/grants.ts';
+export { highestLevel, isHiddenByAll, levelRank, roleRank } from './rules/levels.ts';
+export {
+  duplicateName,
+  isReservedGroupName,
+  NAME_MAX_LENGTH,
+  normalizeName,
+  RESERVED_GROUP_NAMES,
+  validateGrantName,
+  validateGroupName,
+} from './rules/names.ts';
+export {
+  activeAdmins,
+  checkCanJoinGroup,
+  checkKeepsAnAdmin,
+  countBuilders,
+  groupsToLeave,
+  requiredRole,
+  upgradedRole,
+} from './rules/roles.ts';

@@ -1,0 +1,211 @@
+/**
+ * Ops: the low-level writes that commands and repairs produce. The same list is written to a Y.Doc
+ * (doc/write-ops.ts) or applied to a plain state (applyOpsToState) to preview an impact.
+ */
+import {
+  type Collection,
+  type Conflict,
+  type DataSource,
+  FLAGS,
+  type Flags,
+  type Grant,
+  type Group,
+  type User,
+  type WorkspaceState,
+} from './model.ts';
+
+export type FieldValue = string | number | boolean | null | readonly string[] | readonly unknown[];
+/** `undefined` removes the field (e.g. clears a tombstone). */
+export type Fields = Readonly<Record<string, FieldValue | undefined>>;
+
+export type Op =
+  | {
+      readonly type: 'entity.create';
+      readonly collection: Collection;
+      readonly id: string;
+      readonly fields: Fields;
+    }
+  | {
+      readonly type: 'entity.set';
+      readonly collection: Collection;
+      readonly id: string;
+      readonly fields: Fields;
+    }
+  | { readonly type: 'member.add'; readonly groupId: string; readonly userId: string; readonly at: number }
+  | { readonly type: 'member.remove'; readonly groupId: string; readonly userId: string }
+  | {
+      readonly type: 'grant.create';
+      readonly groupId: string;
+      readonly grantId: string;
+      readonly fields: Fields;
+      readonly resourceIds: readonly string[];
+    }
+  | {
+      readonly type: 'grant.set';
+      readonly groupId: string;
+      readonly grantId: string;
+      readonly fields: Fields;
+    }
+  | {
+      readonly type: 'grant.resources';
+      readonly groupId: string;
+      readonly grantId: string;
+      readonly add: readonly string[];
+      readonly remove: readonly string[];
+    }
+  | { readonly type: 'meta.set'; readonly fields: Fields };
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function merge<T extends object>(base: T, fields: Fields): T {
+  const out = { ...base } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(fields)) {
+    if (v === undefined) delete out[k];
+    else out[k] = v;
+  }
+  return out as T;
+}
+
+function groupFromFields(id: string, f: Fields): Group {
+  const flags = {} as Mutable<Flags>;
+  for (const flag of FLAGS) flags[flag] = f[flag] === true;
+  return {
+    id,
+    name: String(f.name ?? ''),
+    kind: f.kind === 'default' ? 'default' : 'custom',
+    role: f.role === 'admin' || f.role === 'builder' || f.role === 'end-user' ? f.role : undefined,
+    flags,
+    members: new Set(),
+    grants: new Map(),
+    createdAt: Number(f.createdAt ?? 0),
+    deletedAt: typeof f.deletedAt === 'number' ? f.deletedAt : undefined,
+  };
+}
+
+function setGroupFields(group: Group, fields: Fields): Group {
+  const flags = { ...group.flags } as Mutable<Flags>;
+  let touchedFlags = false;
+  const rest: Record<string, FieldValue | undefined> = {};
+  for (const [k, v] of Object.entries(fields)) {
+    if ((FLAGS as readonly string[]).includes(k)) {
+      flags[k as keyof Flags] = v === true;
+      touchedFlags = true;
+    } else rest[k] = v;
+  }
+  const next = merge(group, rest);
+  return touchedFlags ? { ...next, flags } : next;
+}
+
+function grantFromFields(id: string, f: Fields, resourceIds: readonly string[]): Grant {
+  return {
+    id,
+    name: String(f.name ?? ''),
+    resourceType: f.resourceType === 'dataSource' ? 'dataSource' : 'app',
+    scope: f.scope === 'custom' ? 'custom' : 'all',
+    resourceIds: [...resourceIds].sort(),
+    level: (f.level as Grant['level']) ?? 'view',
+    hideFromDashboard: f.hideFromDashboard === true,
+    createdAt: Number(f.createdAt ?? 0),
+    deletedAt: typeof f.deletedAt === 'number' ? f.deletedAt : undefined,
+  };
+}
+
+interface GroupDraft {
+  group: Group;
+  members: Set<string> | null;
+  grants: Map<string, Grant> | null;
+}
+
+/** Applies ops to a plain state, returning a new state (structural sharing; inputs untouched). */
+export function applyOpsToState(state: WorkspaceState, ops: readonly Op[]): WorkspaceState {
+  const s = { ...state, version: state.version + 1 } as Mutable<WorkspaceState>;
+  const copied = new Set<string>();
+  const col = (name: Collection): Map<string, unknown> => {
+    if (!copied.has(name)) {
+      (s as unknown as Record<string, unknown>)[name] = new Map(s[name] as ReadonlyMap<string, unknown>);
+      copied.add(name);
+    }
+    return s[name] as unknown as Map<string, unknown>;
+  };
+  // Groups are edited through drafts so that a batch of 1,000 member ops copies each set once.
+  const drafts = new Map<string, GroupDraft>();
+  const draft = (id: string): GroupDraft | undefined => {
+    let d = drafts.get(id);
+    if (!d) {
+      const group = s.groups.get(id);
+      if (!group) return undefined;
+      d = { group, members: null, grants: null };
+      drafts.set(id, d);
+    }
+    return d;
+  };
+  const members = (d: GroupDraft) => (d.members ??= new Set(d.group.members));
+  const grants = (d: GroupDraft) => (d.grants ??= new Map(d.group.grants));
+  const updateGrant = (groupId: string, grantId: string, fn: (g: Grant) => Grant) => {
+    const d = draft(groupId);
+    if (!d) return;
+    const grant = (d.grants ?? d.group.grants).get(grantId);
+    if (grant) grants(d).set(grantId, fn(grant));
+  };
+
+  for (const op of ops) {
+    switch (op.type) {
+      case 'entity.create': {
+        if (op.collection === 'groups') {
+          drafts.delete(op.id);
+          col('groups').set(op.id, groupFromFields(op.id, op.fields));
+        } else col(op.collection).set(op.id, merge({ id: op.id } as object, op.fields));
+        break;
+      }
+      case 'entity.set': {
+        if (op.collection === 'groups') {
+          const d = draft(op.id);
+          if (d) d.group = setGroupFields(d.group, op.fields);
+        } else {
+          const cur = s[op.collection].get(op.id) as (User | DataSource | Conflict) | undefined;
+          if (cur) col(op.collection).set(op.id, merge(cur, op.fields));
+        }
+        break;
+      }
+      case 'member.add': {
+        const d = draft(op.groupId);
+        if (d) members(d).add(op.userId);
+        break;
+      }
+      case 'member.remove': {
+        const d = draft(op.groupId);
+        if (d) members(d).delete(op.userId);
+        break;
+      }
+      case 'grant.create': {
+        const d = draft(op.groupId);
+        if (d) grants(d).set(op.grantId, grantFromFields(op.grantId, op.fields, op.resourceIds));
+        break;
+      }
+      case 'grant.set':
+        updateGrant(op.groupId, op.grantId, (g) => merge(g, op.fields));
+        break;
+      case 'grant.resources':
+        updateGrant(op.groupId, op.grantId, (g) => {
+          const ids = new Set(g.resourceIds);
+          for (const id of op.add) ids.add(id);
+          for (const id of op.remove) ids.delete(id);
+          return { ...g, resourceIds: [...ids].sort() };
+        });
+        break;
+      case 'meta.set':
+        s.meta = merge(s.meta, op.fields);
+        break;
+    }
+  }
+  if (drafts.size > 0) {
+    const groups = col('groups') as Map<string, Group>;
+    for (const [id, d] of drafts) {
+      let g = d.group;
+      if (d.members) g = { ...g, members: d.members };
+      if (d.grants) g = { ...g, grants: d.grants };
+      groups.set(id, g);
+    }
+  }
+  return s;
+}
