@@ -1,0 +1,175 @@
+/**
+ * The Gatehouse REST API as the worker uses it: sign-in, `/me`, the access summary with ETag, and the
+ * `/access/events` stream. Every call answers a result; a network failure is `unreachable`.
+ */
+import { decodeArray, isObject, isString } from '../decode.ts';
+import { type ExtErrorCode, type ExtResult, extFail, extOk } from '../errors.ts';
+import { type AccessSummary, decodeSummary } from '../summary.ts';
+
+export const REQUEST_TIMEOUT_MS = 8_000;
+
+export interface Account {
+  readonly email: string;
+  readonly name: string;
+}
+
+export interface Membership {
+  readonly slug: string;
+  readonly name: string;
+  readonly role: string;
+  readonly status: string;
+}
+
+export interface Me {
+  readonly account: Account;
+  readonly workspaces: readonly Membership[];
+}
+
+export type AccessAnswer =
+  | { readonly changed: true; readonly summary: AccessSummary; readonly etag: string | null }
+  | { readonly changed: false };
+
+function decodeAccount(v: unknown): Account | null {
+  if (!isObject(v) || !isString(v.email)) return null;
+  return { email: v.email, name: isString(v.name) ? v.name : v.email };
+}
+
+function decodeMembership(v: unknown): Membership | null {
+  if (!isObject(v) || !isString(v.slug) || !isString(v.name)) return null;
+  return {
+    slug: v.slug,
+    name: v.name,
+    role: isString(v.role) ? v.role : '',
+    status: isString(v.status) ? v.status : '',
+  };
+}
+
+function statusError(status: number, unauthorized: ExtErrorCode): ExtErrorCode {
+  if (status === 401) return unauthorized;
+  if (status === 403 || status === 404) return 'no-access';
+  if (status === 429) return 'rate-limited';
+  return 'server-error';
+}
+
+export function createApi(serverUrl: string, token: string | null = null) {
+  async function call(path: string, init: RequestInit = {}): Promise<Response | null> {
+    const headers = new Headers(init.headers);
+    if (token) headers.set('Authorization', `Bearer ${token}`);
+    try {
+      return await fetch(`${serverUrl}${path}`, {
+        ...init,
+        headers,
+        credentials: 'omit',
+        cache: 'no-store',
+        signal: init.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch {
+      return null;
+    }
+  }
+
+  async function json(res: Response): Promise<unknown> {
+    try {
+      return await res.json();
+    } catch {
+      return null;
+    }
+  }
+
+  return {
+    async login(email: string, password: string): Promise<ExtResult<{ token: string; account: Account }>> {
+      const res = await call('/api/login', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email, password }),
+      });
+      if (!res) return extFail('unreachable');
+      if (res.status === 400 || res.status === 401 || res.status === 403) return extFail('wrong-password');
+      if (!res.ok) return extFail(statusError(res.status, 'wrong-password'));
+      const body = await json(res);
+      const account = isObject(body) ? decodeAccount(body.account) : null;
+      if (!isObject(body) || !isString(body.token) || !account) return extFail('bad-response');
+      return extOk({ token: body.token, account });
+    },
+
+    async logout(): Promise<void> {
+      await call('/api/logout', { method: 'POST', signal: AbortSignal.timeout(2_000) });
+    },
+
+    async me(): Promise<ExtResult<Me>> {
+      const res = await call('/api/me');
+      if (!res) return extFail('unreachable');
+      if (!res.ok) return extFail(statusError(res.status, 'signed-out'));
+      const body = await json(res);
+      const account = isObject(body) ? decodeAccount(body.account) : null;
+      const workspaces = isObject(body) ? decodeArray(body.workspaces, decodeMembership) : null;
+      if (!account || !workspaces) return extFail('bad-response');
+      return extOk({ account, workspaces });
+    },
+
+    /** The summary, or `changed: false` when the server answers 304 to `etag`. */
+    async access(workspace: string, etag: string | null): Promise<ExtResult<AccessAnswer>> {
+      const res = await call(
+        `/api/workspaces/${encodeURIComponent(workspace)}/access`,
+        etag ? { headers: { 'If-None-Match': etag } } : {},
+      );
+      if (!res) return extFail('unreachable');
+      if (res.status === 304) return extOk({ changed: false });
+      if (!res.ok) return extFail(statusError(res.status, 'signed-out'));
+      const summary = decodeSummary(await json(res));
+      if (!summary) return extFail('bad-response');
+      return extOk({ changed: true, summary, etag: res.headers.get('ETag') });
+    },
+
+    /**
+     * Opens the workspace's event stream; `onOpen` runs once the server has answered, then `onEvent`
+     * for every event. Resolves when the stream ends or fails (the caller decides whether to retry).
+     */
+    async events(
+      workspace: string,
+      signal: AbortSignal,
+      onOpen: () => void,
+      onEvent: () => void,
+    ): Promise<void> {
+      const local = new AbortController();
+      const abort = () => local.abort();
+      signal.addEventListener('abort', abort);
+      const connectTimer = setTimeout(abort, REQUEST_TIMEOUT_MS);
+      const res = await call(`/api/workspaces/${encodeURIComponent(workspace)}/access/events`, {
+        headers: { Accept: 'text/event-stream' },
+        signal: local.signal,
+      });
+      clearTimeout(connectTimer);
+      if (!res?.ok || !res.body || !res.headers.get('Content-Type')?.includes('text/event-stream')) {
+        signal.removeEventListener('abort', abort);
+        local.abort();
+        return;
+      }
+      onOpen();
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '';
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return;
+          buffer += value;
+          // An event ends at a blank line; comment lines (":" keep-alives) carry no event.
+          let end = buffer.search(/\r?\n\r?\n/);
+          while (end >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end).replace(/^\r?\n\r?\n/, '');
+            if (block.split(/\r?\n/).some((line) => line !== '' && !line.startsWith(':'))) onEvent();
+            end = buffer.search(/\r?\n\r?\n/);
+          }
+        }
+      } catch {
+        return;
+      } finally {
+        signal.removeEventListener('abort', abort);
+        local.abort();
+      }
+    },
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;

@@ -1,0 +1,118 @@
+/**
+ * The open panels: one port per content script. A panel gets its model from the cached summary at once,
+ * then the workspace is refreshed and followed (live.ts) until the port closes; every change to the
+ * summary is pushed to the panels that show it.
+ */
+import { isPanelRequest, type PanelUpdate } from '../messages.ts';
+import { type PanelModel, panelKey, toPanelModel } from '../panel-model.ts';
+import type { Items } from './items.ts';
+import type { Live } from './live.ts';
+import { matchSummaryApp } from './match.ts';
+import type { Summaries } from './summaries.ts';
+
+/** After a page matched no cached app, re-read the memberships at most this often. */
+export const MISS_REFRESH_MS = 60_000;
+
+interface Found {
+  readonly workspace: string;
+  readonly model: PanelModel;
+}
+
+/** The first workspace (in the server's order) with an app that the URL belongs to. */
+export async function findPanel(summaries: Summaries, items: Items, url: string): Promise<Found | null> {
+  const session = await summaries.getSession();
+  if (!session) return null;
+  const prefs = await items.panelPrefs.get();
+  for (const w of session.workspaces) {
+    const entry = await summaries.cached(w.slug);
+    if (!entry) continue;
+    const app = matchSummaryApp(entry.summary, url);
+    if (!app) continue;
+    const key = panelKey(entry.summary.workspace.slug, app.id);
+    const model = toPanelModel(entry.summary, app, {
+      pageUrl: url,
+      fetchedAt: entry.fetchedAt,
+      stale: entry.stale,
+      staleReason: entry.staleReason,
+      collapsed: prefs[key] ?? false,
+    });
+    return { workspace: w.slug, model };
+  }
+  return null;
+}
+
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+}
+
+export function createPanels(summaries: Summaries, live: Live, items: Items) {
+  const open = new Set<chrome.runtime.Port>();
+
+  return {
+    /** Serves one content script's port (the caller has checked that it comes from a tab of ours). */
+    connect(port: chrome.runtime.Port, senderUrl: string): void {
+      let url = senderUrl;
+      let workspace: string | null = null;
+      let unwatch: (() => void) | null = null;
+      let last = '';
+      open.add(port);
+
+      const post = (update: PanelUpdate) => {
+        const json = JSON.stringify(update);
+        if (json === last) return;
+        last = json;
+        try {
+          port.postMessage(update);
+        } catch {
+          // The tab went away between the change and the post.
+        }
+      };
+
+      const follow = (next: string | null) => {
+        if (next === workspace) return;
+        unwatch?.();
+        workspace = next;
+        unwatch = next ? live.watch(next) : null;
+      };
+
+      const show = async (allowRefresh: boolean) => {
+        let found = await findPanel(summaries, items, url);
+        if (!found && allowRefresh && summaries.msSinceFullRefresh() > MISS_REFRESH_MS) {
+          await summaries.refreshAll();
+          found = await findPanel(summaries, items, url);
+        }
+        if (!open.has(port)) return;
+        post(found ? { type: 'panel.show', model: found.model } : { type: 'panel.none' });
+        follow(found?.workspace ?? null);
+      };
+
+      const stopListening = summaries.onChange((changed) => {
+        if (changed === null || changed === workspace) void show(false);
+      });
+
+      port.onMessage.addListener((msg: unknown) => {
+        if (!isPanelRequest(msg)) return;
+        if (msg.type === 'panel.watch') {
+          if (!sameOrigin(msg.url, senderUrl)) return;
+          url = msg.url;
+          void show(true);
+        } else if (msg.type === 'panel.collapse') {
+          void items.panelPrefs
+            .get()
+            .then((prefs) => items.panelPrefs.set({ ...prefs, [msg.key]: msg.collapsed }));
+        }
+      });
+
+      port.onDisconnect.addListener(() => {
+        open.delete(port);
+        stopListening();
+        follow(null);
+      });
+    },
+    count: () => open.size,
+  };
+}

@@ -1,0 +1,44 @@
+/** The popup's view of the worker: session, per-workspace summaries and the app sites still to allow. */
+import type { PopupState, WorkspaceView } from '../messages.ts';
+import type { Items } from './items.ts';
+import { originPatterns } from './match.ts';
+import type { Summaries } from './summaries.ts';
+
+/** Host patterns of app sites the extension holds no permission for yet. */
+async function missingOrigins(views: readonly WorkspaceView[]): Promise<string[]> {
+  const wanted = new Set<string>();
+  for (const v of views)
+    for (const app of v.summary?.apps ?? []) for (const o of originPatterns(app.urlPatterns)) wanted.add(o);
+  const missing: string[] = [];
+  for (const origin of wanted) {
+    const has = await chrome.permissions.contains({ origins: [origin] }).catch(() => false);
+    if (!has) missing.push(origin);
+  }
+  return missing.sort();
+}
+
+export async function popupState(summaries: Summaries, items: Items): Promise<PopupState> {
+  const session = await summaries.getSession();
+  if (!session) return { signedIn: false, serverUrl: await items.lastServerUrl.get() };
+  const workspaces: WorkspaceView[] = [];
+  for (const w of session.workspaces) {
+    const entry = await summaries.cached(w.slug);
+    workspaces.push({
+      slug: w.slug,
+      name: w.name,
+      role: w.role,
+      status: w.status,
+      summary: entry?.summary ?? null,
+      fetchedAt: entry?.fetchedAt ?? null,
+      stale: entry?.stale ?? true,
+      staleReason: entry?.staleReason ?? null,
+    });
+  }
+  return {
+    signedIn: true,
+    serverUrl: session.serverUrl,
+    account: session.account,
+    workspaces,
+    missingOrigins: await missingOrigins(workspaces),
+  };
+}

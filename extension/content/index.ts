@@ -1,0 +1,84 @@
+/**
+ * The content script (one IIFE file, injected where the extension holds host permission). It asks the
+ * worker over a port whether this page belongs to an app; only then does it render the panel. While the
+ * tab is visible the port stays open and the worker pushes every change; a hidden tab lets go of it.
+ */
+import { PANEL_PING_MS, PANEL_PORT, type PanelRequest, type PanelUpdate } from '../messages.ts';
+import { createPanel, type PanelHandle } from './panel.ts';
+
+let port: chrome.runtime.Port | null = null;
+let ping: ReturnType<typeof setInterval> | undefined;
+let panel: PanelHandle | null = null;
+let url = location.href;
+let settled = false;
+
+const send = (msg: PanelRequest) => {
+  try {
+    port?.postMessage(msg);
+  } catch {
+    port = null;
+  }
+};
+
+function whenReady(fn: () => void): void {
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', fn, { once: true });
+  else fn();
+}
+
+function disconnect(): void {
+  clearInterval(ping);
+  const p = port;
+  port = null;
+  p?.disconnect();
+}
+
+function onUpdate(msg: PanelUpdate): void {
+  settled = true;
+  if (msg.type === 'panel.none') {
+    panel?.remove();
+    panel = null;
+    disconnect();
+    return;
+  }
+  whenReady(() => {
+    panel ??= createPanel((key, collapsed) => send({ type: 'panel.collapse', key, collapsed }));
+    panel.update(msg.model);
+  });
+  if (document.visibilityState === 'hidden') disconnect();
+}
+
+function connect(): void {
+  if (port) return;
+  try {
+    port = chrome.runtime.connect({ name: PANEL_PORT });
+  } catch {
+    return; // The extension was reloaded or removed: this page's script is orphaned.
+  }
+  port.onMessage.addListener((msg: PanelUpdate) => onUpdate(msg));
+  port.onDisconnect.addListener(() => {
+    clearInterval(ping);
+    port = null;
+    // The worker restarted: follow again while the panel is on screen.
+    if (panel && document.visibilityState === 'visible') setTimeout(connect, 1_000);
+  });
+  send({ type: 'panel.watch', url });
+  ping = setInterval(() => send({ type: 'panel.ping' }), PANEL_PING_MS);
+}
+
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'hidden') {
+    if (panel) disconnect();
+  } else if (panel || !settled) connect();
+});
+
+// Single-page apps: a new URL may belong to another app (or to none).
+const onNavigate = () => {
+  if (location.href === url) return;
+  url = location.href;
+  if (port) send({ type: 'panel.watch', url });
+  else connect();
+};
+addEventListener('popstate', onNavigate);
+(globalThis as { navigation?: EventTarget }).navigation?.addEventListener('navigatesuccess', onNavigate);
+
+connect();
