@@ -1,0 +1,90 @@
+/** Access summaries built by core from a real workspace, for the extension's unit tests. */
+import { type AccessSummary, summarize } from '../../core/index.ts';
+import type { StorageAreaLike } from '../../extension/storage.ts';
+import { createTestWorkspace } from '../fixtures/workspace.ts';
+
+export interface SummaryFixture {
+  readonly builder: AccessSummary;
+  readonly viewer: AccessSummary;
+  readonly outsider: AccessSummary;
+  readonly ids: { readonly payroll: string; readonly wiki: string; readonly hr: string };
+}
+
+/**
+ * Nexus: apps "Payroll <b>admin</b>" (https://payroll.corp.test/*), "Wiki" (https://*.wiki.test/docs/*) and
+ * "HR" (http://127.0.0.1:*-style pattern given by the caller). The End-user role grants nothing here, so
+ * end-users see only what custom groups give them.
+ */
+export function summaryFixture(hrPattern = 'https://hr.corp.test/*'): SummaryFixture {
+  const ws = createTestWorkspace();
+  const admin = ws.user('ada@corp.test', 'admin');
+  ws.must({ type: 'user.rename', userId: admin, name: 'Ada <i>Admin</i>' });
+  const builder = ws.user('bob@corp.test', 'builder');
+  const viewer = ws.user('vic@corp.test', 'end-user');
+  const outsider = ws.user('olga@corp.test', 'end-user');
+  const payroll = ws.app('Payroll <b>admin</b>', ['https://payroll.corp.test/*']);
+  const wiki = ws.app('Wiki', ['https://*.wiki.test/docs/*']);
+  const hr = ws.app('HR', [hrPattern]);
+  const db = ws.dataSource('Payroll DB');
+  const endUsers = ws.groupByName('End-user');
+  const defaultGrant = [...ws.state().groups.get(endUsers)!.grants.values()].find(
+    (g) => g.deletedAt === undefined,
+  );
+  if (defaultGrant) ws.must({ type: 'grant.remove', groupId: endUsers, grantId: defaultGrant.id });
+
+  const support = ws.group('Support <script>alert(1)</script>');
+  ws.must({ type: 'group.addMembers', groupId: support, userIds: [viewer] });
+  ws.must({
+    type: 'grant.add',
+    groupId: support,
+    grant: {
+      name: 'Payroll read',
+      resourceType: 'app',
+      scope: 'custom',
+      resourceIds: [payroll],
+      level: 'view',
+      hideFromDashboard: true,
+    },
+  });
+  const finance = ws.group('Finance');
+  ws.must({ type: 'group.addMembers', groupId: finance, userIds: [builder] });
+  ws.must({
+    type: 'grant.add',
+    groupId: finance,
+    grant: {
+      name: 'Payroll DB',
+      resourceType: 'dataSource',
+      scope: 'custom',
+      resourceIds: [db],
+      level: 'use',
+      hideFromDashboard: false,
+    },
+  });
+  const state = ws.state();
+  return {
+    builder: summarize(state, builder)!,
+    viewer: summarize(state, viewer)!,
+    outsider: summarize(state, outsider)!,
+    ids: { payroll, wiki, hr },
+  };
+}
+
+/** An in-memory chrome.storage area. */
+export function memoryArea(): StorageAreaLike & { data: Map<string, unknown> } {
+  const data = new Map<string, unknown>();
+  return {
+    data,
+    async get(keys) {
+      const out: Record<string, unknown> = {};
+      for (const k of typeof keys === 'string' ? [keys] : keys)
+        if (data.has(k)) out[k] = structuredClone(data.get(k));
+      return out;
+    },
+    async set(items) {
+      for (const [k, v] of Object.entries(items)) data.set(k, structuredClone(v));
+    },
+    async remove(keys) {
+      for (const k of typeof keys === 'string' ? [keys] : keys) data.delete(k);
+    },
+  };
+}

@@ -1,0 +1,188 @@
+/** The extension's pure parts: message validation, storage items, decoding, matching, the panel model. */
+import { describe, expect, test } from 'vitest';
+import { matchSummaryApp, originPatterns } from '../../extension/background/match.ts';
+import { isPanelRequest, isPopupRequest } from '../../extension/messages.ts';
+import { toPanelModel } from '../../extension/panel-model.ts';
+import { normalizeServerUrl, serverPermission } from '../../extension/server-url.ts';
+import { defineItem } from '../../extension/storage.ts';
+import { decodeSummary } from '../../extension/summary.ts';
+import { memoryArea, summaryFixture } from './fixtures.ts';
+
+describe('messages', () => {
+  test.each([
+    [{ type: 'state.get' }, true],
+    [{ type: 'state.refresh' }, true],
+    [{ type: 'session.signOut' }, true],
+    [{ type: 'session.signIn', signIn: { serverUrl: 'http://x', email: 'a@b', password: 'p' } }, true],
+    [{ type: 'session.signIn', signIn: { serverUrl: 'http://x', token: 't' } }, true],
+    [{ type: 'session.signIn', signIn: { serverUrl: 'http://x', token: 't', password: 'p' } }, false],
+    [{ type: 'session.signIn', signIn: { serverUrl: 'http://x', email: 'a@b' } }, false],
+    [{ type: 'session.signIn', signIn: { serverUrl: 'x'.repeat(5000), token: 't' } }, false],
+    [{ type: 'session.signIn' }, false],
+    [{ type: 'panel.watch', url: 'https://a' }, false],
+    [{ type: 'nope' }, false],
+    [null, false],
+    ['state.get', false],
+    [[{ type: 'state.get' }], false],
+  ])('popup request %j → %s', (msg, ok) => {
+    expect(isPopupRequest(msg)).toBe(ok);
+  });
+
+  test.each([
+    [{ type: 'panel.watch', url: 'https://a/b' }, true],
+    [{ type: 'panel.watch', url: 42 }, false],
+    [{ type: 'panel.collapse', key: 'ws/app', collapsed: true }, true],
+    [{ type: 'panel.collapse', key: 'ws/app', collapsed: 'yes' }, false],
+    [{ type: 'panel.ping' }, true],
+    [{ type: 'state.get' }, false],
+    [undefined, false],
+  ])('panel request %j → %s', (msg, ok) => {
+    expect(isPanelRequest(msg)).toBe(ok);
+  });
+});
+
+describe('storage items', () => {
+  const decode = (v: unknown) => (typeof v === 'number' ? v : null);
+
+  test('round-trips a value with its version', async () => {
+    const area = memoryArea();
+    const item = defineItem(area, 'n', 2, decode, 0);
+    expect(await item.get()).toBe(0);
+    await item.set(7);
+    expect(area.data.get('n')).toEqual({ v: 2, data: 7 });
+    expect(await item.get()).toBe(7);
+    await item.remove();
+    expect(await item.get()).toBe(0);
+  });
+
+  test('another version or a bad shape reads as the fallback', async () => {
+    const area = memoryArea();
+    await area.set({ n: { v: 1, data: 7 } });
+    expect(await defineItem(area, 'n', 2, decode, -1).get()).toBe(-1);
+    await area.set({ n: { v: 2, data: 'seven' } });
+    expect(await defineItem(area, 'n', 2, decode, -1).get()).toBe(-1);
+    await area.set({ n: 7 });
+    expect(await defineItem(area, 'n', 2, decode, -1).get()).toBe(-1);
+  });
+});
+
+describe('summary decoding', () => {
+  const f = summaryFixture();
+
+  test('a summary from core survives JSON and decoding unchanged', () => {
+    for (const s of [f.builder, f.viewer, f.outsider]) {
+      expect(decodeSummary(JSON.parse(JSON.stringify(s)))).toEqual(JSON.parse(JSON.stringify(s)));
+    }
+  });
+
+  test.each([
+    ['not an object', 'hello'],
+    ['no workspace', { ...f.viewer, workspace: undefined }],
+    ['bad role', { ...f.viewer, user: { ...f.viewer.user, role: 'root' } }],
+    ['bad app level', { ...f.viewer, apps: [{ ...f.viewer.apps[0], level: 'owner' }] }],
+    ['apps not a list', { ...f.viewer, apps: {} }],
+    ['admin without email', { ...f.viewer, admins: [{ id: 'x', name: 'x' }] }],
+  ])('rejects %s without throwing', (_, value) => {
+    expect(decodeSummary(JSON.parse(JSON.stringify(value)))).toBeNull();
+  });
+});
+
+describe('matching and permissions', () => {
+  const f = summaryFixture('http://127.0.0.1:4000/demo-apps/hr*');
+
+  test.each([
+    ['https://payroll.corp.test/runs/2024', 'payroll'],
+    ['https://PAYROLL.corp.test/', 'payroll'],
+    ['https://eu.wiki.test/docs/start', 'wiki'],
+    ['https://wiki.test/docs/start', null],
+    ['https://eu.wiki.test/blog', null],
+    ['http://127.0.0.1:4000/demo-apps/hr', 'hr'],
+    ['http://127.0.0.1:4001/demo-apps/hr', null],
+    ['https://example.com/', null],
+    ['chrome://settings', null],
+  ])('%s → %s', (url, app) => {
+    const found = matchSummaryApp(f.viewer, url);
+    expect(found ? (Object.entries(f.ids).find(([, id]) => id === found.id)?.[0] ?? '?') : null).toBe(app);
+  });
+
+  test('host permission patterns drop the port and keep wildcards', () => {
+    expect(
+      originPatterns(['https://hr.corp.test/*', 'http://127.0.0.1:4000/x/*', '*://*.wiki.test/docs/*']),
+    ).toEqual(['https://hr.corp.test/*', 'http://127.0.0.1/*', '*://*.wiki.test/*']);
+  });
+
+  test.each([
+    ['gatehouse.corp.test', 'https://gatehouse.corp.test'],
+    ['http://localhost:8080/', 'http://localhost:8080'],
+    ['https://corp.test/gatehouse/', 'https://corp.test/gatehouse'],
+    ['  HTTPS://Corp.Test  ', 'https://corp.test'],
+    ['ftp://corp.test', null],
+    ['https://u:p@corp.test', null],
+    ['', null],
+    ['http://', null],
+    ['localhost:8080', 'http://localhost:8080'],
+    ['127.0.0.1:3000/', 'http://127.0.0.1:3000'],
+  ])('server URL %j → %j', (input, out) => {
+    expect(normalizeServerUrl(input)).toBe(out);
+  });
+
+  test('server permission covers every port of the host', () => {
+    expect(serverPermission('http://localhost:8080')).toBe('http://localhost/*');
+  });
+});
+
+describe('panel model', () => {
+  const f = summaryFixture();
+  const ctx = {
+    pageUrl: 'https://payroll.corp.test/x',
+    fetchedAt: 1,
+    stale: false,
+    staleReason: null,
+    collapsed: false,
+  };
+  const app = (s: typeof f.viewer, id: string) => s.apps.find((a) => a.id === id)!;
+
+  test('view, hidden from dashboard, via the custom group', () => {
+    const m = toPanelModel(f.viewer, app(f.viewer, f.ids.payroll), ctx);
+    expect(m).toMatchObject({
+      level: 'view',
+      levelText: 'View',
+      hidden: true,
+      role: 'End-user',
+      reason: null,
+    });
+    expect(m.via).toEqual([
+      { group: 'Support <script>alert(1)</script>', grant: 'Payroll read', level: 'View', hidden: true },
+    ]);
+    expect(m.admins).toEqual([]);
+    expect(m.requestMailto).toBeNull();
+  });
+
+  test('a builder gets Edit from the role, data sources and workspace permissions', () => {
+    const m = toPanelModel(f.builder, app(f.builder, f.ids.wiki), ctx);
+    expect(m).toMatchObject({ level: 'edit', levelText: 'Edit', role: 'Builder' });
+    expect(m.via.map((v) => v.group)).toContain('Builder');
+    expect(m.dataSources.map((d) => d.name)).toEqual(['Payroll DB']);
+    expect(m.permissions.map((p) => p.label)).toContain('Apps: create');
+  });
+
+  test('no access: why, whom to ask, and a prefilled request', () => {
+    const m = toPanelModel(f.outsider, app(f.outsider, f.ids.payroll), ctx);
+    expect(m).toMatchObject({ level: 'none', levelText: 'No access', via: [], hidden: false });
+    expect(m.reason).toBe('No group you are in grants access to Payroll <b>admin</b>.');
+    expect(m.admins).toEqual([{ name: 'Ada <i>Admin</i>', email: 'ada@corp.test' }]);
+    const mail = new URL(m.requestMailto!);
+    expect(mail.protocol).toBe('mailto:');
+    expect(decodeURIComponent(mail.pathname)).toBe('ada@corp.test');
+    expect(mail.searchParams.get('subject')).toBe('Access request: Payroll <b>admin</b> (Nexus)');
+    expect(mail.searchParams.get('body')).toContain('https://payroll.corp.test/x');
+    expect(mail.searchParams.get('body')).toContain('olga@corp.test');
+  });
+
+  test('an archived member has no access whatever the summary says', () => {
+    const archived = { ...f.viewer, user: { ...f.viewer.user, status: 'archived' as const } };
+    const m = toPanelModel(archived, app(archived, f.ids.payroll), ctx);
+    expect(m.level).toBe('none');
+    expect(m.reason).toContain('archived');
+  });
+});
