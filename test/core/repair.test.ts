@@ -1,0 +1,146 @@
+/** Repair after merges: each rule a CRDT merge can break, repaired towards least privilege with a record. */
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import {
+  accessFor,
+  applyOps,
+  type Command,
+  conflictOps,
+  DocReader,
+  execute,
+  repair,
+} from '../../core/index.ts';
+import { createTestWorkspace } from '../fixtures/workspace.ts';
+
+function fork(source: Y.Doc): Y.Doc {
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, Y.encodeStateAsUpdate(source));
+  return doc;
+}
+
+function merge(a: Y.Doc, b: Y.Doc) {
+  Y.applyUpdate(a, Y.encodeStateAsUpdate(b));
+  Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
+}
+
+/** Runs `left` on one replica and `right` on another, merges, repairs; returns the merged reader. */
+function concurrently(source: Y.Doc, left: Command[], right: Command[]) {
+  const a = fork(source);
+  const b = fork(source);
+  const previous = new DocReader(source).state();
+  for (const [doc, cmds] of [
+    [a, left],
+    [b, right],
+  ] as const) {
+    const reader = new DocReader(doc);
+    for (const c of cmds) {
+      const r = execute(doc, reader.state(), c);
+      if (!r.ok) throw new Error(`${c.type}: ${r.error.message}`);
+    }
+  }
+  merge(a, b);
+  const reader = new DocReader(a);
+  const merged = reader.state();
+  const result = repair(merged, { previous });
+  applyOps(a, [...result.ops, ...conflictOps(result.conflicts)]);
+  return { merged, repaired: reader.state(), result };
+}
+
+function setup() {
+  const ws = createTestWorkspace();
+  const ada = ws.user('ada@corp.com', 'admin');
+  const bea = ws.user('bea@corp.com', 'admin');
+  const eve = ws.user('eve@corp.com', 'builder');
+  const hr = ws.group('HR');
+  const app = ws.app('Payroll');
+  ws.must({ type: 'group.setFlags', groupId: hr, flags: { appCreate: true } });
+  return { ws, ada, bea, eve, hr, app };
+}
+
+describe('repair', () => {
+  it('an end-user left in a builder-level group: removed, with a record; access ignored it before repair', () => {
+    const { ws, eve, hr } = setup();
+    const { merged, repaired, result } = concurrently(
+      ws.doc,
+      [{ type: 'user.setRole', userId: eve, role: 'end-user', allowRoleChange: true }],
+      [{ type: 'group.addMembers', groupId: hr, userIds: [eve] }],
+    );
+    expect(merged.groups.get(hr)!.members.has(eve)).toBe(true);
+    expect(accessFor(merged, eve)!.flags.appCreate).toBe(false);
+    expect(repaired.groups.get(hr)!.members.has(eve)).toBe(false);
+    expect(result.conflicts.map((c) => c.code)).toEqual(['end-user-in-builder-group']);
+    expect([...repaired.conflicts.values()][0]).toMatchObject({ code: 'end-user-in-builder-group' });
+  });
+
+  it('no active admin left: the oldest former admin is restored', () => {
+    const { ws, ada, bea } = setup();
+    const { repaired, result } = concurrently(
+      ws.doc,
+      [{ type: 'user.archive', userId: ada }],
+      [{ type: 'user.setRole', userId: bea, role: 'builder', allowRoleChange: true }],
+    );
+    expect(result.conflicts.map((c) => c.code)).toEqual(['no-active-admin']);
+    expect(repaired.users.get(ada)).toMatchObject({ role: 'admin', status: 'active' });
+  });
+
+  it('two groups with one name: the newer is renamed', () => {
+    const { ws } = setup();
+    const { repaired, result } = concurrently(
+      ws.doc,
+      [{ type: 'group.create', name: 'Finance' }],
+      [{ type: 'group.create', name: 'finance' }],
+    );
+    const names = [...repaired.groups.values()]
+      .filter((g) => g.kind === 'custom')
+      .map((g) => g.name)
+      .sort();
+    // The older group (createdAt, then id) keeps its name; which one that is depends on the random ids.
+    expect(names).toHaveLength(3);
+    expect(names).toContain('HR');
+    expect(names.filter((n) => n.toLowerCase() === 'finance')).toHaveLength(1);
+    expect(names.filter((n) => n.toLowerCase() === 'finance (2)')).toHaveLength(1);
+    expect(result.conflicts.map((c) => c.code)).toEqual(['duplicate-group-name']);
+  });
+
+  it('a grant naming a deleted app: the app leaves the grant, the empty grant goes', () => {
+    const { ws, hr, app } = setup();
+    const { repaired, result } = concurrently(
+      ws.doc,
+      [{ type: 'app.delete', appId: app }],
+      [
+        {
+          type: 'grant.add',
+          groupId: hr,
+          grant: {
+            name: 'P',
+            resourceType: 'app',
+            scope: 'custom',
+            resourceIds: [app],
+            level: 'view',
+            hideFromDashboard: false,
+          },
+        },
+      ],
+    );
+    const grant = [...repaired.groups.get(hr)!.grants.values()].find((g) => g.name === 'P')!;
+    expect(grant.resourceIds).toEqual([]);
+    expect(grant.deletedAt).toBeTypeOf('number');
+    expect(result.conflicts.map((c) => c.code)).toEqual(['grant-names-deleted-resource']);
+  });
+
+  it('members added to a deleted group are removed', () => {
+    const { ws, hr, eve } = setup();
+    const { repaired, result } = concurrently(
+      ws.doc,
+      [{ type: 'group.delete', groupId: hr }],
+      [{ type: 'group.addMembers', groupId: hr, userIds: [eve] }],
+    );
+    expect(repaired.groups.get(hr)!.members.size).toBe(0);
+    expect(result.conflicts.map((c) => c.code)).toEqual(['member-of-deleted-group']);
+  });
+
+  it('is idempotent and quiet on states that commands produced', () => {
+    const { ws } = setup();
+    expect(repair(ws.state())).toEqual({ ops: [], conflicts: [] });
+  });
+});

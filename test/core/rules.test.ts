@@ -1,0 +1,378 @@
+/** SPEC.md §2, one table per rule, one row per case. */
+import { describe, expect, it } from 'vitest';
+import {
+  ALL_FLAGS,
+  accessFor,
+  checkKeepsAnAdmin,
+  duplicateName,
+  type Grant,
+  highestLevel,
+  isBuilderLevel,
+  isHiddenByAll,
+  type Level,
+  NO_FLAGS,
+  validateGroupName,
+} from '../../core/index.ts';
+import { createTestWorkspace } from '../fixtures/workspace.ts';
+
+const grant = (p: Partial<Grant>): Grant => ({
+  id: 'g',
+  name: 'g',
+  resourceType: 'app',
+  scope: 'all',
+  resourceIds: [],
+  level: 'view',
+  hideFromDashboard: false,
+  createdAt: 0,
+  ...p,
+});
+
+describe('rule 1: highest wins', () => {
+  it.each<[Level | null, Level | null, Level | null]>([
+    ['edit', 'view', 'edit'],
+    ['view', 'edit', 'edit'],
+    ['view', null, 'view'],
+    [null, null, null],
+    ['configure', 'use', 'configure'],
+    ['use', null, 'use'],
+  ])('%s + %s = %s', (a, b, want) => {
+    expect(highestLevel(a, b)).toBe(want);
+  });
+
+  it('unions the role default group and every custom group, flags OR-ed', () => {
+    const ws = createTestWorkspace();
+    const bob = ws.user('bob@corp.com', 'builder');
+    ws.user('ada@corp.com', 'admin');
+    const app = ws.app('Payroll');
+    const a = ws.group('A');
+    const b = ws.group('B');
+    ws.must({ type: 'group.setFlags', groupId: a, flags: { folderCRUD: true } });
+    ws.must({ type: 'group.addMembers', groupId: a, userIds: [bob] });
+    ws.must({ type: 'group.addMembers', groupId: b, userIds: [bob] });
+    const builderGroup = [...ws.state().groups.values()].find((g) => g.role === 'builder')!;
+    for (const g of builderGroup.grants.values())
+      ws.must({ type: 'grant.remove', groupId: builderGroup.id, grantId: g.id });
+    ws.must({ type: 'group.setFlags', groupId: builderGroup.id, flags: { ...NO_FLAGS } });
+    ws.must({
+      type: 'grant.add',
+      groupId: b,
+      grant: {
+        name: 'p',
+        resourceType: 'app',
+        scope: 'custom',
+        resourceIds: [app],
+        level: 'edit',
+        hideFromDashboard: false,
+      },
+    });
+    const access = accessFor(ws.state(), bob)!;
+    expect(access.flags.folderCRUD).toBe(true);
+    expect(access.flags.appCreate).toBe(false);
+    expect(access.app(app).level).toBe('edit');
+    expect(access.app(app).via.map((v) => v.groupName)).toEqual(['B']);
+  });
+});
+
+describe('rule 2: hidden only when every granting grant hides', () => {
+  it.each<[string, Partial<Grant>[], boolean]>([
+    ['one hiding View', [{ level: 'view', hideFromDashboard: true }], true],
+    ['hiding View + plain View', [{ level: 'view', hideFromDashboard: true }, { level: 'view' }], false],
+    ['hiding View + Edit', [{ level: 'view', hideFromDashboard: true }, { level: 'edit' }], false],
+    [
+      'two hiding Views',
+      [
+        { level: 'view', hideFromDashboard: true },
+        { level: 'view', hideFromDashboard: true },
+      ],
+      true,
+    ],
+    ['no grants', [], false],
+  ])('%s', (_name, grants, hidden) => {
+    expect(isHiddenByAll(grants.map(grant))).toBe(hidden);
+  });
+});
+
+describe('rule 3: builder-level groups', () => {
+  const g = (flags = NO_FLAGS, grants: Partial<Grant>[] = []) => ({
+    flags,
+    grants: new Map(grants.map((x, i) => [String(i), grant(x)])),
+  });
+  it.each<[string, ReturnType<typeof g>, boolean]>([
+    ['empty group', g(), false],
+    ['View on apps', g(NO_FLAGS, [{ level: 'view' }]), false],
+    ['hidden View', g(NO_FLAGS, [{ level: 'view', hideFromDashboard: true }]), false],
+    ['any flag on', g({ ...NO_FLAGS, orgConstantCRUD: true }), true],
+    ['all flags', g(ALL_FLAGS), true],
+    ['Edit on an app', g(NO_FLAGS, [{ level: 'edit', scope: 'custom', resourceIds: ['a'] }]), true],
+    ['Build with a data source', g(NO_FLAGS, [{ resourceType: 'dataSource', level: 'use' }]), true],
+    ['Configure a data source', g(NO_FLAGS, [{ resourceType: 'dataSource', level: 'configure' }]), true],
+    ['a removed Edit grant', g(NO_FLAGS, [{ level: 'edit', deletedAt: 5 }]), false],
+  ])('%s → %s', (_name, group, want) => {
+    expect(isBuilderLevel(group)).toBe(want);
+  });
+});
+
+describe('rule 4: upgrades need consent', () => {
+  const setup = () => {
+    const ws = createTestWorkspace();
+    ws.user('ada@corp.com', 'admin');
+    const eve = ws.user('eve@corp.com');
+    const bob = ws.user('bob@corp.com', 'builder');
+    const g = ws.group('Ops');
+    return { ws, eve, bob, g };
+  };
+  it.each([
+    ['add end-users to a builder-level group', 'addMembers'],
+    ['turn a flag on with end-users inside', 'setFlags'],
+    ['add an Edit grant with end-users inside', 'grantEdit'],
+    ['add a data-source grant with end-users inside', 'grantDataSource'],
+  ])('%s: refused without consent, nothing changes; applied with consent', (_name, kind) => {
+    const { ws, eve, bob, g } = setup();
+    const ds = ws.dataSource('DB');
+    const cmd = (allowRoleChange: boolean) => {
+      switch (kind) {
+        case 'addMembers':
+          ws.must({ type: 'group.setFlags', groupId: g, flags: { appCreate: true } });
+          return { type: 'group.addMembers' as const, groupId: g, userIds: [eve, bob], allowRoleChange };
+        case 'setFlags':
+          ws.must({ type: 'group.addMembers', groupId: g, userIds: [eve] });
+          return { type: 'group.setFlags' as const, groupId: g, flags: { appCreate: true }, allowRoleChange };
+        case 'grantEdit':
+          ws.must({ type: 'group.addMembers', groupId: g, userIds: [eve] });
+          return {
+            type: 'grant.add' as const,
+            groupId: g,
+            allowRoleChange,
+            grant: {
+              name: 'e',
+              resourceType: 'app' as const,
+              scope: 'all' as const,
+              resourceIds: [],
+              level: 'edit' as const,
+              hideFromDashboard: false,
+            },
+          };
+        default:
+          ws.must({ type: 'group.addMembers', groupId: g, userIds: [eve] });
+          return {
+            type: 'grant.add' as const,
+            groupId: g,
+            allowRoleChange,
+            grant: {
+              name: 'd',
+              resourceType: 'dataSource' as const,
+              scope: 'custom' as const,
+              resourceIds: [ds],
+              level: 'use' as const,
+              hideFromDashboard: false,
+            },
+          };
+      }
+    };
+    const first = cmd(false);
+    const before = JSON.stringify(
+      [...ws.state().groups.values()].map((x) => [x.id, x.flags, [...x.members], x.grants.size]),
+    );
+    const refused = ws.run(first);
+    expect(refused.ok).toBe(false);
+    if (refused.ok) return;
+    expect(refused.error.code).toBe('role-change-needs-confirmation');
+    const impact = refused.error.details as {
+      roleChanges: { userId: string; from: string; to: string }[];
+      builderDelta: number;
+    };
+    expect(impact.roleChanges).toEqual([
+      expect.objectContaining({ userId: eve, from: 'end-user', to: 'builder' }),
+    ]);
+    expect(impact.builderDelta).toBe(1);
+    expect(ws.state().users.get(eve)!.role).toBe('end-user');
+    expect(
+      JSON.stringify(
+        [...ws.state().groups.values()].map((x) => [x.id, x.flags, [...x.members], x.grants.size]),
+      ),
+    ).toBe(before);
+    const applied = ws.run({ ...first, allowRoleChange: true });
+    expect(applied.ok).toBe(true);
+    expect(ws.state().users.get(eve)!.role).toBe('builder');
+  });
+
+  it('a group that is not builder-level takes end-users without any role change', () => {
+    const { ws, eve, g } = setup();
+    const r = ws.run({ type: 'group.addMembers', groupId: g, userIds: [eve] });
+    expect(r.ok && r.value.impact.roleChanges).toEqual([]);
+  });
+});
+
+describe('rule 5: downgrade cleans up', () => {
+  it.each([
+    [
+      'builder → end-user leaves builder-level groups only',
+      'builder',
+      'end-user',
+      ['Flags'],
+      ['Viewers', 'Flags'],
+    ],
+    ['admin → builder keeps every group', 'admin', 'builder', [], ['Viewers', 'Flags']],
+    ['admin → end-user leaves builder-level groups', 'admin', 'end-user', ['Flags'], ['Viewers', 'Flags']],
+  ] as const)('%s', (_n, from, to, leaves, joined) => {
+    const ws = createTestWorkspace();
+    ws.user('ada@corp.com', 'admin');
+    const u = ws.user('u@corp.com', from);
+    const viewers = ws.group('Viewers');
+    const flags = ws.group('Flags');
+    ws.must({ type: 'group.setFlags', groupId: flags, flags: { appCreate: true } });
+    for (const name of joined)
+      ws.must({ type: 'group.addMembers', groupId: ws.groupByName(name), userIds: [u] });
+    const r = ws.run({ type: 'user.setRole', userId: u, role: to, allowRoleChange: true });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.impact.membershipsRemoved.map((m) => m.groupName)).toEqual(leaves);
+    expect(ws.state().groups.get(viewers)!.members.has(u)).toBe(true);
+    expect(ws.state().groups.get(flags)!.members.has(u)).toBe(!leaves.includes('Flags' as never));
+  });
+  it('the preview lists the groups before anything changes', () => {
+    const ws = createTestWorkspace();
+    ws.user('ada@corp.com', 'admin');
+    const u = ws.user('u@corp.com', 'builder');
+    const g = ws.group('Flags');
+    ws.must({ type: 'group.setFlags', groupId: g, flags: { appCreate: true } });
+    ws.must({ type: 'group.addMembers', groupId: g, userIds: [u] });
+    const r = ws.run({ type: 'user.setRole', userId: u, role: 'end-user' });
+    expect(!r.ok && r.error.code).toBe('role-change-needs-confirmation');
+    if (r.ok) return;
+    expect((r.error.details as { membershipsRemoved: { groupName: string }[] }).membershipsRemoved).toEqual([
+      expect.objectContaining({ groupName: 'Flags' }),
+    ]);
+    expect(ws.state().groups.get(g)!.members.has(u)).toBe(true);
+  });
+});
+
+describe('rule 6: at least one admin', () => {
+  const message = 'Cannot change role of last present admin, please add another admin and change the role';
+  it.each([
+    [
+      'downgrade the last admin',
+      (id: string) => ({
+        type: 'user.setRole' as const,
+        userId: id,
+        role: 'builder' as const,
+        allowRoleChange: true,
+      }),
+    ],
+    ['archive the last admin', (id: string) => ({ type: 'user.archive' as const, userId: id })],
+  ])('%s is refused with ToolJet’s message', (_n, cmd) => {
+    const ws = createTestWorkspace();
+    const ada = ws.user('ada@corp.com', 'admin');
+    const r = ws.run(cmd(ada));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatchObject({ code: 'last-admin', message });
+  });
+  it.each([
+    ['another active admin', 'active', true],
+    ['another admin only invited', 'invited', false],
+  ] as const)('with %s: allowed = %s', (_n, status, allowed) => {
+    const ws = createTestWorkspace();
+    const ada = ws.user('ada@corp.com', 'admin');
+    ws.user('bea@corp.com', 'admin', status);
+    expect(checkKeepsAnAdmin(ws.state(), ada).ok).toBe(allowed);
+    expect(ws.run({ type: 'user.archive', userId: ada }).ok).toBe(allowed);
+  });
+});
+
+describe('rule 7: archived users', () => {
+  it('keep memberships, lose all access, cannot be added, and restore losslessly', () => {
+    const ws = createTestWorkspace();
+    ws.user('ada@corp.com', 'admin');
+    const eve = ws.user('eve@corp.com');
+    const app = ws.app('Payroll');
+    const hr = ws.group('HR');
+    const other = ws.group('Other');
+    ws.must({ type: 'group.addMembers', groupId: hr, userIds: [eve] });
+    const before = accessFor(ws.state(), eve)!.app(app).level;
+    ws.must({ type: 'user.archive', userId: eve });
+    expect(ws.state().groups.get(hr)!.members.has(eve)).toBe(true);
+    expect(accessFor(ws.state(), eve)!.app(app).level).toBeNull();
+    const r = ws.run({ type: 'group.addMembers', groupId: other, userIds: [eve] });
+    expect(!r.ok && r.error).toMatchObject({
+      code: 'user-archived',
+      message: 'An archived user cannot be added to a group',
+    });
+    ws.must({ type: 'user.restore', userId: eve });
+    expect(accessFor(ws.state(), eve)!.app(app).level).toBe(before);
+  });
+});
+
+describe('rule 8: group names', () => {
+  const ws = createTestWorkspace();
+  ws.group('Sales');
+  it.each([
+    ['  HR  ', true, 'HR'],
+    ['', false, 'name-required'],
+    ['   ', false, 'name-required'],
+    ['x'.repeat(50), true, 'x'.repeat(50)],
+    ['x'.repeat(51), false, 'name-too-long'],
+    ['admin', false, 'name-reserved'],
+    ['Admin', false, 'name-reserved'],
+    ['BUILDER', false, 'name-reserved'],
+    ['end-user', false, 'name-reserved'],
+    ['End-Users', false, 'name-reserved'],
+    ['All Users', false, 'name-reserved'],
+    ['sales', false, 'name-taken'],
+    [' SALES ', false, 'name-taken'],
+    ['Sales team', true, 'Sales team'],
+  ])('“%s” → ok=%s (%s)', (name, okWanted, want) => {
+    const r = validateGroupName(ws.state(), name);
+    expect(r.ok).toBe(okWanted);
+    expect(r.ok ? r.value : r.error.code).toBe(want);
+  });
+  it('a group may keep its own name when renamed', () => {
+    const id = ws.groupByName('Sales');
+    expect(validateGroupName(ws.state(), 'SALES', id).ok).toBe(true);
+  });
+  it.each([
+    [['HR'], 'HR', 'HR_copy'],
+    [['HR', 'HR_copy'], 'HR', 'HR_copy_1'],
+    [['HR', 'HR_copy', 'HR_copy_1'], 'HR', 'HR_copy_2'],
+    [['HR', 'HR_copy', 'HR_copy_2'], 'HR', 'HR_copy_1'],
+    [['y'.repeat(50)], 'y'.repeat(50), `${'y'.repeat(45)}_copy`],
+  ])('duplicate of %j named %s → %s', (existing, name, want) => {
+    const w = createTestWorkspace();
+    for (const n of existing) w.group(n);
+    expect(duplicateName(w.state(), name)).toBe(want);
+  });
+});
+
+describe('rule 9: impact before commit', () => {
+  it('deleting a group shows what its members lose, and changes nothing until committed', () => {
+    const ws = createTestWorkspace();
+    ws.user('ada@corp.com', 'admin');
+    const eve = ws.user('eve@corp.com');
+    const app = ws.app('Payroll');
+    const endUser = [...ws.state().groups.values()].find((g) => g.role === 'end-user')!;
+    for (const g of endUser.grants.values())
+      ws.must({ type: 'grant.remove', groupId: endUser.id, grantId: g.id });
+    const hr = ws.group('HR');
+    ws.must({
+      type: 'grant.add',
+      groupId: hr,
+      grant: {
+        name: 'p',
+        resourceType: 'app',
+        scope: 'custom',
+        resourceIds: [app],
+        level: 'view',
+        hideFromDashboard: false,
+      },
+    });
+    ws.must({ type: 'group.addMembers', groupId: hr, userIds: [eve] });
+    const r = ws.run({ type: 'group.delete', groupId: hr });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.impact.accessChanges).toEqual([
+      expect.objectContaining({ userId: eve, resourceId: app, before: 'view', after: null }),
+    ]);
+    expect(r.value.impact.membershipsRemoved).toEqual([
+      expect.objectContaining({ userId: eve, groupName: 'HR' }),
+    ]);
+  });
+});
