@@ -1,0 +1,89 @@
+/**
+ * Opening a workspace's local replica: the Y.Doc from IndexedDB (works offline), loaded through
+ * DexieYProvider. `resetReplica` throws the local replica away so the next sync rebuilds it from the server.
+ */
+import { DexieYProvider } from 'y-dexie';
+import type * as Y from 'yjs';
+import type { GatehouseDb, WorkspaceRow } from './database.ts';
+
+export interface Replica {
+  readonly key: string;
+  readonly slug: string;
+  readonly doc: Y.Doc;
+  /** Releases the doc (DexieYProvider ref count). */
+  release(): void;
+}
+
+async function currentRow(db: GatehouseDb, slug: string): Promise<WorkspaceRow | undefined> {
+  const rows = await db.workspaces.where('slug').equals(slug).toArray();
+  rows.sort((a, b) => b.generation - a.generation);
+  return rows[0];
+}
+
+/** Opens (creating if needed) the local replica of a workspace and waits until its stored state is loaded. */
+export async function openReplica(db: GatehouseDb, slug: string, name = slug): Promise<Replica> {
+  let row = await currentRow(db, slug);
+  if (!row) {
+    const key = `${slug}#1`;
+    await db.workspaces.add({ key, slug, name, generation: 1 } as WorkspaceRow);
+    row = await db.workspaces.get(key);
+    if (!row) throw new Error(`replica ${key} vanished`);
+  }
+  const doc = row.doc;
+  const provider = DexieYProvider.load(doc);
+  await provider.whenLoaded;
+  return { key: row.key, slug, doc, release: () => DexieYProvider.release(doc) };
+}
+
+/**
+ * Drops the local replica and its pending changes and starts a new, empty generation (used after the
+ * server refused an update: Yjs cannot drop one update and keep later ones). Release the replica first.
+ */
+export async function resetReplica(db: GatehouseDb, replica: Replica): Promise<void> {
+  const old = await db.workspaces.get(replica.key);
+  const generation = (old?.generation ?? 1) + 1;
+  await db.transaction('rw', db.workspaces, db.outbox, async () => {
+    await db.workspaces.where('slug').equals(replica.slug).delete();
+    await db.outbox.where('workspaceKey').equals(replica.key).delete();
+    await db.workspaces.add({
+      key: `${replica.slug}#${generation}`,
+      slug: replica.slug,
+      name: old?.name ?? replica.slug,
+      generation,
+    } as WorkspaceRow);
+  });
+}
+
+export async function addToOutbox(db: GatehouseDb, workspaceKey: string, summary: string): Promise<void> {
+  await db.outbox.add({ workspaceKey, summary, at: Date.now() });
+}
+
+export async function outboxEntries(db: GatehouseDb, workspaceKey: string) {
+  return db.outbox.where('workspaceKey').equals(workspaceKey).sortBy('id');
+}
+
+/** Removes the confirmed entries (every id ≤ `upToId`). */
+export async function confirmOutbox(db: GatehouseDb, workspaceKey: string, upToId: number): Promise<void> {
+  await db.outbox
+    .where('workspaceKey')
+    .equals(workspaceKey)
+    .and((r) => (r.id ?? 0) <= upToId)
+    .delete();
+}
+
+export async function getPref<T>(db: GatehouseDb, key: string): Promise<T | undefined> {
+  return (await db.prefs.get(key))?.value as T | undefined;
+}
+
+export async function setPref(db: GatehouseDb, key: string, value: unknown): Promise<void> {
+  await db.prefs.put({ key, value });
+}
+
+/** Forgets every local replica and setting (sign out). */
+export async function clearAll(db: GatehouseDb): Promise<void> {
+  await db.transaction('rw', db.workspaces, db.outbox, db.prefs, async () => {
+    await db.workspaces.clear();
+    await db.outbox.clear();
+    await db.prefs.clear();
+  });
+}

@@ -1,0 +1,96 @@
+/**
+ * The server's REST API (same origin, session cookie). Every call returns a Result; network failures and
+ * error bodies become `{ ok: false }` with the server's code, never a throw.
+ */
+
+export interface ApiError {
+  readonly code: string;
+  readonly message: string;
+  readonly status: number;
+  readonly details?: unknown;
+}
+export type ApiResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: ApiError };
+
+export interface Account {
+  readonly id?: string;
+  readonly email: string;
+  readonly name: string;
+}
+export type Membership = {
+  readonly slug: string;
+  readonly name: string;
+  readonly role: 'admin' | 'builder' | 'end-user';
+  readonly status: string;
+};
+export interface Me {
+  readonly account: Account;
+  readonly workspaces: readonly Membership[];
+}
+
+export interface AuditEntry {
+  readonly id?: string | number;
+  readonly at: number | string;
+  readonly actor?: string | { email?: string; name?: string } | null;
+  readonly action?: string;
+  readonly summary?: string;
+  readonly [key: string]: unknown;
+}
+
+export async function request<T>(method: string, path: string, body?: unknown): Promise<ApiResult<T>> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch {
+    return { ok: false, error: { code: 'network', message: 'The server cannot be reached', status: 0 } };
+  }
+  let data: unknown = null;
+  const text = await res.text();
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (res.ok) return { ok: true, value: data as T };
+  const err = (data as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
+  return {
+    ok: false,
+    error: {
+      code: err?.code ?? `http-${res.status}`,
+      message: err?.message ?? res.statusText ?? 'Request failed',
+      status: res.status,
+      ...(err?.details === undefined ? {} : { details: err.details }),
+    },
+  };
+}
+
+const ws = (slug: string) => `/api/workspaces/${encodeURIComponent(slug)}`;
+
+export const api = {
+  me: () => request<Me>('GET', '/api/me'),
+  login: (email: string, password: string) => request<unknown>('POST', '/api/login', { email, password }),
+  logout: () => request<unknown>('POST', '/api/logout'),
+  setup: (body: {
+    token: string;
+    workspace: { name: string; slug: string };
+    admin: { email: string; name: string; password: string };
+  }) => request<unknown>('POST', '/api/setup', body),
+  acceptInvitation: (token: string, body: { name: string; password: string }) =>
+    request<unknown>('POST', `/api/invitations/${encodeURIComponent(token)}/accept`, body),
+  invite: (slug: string, body: { email: string; name: string; role: string }) =>
+    request<{ user: { id: string; email: string }; invitation: { url: string } }>(
+      'POST',
+      `${ws(slug)}/users`,
+      body,
+    ),
+  audit: (slug: string) => request<unknown>('GET', `${ws(slug)}/audit`),
+  access: (slug: string) => request<unknown>('GET', `${ws(slug)}/access`),
+};

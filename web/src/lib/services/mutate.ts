@@ -1,0 +1,54 @@
+/**
+ * Every admin mutation goes through here: core `plan` → (role changes? show the impact and ask) →
+ * `commit` in one Yjs transaction → toast. Cancel changes nothing (SPEC rule 4).
+ */
+import { type Command, MESSAGES, type Planned, plan, type Result } from '../../../../core/index.ts';
+import { confirmations } from '../state/confirm.svelte.ts';
+import { toasts } from '../state/toasts.svelte.ts';
+import { workspace } from '../state/workspace.svelte.ts';
+import { handleError } from './handle-error.ts';
+
+export interface RunOptions {
+  /** What the change does, in words (kept while it waits for the server). */
+  readonly summary: string;
+  /** Toast on success. */
+  readonly success?: string;
+  /** Report errors inline only (no toast). */
+  readonly quiet?: boolean;
+}
+
+export type RunResult = { ok: true; planned: Planned } | { ok: false; cancelled: boolean; message?: string };
+
+/** Plans a command against the current state without changing anything. */
+export function preview(command: Command): Result<Planned> {
+  const state = workspace.state;
+  if (!state) return { ok: false, error: { code: 'not-found', message: 'The workspace is not loaded yet' } };
+  return plan(state, command, { now: Date.now() });
+}
+
+function roleChangeMessage(command: Command): string {
+  if (command.type === 'group.addMembers') return MESSAGES.addMembersUpgrade;
+  if (command.type === 'user.setRole') return 'Changing this role will change the following access.';
+  return MESSAGES.grantUpgrade;
+}
+
+export async function run(command: Command, options: RunOptions): Promise<RunResult> {
+  let result = preview(command);
+  if (!result.ok && result.error.code === 'role-change-needs-confirmation') {
+    const confirmed = await confirmations.ask({
+      title: 'Role change',
+      message: roleChangeMessage(command),
+      impact: result.error.details as Planned['impact'],
+      confirmLabel: 'Confirm',
+    });
+    if (!confirmed) return { ok: false, cancelled: true };
+    result = preview({ ...command, allowRoleChange: true } as Command);
+  }
+  if (!result.ok) {
+    const message = options.quiet ? result.error.message : handleError(result.error);
+    return { ok: false, cancelled: false, message };
+  }
+  await workspace.commit(result.value, options.summary);
+  if (options.success) toasts.success(options.success);
+  return { ok: true, planned: result.value };
+}

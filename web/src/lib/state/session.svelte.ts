@@ -1,0 +1,57 @@
+/**
+ * Who is signed in (GET /api/me), cached locally so the app starts offline. `me === null` means signed out;
+ * `expired` means a sync socket was refused for the session: local edits stay, the user signs in again.
+ */
+import { clearAll, database, getPref, setPref } from '../db/index.ts';
+import { api, type Me, type Membership } from '../services/api.ts';
+
+const ME_KEY = 'me';
+
+class Session {
+  me = $state.raw<Me | null>(null);
+  loaded = $state(false);
+  /** The server could not be reached; `me` is the cached copy. */
+  offline = $state(false);
+  expired = $state(false);
+
+  async load(): Promise<void> {
+    const res = await api.me();
+    if (res.ok) {
+      this.me = res.value;
+      this.offline = false;
+      await setPref(database(), ME_KEY, res.value).catch(() => {});
+    } else if (res.error.status === 0 || res.error.status >= 500) {
+      this.offline = true;
+      this.me = (await getPref<Me>(database(), ME_KEY).catch(() => undefined)) ?? null;
+    } else {
+      this.me = null;
+    }
+    this.loaded = true;
+  }
+
+  membership(slug: string): Membership | undefined {
+    return this.me?.workspaces.find((w) => w.slug === slug);
+  }
+
+  isAdmin(slug: string): boolean {
+    const m = this.membership(slug);
+    return m?.role === 'admin' && m.status === 'active';
+  }
+
+  async signIn(email: string, password: string) {
+    const res = await api.login(email, password);
+    if (res.ok) {
+      this.expired = false;
+      await this.load();
+    }
+    return res;
+  }
+
+  async signOut(): Promise<void> {
+    await api.logout();
+    await clearAll(database()).catch(() => {});
+    this.me = null;
+  }
+}
+
+export const session = new Session();

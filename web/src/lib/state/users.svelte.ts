@@ -1,0 +1,52 @@
+/** Users page view model: search, role/status filters, and rows with each user's custom groups. */
+import type { Group, User, WorkspaceState } from '../../../../core/index.ts';
+import { workspace } from './workspace.svelte.ts';
+
+export interface UserRow {
+  readonly user: User;
+  readonly groups: readonly string[];
+}
+
+/** Custom group names per user id. */
+export function groupsByUser(state: WorkspaceState): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const g of state.groups.values()) {
+    if (g.deletedAt !== undefined || g.kind !== 'custom') continue;
+    for (const id of g.members) {
+      const list = out.get(id);
+      if (list) list.push(g.name);
+      else out.set(id, [g.name]);
+    }
+  }
+  return out;
+}
+
+export function userRows(state: WorkspaceState, query: string, role: string, status: string): UserRow[] {
+  const q = query.trim().toLowerCase();
+  const groups = groupsByUser(state);
+  const out: UserRow[] = [];
+  for (const u of state.users.values()) {
+    if (role && u.role !== role) continue;
+    if (status && u.status !== status) continue;
+    if (q && !u.email.includes(q) && !u.name.toLowerCase().includes(q)) continue;
+    out.push({ user: u, groups: groups.get(u.id) ?? [] });
+  }
+  return out.sort((a, b) => a.user.email.localeCompare(b.user.email));
+}
+
+export function customGroups(state: WorkspaceState): Group[] {
+  return [...state.groups.values()]
+    .filter((g) => g.deletedAt === undefined && g.kind === 'custom')
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export class UsersList {
+  query = $state('');
+  role = $state('');
+  status = $state('');
+  selected = $state<string[]>([]);
+  readonly rows = $derived(
+    workspace.state ? userRows(workspace.state, this.query, this.role, this.status) : [],
+  );
+  readonly groups = $derived(workspace.state ? customGroups(workspace.state) : []);
+}

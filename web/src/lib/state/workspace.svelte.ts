@@ -1,0 +1,203 @@
+/**
+ * The open workspace: its local replica (Dexie + Y.Doc), the sync link, and the current
+ * `WorkspaceState` read through core's DocReader. Everything on screen derives from `state`.
+ *
+ * Load order (ARCHITECTURE.md): the doc from IndexedDB first (works offline), then the socket.
+ */
+import type { Awareness } from 'y-protocols/awareness';
+import { commit, DocReader, type Planned, type WorkspaceState } from '../../../../core/index.ts';
+import {
+  addToOutbox,
+  confirmOutbox,
+  database,
+  openReplica,
+  outboxEntries,
+  type Replica,
+  resetReplica,
+} from '../db/index.ts';
+import {
+  createSyncLink,
+  defaultSyncUrl,
+  type LinkStatus,
+  type SyncLink,
+  type TerminalClose,
+} from '../sync/index.ts';
+
+/** What the server refused, shown to the admin before the replica is rebuilt. */
+export interface Refusal {
+  readonly reason: string;
+  readonly code: number;
+  readonly changes: readonly string[];
+}
+
+export const LOCAL_ORIGIN = 'gatehouse-local';
+
+export class WorkspaceStore {
+  slug = $state('');
+  /** The merged replicated state; replaced (never mutated) on every doc change. */
+  state = $state.raw<WorkspaceState | null>(null);
+  link = $state<LinkStatus>('offline');
+  /** Local changes not yet acknowledged by the server. */
+  waiting = $state(0);
+  refusal = $state.raw<Refusal | null>(null);
+  sessionExpired = $state(false);
+  awareness = $state.raw<Awareness | null>(null);
+  loading = $state(false);
+
+  private replica: Replica | null = null;
+  private reader: DocReader | null = null;
+  private syncLink: SyncLink | null = null;
+  private frame = 0;
+  private opening: Promise<void> | null = null;
+  private readonly syncUrl: () => string;
+
+  constructor(syncUrl: () => string = () => defaultSyncUrl()) {
+    this.syncUrl = syncUrl;
+  }
+
+  /** True once the doc holds a workspace (its default groups), locally or from the server. */
+  get ready(): boolean {
+    const s = this.state;
+    if (!s) return false;
+    for (const g of s.groups.values()) if (g.kind === 'default') return true;
+    return false;
+  }
+
+  open(slug: string, options: { connect?: boolean } = {}): Promise<void> {
+    if (this.slug === slug && this.opening) return this.opening;
+    this.close();
+    this.slug = slug;
+    this.loading = true;
+    this.opening = this.load(slug, options.connect ?? true);
+    return this.opening;
+  }
+
+  private async load(slug: string, connect: boolean): Promise<void> {
+    const db = database();
+    const replica = await openReplica(db, slug);
+    if (this.slug !== slug) {
+      replica.release();
+      return;
+    }
+    this.replica = replica;
+    this.reader = new DocReader(replica.doc);
+    this.state = this.reader.state();
+    replica.doc.on('update', this.onUpdate);
+    await this.refreshWaiting();
+    this.loading = false;
+    if (connect) this.connect();
+  }
+
+  private connect() {
+    const replica = this.replica;
+    if (!replica) return;
+    const link = createSyncLink({
+      url: this.syncUrl(),
+      room: replica.slug,
+      doc: replica.doc,
+      on: {
+        status: (s) => {
+          this.link = s;
+        },
+        ack: (token) => {
+          void confirmOutbox(database(), replica.key, token).then(() => this.refreshWaiting());
+        },
+        closed: (close) => void this.onClosed(close),
+      },
+    });
+    this.syncLink = link;
+    this.awareness = link.awareness;
+    this.link = link.status();
+    if (this.waiting > 0) void this.requestAck();
+  }
+
+  private onUpdate = () => {
+    if (this.frame) return;
+    const run = () => {
+      this.frame = 0;
+      if (this.reader) this.state = this.reader.state();
+    };
+    this.frame =
+      typeof requestAnimationFrame === 'function'
+        ? requestAnimationFrame(run)
+        : (setTimeout(run, 0) as unknown as number);
+  };
+
+  /** Reads the doc now (after a local commit, so the UI never shows a stale frame). */
+  refresh() {
+    if (this.reader) this.state = this.reader.state();
+  }
+
+  private async refreshWaiting() {
+    if (!this.replica) return;
+    this.waiting = (await outboxEntries(database(), this.replica.key)).length;
+  }
+
+  private async requestAck() {
+    if (!this.replica || !this.syncLink) return;
+    const entries = await outboxEntries(database(), this.replica.key);
+    const last = entries.at(-1)?.id;
+    if (last !== undefined) this.syncLink.requestAck(last);
+  }
+
+  /** Applies a planned command to the doc (one transaction) and queues it for the server. */
+  async commit(planned: Planned, summary: string): Promise<void> {
+    const replica = this.replica;
+    if (!replica) throw new Error('no workspace is open');
+    commit(replica.doc, planned, LOCAL_ORIGIN);
+    this.refresh();
+    await addToOutbox(database(), replica.key, summary);
+    await this.refreshWaiting();
+    await this.requestAck();
+  }
+
+  private async onClosed(close: TerminalClose) {
+    if (close.auth) {
+      this.sessionExpired = true;
+      return;
+    }
+    const replica = this.replica;
+    if (!replica) return;
+    const entries = await outboxEntries(database(), replica.key);
+    this.refusal = {
+      reason: close.reason || 'The server refused a change',
+      code: close.code,
+      changes: entries.map((e) => e.summary),
+    };
+    const slug = replica.slug;
+    this.close();
+    await resetReplica(database(), replica);
+    await this.open(slug);
+  }
+
+  /** After signing in again: resume syncing (local edits are still in the doc). */
+  resume() {
+    this.sessionExpired = false;
+    this.syncLink?.reconnect();
+  }
+
+  dismissRefusal() {
+    this.refusal = null;
+  }
+
+  close() {
+    if (this.frame && typeof cancelAnimationFrame === 'function') cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    this.syncLink?.destroy();
+    this.syncLink = null;
+    this.awareness = null;
+    this.reader?.destroy();
+    this.reader = null;
+    if (this.replica) {
+      this.replica.doc.off('update', this.onUpdate);
+      this.replica.release();
+      this.replica = null;
+    }
+    this.opening = null;
+    this.state = null;
+    this.link = 'offline';
+    this.waiting = 0;
+  }
+}
+
+export const workspace = new WorkspaceStore();

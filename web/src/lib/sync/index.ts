@@ -1,0 +1,9 @@
+export {
+  AUTH_CLOSE_CODES,
+  createSyncLink,
+  defaultSyncUrl,
+  type LinkStatus,
+  type SyncLink,
+  type SyncLinkOptions,
+  type TerminalClose,
+} from './sync-connection.ts';

@@ -1,0 +1,159 @@
+/**
+ * The workspace sync link (ARCHITECTURE.md "Admin app"): a y-websocket provider on `/sync/:ws`,
+ * authenticated by the session cookie. The only module that imports y-websocket.
+ *
+ * Acknowledgements. The y-websocket protocol has no ack, so we make one: after local changes are sent we
+ * send a sync step 1; the server answers it with a sync step 2 only after it has handled (validated and
+ * stored) every earlier message on the socket, and refuses a bad update by closing with a 44xx code
+ * instead. So each step 2 received acknowledges everything sent before the matching step 1 (FIFO).
+ */
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import { Awareness } from 'y-protocols/awareness';
+import * as syncProtocol from 'y-protocols/sync';
+import { WebsocketProvider } from 'y-websocket';
+import type * as Y from 'yjs';
+
+/** Close codes the server uses for an expired or missing session / a non-admin. */
+export const AUTH_CLOSE_CODES: readonly number[] = [4401, 4403];
+export const MAX_BACKOFF_MS = 10_000;
+const MESSAGE_SYNC = 0;
+const SYNC_STEP_2 = 1;
+
+export type LinkStatus = 'offline' | 'connecting' | 'syncing' | 'synced';
+
+export interface TerminalClose {
+  readonly code: number;
+  readonly reason: string;
+  /** True for an expired session or a refused role; otherwise the server refused an update. */
+  readonly auth: boolean;
+}
+
+export interface SyncLinkEvents {
+  status(status: LinkStatus): void;
+  /** Everything sent before `token` was requested is stored by the server. */
+  ack(token: number): void;
+  closed(close: TerminalClose): void;
+}
+
+export interface SyncLink {
+  readonly awareness: Awareness;
+  status(): LinkStatus;
+  /** Asks the server to acknowledge everything sent so far; `ack(token)` follows. */
+  requestAck(token: number): void;
+  /** Resumes after a terminal close (e.g. after signing in again). */
+  reconnect(): void;
+  destroy(): void;
+}
+
+export interface SyncLinkOptions {
+  /** e.g. `ws://localhost:8080/sync`. */
+  readonly url: string;
+  readonly room: string;
+  readonly doc: Y.Doc;
+  readonly on: Partial<SyncLinkEvents>;
+  /** Injected by tests. */
+  readonly WebSocketPolyfill?: typeof WebSocket;
+}
+
+export function defaultSyncUrl(loc: Location = location): string {
+  return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/sync`;
+}
+
+export function createSyncLink(options: SyncLinkOptions): SyncLink {
+  const { doc, on } = options;
+  const awareness = new Awareness(doc);
+  const provider = new WebsocketProvider(options.url, options.room, doc, {
+    awareness,
+    disableBc: true,
+    connect: false,
+    maxBackoffTime: MAX_BACKOFF_MS,
+    ...(options.WebSocketPolyfill ? { WebSocketPolyfill: options.WebSocketPolyfill } : {}),
+  });
+  let status: LinkStatus = 'offline';
+  /** Tokens of step-1 requests in flight, in send order; `null` is the provider's own opening step 1. */
+  let waitingAcks: (number | null)[] = [];
+  let pendingToken: number | null = null;
+
+  const setStatus = (next: LinkStatus) => {
+    if (next === status) return;
+    status = next;
+    on.status?.(next);
+  };
+
+  const sendStep1 = (token: number) => {
+    const ws = provider.ws;
+    if (!ws || !provider.wsconnected || ws.readyState !== 1) {
+      pendingToken = Math.max(pendingToken ?? 0, token);
+      return;
+    }
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, MESSAGE_SYNC);
+    syncProtocol.writeSyncStep1(encoder, doc);
+    waitingAcks.push(token);
+    ws.send(encoding.toUint8Array(encoder));
+  };
+
+  const originalSync = provider.messageHandlers[MESSAGE_SYNC];
+  if (originalSync) {
+    provider.messageHandlers[MESSAGE_SYNC] = (encoder, decoder, prov, emitSynced, messageType) => {
+      const syncType = decoding.peekVarUint(decoder);
+      originalSync(encoder, decoder, prov, emitSynced, messageType);
+      if (syncType === SYNC_STEP_2) {
+        const token = waitingAcks.shift();
+        if (token !== null && token !== undefined) on.ack?.(token);
+      }
+    };
+  }
+
+  provider.on('status', ({ status: s }) => {
+    if (s === 'connected') {
+      waitingAcks = [null];
+      setStatus('syncing');
+    } else if (s === 'connecting') {
+      if (status !== 'syncing') setStatus('connecting');
+    } else {
+      waitingAcks = [];
+      setStatus('offline');
+    }
+  });
+  provider.on('sync', (synced) => {
+    if (!synced) return;
+    setStatus('synced');
+    if (pendingToken !== null) {
+      const t = pendingToken;
+      pendingToken = null;
+      sendStep1(t);
+    }
+  });
+  provider.on('closed', (event) => {
+    setStatus('offline');
+    on.closed?.({ code: event.code, reason: event.reason, auth: AUTH_CLOSE_CODES.includes(event.code) });
+  });
+
+  const goOffline = () => provider.disconnect();
+  const goOnline = () => provider.connect();
+  if (typeof window !== 'undefined') {
+    window.addEventListener('offline', goOffline);
+    window.addEventListener('online', goOnline);
+  }
+  if (typeof navigator === 'undefined' || navigator.onLine !== false) {
+    setStatus('connecting');
+    provider.connect();
+  }
+
+  return {
+    awareness,
+    status: () => status,
+    requestAck: sendStep1,
+    reconnect: () => provider.connect(),
+    destroy() {
+      if (typeof window !== 'undefined') {
+        window.removeEventListener('offline', goOffline);
+        window.removeEventListener('online', goOnline);
+      }
+      provider.destroy();
+      awareness.destroy();
+    },
+  };
+}
