@@ -15,7 +15,7 @@ direction:ltr!important;text-align:left!important}
 .toggle{all:unset;box-sizing:border-box;display:flex;align-items:center;gap:8px;max-width:100%;padding:6px 12px 6px 8px;
 border-radius:999px;background:#fff;border:1px solid #d0d7de;box-shadow:0 2px 8px rgba(0,0,0,.15);cursor:pointer;
 font:inherit;color:inherit}
-.toggle:focus-visible,a:focus-visible{outline:2px solid #0969da;outline-offset:2px}
+.toggle:focus-visible,a:focus-visible,.body:focus-visible{outline:2px solid #0969da;outline-offset:2px}
 .title{overflow:hidden;text-overflow:ellipsis;white-space:nowrap;font-weight:600}
 .chev{font-size:10px;opacity:.7}
 .badge{display:inline-block;padding:1px 8px;border-radius:999px;font-size:12px;font-weight:600;color:#fff;background:#57606a;white-space:nowrap}

@@ -124,7 +124,8 @@ export function createPanel(onCollapse: (key: string, collapsed: boolean) => voi
     'aria-controls': 'gh-body',
     'data-gh': 'toggle',
   });
-  const content = h('div', { class: 'body', id: 'gh-body', 'data-gh': 'body' });
+  // Focusable, so a keyboard can scroll it (and press Escape inside it).
+  const content = h('div', { class: 'body', id: 'gh-body', tabindex: '0', 'data-gh': 'body' });
   const section = h('section', { class: 'panel' }, toggle, content);
   root.append(section);
 
