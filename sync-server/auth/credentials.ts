@@ -1,0 +1,75 @@
+/** Where credentials come from: `Authorization: Bearer`, the session cookie, or (sockets only) `?token=`. */
+import type { IncomingMessage } from 'node:http';
+
+export const SESSION_COOKIE = 'gatehouse_session';
+
+export interface Credentials {
+  readonly token: string;
+  readonly via: 'bearer' | 'cookie' | 'query';
+}
+
+const MAX_TOKEN_LENGTH = 200;
+
+export function parseCookies(header: string | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!header) return out;
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=');
+    if (i < 0) continue;
+    const k = part.slice(0, i).trim();
+    const v = part.slice(i + 1).trim();
+    if (k && !out.has(k)) out.set(k, v);
+  }
+  return out;
+}
+
+export function credentialsFrom(req: IncomingMessage, query: URLSearchParams | null): Credentials | null {
+  const auth = req.headers.authorization;
+  if (typeof auth === 'string' && /^bearer\s+/i.test(auth)) {
+    const token = auth.replace(/^bearer\s+/i, '').trim();
+    return token && token.length <= MAX_TOKEN_LENGTH ? { token, via: 'bearer' } : null;
+  }
+  const fromQuery = query?.get('token');
+  if (fromQuery) return fromQuery.length <= MAX_TOKEN_LENGTH ? { token: fromQuery, via: 'query' } : null;
+  const cookie = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
+  if (cookie) return cookie.length <= MAX_TOKEN_LENGTH ? { token: cookie, via: 'cookie' } : null;
+  return null;
+}
+
+export function sessionCookie(token: string, maxAgeMs: number, secure: boolean): string {
+  const parts = [
+    `${SESSION_COOKIE}=${token}`,
+    'Path=/',
+    'HttpOnly',
+    'SameSite=Strict',
+    `Max-Age=${Math.floor(maxAgeMs / 1000)}`,
+  ];
+  if (secure) parts.push('Secure');
+  return parts.join('; ');
+}
+
+export function clearedSessionCookie(secure: boolean): string {
+  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${secure ? '; Secure' : ''}`;
+}
+
+/** The server's own origin as the request sees it, e.g. `http://localhost:8080`. */
+export function requestOrigin(req: IncomingMessage, publicUrl: string | null): string {
+  if (publicUrl) return new URL(publicUrl).origin;
+  const tls = (req.socket as { encrypted?: boolean }).encrypted === true;
+  return `${tls ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
+}
+
+/**
+ * Cookie-authenticated requests must come from our own pages: a present Origin must be ours (or an
+ * allowed dev origin). Requests without Origin are not from a browser page and carry no ambient risk.
+ */
+export function originAllowed(
+  req: IncomingMessage,
+  publicUrl: string | null,
+  allowed: readonly string[],
+): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  if (origin === requestOrigin(req, publicUrl)) return true;
+  return allowed.includes(origin);
+}

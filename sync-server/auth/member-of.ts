@@ -1,0 +1,30 @@
+/**
+ * Links an account to its user in a workspace doc by lower-cased email. If a merge left two users with
+ * one email, the active one wins, then the oldest: deterministic, and never more than one identity.
+ */
+import type { User, WorkspaceState } from '../../core/index.ts';
+
+const indexes = new WeakMap<WorkspaceState, Map<string, User>>();
+
+function better(a: User, b: User): User {
+  if ((a.status === 'active') !== (b.status === 'active')) return a.status === 'active' ? a : b;
+  return a.createdAt <= b.createdAt ? a : b;
+}
+
+export function userByEmail(state: WorkspaceState, email: string): User | null {
+  let index = indexes.get(state);
+  if (!index) {
+    index = new Map();
+    for (const u of state.users.values()) {
+      const cur = index.get(u.email);
+      index.set(u.email, cur ? better(cur, u) : u);
+    }
+    indexes.set(state, index);
+  }
+  return index.get(email.toLowerCase()) ?? null;
+}
+
+export function isActiveAdmin(state: WorkspaceState, email: string): boolean {
+  const u = userByEmail(state, email);
+  return u !== null && u.status === 'active' && u.role === 'admin';
+}

@@ -1,0 +1,13 @@
+/** Opaque random tokens. Only their SHA-256 is stored, so a stolen database does not yield live tokens. */
+import { createHash, randomBytes } from 'node:crypto';
+
+export const SESSION_PREFIX = 'ghs_';
+export const API_TOKEN_PREFIX = 'gha_';
+
+export function newToken(prefix = ''): string {
+  return prefix + randomBytes(32).toString('base64url');
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}

@@ -1,0 +1,72 @@
+/** Server configuration: defaults, overridable from the environment (see main.ts) or by tests. */
+export interface ServerConfig {
+  /** Where SQLite lives. */
+  readonly dataDir: string;
+  readonly port: number;
+  readonly host: string;
+  /** The origin browsers use to reach the server, e.g. `http://localhost:8080`; derived from Host if unset. */
+  readonly publicUrl: string | null;
+  /** Extra origins allowed for cookie requests and sockets (e.g. a Vite dev server). */
+  readonly allowedOrigins: readonly string[];
+  /** Built admin app; served with SPA fallback when it holds index.html. */
+  readonly webDir: string | null;
+  readonly maxFrameBytes: number;
+  readonly maxDocBytes: number;
+  readonly maxMessagesPerSecond: number;
+  readonly maxBodyBytes: number;
+  readonly sessionTtlMs: number;
+  readonly invitationTtlMs: number;
+  /** How long a doc stays in memory after its last user leaves. */
+  readonly docGraceMs: number;
+  /** Compact a doc's update log into its snapshot past this many updates. */
+  readonly compactAfterUpdates: number;
+  readonly loginAttemptsPerMinute: number;
+  readonly sqliteSynchronous: 'full' | 'normal';
+  /** Secure flag on the session cookie (set behind HTTPS). */
+  readonly secureCookies: boolean;
+  readonly logLevel: string;
+}
+
+export const DEFAULT_CONFIG: ServerConfig = {
+  dataDir: './data',
+  port: 8080,
+  host: '0.0.0.0',
+  publicUrl: null,
+  allowedOrigins: [],
+  webDir: null,
+  maxFrameBytes: 1024 * 1024, // 1 MiB
+  maxDocBytes: 64 * 1024 * 1024, // 64 MiB of stored updates
+  maxMessagesPerSecond: 200,
+  maxBodyBytes: 1024 * 1024,
+  sessionTtlMs: 14 * 24 * 3_600_000, // 14 days
+  invitationTtlMs: 7 * 24 * 3_600_000, // 7 days
+  docGraceMs: 30_000,
+  compactAfterUpdates: 500,
+  loginAttemptsPerMinute: 10,
+  sqliteSynchronous: 'normal',
+  secureCookies: false,
+  logLevel: 'info',
+};
+
+export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
+  const num = (v: string | undefined, d: number) => (v && Number.isFinite(Number(v)) ? Number(v) : d);
+  return {
+    ...DEFAULT_CONFIG,
+    dataDir: env.DATA_DIR || DEFAULT_CONFIG.dataDir,
+    port: num(env.PORT, DEFAULT_CONFIG.port),
+    host: env.HOST || DEFAULT_CONFIG.host,
+    publicUrl: env.PUBLIC_URL?.replace(/\/+$/, '') || null,
+    allowedOrigins: (env.ALLOWED_ORIGINS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    maxFrameBytes: num(env.MAX_FRAME_BYTES, DEFAULT_CONFIG.maxFrameBytes),
+    maxDocBytes: num(env.MAX_DOC_BYTES, DEFAULT_CONFIG.maxDocBytes),
+    maxMessagesPerSecond: num(env.MAX_MESSAGES_PER_SECOND, DEFAULT_CONFIG.maxMessagesPerSecond),
+    maxBodyBytes: num(env.MAX_BODY_BYTES, DEFAULT_CONFIG.maxBodyBytes),
+    docGraceMs: num(env.DOC_GRACE_MS, DEFAULT_CONFIG.docGraceMs),
+    sqliteSynchronous: env.SQLITE_SYNCHRONOUS === 'full' ? 'full' : 'normal',
+    secureCookies: env.SECURE_COOKIES === '1' || (env.PUBLIC_URL ?? '').startsWith('https:'),
+    logLevel: env.LOG_LEVEL || DEFAULT_CONFIG.logLevel,
+  };
+}

@@ -1,0 +1,48 @@
+/** Runs a core command for a REST request through the same pipeline as sync updates. */
+import {
+  type Command,
+  type ErrorCode,
+  httpStatusFor,
+  type Planned,
+  type WorkspaceState,
+} from '../../core/index.ts';
+import type { ChangeError } from '../sync/live-doc.ts';
+import { ApiError } from './respond.ts';
+import type { Reply, RequestContext } from './router.ts';
+
+const SERVER_STATUS: Record<string, number> = {
+  'invalid-update': 422,
+  'malformed-update': 422,
+  'doc-too-large': 413,
+  'storage-failed': 503,
+  unavailable: 503,
+};
+
+export function apiErrorFrom(e: ChangeError): ApiError {
+  const status = SERVER_STATUS[e.code] ?? httpStatusFor(e.code as ErrorCode);
+  return new ApiError(status, e.code, e.message, e.details);
+}
+
+export function isDryRun(query: URLSearchParams): boolean {
+  const v = query.get('dryRun');
+  return v === 'true' || v === '1';
+}
+
+/**
+ * Plans and commits `command`; `?dryRun=true` returns the impact without changing anything.
+ * `view` builds the reply body from the committed plan and the state after it.
+ */
+export async function executeCommand(
+  rc: RequestContext<unknown>,
+  command: Command,
+  view: (planned: Planned, state: WorkspaceState) => Record<string, unknown> = () => ({}),
+  status = 200,
+): Promise<Reply> {
+  const scope = rc.scope!;
+  const dryRun = isDryRun(rc.query);
+  const result = await scope.live.submit({ kind: 'command', command, dryRun }, scope.actor, 'api');
+  if (!result.ok) throw apiErrorFrom(result.error);
+  const planned = result.planned!;
+  if (dryRun) return { status: 200, body: { dryRun: true, impact: planned.impact } };
+  return { status, body: { ...view(planned, scope.live.state()), impact: planned.impact } };
+}

@@ -1,0 +1,219 @@
+/**
+ * A small table-driven router. Each route declares its auth level and body schema; the router enforces
+ * both before the handler runs (every request re-checks the caller's role and status in the workspace),
+ * and the same table generates /api/openapi.json.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import type { User } from '../../core/index.ts';
+import { authenticate, type Principal } from '../auth/authenticate.ts';
+import { credentialsFrom, originAllowed } from '../auth/credentials.ts';
+import { userByEmail } from '../auth/member-of.ts';
+import type { ServerContext } from '../context.ts';
+import type { Workspace } from '../storage/storage.ts';
+import type { Actor, LiveDoc } from '../sync/live-doc.ts';
+import { ApiError, readJsonBody, sendError, sendJson } from './respond.ts';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+/** none: public; account: signed in; member: active user of `:ws`; admin: active admin of `:ws`. */
+export type AuthLevel = 'none' | 'account' | 'member' | 'admin';
+
+export interface WorkspaceScope {
+  readonly workspace: Workspace;
+  readonly live: LiveDoc;
+  readonly user: User;
+  readonly actor: Actor;
+}
+
+export interface RequestContext<B = unknown> {
+  readonly ctx: ServerContext;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  readonly body: B;
+  readonly principal: Principal | null;
+  readonly scope: WorkspaceScope | null;
+}
+
+export interface Reply {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+export interface Route<B = unknown> {
+  readonly method: Method;
+  readonly path: string;
+  readonly summary: string;
+  readonly tag: string;
+  readonly auth: AuthLevel;
+  readonly body?: z.ZodType<B>;
+  /** Query parameters, for the OpenAPI document only. */
+  readonly queryParams?: readonly { name: string; description: string }[];
+  /** Handler returns nothing when it wrote the response itself (SSE, CSV). */
+  readonly handler: (rc: RequestContext<B>) => Promise<Reply | undefined>;
+}
+
+export function route<B = unknown>(r: Route<B>): Route {
+  return r as unknown as Route;
+}
+
+interface Compiled {
+  readonly route: Route;
+  readonly parts: readonly string[];
+}
+
+const MAX_PARAM = 200;
+
+function match(parts: readonly string[], segments: readonly string[]): Record<string, string> | null {
+  if (parts.length !== segments.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    const s = segments[i]!;
+    if (p.startsWith(':')) {
+      if (s.length === 0 || s.length > MAX_PARAM) return null;
+      params[p.slice(1)] = s;
+    } else if (p !== s) return null;
+  }
+  return params;
+}
+
+export function createRouter(routes: readonly Route[]) {
+  const compiled: Compiled[] = routes.map((route) => ({ route, parts: route.path.split('/').slice(1) }));
+
+  /** Returns false when no API route matched the path (the caller serves static files). */
+  async function handle(
+    ctx: ServerContext,
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+  ): Promise<boolean> {
+    let segments: string[];
+    try {
+      segments = url.pathname.split('/').slice(1).map(decodeURIComponent);
+    } catch {
+      if (!url.pathname.startsWith('/api/')) return false;
+      sendError(res, new ApiError(400, 'bad-path', 'The path is not valid'));
+      return true;
+    }
+    const candidates: { c: Compiled; params: Record<string, string> }[] = [];
+    for (const c of compiled) {
+      const params = match(c.parts, segments);
+      if (params) candidates.push({ c, params });
+    }
+    if (candidates.length === 0) {
+      if (!url.pathname.startsWith('/api/') && url.pathname !== '/api') return false;
+      sendError(res, new ApiError(404, 'not-found', 'No such endpoint'));
+      return true;
+    }
+    const found = candidates.find((x) => x.c.route.method === req.method);
+    if (!found) {
+      const allow = [...new Set(candidates.map((x) => x.c.route.method))].join(', ');
+      sendError(res, new ApiError(405, 'method-not-allowed', `Use ${allow}`, undefined, { allow }));
+      return true;
+    }
+    let live: LiveDoc | null = null;
+    try {
+      const r = found.c.route;
+      const principal =
+        r.auth === 'none' ? await optionalPrincipal(ctx, req) : await requirePrincipal(ctx, req);
+      let body: unknown;
+      if (r.body) {
+        const raw = await readJsonBody(req, ctx.config.maxBodyBytes);
+        const parsed = r.body.safeParse(raw ?? {});
+        if (!parsed.success)
+          throw new ApiError(
+            400,
+            'invalid-input',
+            'The request body is not valid',
+            parsed.error.issues.slice(0, 20).map((i) => ({ path: i.path.join('.'), message: i.message })),
+          );
+        body = parsed.data;
+      } else req.resume();
+      let scope: WorkspaceScope | null = null;
+      if (r.auth === 'member' || r.auth === 'admin') {
+        const resolved = await resolveScope(ctx, principal!, found.params.ws ?? '', r.auth);
+        live = resolved.live;
+        scope = resolved;
+      }
+      const reply = await r.handler({
+        ctx,
+        req,
+        res,
+        params: found.params,
+        query: url.searchParams,
+        body,
+        principal,
+        scope,
+      });
+      if (reply) sendJson(res, reply.status, reply.body ?? null, reply.headers);
+    } catch (err) {
+      if (err instanceof ApiError) sendError(res, err);
+      else {
+        ctx.log.error({ err, path: url.pathname }, 'request failed');
+        sendError(res, new ApiError(500, 'internal', 'Something went wrong on the server'));
+      }
+    } finally {
+      if (live) ctx.registry.release(live);
+    }
+    return true;
+  }
+
+  return { handle, routes };
+}
+
+async function optionalPrincipal(ctx: ServerContext, req: IncomingMessage): Promise<Principal | null> {
+  const creds = credentialsFrom(req, null);
+  if (!creds) return null;
+  if (creds.via === 'cookie' && !originAllowed(req, ctx.config.publicUrl, ctx.config.allowedOrigins))
+    return null;
+  return authenticate(ctx.storage, creds.token);
+}
+
+async function requirePrincipal(ctx: ServerContext, req: IncomingMessage): Promise<Principal> {
+  const creds = credentialsFrom(req, null);
+  if (!creds) throw new ApiError(401, 'unauthorized', 'Sign in first');
+  if (creds.via === 'cookie' && !originAllowed(req, ctx.config.publicUrl, ctx.config.allowedOrigins))
+    throw new ApiError(403, 'bad-origin', 'Cross-origin requests with the session cookie are refused');
+  const principal = await authenticate(ctx.storage, creds.token);
+  if (!principal)
+    throw new ApiError(401, 'unauthorized', 'The session has expired or the token is not valid');
+  return principal;
+}
+
+const NOT_FOUND = () => new ApiError(404, 'not-found', 'Workspace not found');
+
+async function resolveScope(
+  ctx: ServerContext,
+  principal: Principal,
+  slug: string,
+  level: 'member' | 'admin',
+): Promise<WorkspaceScope> {
+  const workspace = await ctx.storage.workspaceBySlug(slug.toLowerCase());
+  if (!workspace) throw NOT_FOUND();
+  if (principal.workspaceId !== null && principal.workspaceId !== workspace.id) throw NOT_FOUND();
+  const live = await ctx.registry.acquire(workspace);
+  try {
+    const user = userByEmail(live.state(), principal.account.email);
+    if (!user) throw NOT_FOUND();
+    if (user.status !== 'active')
+      throw new ApiError(
+        403,
+        'user-not-active',
+        user.status === 'archived' ? 'Your user is archived here' : 'Accept the invitation first',
+      );
+    if (level === 'admin' && user.role !== 'admin')
+      throw new ApiError(403, 'forbidden', 'Only admins may do this');
+    const actor = {
+      accountId: principal.account.id,
+      email: principal.account.email,
+      name: principal.account.name,
+    };
+    return { workspace, live, user, actor };
+  } catch (err) {
+    ctx.registry.release(live);
+    throw err;
+  }
+}

@@ -1,0 +1,114 @@
+/** `/access` (ETag, 304) and `/access/events` (SSE) for any active member: their own summary only. */
+import { userByEmail } from '../../auth/member-of.ts';
+import { accessView, etagMatches } from '../access-view.ts';
+import { ApiError } from '../respond.ts';
+import { type Route, route } from '../router.ts';
+
+const W = '/api/workspaces/:ws';
+const HEARTBEAT_MS = 25_000;
+const DEBOUNCE_MS = 50;
+const MAX_URL = 4096;
+
+function urlParam(query: URLSearchParams): string | null {
+  const url = query.get('url');
+  if (url === null) return null;
+  if (url.length > MAX_URL) throw new ApiError(400, 'invalid-input', 'The url parameter is too long');
+  return url;
+}
+
+export const accessRoutes: Route[] = [
+  route({
+    method: 'GET',
+    path: `${W}/access`,
+    summary: 'The caller’s access summary; with ?url= also the matching app and why (ETag/304)',
+    tag: 'access',
+    auth: 'member',
+    queryParams: [{ name: 'url', description: 'a page URL: adds the app whose URL patterns match it' }],
+    handler: async ({ scope, query, req, res }) => {
+      const view = accessView(scope!.live.state(), scope!.user.id, urlParam(query));
+      if (!view) throw new ApiError(404, 'not-found', 'Workspace not found');
+      const headers = {
+        etag: view.etag,
+        'cache-control': 'private, no-cache',
+        'x-content-type-options': 'nosniff',
+        vary: 'Authorization, Cookie',
+      };
+      if (etagMatches(req.headers['if-none-match'] as string | undefined, view.etag)) {
+        res.writeHead(304, headers);
+        res.end();
+        return undefined;
+      }
+      res.writeHead(200, {
+        ...headers,
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(view.json),
+      });
+      res.end(view.json);
+      return undefined;
+    },
+  }),
+  route({
+    method: 'GET',
+    path: `${W}/access/events`,
+    summary:
+      'Server-sent events: `access` with the summary now and whenever it changes; `revoked` when access ends',
+    tag: 'access',
+    auth: 'member',
+    queryParams: [{ name: 'url', description: 'as for /access' }],
+    handler: async ({ ctx, scope, query, req, res, principal }) => {
+      const url = urlParam(query);
+      const live = await ctx.registry.acquire(scope!.workspace);
+      const email = principal!.account.email;
+      let lastEtag = '';
+      let timer: NodeJS.Timeout | null = null;
+      let closed = false;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      res.write('retry: 3000\n\n');
+      const close = () => {
+        if (closed) return;
+        closed = true;
+        if (timer) clearTimeout(timer);
+        clearInterval(heartbeat);
+        unsubscribe();
+        offShutdown();
+        ctx.registry.release(live);
+        res.end();
+      };
+      const push = async () => {
+        timer = null;
+        if (closed) return;
+        const valid =
+          principal!.kind === 'api-token'
+            ? (await ctx.storage.apiTokenByHash(principal!.tokenHash)) !== null
+            : (await ctx.storage.sessionByTokenHash(principal!.tokenHash, Date.now())) !== null;
+        const state = live.state();
+        const user = userByEmail(state, email);
+        if (!valid || !user || user.status !== 'active') {
+          res.write(
+            `event: revoked\ndata: ${JSON.stringify({ reason: valid ? 'no-access' : 'signed-out' })}\n\n`,
+          );
+          close();
+          return;
+        }
+        const view = accessView(state, user.id, url);
+        if (!view || view.etag === lastEtag) return;
+        lastEtag = view.etag;
+        res.write(`event: access\nid: ${view.etag.replaceAll('"', '')}\ndata: ${view.json}\n\n`);
+      };
+      const unsubscribe = live.onCommit(() => {
+        if (!timer && !closed) timer = setTimeout(() => void push(), DEBOUNCE_MS);
+      });
+      const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+      req.on('close', close);
+      res.on('error', close);
+      const offShutdown = ctx.onShutdown(close);
+      await push();
+      return undefined;
+    },
+  }),
+];

@@ -1,0 +1,206 @@
+/** `/api/workspaces/:ws/groups…`: groups, members, permissions and grants, all through core commands. */
+import type { Flags } from '../../../core/index.ts';
+import { executeCommand } from '../execute.ts';
+import { ApiError } from '../respond.ts';
+import { type Route, route } from '../router.ts';
+import {
+  AddMembersBody,
+  DuplicateBody,
+  FlagsBody,
+  GrantAddBody,
+  GrantPatchBody,
+  GroupCreateBody,
+  GroupRenameBody,
+} from '../schemas.ts';
+import { grantJson, groupJson } from '../serialize.ts';
+
+const G = '/api/workspaces/:ws/groups';
+const tag = 'groups';
+const DRY_RUN = [{ name: 'dryRun', description: 'true: return the impact and change nothing' }];
+
+export const groupRoutes: Route[] = [
+  route({
+    method: 'GET',
+    path: G,
+    summary: 'List groups (default and custom)',
+    tag,
+    auth: 'admin',
+    handler: async ({ scope }) => {
+      const state = scope!.live.state();
+      const groups = [...state.groups.values()].filter((g) => g.deletedAt === undefined);
+      return { status: 200, body: { groups: groups.map((g) => groupJson(state, g)) } };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: G,
+    summary: 'Create a custom group',
+    tag,
+    auth: 'admin',
+    body: GroupCreateBody,
+    queryParams: DRY_RUN,
+    handler: (rc) =>
+      executeCommand(
+        rc,
+        { type: 'group.create', name: rc.body.name },
+        (p, s) => ({ group: groupJson(s, s.groups.get(p.createdId!)!) }),
+        201,
+      ),
+  }),
+  route({
+    method: 'GET',
+    path: `${G}/:id`,
+    summary: 'Get a group',
+    tag,
+    auth: 'admin',
+    handler: async ({ scope, params }) => {
+      const state = scope!.live.state();
+      const g = state.groups.get(params.id!);
+      if (!g || g.deletedAt !== undefined) throw new ApiError(404, 'not-found', 'Group not found');
+      return { status: 200, body: { group: groupJson(state, g) } };
+    },
+  }),
+  route({
+    method: 'PATCH',
+    path: `${G}/:id`,
+    summary: 'Rename a group',
+    tag,
+    auth: 'admin',
+    body: GroupRenameBody,
+    queryParams: DRY_RUN,
+    handler: (rc) =>
+      executeCommand(rc, { type: 'group.rename', groupId: rc.params.id!, name: rc.body.name }, (_p, s) => ({
+        group: groupJson(s, s.groups.get(rc.params.id!)!),
+      })),
+  }),
+  route({
+    method: 'DELETE',
+    path: `${G}/:id`,
+    summary: 'Delete a custom group (the impact lists what members lose)',
+    tag,
+    auth: 'admin',
+    queryParams: DRY_RUN,
+    handler: (rc) => executeCommand(rc, { type: 'group.delete', groupId: rc.params.id! }),
+  }),
+  route({
+    method: 'POST',
+    path: `${G}/:id/duplicate`,
+    summary: 'Duplicate a group (named <name>_copy, _copy_1, …)',
+    tag,
+    auth: 'admin',
+    body: DuplicateBody,
+    queryParams: DRY_RUN,
+    handler: (rc) =>
+      executeCommand(
+        rc,
+        { type: 'group.duplicate', groupId: rc.params.id!, parts: rc.body.parts },
+        (p, s) => ({ group: groupJson(s, s.groups.get(p.createdId!)!) }),
+        201,
+      ),
+  }),
+  route({
+    method: 'POST',
+    path: `${G}/:id/members`,
+    summary: 'Add users to a group (409 role-change-needs-confirmation unless allowRoleChange)',
+    tag,
+    auth: 'admin',
+    body: AddMembersBody,
+    queryParams: DRY_RUN,
+    handler: (rc) =>
+      executeCommand(
+        rc,
+        {
+          type: 'group.addMembers',
+          groupId: rc.params.id!,
+          userIds: rc.body.userIds,
+          allowRoleChange: rc.body.allowRoleChange,
+        },
+        (_p, s) => ({ group: groupJson(s, s.groups.get(rc.params.id!)!) }),
+      ),
+  }),
+  route({
+    method: 'DELETE',
+    path: `${G}/:id/members/:userId`,
+    summary: 'Remove a user from a group',
+    tag,
+    auth: 'admin',
+    queryParams: DRY_RUN,
+    handler: (rc) =>
+      executeCommand(rc, { type: 'group.removeMember', groupId: rc.params.id!, userId: rc.params.userId! }),
+  }),
+  route({
+    method: 'PUT',
+    path: `${G}/:id/permissions`,
+    summary: 'Set workspace permission flags',
+    tag,
+    auth: 'admin',
+    body: FlagsBody,
+    queryParams: DRY_RUN,
+    handler: (rc) => {
+      const { allowRoleChange, ...flags } = rc.body;
+      return executeCommand(
+        rc,
+        { type: 'group.setFlags', groupId: rc.params.id!, flags: flags as Partial<Flags>, allowRoleChange },
+        (_p, s) => ({ group: groupJson(s, s.groups.get(rc.params.id!)!) }),
+      );
+    },
+  }),
+  route({
+    method: 'POST',
+    path: `${G}/:id/grants`,
+    summary: 'Add a granular permission',
+    tag,
+    auth: 'admin',
+    body: GrantAddBody,
+    queryParams: DRY_RUN,
+    handler: (rc) => {
+      const { allowRoleChange, ...grant } = rc.body;
+      return executeCommand(
+        rc,
+        { type: 'grant.add', groupId: rc.params.id!, grant, allowRoleChange },
+        (p, s) => {
+          const g = s.groups.get(rc.params.id!)?.grants.get(p.createdId!);
+          return { grant: g ? grantJson(g) : null };
+        },
+        201,
+      );
+    },
+  }),
+  route({
+    method: 'PATCH',
+    path: `${G}/:id/grants/:grantId`,
+    summary: 'Change a granular permission',
+    tag,
+    auth: 'admin',
+    body: GrantPatchBody,
+    queryParams: DRY_RUN,
+    handler: (rc) => {
+      const { allowRoleChange, ...patch } = rc.body;
+      const clean = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+      return executeCommand(
+        rc,
+        {
+          type: 'grant.update',
+          groupId: rc.params.id!,
+          grantId: rc.params.grantId!,
+          patch: clean,
+          allowRoleChange,
+        },
+        (_p, s) => {
+          const g = s.groups.get(rc.params.id!)?.grants.get(rc.params.grantId!);
+          return { grant: g ? grantJson(g) : null };
+        },
+      );
+    },
+  }),
+  route({
+    method: 'DELETE',
+    path: `${G}/:id/grants/:grantId`,
+    summary: 'Remove a granular permission',
+    tag,
+    auth: 'admin',
+    queryParams: DRY_RUN,
+    handler: (rc) =>
+      executeCommand(rc, { type: 'grant.remove', groupId: rc.params.id!, grantId: rc.params.grantId! }),
+  }),
+];

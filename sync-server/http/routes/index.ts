@@ -1,0 +1,37 @@
+/** Every REST route, in one table (also the source of /api/openapi.json). */
+import { openApiDocument } from '../openapi.ts';
+import { type Route, route } from '../router.ts';
+import { accessRoutes } from './access.ts';
+import { accountRoutes } from './account.ts';
+import { auditRoutes } from './audit.ts';
+import { groupRoutes } from './groups.ts';
+import { resourceRoutes } from './resources.ts';
+import { tokenRoutes } from './tokens.ts';
+import { userRoutes } from './users.ts';
+
+export function allRoutes(): Route[] {
+  const routes: Route[] = [
+    ...accountRoutes,
+    ...groupRoutes,
+    ...userRoutes,
+    ...resourceRoutes,
+    ...auditRoutes,
+    ...accessRoutes,
+    ...tokenRoutes,
+  ];
+  let doc: unknown = null;
+  routes.push(
+    route({
+      method: 'GET',
+      path: '/api/openapi.json',
+      summary: 'This document',
+      tag: 'meta',
+      auth: 'none',
+      handler: async () => {
+        doc ??= openApiDocument(routes);
+        return { status: 200, body: doc, headers: { 'cache-control': 'public, max-age=300' } };
+      },
+    }),
+  );
+  return routes;
+}

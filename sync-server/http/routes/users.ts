@@ -1,0 +1,120 @@
+/** `/api/workspaces/:ws/users…`: invite (with a copyable invitation link), role, archive, restore. */
+import type { Command } from '../../../core/index.ts';
+import { requestOrigin } from '../../auth/credentials.ts';
+import { hashToken, newToken } from '../../auth/tokens.ts';
+import { apiErrorFrom, executeCommand, isDryRun } from '../execute.ts';
+import { ApiError } from '../respond.ts';
+import { type Route, route } from '../router.ts';
+import { InviteBody, UserPatchBody } from '../schemas.ts';
+import { userJson } from '../serialize.ts';
+
+const U = '/api/workspaces/:ws/users';
+const tag = 'users';
+const DRY_RUN = [{ name: 'dryRun', description: 'true: return the impact and change nothing' }];
+
+export const userRoutes: Route[] = [
+  route({
+    method: 'GET',
+    path: U,
+    summary: 'List users',
+    tag,
+    auth: 'admin',
+    handler: async ({ scope }) => {
+      const users = [...scope!.live.state().users.values()].map(userJson);
+      return { status: 200, body: { users } };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: U,
+    summary: 'Invite a user; answers the invitation link to hand over (no mail is sent)',
+    tag,
+    auth: 'admin',
+    body: InviteBody,
+    queryParams: DRY_RUN,
+    handler: async (rc) => {
+      const { ctx, scope, body } = rc;
+      const email = body.email.toLowerCase();
+      const command: Command = {
+        type: 'user.invite',
+        email,
+        name: body.name || email.split('@')[0]!,
+        role: body.role,
+      };
+      const dryRun = isDryRun(rc.query);
+      const result = await scope!.live.submit({ kind: 'command', command, dryRun }, scope!.actor, 'api');
+      if (!result.ok) throw apiErrorFrom(result.error);
+      const planned = result.planned!;
+      if (dryRun) return { status: 200, body: { dryRun: true, impact: planned.impact } };
+      const user = scope!.live.state().users.get(planned.createdId!);
+      if (!user) throw new ApiError(500, 'internal', 'The invited user was not created');
+      const token = newToken();
+      const invitation = await ctx.storage.createInvitation({
+        workspaceId: scope!.workspace.id,
+        userId: user.id,
+        email,
+        tokenHash: hashToken(token),
+        expiresAt: Date.now() + ctx.config.invitationTtlMs,
+      });
+      const url = `${requestOrigin(rc.req, ctx.config.publicUrl)}/invitations/${token}`;
+      return {
+        status: 201,
+        body: {
+          user: userJson(user),
+          invitation: { url, expiresAt: invitation.expiresAt },
+          impact: planned.impact,
+        },
+      };
+    },
+  }),
+  route({
+    method: 'PATCH',
+    path: `${U}/:id`,
+    summary: 'Change a user’s role (409 with the impact unless allowRoleChange) or name',
+    tag,
+    auth: 'admin',
+    body: UserPatchBody,
+    queryParams: DRY_RUN,
+    handler: async (rc) => {
+      const userId = rc.params.id!;
+      const { role, name, allowRoleChange } = rc.body;
+      if (role === undefined && name === undefined)
+        throw new ApiError(400, 'invalid-input', 'Send a role or a name to change');
+      const view = () => {
+        const u = rc.scope!.live.state().users.get(userId);
+        return { user: u ? userJson(u) : null };
+      };
+      if (role !== undefined && name !== undefined && !isDryRun(rc.query)) {
+        await executeCommand(rc, { type: 'user.setRole', userId, role, allowRoleChange });
+        return executeCommand(rc, { type: 'user.rename', userId, name }, view);
+      }
+      if (role !== undefined)
+        return executeCommand(rc, { type: 'user.setRole', userId, role, allowRoleChange }, view);
+      return executeCommand(rc, { type: 'user.rename', userId, name: name! }, view);
+    },
+  }),
+  route({
+    method: 'POST',
+    path: `${U}/:id/archive`,
+    summary: 'Archive a user (keeps memberships; no access; sockets close)',
+    tag,
+    auth: 'admin',
+    queryParams: DRY_RUN,
+    handler: (rc) =>
+      executeCommand(rc, { type: 'user.archive', userId: rc.params.id! }, (_p, s) => ({
+        user: userJson(s.users.get(rc.params.id!)!),
+      })),
+  }),
+  route({
+    method: 'POST',
+    path: `${U}/:id/restore`,
+    summary: 'Restore an archived user',
+    tag,
+    auth: 'admin',
+    queryParams: DRY_RUN,
+    handler: (rc) =>
+      executeCommand(rc, { type: 'user.restore', userId: rc.params.id! }, (_p, s) => ({
+        user: userJson(s.users.get(rc.params.id!)!),
+      })),
+  }),
+];

@@ -1,0 +1,74 @@
+/** Model → JSON for the REST API: sets and maps become arrays, tombstoned children are left out. */
+import {
+  type App,
+  type Conflict,
+  type DataSource,
+  type Grant,
+  type Group,
+  liveGrants,
+  type User,
+  type WorkspaceState,
+} from '../../core/index.ts';
+
+export const grantJson = (g: Grant) => ({
+  id: g.id,
+  name: g.name,
+  resourceType: g.resourceType,
+  scope: g.scope,
+  resourceIds: g.resourceIds,
+  level: g.level,
+  hideFromDashboard: g.hideFromDashboard,
+  createdAt: g.createdAt,
+});
+
+export function groupJson(state: WorkspaceState, g: Group) {
+  const members =
+    g.kind === 'default'
+      ? [...state.users.values()].filter((u) => u.role === g.role).map((u) => u.id)
+      : [...g.members].filter((id) => state.users.has(id));
+  return {
+    id: g.id,
+    name: g.name,
+    kind: g.kind,
+    role: g.role ?? null,
+    flags: g.flags,
+    members,
+    grants: liveGrants(g).map(grantJson),
+    createdAt: g.createdAt,
+  };
+}
+
+export const userJson = (u: User) => ({
+  id: u.id,
+  email: u.email,
+  name: u.name,
+  role: u.role,
+  status: u.status,
+  createdAt: u.createdAt,
+});
+
+export const appJson = (a: App) => ({
+  id: a.id,
+  name: a.name,
+  slug: a.slug,
+  urlPatterns: a.urlPatterns,
+  createdAt: a.createdAt,
+});
+
+export const dataSourceJson = (d: DataSource) => ({
+  id: d.id,
+  name: d.name,
+  kind: d.kind,
+  createdAt: d.createdAt,
+});
+
+export const conflictJson = (c: Conflict) => ({
+  id: c.id,
+  code: c.code,
+  message: c.message,
+  entities: c.entities,
+  edits: c.edits,
+  repair: c.repair,
+  createdAt: c.createdAt,
+  resolvedAt: c.resolvedAt ?? null,
+});

@@ -1,0 +1,53 @@
+/**
+ * `npm start` entry (via scripts/start.mjs): the only module with side effects. Reads the environment,
+ * starts the server, prints the setup link or the demo sign-ins, and shuts down cleanly on SIGTERM/SIGINT.
+ */
+import path from 'node:path';
+import { configFromEnv } from './config.ts';
+import { seedDemo } from './demo/seed-demo.ts';
+import { createGatehouseServer } from './server.ts';
+
+const args = new Set(process.argv.slice(2));
+const env = configFromEnv(process.env);
+const config = { ...env, webDir: env.webDir ?? process.env.WEB_DIR ?? path.resolve('dist/web') };
+
+const server = await createGatehouseServer(config);
+const { log } = server.ctx;
+const { url } = await server.listen();
+log.info({ url, dataDir: path.resolve(config.dataDir) }, 'Gatehouse is listening');
+
+if (args.has('--demo')) {
+  const logins = await seedDemo(server.ctx, url);
+  if (logins) {
+    const lines = logins.map(
+      (l) => `  ${l.role.padEnd(9)} ${l.email.padEnd(18)} ${l.password}   (${l.name})`,
+    );
+    process.stdout.write(
+      `\nDemo workspace “Nexus” is ready: ${url}/nexus/workspace-settings/groups\nSign in as:\n${lines.join('\n')}\n` +
+        `Demo apps for the extension: ${url}/demo-apps/hr-portal, ${url}/demo-apps/crm, …\n\n`,
+    );
+  } else process.stdout.write('\n--demo: this data directory already has accounts; nothing seeded.\n\n');
+}
+if (server.ctx.setupToken)
+  process.stdout.write(
+    `\nFirst run: open ${url}/setup?token=${server.ctx.setupToken} to create your workspace and admin.\n\n`,
+  );
+
+let stopping = false;
+const stop = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'shutting down');
+  const force = setTimeout(() => process.exit(1), 10_000);
+  force.unref();
+  server
+    .close()
+    .then(() => process.exit(0))
+    .catch((err) => {
+      log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
+};
+process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGINT', () => stop('SIGINT'));
+process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));

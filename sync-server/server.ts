@@ -1,0 +1,177 @@
+/**
+ * Wires the server: one HTTP listener for the REST API, the sync endpoint (`/sync/:ws`), the admin app
+ * and `/healthz`. No side effects until `listen`; tests create as many servers as they like.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { createRateLimiter } from './auth/rate-limit.ts';
+import { newToken } from './auth/tokens.ts';
+import { DEFAULT_CONFIG, type ServerConfig } from './config.ts';
+import type { ServerContext } from './context.ts';
+import { ApiError, sendError, sendJson } from './http/respond.ts';
+import { createRouter } from './http/router.ts';
+import { allRoutes } from './http/routes/index.ts';
+import { createStaticHandler, serveDemoApp } from './http/static.ts';
+import { createLogger, type Logger, safePath } from './log.ts';
+import { openSqliteStorage } from './storage/sqlite-storage.ts';
+import type { Storage } from './storage/storage.ts';
+import { createAfterCommit } from './sync/after-commit.ts';
+import { DocRegistry } from './sync/doc-registry.ts';
+import { CLOSE } from './sync/protocol.ts';
+import { handleSyncConnection } from './sync/sync-connection.ts';
+
+export interface GatehouseServer {
+  readonly ctx: ServerContext;
+  readonly http: http.Server;
+  /** Resolves with the bound port (use port 0 in tests). */
+  listen(): Promise<{ port: number; url: string }>;
+  /** Stops accepting, closes sockets, finishes pending writes, closes storage. */
+  close(): Promise<void>;
+}
+
+const SYNC_PATH = /^\/sync\/([^/?#]{1,100})$/;
+const SESSION_SWEEP_MS = 3_600_000; // hourly
+
+export async function createGatehouseServer(
+  partial: Partial<ServerConfig> = {},
+  deps: { storage?: Storage; log?: Logger } = {},
+): Promise<GatehouseServer> {
+  const config: ServerConfig = { ...DEFAULT_CONFIG, ...partial };
+  const log = deps.log ?? createLogger(config.logLevel);
+  const storage =
+    deps.storage ?? openSqliteStorage(config.dataDir, { synchronous: config.sqliteSynchronous });
+  const shutdownHooks = new Set<() => void>();
+  const ctx: ServerContext = {
+    config,
+    storage,
+    log,
+    registry: null as unknown as DocRegistry,
+    loginLimiter: createRateLimiter(config.loginAttemptsPerMinute, 60_000),
+    setupToken: (await storage.countAccounts()) === 0 ? newToken() : null,
+    closing: false,
+    onShutdown(fn) {
+      shutdownHooks.add(fn);
+      return () => shutdownHooks.delete(fn);
+    },
+  };
+  (ctx as { registry: DocRegistry }).registry = new DocRegistry(
+    {
+      storage,
+      log,
+      maxDocBytes: config.maxDocBytes,
+      compactAfterUpdates: config.compactAfterUpdates,
+      afterCommit: createAfterCommit(ctx),
+    },
+    config.docGraceMs,
+  );
+
+  const router = createRouter(allRoutes());
+  const serveStatic = createStaticHandler(config.webDir);
+
+  const server = http.createServer((req, res) => {
+    if (ctx.closing) {
+      res.setHeader('connection', 'close');
+      return sendError(res, new ApiError(503, 'shutting-down', 'The server is restarting'));
+    }
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return sendError(res, new ApiError(400, 'bad-path', 'The path is not valid'));
+    }
+    if (url.pathname === '/healthz') return sendJson(res, 200, { ok: true });
+    const started = Date.now();
+    res.on('finish', () => {
+      if (url.pathname.startsWith('/api/'))
+        log.debug(
+          { method: req.method, path: safePath(req.url), status: res.statusCode, ms: Date.now() - started },
+          'request',
+        );
+    });
+    router
+      .handle(ctx, req, res, url)
+      .then((handled) => {
+        if (handled) return;
+        if (url.pathname.startsWith('/demo-apps/')) return serveDemoApp(res, url.pathname);
+        serveStatic(req, res, url.pathname);
+      })
+      .catch((err) => {
+        log.error({ err }, 'unhandled request error');
+        if (!res.headersSent)
+          sendError(res, new ApiError(500, 'internal', 'Something went wrong on the server'));
+        else res.destroy();
+      });
+  });
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 60_000;
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: config.maxFrameBytes,
+    perMessageDeflate: false,
+  });
+  server.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => socket.destroy());
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return socket.destroy();
+    }
+    const m = SYNC_PATH.exec(url.pathname);
+    if (!m || ctx.closing) {
+      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
+      return;
+    }
+    let slug: string;
+    try {
+      slug = decodeURIComponent(m[1]!);
+    } catch {
+      slug = '';
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => handleSyncConnection(ctx, ws, req, slug, url.searchParams));
+  });
+
+  const sweep = setInterval(
+    () => void storage.deleteExpiredSessions(Date.now()).catch(() => {}),
+    SESSION_SWEEP_MS,
+  );
+  sweep.unref();
+
+  return {
+    ctx,
+    http: server,
+    listen() {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          const { port } = server.address() as AddressInfo;
+          const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+          resolve({ port, url: config.publicUrl ?? `http://${host}:${port}` });
+        });
+      });
+    },
+    async close() {
+      if (ctx.closing) return;
+      ctx.closing = true;
+      clearInterval(sweep);
+      const closedHttp = new Promise<void>((r) => server.close(() => r()));
+      for (const ws of wss.clients) ws.close(CLOSE.goingAway, 'Server restarting');
+      for (const fn of [...shutdownHooks]) fn();
+      server.closeIdleConnections();
+      await ctx.registry.closeAll();
+      setTimeout(() => {
+        for (const ws of wss.clients) ws.terminate();
+        server.closeAllConnections();
+      }, 1000).unref();
+      await closedHttp;
+      wss.close();
+      await storage.close();
+    },
+  };
+}

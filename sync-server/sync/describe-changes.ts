@@ -1,0 +1,75 @@
+/**
+ * Turns `transaction.changed` into audit entities: which entity of which collection, which fields.
+ * Nested maps (group members, grants, grant resources) are reported as the field that holds them.
+ */
+import * as Y from 'yjs';
+import type { AuditEntity } from '../storage/storage.ts';
+import type { Changed } from './capture.ts';
+
+const CREATED = '(created)';
+
+function rootName(doc: Y.Doc, type: Y.AbstractType<unknown>): string | null {
+  for (const [name, t] of doc.share) if (t === type) return name;
+  return null;
+}
+
+/** Path of keys from a root type down to `type`, e.g. ['groups', id, 'grants']. */
+function pathOf(doc: Y.Doc, type: Y.AbstractType<unknown>): string[] | null {
+  const keys: string[] = [];
+  let t: Y.AbstractType<unknown> = type;
+  for (let depth = 0; depth < 16; depth++) {
+    const item = t._item;
+    if (item === null) {
+      const root = rootName(doc, t);
+      return root === null ? null : [root, ...keys];
+    }
+    keys.unshift(item.parentSub ?? '#');
+    t = item.parent as Y.AbstractType<unknown>;
+  }
+  return null;
+}
+
+function entityName(doc: Y.Doc, collection: string, id: string): string | undefined {
+  const m = doc.getMap(collection).get(id);
+  if (!(m instanceof Y.Map)) return undefined;
+  const v = collection === 'users' ? m.get('email') : m.get('name');
+  return typeof v === 'string' ? v.slice(0, 200) : undefined;
+}
+
+export function describeChanges(doc: Y.Doc, changed: Changed): AuditEntity[] {
+  const byKey = new Map<string, { collection: string; id: string; fields: Set<string> }>();
+  const touch = (collection: string, id: string, field: string) => {
+    const key = `${collection}\u0000${id}`;
+    let e = byKey.get(key);
+    if (!e) byKey.set(key, (e = { collection, id, fields: new Set() }));
+    e.fields.add(field);
+  };
+  for (const [type, keys] of changed) {
+    const path = pathOf(doc, type);
+    if (!path) continue;
+    const [root, id, nested] = path;
+    if (root === undefined) continue;
+    if (root === 'meta') {
+      for (const k of keys) if (k !== null) touch('meta', 'meta', k);
+    } else if (id === undefined) {
+      for (const k of keys) if (k !== null) touch(root, k, CREATED);
+    } else if (nested === undefined) {
+      for (const k of keys) touch(root, id, k ?? '#');
+    } else touch(root, id, nested);
+  }
+  return [...byKey.values()].slice(0, 1000).map((e) => ({
+    collection: e.collection,
+    id: e.id.slice(0, 100),
+    name: e.collection === 'meta' ? undefined : entityName(doc, e.collection, e.id),
+    fields: [...e.fields].slice(0, 50),
+  }));
+}
+
+export function summarizeEntities(entities: readonly AuditEntity[]): string {
+  const parts = entities.slice(0, 5).map((e) => {
+    const label = e.name ? `“${e.name}”` : e.id.slice(0, 8);
+    return `${e.collection} ${label} (${e.fields.join(', ')})`;
+  });
+  if (entities.length > 5) parts.push(`and ${entities.length - 5} more`);
+  return parts.join('; ');
+}

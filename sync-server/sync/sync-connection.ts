@@ -1,0 +1,238 @@
+/**
+ * One y-websocket connection. Auth happens after the upgrade (browsers cannot read a refused upgrade):
+ * credentials → workspace → active admin, else close 4401/4403. Messages that arrive meanwhile wait.
+ * Then: our step 1 and awareness go out; client updates go through the doc's pipeline in order; a
+ * rejected update closes the socket with 4422 and the reason.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
+import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
+import * as Y from 'yjs';
+import type { WorkspaceState } from '../../core/index.ts';
+import { authenticate, type Principal } from '../auth/authenticate.ts';
+import { credentialsFrom, originAllowed } from '../auth/credentials.ts';
+import { userByEmail } from '../auth/member-of.ts';
+import type { ServerContext } from '../context.ts';
+import { guardAwarenessUpdate } from './awareness-guard.ts';
+import type { Actor, DocPeer, LiveDoc } from './live-doc.ts';
+import { CLOSE, decodeMessage, encodeAwareness, encodeStep1, encodeStep2 } from './protocol.ts';
+
+/** Close a consumer that cannot keep up rather than buffer without bound. */
+const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
+/** Updates of one socket waiting in the pipeline. */
+const MAX_PENDING_UPDATES = 2_000;
+const PING_INTERVAL_MS = 30_000;
+const MAX_WAITING_MESSAGES = 1_000;
+
+/** Open sockets by session/token hash, so that logout closes them. */
+const socketsByToken = new Map<string, Set<WebSocket>>();
+
+export function closeSocketsOfToken(tokenHash: string): void {
+  for (const ws of socketsByToken.get(tokenHash) ?? []) ws.close(CLOSE.unauthorized, 'Signed out');
+}
+
+export function handleSyncConnection(
+  ctx: ServerContext,
+  ws: WebSocket,
+  req: IncomingMessage,
+  slug: string,
+  query: URLSearchParams,
+): void {
+  const waiting: Uint8Array[] = [];
+  let onMessage: ((data: Uint8Array) => void) | null = null;
+  let closed = false;
+  let windowStart = Date.now();
+  let windowCount = 0;
+
+  const close = (code: number, reason: string) => {
+    if (closed) return;
+    closed = true;
+    ws.close(code, reason.slice(0, 120));
+  };
+
+  ws.on('message', (data, isBinary) => {
+    if (closed) return;
+    const now = Date.now();
+    if (now - windowStart >= 1000) {
+      windowStart = now;
+      windowCount = 0;
+    }
+    if (++windowCount > ctx.config.maxMessagesPerSecond)
+      return close(CLOSE.tooManyMessages, 'Too many messages');
+    if (!isBinary) return close(CLOSE.malformed, 'Binary messages only');
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    const u8 = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (onMessage) onMessage(u8);
+    else if (waiting.length < MAX_WAITING_MESSAGES) waiting.push(u8);
+    else close(CLOSE.tooManyMessages, 'Too many messages before sync');
+  });
+  ws.on('error', () => close(CLOSE.internal, 'Socket error'));
+
+  void (async () => {
+    const refuse = (code: number, reason: string) => {
+      ctx.log.info({ workspace: slug.slice(0, 40), code }, 'sync refused');
+      close(code, reason);
+    };
+    const creds = credentialsFrom(req, query);
+    if (!creds) return refuse(CLOSE.unauthorized, 'Sign in first');
+    if (creds.via === 'cookie' && !originAllowed(req, ctx.config.publicUrl, ctx.config.allowedOrigins))
+      return refuse(CLOSE.unauthorized, 'Origin not allowed');
+    let principal: Principal | null;
+    try {
+      principal = await authenticate(ctx.storage, creds.token);
+    } catch {
+      return refuse(CLOSE.internal, 'Try again');
+    }
+    if (!principal) return refuse(CLOSE.unauthorized, 'Session expired or token not valid');
+    const workspace = await ctx.storage.workspaceBySlug(slug.toLowerCase()).catch(() => null);
+    if (!workspace || (principal.workspaceId !== null && principal.workspaceId !== workspace.id))
+      return refuse(CLOSE.forbidden, 'Not an admin of this workspace');
+    if (closed) return;
+    let live: LiveDoc;
+    try {
+      live = await ctx.registry.acquire(workspace);
+    } catch (err) {
+      ctx.log.error({ err }, 'loading a doc failed');
+      return refuse(CLOSE.internal, 'Could not load the workspace');
+    }
+    const email = principal.account.email;
+    const user = userByEmail(live.state(), email);
+    if (closed || !user || user.status !== 'active' || user.role !== 'admin') {
+      ctx.registry.release(live);
+      return refuse(CLOSE.forbidden, 'Not an admin of this workspace');
+    }
+    attach(
+      ctx,
+      ws,
+      live,
+      principal,
+      user.id,
+      waiting,
+      close,
+      (h) => {
+        onMessage = h;
+      },
+      () => closed,
+    );
+  })().catch((err) => {
+    ctx.log.error({ err }, 'sync connection setup failed');
+    close(CLOSE.internal, 'Internal error');
+  });
+}
+
+function attach(
+  ctx: ServerContext,
+  ws: WebSocket,
+  live: LiveDoc,
+  principal: Principal,
+  userId: string,
+  waiting: Uint8Array[],
+  close: (code: number, reason: string) => void,
+  setHandler: (h: (data: Uint8Array) => void) => void,
+  isClosed: () => boolean,
+): void {
+  const { account } = principal;
+  const actor: Actor = { accountId: account.id, email: account.email, name: account.name };
+  const identity = { accountId: account.id, userId, name: account.name, email: account.email };
+  const ownedClients = new Set<number>();
+  let pending = 0;
+
+  const peer: DocPeer = {
+    send(message) {
+      if (ws.readyState !== ws.OPEN) return;
+      if (ws.bufferedAmount > MAX_BUFFERED_BYTES) return close(CLOSE.goingAway, 'Too slow; reconnect');
+      ws.send(message);
+    },
+    recheck(state: WorkspaceState) {
+      const u = userByEmail(state, account.email);
+      if (!u || u.status !== 'active' || u.role !== 'admin')
+        close(CLOSE.forbidden, 'No longer an admin here');
+    },
+  };
+
+  let tokenSockets = socketsByToken.get(principal.tokenHash);
+  if (!tokenSockets) socketsByToken.set(principal.tokenHash, (tokenSockets = new Set()));
+  tokenSockets.add(ws);
+  live.peers.add(peer);
+
+  const handle = (data: Uint8Array) => {
+    if (isClosed()) return;
+    const msg = decodeMessage(data);
+    if (!msg) return close(CLOSE.malformed, 'Malformed message');
+    switch (msg.kind) {
+      case 'step1': {
+        let update: Uint8Array;
+        try {
+          update = Y.encodeStateAsUpdate(live.doc, msg.stateVector);
+        } catch {
+          return close(CLOSE.malformed, 'Malformed state vector');
+        }
+        peer.send(encodeStep2(update));
+        return;
+      }
+      case 'update': {
+        if (++pending > MAX_PENDING_UPDATES) return close(CLOSE.tooManyMessages, 'Too many pending updates');
+        void live.submit({ kind: 'update', update: msg.update }, actor, 'sync', peer).then((r) => {
+          pending--;
+          if (!r.ok) {
+            ctx.log.warn(
+              { workspace: live.workspace.slug, account: account.id, code: r.error.code },
+              'update rejected',
+            );
+            close(r.error.code === 'doc-too-large' ? CLOSE.docTooLarge : CLOSE.rejected, r.error.message);
+          }
+        });
+        return;
+      }
+      case 'awareness': {
+        const guarded = guardAwarenessUpdate(msg.update, peer, ownedClients, live.awarenessOwners, identity);
+        if (guarded) {
+          try {
+            applyAwarenessUpdate(live.awareness, guarded, peer);
+          } catch {
+            close(CLOSE.malformed, 'Malformed awareness update');
+          }
+        }
+        return;
+      }
+      case 'queryAwareness': {
+        const clients = [...live.awareness.getStates().keys()];
+        if (clients.length > 0) peer.send(encodeAwareness(encodeAwarenessUpdate(live.awareness, clients)));
+        return;
+      }
+      case 'auth':
+        return;
+    }
+  };
+
+  let alive = true;
+  ws.on('pong', () => {
+    alive = true;
+  });
+  const ping = setInterval(() => {
+    if (!alive) return ws.terminate();
+    alive = false;
+    ws.ping();
+  }, PING_INTERVAL_MS);
+
+  ws.on('close', () => {
+    clearInterval(ping);
+    live.peers.delete(peer);
+    tokenSockets.delete(ws);
+    if (tokenSockets.size === 0) socketsByToken.delete(principal.tokenHash);
+    for (const id of ownedClients) live.awarenessOwners.delete(id);
+    if (ownedClients.size > 0) removeAwarenessStates(live.awareness, [...ownedClients], 'connection closed');
+    ctx.registry.release(live);
+  });
+  if (isClosed() || ws.readyState !== ws.OPEN) {
+    // Closed while we were authenticating: the close handler above may not fire again.
+    if (ws.readyState === ws.CLOSED) ws.emit('close');
+    return;
+  }
+
+  peer.send(encodeStep1(Y.encodeStateVector(live.doc)));
+  const clients = [...live.awareness.getStates().keys()];
+  if (clients.length > 0) peer.send(encodeAwareness(encodeAwarenessUpdate(live.awareness, clients)));
+  setHandler(handle);
+  for (const m of waiting.splice(0)) handle(m);
+}

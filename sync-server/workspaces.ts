@@ -1,0 +1,70 @@
+/** Creating a workspace: its doc with the default groups, then its first admin, through the pipeline. */
+import * as Y from 'yjs';
+import { createWorkspaceDoc } from '../core/index.ts';
+import type { ServerContext } from './context.ts';
+import { apiErrorFrom } from './http/execute.ts';
+import { ApiError } from './http/respond.ts';
+import type { Account, Workspace } from './storage/storage.ts';
+
+const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
+/** First path segments the server or the admin app use themselves. */
+const RESERVED_SLUGS = new Set([
+  'api',
+  'sync',
+  'setup',
+  'login',
+  'logout',
+  'invitations',
+  'demo-apps',
+  'assets',
+  'healthz',
+  'my-access',
+  'settings',
+  'static',
+]);
+
+export function checkSlug(slug: string): string {
+  const s = slug.trim().toLowerCase();
+  if (!SLUG.test(s) || RESERVED_SLUGS.has(s))
+    throw new ApiError(422, 'invalid-slug', 'Use 2–40 lower-case letters, digits and dashes (e.g. nexus)');
+  return s;
+}
+
+export async function createWorkspaceWithAdmin(
+  ctx: ServerContext,
+  input: { name: string; slug: string },
+  admin: Account,
+): Promise<Workspace> {
+  const slug = checkSlug(input.slug);
+  const name = input.name.trim();
+  if (!name) throw new ApiError(422, 'name-required', 'Give the workspace a name');
+  if (await ctx.storage.workspaceBySlug(slug))
+    throw new ApiError(409, 'slug-taken', 'That workspace URL is taken');
+  const doc = createWorkspaceDoc({ name, slug });
+  const workspace = await ctx.storage.createWorkspace({
+    slug,
+    name,
+    initialUpdate: Y.encodeStateAsUpdate(doc),
+  });
+  doc.destroy();
+  await ctx.registry.with(workspace, async (live) => {
+    const actor = { accountId: admin.id, email: admin.email, name: admin.name };
+    const invited = await live.submit(
+      {
+        kind: 'command',
+        command: { type: 'user.invite', email: admin.email, name: admin.name, role: 'admin' },
+      },
+      actor,
+      'api',
+    );
+    if (!invited.ok) throw apiErrorFrom(invited.error);
+    const userId = invited.planned!.createdId!;
+    const activated = await live.submit(
+      { kind: 'command', command: { type: 'user.activate', userId } },
+      actor,
+      'api',
+    );
+    if (!activated.ok) throw apiErrorFrom(activated.error);
+  });
+  return workspace;
+}
