@@ -5,7 +5,7 @@
  * - /api and /sync are never cached.
  */
 const CACHE = 'gatehouse-shell-v1';
-const SHELL = ['/', '/index.html', '/icon.svg', '/manifest.webmanifest'];
+const SHELL = ['/', '/index.html', '/icon.svg', '/manifest.webmanifest', '/theme.js'];
 
 self.addEventListener('install', (event) => {
   event.waitUntil(

@@ -55,6 +55,11 @@ export class WorkspaceStore {
     this.syncUrl = syncUrl;
   }
 
+  /** The open replica's doc (tests, benchmarks). */
+  get doc(): import('yjs').Doc | null {
+    return this.replica?.doc ?? null;
+  }
+
   /** True once the doc holds a workspace (its default groups), locally or from the server. */
   get ready(): boolean {
     const s = this.state;

@@ -1,0 +1,119 @@
+/** CSV parsing/writing, CSV import checks, routes, presence, conflict re-apply. */
+import { describe, expect, it } from 'vitest';
+import { reapplyCommand } from '../../web/src/lib/services/conflicts.ts';
+import { parseCsv, toCsv } from '../../web/src/lib/services/csv.ts';
+import { checkImportRows } from '../../web/src/lib/services/users.ts';
+import { peersOn } from '../../web/src/lib/state/presence.svelte.ts';
+import { groupPath, matchRoute } from '../../web/src/lib/state/router.svelte.ts';
+import { createTestWorkspace } from '../fixtures/workspace.ts';
+
+describe('csv', () => {
+  it('parses quotes, escaped quotes, commas and CRLF, and skips blank lines', () => {
+    expect(parseCsv('a,b\r\n"c, d","e ""q"""\n\n')).toEqual([
+      ['a', 'b'],
+      ['c, d', 'e "q"'],
+    ]);
+  });
+
+  it('round-trips and neutralises formulas', () => {
+    const csv = toCsv([['x,y', 'plain', '=HYPERLINK("evil")']]);
+    expect(csv).toBe('"x,y",plain,"\'=HYPERLINK(""evil"")"\r\n');
+    expect(parseCsv(csv)).toEqual([['x,y', 'plain', '\'=HYPERLINK("evil")']]);
+  });
+});
+
+describe('checkImportRows', () => {
+  it('reports per-row errors and skips a header', () => {
+    const ws = createTestWorkspace();
+    ws.user('taken@corp.com');
+    const rows = checkImportRows(
+      ws.state(),
+      parseCsv(
+        'email,name,role\nnew@corp.com,New,Builder\nbad-email,X,builder\ntaken@corp.com,T,\nnew@corp.com,Dup,\nz@corp.com,Z,owner\ne@corp.com,,end users',
+      ),
+    );
+    expect(rows.map((r) => [r.line, r.error])).toEqual([
+      [2, null],
+      [3, 'Invalid email'],
+      [4, 'User already exists'],
+      [5, 'Duplicate email in the file'],
+      [6, 'Unknown role “owner” (use Admin, Builder or End-user)'],
+      [7, null],
+    ]);
+    expect(rows[0]?.role).toBe('builder');
+    expect(rows[5]).toMatchObject({ role: 'end-user', name: 'e' });
+  });
+});
+
+describe('matchRoute', () => {
+  it.each([
+    ['/nexus/workspace-settings/groups', { page: 'groups', ws: 'nexus' }],
+    ['/nexus/workspace-settings/groups/g1', { page: 'group', ws: 'nexus', groupId: 'g1', tab: 'users' }],
+    [
+      '/nexus/workspace-settings/groups/g1/permissions',
+      { page: 'group', ws: 'nexus', groupId: 'g1', tab: 'permissions' },
+    ],
+    ['/nexus/workspace-settings/users', { page: 'users', ws: 'nexus' }],
+    ['/nexus/workspace-settings/access-matrix', { page: 'access-matrix', ws: 'nexus' }],
+    ['/nexus/my-access', { page: 'my-access', ws: 'nexus' }],
+    ['/nexus', { page: 'dashboard', ws: 'nexus' }],
+    ['/', { page: 'workspaces' }],
+    ['/login', { page: 'sign-in' }],
+    ['/nexus/workspace-settings/nope', { page: 'not-found' }],
+  ])('%s', (path, route) => {
+    expect(matchRoute(path)).toEqual(route);
+  });
+
+  it('reads tokens from the path or the query', () => {
+    expect(matchRoute('/setup', '?token=abc')).toEqual({ page: 'setup', token: 'abc' });
+    expect(matchRoute('/invitations/xyz')).toEqual({ page: 'accept-invitation', token: 'xyz' });
+  });
+
+  it('builds group paths that round-trip', () => {
+    expect(matchRoute(groupPath('nexus', 'a b', 'granular-access'))).toEqual({
+      page: 'group',
+      ws: 'nexus',
+      groupId: 'a b',
+      tab: 'granular-access',
+    });
+  });
+});
+
+describe('peersOn', () => {
+  it('lists other clients on the same page once per account', () => {
+    const states = new Map<number, Record<string, unknown>>([
+      [1, { user: { name: 'Me', email: 'me@x.com' }, page: 'group:1' }],
+      [2, { user: { name: 'Bo', email: 'bo@x.com' }, page: 'group:1' }],
+      [3, { user: { name: 'Bo', email: 'bo@x.com' }, page: 'group:1' }],
+      [4, { user: { name: 'Cy', email: 'cy@x.com' }, page: 'group:2' }],
+      [5, { page: 'group:1' }],
+    ]);
+    expect(peersOn(states, 1, 'group:1')).toEqual([{ clientId: 2, name: 'Bo', email: 'bo@x.com' }]);
+  });
+});
+
+describe('reapplyCommand', () => {
+  it('re-adds the users a repair removed from a builder-level group', () => {
+    const ws = createTestWorkspace();
+    const eve = ws.user('eve@corp.com');
+    const g = ws.group('Ops');
+    const conflict = {
+      id: 'c1',
+      code: 'end-user-in-builder-group',
+      message: 'x',
+      entities: [
+        { collection: 'groups' as const, id: g },
+        { collection: 'users' as const, id: eve },
+      ],
+      edits: [],
+      repair: 'removed',
+      createdAt: 1,
+    };
+    expect(reapplyCommand(ws.state(), conflict)).toEqual({
+      type: 'group.addMembers',
+      groupId: g,
+      userIds: [eve],
+    });
+    expect(reapplyCommand(ws.state(), { ...conflict, code: 'duplicate-group-name' })).toBeNull();
+  });
+});

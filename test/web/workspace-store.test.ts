@@ -1,0 +1,108 @@
+/**
+ * The workspace store on a real Dexie database (fake-indexeddb): the replica persists across reopen,
+ * local commits count as waiting changes, and mutations follow plan → confirm → commit (Cancel changes nothing).
+ */
+import 'fake-indexeddb/auto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { createWorkspaceDoc, DocReader } from '../../core/index.ts';
+import { run } from '../../web/src/lib/services/mutate.ts';
+import { confirmations } from '../../web/src/lib/state/confirm.svelte.ts';
+import { GroupsList } from '../../web/src/lib/state/groups.svelte.ts';
+import { toasts } from '../../web/src/lib/state/toasts.svelte.ts';
+import { workspace } from '../../web/src/lib/state/workspace.svelte.ts';
+
+function groupByName(name: string) {
+  return [...(workspace.state?.groups.values() ?? [])].find(
+    (g) => g.name === name && g.deletedAt === undefined,
+  );
+}
+
+function userByEmail(email: string) {
+  return [...(workspace.state?.users.values() ?? [])].find((u) => u.email === email);
+}
+
+beforeAll(async () => {
+  await workspace.open('nexus', { connect: false });
+  expect(workspace.ready).toBe(false);
+  // What the first sync would bring: the server's workspace doc.
+  const server = createWorkspaceDoc({ name: 'Nexus', slug: 'nexus' });
+  Y.applyUpdate(workspace.doc!, Y.encodeStateAsUpdate(server));
+  workspace.refresh();
+});
+
+afterAll(() => workspace.close());
+
+describe('workspace store', () => {
+  it('reads the synced workspace', () => {
+    expect(workspace.ready).toBe(true);
+    expect(workspace.state?.meta.slug).toBe('nexus');
+  });
+
+  it('commits a command, toasts, and counts it as waiting for the server', async () => {
+    const before = workspace.waiting;
+    const res = await run(
+      { type: 'group.create', name: 'HR' },
+      { summary: 'Create group HR', success: 'Group has been created' },
+    );
+    expect(res.ok).toBe(true);
+    expect(groupByName('HR')).toBeDefined();
+    expect(workspace.waiting).toBe(before + 1);
+    expect(toasts.items.at(-1)?.text).toBe('Group has been created');
+  });
+
+  it('refuses invalid names with core’s message and changes nothing', async () => {
+    const version = workspace.state?.version;
+    const res = await run({ type: 'group.create', name: 'hr' }, { summary: 'dup', quiet: true });
+    expect(res).toMatchObject({ ok: false, cancelled: false, message: 'Group name already exists' });
+    expect(workspace.state?.version).toBe(version);
+  });
+
+  it('asks before a role change: Cancel changes nothing, Confirm upgrades', async () => {
+    await run(
+      { type: 'user.invite', email: 'eve@corp.com', name: 'Eve', role: 'end-user' },
+      { summary: 'invite' },
+    );
+    const eve = userByEmail('eve@corp.com')!;
+    const hr = groupByName('HR')!;
+    await run({ type: 'group.setFlags', groupId: hr.id, flags: { appCreate: true } }, { summary: 'flags' });
+
+    const cancelled = run(
+      { type: 'group.addMembers', groupId: hr.id, userIds: [eve.id] },
+      { summary: 'add' },
+    );
+    await Promise.resolve();
+    expect(confirmations.current?.impact?.roleChanges.map((c) => c.email)).toEqual(['eve@corp.com']);
+    expect(confirmations.current?.impact?.builderDelta).toBe(1);
+    confirmations.answer(false);
+    expect(await cancelled).toEqual({ ok: false, cancelled: true });
+    expect(groupByName('HR')?.members.has(eve.id)).toBe(false);
+    expect(userByEmail('eve@corp.com')?.role).toBe('end-user');
+
+    const confirmed = run(
+      { type: 'group.addMembers', groupId: hr.id, userIds: [eve.id] },
+      { summary: 'add' },
+    );
+    await Promise.resolve();
+    confirmations.answer(true);
+    expect((await confirmed).ok).toBe(true);
+    expect(groupByName('HR')?.members.has(eve.id)).toBe(true);
+    expect(userByEmail('eve@corp.com')?.role).toBe('builder');
+  });
+
+  it('derives the groups list from the store', () => {
+    const list = new GroupsList();
+    expect(list.sections.custom.map((r) => r.group.name)).toEqual(['HR']);
+    list.query = 'zzz';
+    expect(list.sections.custom).toEqual([]);
+  });
+
+  it('keeps the replica and the waiting changes across a reopen (offline reload)', async () => {
+    const waiting = workspace.waiting;
+    workspace.close();
+    await workspace.open('nexus', { connect: false });
+    expect(groupByName('HR')).toBeDefined();
+    expect(workspace.waiting).toBe(waiting);
+    expect(new DocReader(workspace.doc!).state().users.size).toBe(1);
+  });
+});
