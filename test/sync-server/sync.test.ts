@@ -1,0 +1,189 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { readState } from '../../core/index.ts';
+import {
+  api,
+  connect,
+  groupNames,
+  run,
+  setup,
+  startServer,
+  synced,
+  type TestServer,
+  until,
+} from './helpers.ts';
+
+let servers: TestServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  servers = [];
+});
+async function start(config = {}) {
+  const t = await startServer(config);
+  servers.push(t);
+  return t;
+}
+
+describe('sync endpoint', () => {
+  it('loads stored state before the first sync, and two clients converge', async () => {
+    const t = await start();
+    const token = await setup(t);
+    const a = connect(t, 'acme', token);
+    const b = connect(t, 'acme', token);
+    await Promise.all([synced(a), synced(b)]);
+    // Stored state is there on first sync: the default groups and the admin.
+    expect(readState(a.doc).users.size).toBe(1);
+    run(a.doc, { type: 'group.create', name: 'HR' });
+    run(b.doc, { type: 'group.create', name: 'Sales' });
+    await until(() => groupNames(a.doc).length === 2 && groupNames(b.doc).length === 2, 5000, 'convergence');
+    expect(groupNames(a.doc)).toEqual(['HR', 'Sales']);
+    // A REST change appears live in both.
+    const r = await api(t.url, 'POST', '/api/workspaces/acme/groups', { token, body: { name: 'Ops' } });
+    expect(r.status).toBe(201);
+    await until(() => groupNames(a.doc).includes('Ops') && groupNames(b.doc).includes('Ops'));
+    a.destroy();
+    b.destroy();
+  });
+
+  it('merges an offline client on reconnect', async () => {
+    const t = await start();
+    const token = await setup(t);
+    const a = connect(t, 'acme', token);
+    const b = connect(t, 'acme', token);
+    await Promise.all([synced(a), synced(b)]);
+    b.provider.disconnect();
+    run(b.doc, { type: 'group.create', name: 'Offline edit' });
+    run(a.doc, { type: 'group.create', name: 'Online edit' });
+    await until(
+      async () =>
+        (await api(t.url, 'GET', '/api/workspaces/acme/groups', { token })).body.groups.length === 4,
+    );
+    b.provider.connect();
+    await until(() => groupNames(a.doc).length === 2 && groupNames(b.doc).length === 2, 5000, 'merge');
+    expect(groupNames(b.doc)).toEqual(['Offline edit', 'Online edit']);
+    a.destroy();
+    b.destroy();
+  });
+
+  it('resumes after a restart with every client', async () => {
+    const t = await start();
+    const token = await setup(t);
+    const a = connect(t, 'acme', token);
+    await synced(a);
+    run(a.doc, { type: 'group.create', name: 'Before restart' });
+    await until(
+      async () =>
+        (await api(t.url, 'GET', '/api/workspaces/acme/groups', { token })).body.groups.length === 4,
+    );
+    await t.close();
+    servers = servers.filter((s) => s !== t);
+    const port = Number(new URL(t.url).port);
+    const t2 = await start({ dataDir: t.dataDir, port });
+    await until(() => a.provider.wsconnected && a.provider.synced, 10_000, 'reconnect');
+    run(a.doc, { type: 'group.create', name: 'After restart' });
+    const fresh = connect(t2, 'acme', token);
+    await synced(fresh);
+    await until(() => groupNames(fresh.doc).length === 2, 5000, 'fresh client sees both');
+    expect(groupNames(fresh.doc)).toEqual(['After restart', 'Before restart']);
+    a.destroy();
+    fresh.destroy();
+  });
+
+  it('rejects an update that breaks the schema with 4422: never stored, never relayed', async () => {
+    const t = await start();
+    const token = await setup(t);
+    const good = connect(t, 'acme', token);
+    const bad = connect(t, 'acme', token);
+    await Promise.all([synced(good), synced(bad)]);
+    const before = Y.encodeStateVector(good.doc);
+    bad.doc.getMap('groups').set('junk', 42 as never);
+    await until(() => bad.closes.length > 0, 5000, 'close');
+    expect(bad.closes[0]!.code).toBe(4422);
+    expect(bad.closes[0]!.reason).toMatch(/Rejected/);
+    // The good client keeps syncing and never saw the junk.
+    run(good.doc, { type: 'group.create', name: 'Still fine' });
+    await until(
+      async () =>
+        (await api(t.url, 'GET', '/api/workspaces/acme/groups', { token })).body.groups.length === 4,
+    );
+    expect(good.doc.getMap('groups').get('junk')).toBeUndefined();
+    expect(Y.encodeStateVector(good.doc)).not.toEqual(before);
+    const fresh = connect(t, 'acme', token);
+    await synced(fresh);
+    expect(fresh.doc.getMap('groups').get('junk')).toBeUndefined();
+    expect(groupNames(fresh.doc)).toEqual(['Still fine']);
+    good.destroy();
+    bad.destroy();
+    fresh.destroy();
+  });
+
+  it('ties awareness to the authenticated user', async () => {
+    const t = await start();
+    const token = await setup(t);
+    const a = connect(t, 'acme', token);
+    const b = connect(t, 'acme', token);
+    await Promise.all([synced(a), synced(b)]);
+    a.provider.awareness.setLocalState({
+      user: { name: 'Mallory', email: 'ceo@acme.test', color: '#f00' },
+      page: 'groups',
+    });
+    await until(() => b.provider.awareness.getStates().has(a.doc.clientID), 5000, 'awareness');
+    const seen = b.provider.awareness.getStates().get(a.doc.clientID) as {
+      user: Record<string, string>;
+      page: string;
+    };
+    expect(seen.user.email).toBe('admin@acme.test');
+    expect(seen.user.name).toBe('Admin');
+    expect(seen.user.color).toBe('#f00');
+    expect(seen.page).toBe('groups');
+    a.destroy();
+    b.destroy();
+  });
+
+  it('releases docs from memory after the grace period', async () => {
+    const t = await start({ docGraceMs: 100 });
+    const token = await setup(t);
+    const a = connect(t, 'acme', token);
+    await synced(a);
+    expect(t.server.ctx.registry.size).toBe(1);
+    a.destroy();
+    await until(() => t.server.ctx.registry.size === 0, 3000, 'release');
+  });
+
+  it('closes a connection that sends a frame over the limit', async () => {
+    const t = await start({ maxFrameBytes: 64 * 1024 });
+    const token = await setup(t);
+    const a = connect(t, 'acme', token);
+    await synced(a);
+    run(a.doc, { type: 'group.create', name: 'x'.repeat(10) });
+    a.doc.getMap('meta').set('blob', 'y'.repeat(100 * 1024));
+    await until(() => a.closes.length > 0, 5000, 'close');
+    expect([1009, 4422]).toContain(a.closes[0]!.code);
+    a.destroy();
+  });
+
+  it('compacts the update log into a snapshot without losing anything', async () => {
+    const t = await start({ compactAfterUpdates: 20 });
+    const token = await setup(t);
+    const a = connect(t, 'acme', token);
+    await synced(a);
+    for (let i = 0; i < 60; i++) run(a.doc, { type: 'group.create', name: `G${i}` });
+    await until(
+      async () =>
+        (await api(t.url, 'GET', '/api/workspaces/acme/groups', { token })).body.groups.length === 63,
+      10_000,
+    );
+    const ws = (await t.server.ctx.storage.workspaceBySlug('acme'))!;
+    await until(
+      async () => (await t.server.ctx.storage.loadDoc(ws.id)).updates.length < 20,
+      5000,
+      'compaction',
+    );
+    const stored = await t.server.ctx.storage.loadDoc(ws.id);
+    const doc = new Y.Doc();
+    if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot);
+    for (const u of stored.updates) Y.applyUpdate(doc, u);
+    expect(groupNames(doc)).toHaveLength(60);
+    a.destroy();
+  });
+});
