@@ -119,6 +119,12 @@ export function createRouter(routes: readonly Route[]) {
       const r = found.c.route;
       const principal =
         r.auth === 'none' ? await optionalPrincipal(ctx, req) : await requirePrincipal(ctx, req);
+      let scope: WorkspaceScope | null = null;
+      if (r.auth === 'member' || r.auth === 'admin') {
+        const resolved = await resolveScope(ctx, principal!, found.params.ws ?? '', r.auth);
+        live = resolved.live;
+        scope = resolved;
+      }
       let body: unknown;
       if (r.body) {
         const raw = await readJsonBody(req, ctx.config.maxBodyBytes);
@@ -132,12 +138,6 @@ export function createRouter(routes: readonly Route[]) {
           );
         body = parsed.data;
       } else req.resume();
-      let scope: WorkspaceScope | null = null;
-      if (r.auth === 'member' || r.auth === 'admin') {
-        const resolved = await resolveScope(ctx, principal!, found.params.ws ?? '', r.auth);
-        live = resolved.live;
-        scope = resolved;
-      }
       const reply = await r.handler({
         ctx,
         req,
