@@ -104,7 +104,7 @@ export const accessRoutes: Route[] = [
         if (!timer && !closed) timer = setTimeout(() => void push(), DEBOUNCE_MS);
       });
       const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
-      req.on('close', close);
+      res.on('close', close);
       res.on('error', close);
       const offShutdown = ctx.onShutdown(close);
       await push();
