@@ -7,12 +7,33 @@
 const CACHE = 'gatehouse-shell-v1';
 const SHELL = ['/', '/index.html', '/icon.svg', '/manifest.webmanifest', '/theme.js'];
 
+/** The shell plus the entry assets that index.html references. */
+async function precacheShell() {
+  const cache = await caches.open(CACHE);
+  await cache.addAll(SHELL);
+  const html = await (await cache.match('/index.html')).text();
+  const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]);
+  await cache.addAll(assets);
+}
+
 self.addEventListener('install', (event) => {
+  event.waitUntil(precacheShell().then(() => self.skipWaiting()));
+});
+
+// The page sends the URLs of every chunk it loaded (it warms all lazy pages), so they work offline too.
+self.addEventListener('message', (event) => {
+  const data = event.data;
+  if (!data || data.type !== 'precache' || !Array.isArray(data.urls)) return;
+  const urls = data.urls
+    .map((u) => new URL(u, self.location.origin))
+    .filter((u) => u.origin === self.location.origin && u.pathname.startsWith('/assets/'))
+    .map((u) => u.pathname);
   event.waitUntil(
     caches
       .open(CACHE)
-      .then((cache) => cache.addAll(SHELL))
-      .then(() => self.skipWaiting()),
+      .then((cache) => cache.addAll([...new Set(urls)]))
+      .then(() => event.ports[0]?.postMessage({ ok: true }))
+      .catch(() => event.ports[0]?.postMessage({ ok: false })),
   );
 });
 

@@ -26,10 +26,12 @@ export const PAGES = {
 
 export type PageName = keyof typeof PAGES;
 
-export function warmPages(): void {
-  const go = () => {
-    for (const load of Object.values(PAGES)) void load().catch(() => {});
-  };
-  if (typeof requestIdleCallback === 'function') requestIdleCallback(go, { timeout: 3000 });
-  else setTimeout(go, 1000);
+export function warmPages(): Promise<void> {
+  return new Promise((resolve) => {
+    const go = () => {
+      void Promise.allSettled(Object.values(PAGES).map((load) => load())).then(() => resolve());
+    };
+    if (typeof requestIdleCallback === 'function') requestIdleCallback(go, { timeout: 2000 });
+    else setTimeout(go, 500);
+  });
 }
