@@ -36,6 +36,7 @@ export async function startServer(config: Partial<ServerConfig> = {}): Promise<T
   return { server, url, wsUrl: `ws://127.0.0.1:${port}/sync`, dataDir, close: () => server.close() };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: response JSON is read loosely in tests
 export interface Res<T = any> {
   status: number;
   body: T;
@@ -43,6 +44,7 @@ export interface Res<T = any> {
   text: string;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: response JSON is read loosely in tests
 export async function api<T = any>(
   base: string,
   method: string,
