@@ -1,0 +1,259 @@
+/**
+ * The built extension in real Chromium against the real server (demo workspace), SPEC §4 / issue 5 §5:
+ * popup sign-in, the panel on app pages (and not elsewhere), live REST changes, names as text, a hostile
+ * host stylesheet, an end-user without access, and stale marking once the server is gone.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { buildTempExtension, type LoadedExtension, launchWithExtension } from './browser.ts';
+import { startServer, type TestServer } from './server.ts';
+
+const LIVE_GOAL_MS = 5_000;
+const HOSTILE_PAGE = `<!doctype html><html><head><title>Hostile</title><style>
+  * { all: unset !important; }
+  div { display: none !important; }
+  html, body { display: block !important; font: 40px/3 serif !important; color: red !important; }
+  gatehouse-access-panel, section, button { display: none !important; visibility: hidden !important; }
+</style></head><body><p id="para">Host text</p><p id="second">More host text</p>
+<script>
+  const m = (id) => { const r = document.getElementById(id).getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; };
+  window.layoutBefore = JSON.stringify([m('para'), m('second'), document.documentElement.scrollHeight, getComputedStyle(document.getElementById('para')).color]);
+  window.measure = () => JSON.stringify([m('para'), m('second'), document.documentElement.scrollHeight, getComputedStyle(document.getElementById('para')).color]);
+</script></body></html>`;
+
+let server: TestServer;
+let ext: LoadedExtension;
+let cleanup: () => Promise<void>;
+let admin: string;
+let hostile: http.Server;
+let hostileUrl: string;
+const ids: Record<string, string> = {};
+
+async function signInThroughPopup(
+  page: Page,
+  serverUrl: string,
+  email: string,
+  password: string,
+): Promise<void> {
+  await page.fill('#server', serverUrl);
+  await page.fill('#email', email);
+  await page.fill('#password', password);
+  await page.click('button[type=submit]');
+}
+
+async function openPopup(): Promise<Page> {
+  const page = await ext.context.newPage();
+  await page.goto(`chrome-extension://${ext.id}/popup.html`);
+  await page.locator('#server, [data-gh=signed-in]').first().waitFor();
+  return page;
+}
+
+const panel = (page: Page) => page.locator('gatehouse-access-panel');
+
+beforeAll(async () => {
+  const built = await buildTempExtension();
+  cleanup = built.cleanup;
+  server = await startServer();
+  ext = await launchWithExtension(built.outDir);
+  admin = await server.token('ada@nexus.test');
+  const groups = await server.rest<{ groups: { id: string; name: string }[] }>(
+    admin,
+    'GET',
+    '/api/workspaces/nexus/groups',
+  );
+  const apps = await server.rest<{ apps: { id: string; slug: string }[] }>(
+    admin,
+    'GET',
+    '/api/workspaces/nexus/apps',
+  );
+  for (const g of groups.body.groups) ids[`group:${g.name}`] = g.id;
+  for (const a of apps.body.apps) ids[`app:${a.slug}`] = a.id;
+  hostile = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end(HOSTILE_PAGE);
+  });
+  await new Promise<void>((r) => hostile.listen(0, '127.0.0.1', r));
+  hostileUrl = `http://127.0.0.1:${(hostile.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await ext?.close();
+  await server?.stop();
+  await new Promise((r) => hostile?.close(r));
+  await cleanup?.();
+});
+
+describe('extension against the real server', () => {
+  test('popup: clear errors for a wrong password and an unreachable server, then signs in', async () => {
+    const popup = await openPopup();
+    await signInThroughPopup(popup, server.url, 'hana@nexus.test', 'not-the-password');
+    await expect.poll(() => popup.locator('[data-gh=error]').textContent()).toBe('Wrong email or password.');
+
+    await signInThroughPopup(popup, 'http://127.0.0.1:1', 'hana@nexus.test', 'x');
+    await expect
+      .poll(() => popup.locator('[data-gh=error]').textContent())
+      .toMatch(/^Cannot reach the Gatehouse server/);
+
+    await signInThroughPopup(popup, server.url, 'hana@nexus.test', server.password('hana@nexus.test'));
+    await popup.locator('[data-gh=signed-in]').waitFor();
+    expect(await popup.locator('[data-gh=account]').textContent()).toBe('hana@nexus.test');
+    const hrRow = popup.locator('[data-app=hr-portal]');
+    await expect.poll(() => hrRow.textContent()).toBe('HR PortalViewHR');
+    expect(await popup.locator('[data-app=crm]').textContent()).toBe('CRMNo accessNo group grants it');
+    expect(await popup.locator('[data-ws=nexus] [data-gh=role]').textContent()).toBe('Role: End-user');
+    await popup.close();
+  });
+
+  test('the panel shows on a matching app page with the level and the group it comes from', async () => {
+    const page = await ext.context.newPage();
+    await page.goto(`${server.url}/demo-apps/hr-portal`);
+    await expect.poll(() => page.locator('[data-gh=level]').textContent()).toBe('View');
+    expect(await page.locator('[data-gh=app]').textContent()).toBe('HR Portal');
+    expect(await page.locator('[data-gh=via]').textContent()).toBe('HR: “HR apps” (View)');
+    expect(await page.locator('[data-gh=role]').textContent()).toBe('End-user');
+    await page.close();
+  });
+
+  test('no panel on a page that matches no app', async () => {
+    const page = await ext.context.newPage();
+    await page.goto(`${server.url}/healthz`);
+    await page.goto(`${server.url}/demo-apps-not-an-app`);
+    await page.waitForTimeout(1_500);
+    expect(await panel(page).count()).toBe(0);
+    await page.close();
+  });
+
+  test('an end-user without access sees why, which admins to ask, and a prefilled request', async () => {
+    const page = await ext.context.newPage();
+    await page.goto(`${server.url}/demo-apps/crm/records`);
+    await expect.poll(() => page.locator('[data-gh=level]').textContent()).toBe('No access');
+    expect(await page.locator('[data-gh=reason]').textContent()).toBe(
+      'No group you are in grants access to CRM.',
+    );
+    expect(await page.locator('[data-gh=admins]').textContent()).toBe('Ada Admin <ada@nexus.test>');
+    const mail = new URL((await page.locator('[data-gh=request]').getAttribute('href')) ?? '');
+    expect(mail.protocol).toBe('mailto:');
+    expect(decodeURIComponent(mail.pathname)).toBe('ada@nexus.test');
+    expect(mail.searchParams.get('subject')).toBe('Access request: CRM (Nexus)');
+    await page.close();
+  });
+
+  test('a REST change reaches the open panel within 5 s, and names with HTML stay text', async () => {
+    const page = await ext.context.newPage();
+    await page.goto(`${server.url}/demo-apps/crm`);
+    await expect.poll(() => page.locator('[data-gh=level]').textContent()).toBe('No access');
+
+    const started = Date.now();
+    const grant = await server.rest(admin, 'POST', `/api/workspaces/nexus/groups/${ids['group:HR']}/grants`, {
+      name: 'CRM <b>read</b>',
+      resourceType: 'app',
+      scope: 'custom',
+      resourceIds: [ids['app:crm']],
+      level: 'view',
+      hideFromDashboard: true,
+    });
+    expect(grant.status).toBe(201);
+    await expect
+      .poll(() => page.locator('[data-gh=level]').textContent(), { timeout: LIVE_GOAL_MS, interval: 50 })
+      .toBe('View (hidden from dashboard)');
+    expect(Date.now() - started).toBeLessThan(LIVE_GOAL_MS);
+    expect(await page.locator('[data-gh=via]').textContent()).toBe(
+      'HR: “CRM <b>read</b>” (View, hidden from dashboard)',
+    );
+
+    const hostileName = '<img src=x onerror="window.pwned=1">CRM <script>window.pwned=2</script>';
+    const rename = await server.rest(admin, 'PATCH', `/api/workspaces/nexus/apps/${ids['app:crm']}`, {
+      name: hostileName,
+    });
+    expect(rename.status).toBe(200);
+    await expect
+      .poll(() => page.locator('[data-gh=app]').textContent(), { timeout: LIVE_GOAL_MS })
+      .toBe(hostileName);
+    const injected = await page.evaluate(() => {
+      const root = document.querySelector('gatehouse-access-panel')?.shadowRoot;
+      return { elements: root?.querySelectorAll('img, script, b').length ?? -1, pwned: 'pwned' in window };
+    });
+    expect(injected).toEqual({ elements: 0, pwned: false });
+    await page.close();
+  });
+
+  test('the collapsed state is remembered per app', async () => {
+    const page = await ext.context.newPage();
+    await page.goto(`${server.url}/demo-apps/hr-portal`);
+    const toggle = page.locator('[data-gh=toggle]');
+    await expect.poll(() => toggle.getAttribute('aria-expanded')).toBe('true');
+    await toggle.click();
+    expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+    await page.waitForTimeout(300);
+    await page.reload();
+    await expect.poll(() => page.locator('[data-gh=badge]').textContent()).toBe('View');
+    expect(await page.locator('[data-gh=toggle]').getAttribute('aria-expanded')).toBe('false');
+    await page.goto(`${server.url}/demo-apps/wiki`);
+    await expect.poll(() => page.locator('[data-gh=toggle]').getAttribute('aria-expanded')).toBe('true');
+    await page.close();
+  });
+
+  test('a host page with aggressive global CSS neither breaks the panel nor is changed by it', async () => {
+    const app = await server.rest(admin, 'POST', '/api/workspaces/nexus/apps', {
+      name: 'Hostile',
+      urlPatterns: [`${hostileUrl}/*`],
+    });
+    expect(app.status).toBe(201);
+    const page = await ext.context.newPage();
+    // The worker re-reads the summaries when a page matches no cached app; a fresh popup refresh is quicker.
+    const popup = await openPopup();
+    await popup.locator('[data-app=hostile]').waitFor();
+    await popup.close();
+    await page.goto(`${hostileUrl}/tool`);
+    const level = page.locator('[data-gh=level]');
+    await expect.poll(() => level.textContent()).toBe('No access');
+    expect(await level.isVisible()).toBe(true);
+    const look = await page.evaluate(() => {
+      const host = document.querySelector('gatehouse-access-panel')!;
+      const toggle = host.shadowRoot!.querySelector('.toggle')!;
+      const r = toggle.getBoundingClientRect();
+      return {
+        display: getComputedStyle(host).display,
+        position: getComputedStyle(host).position,
+        toggleVisible: r.width > 20 && r.height > 10,
+        font: getComputedStyle(toggle).fontSize,
+      };
+    });
+    expect(look).toEqual({ display: 'block', position: 'fixed', toggleVisible: true, font: '13px' });
+    const [before, after] = await page.evaluate(() => {
+      const w = window as unknown as { layoutBefore: string; measure(): string };
+      return [w.layoutBefore, w.measure()];
+    });
+    expect(after).toBe(before);
+    await page.close();
+  });
+
+  test('with the server stopped, an open panel and a newly opened page are marked stale', async () => {
+    const page = await ext.context.newPage();
+    await page.goto(`${server.url}/demo-apps/hr-portal`);
+    await expect.poll(() => page.locator('[data-gh=badge]').textContent()).toBe('View');
+    await page.locator('[data-gh=toggle]').click(); // expand (collapsed since the earlier test)
+    expect(await page.locator('[data-gh=stale]').count()).toBe(0);
+    const { url } = server;
+    await server.stop();
+    await expect
+      .poll(() => page.locator('[data-gh=stale]').textContent(), { timeout: 10_000 })
+      .toMatch(/^Offline: the Gatehouse server cannot be reached\. Showing your access as of /);
+    expect(await page.locator('[data-gh=level]').textContent()).toBe('View');
+    await page.close();
+
+    // Nothing serves the page now, so open the cached app URL on a stand-in page at the same origin.
+    const offline = await ext.context.newPage();
+    await offline.route(`${url}/**`, (route) =>
+      route.fulfill({ contentType: 'text/html', body: '<p>offline copy</p>' }),
+    );
+    await offline.goto(`${url}/demo-apps/leave-tracker`);
+    await expect.poll(() => offline.locator('[data-gh=badge]').textContent()).toBe('View');
+    await expect
+      .poll(() => offline.locator('[data-gh=toggle] .stale-dot').count(), { timeout: 10_000 })
+      .toBe(1);
+    await offline.close();
+  });
+});
