@@ -13,7 +13,9 @@ it('repairs towards least privilege and shows the conflict, with both edits and 
   const ada = await setup(t, 'acme', 'ada@acme.test');
   const bo = await addUser(t, ada, 'acme', 'bo@acme.test', 'admin');
   const eu = await addUser(t, ada, 'acme', 'eve@acme.test', 'end-user');
-  const group = (await api(t.url, 'POST', '/api/workspaces/acme/groups', { token: ada, body: { name: 'Team' } })).body.group;
+  const group = (
+    await api(t.url, 'POST', '/api/workspaces/acme/groups', { token: ada, body: { name: 'Team' } })
+  ).body.group;
 
   const a = connect(t, 'acme', ada);
   const b = connect(t, 'acme', bo.token);
@@ -29,7 +31,11 @@ it('repairs towards least privilege and shows the conflict, with both edits and 
   });
   b.provider.connect();
 
-  await until(() => readState(a.doc).conflicts.size > 0 && readState(b.doc).conflicts.size > 0, 5000, 'conflict record');
+  await until(
+    () => readState(a.doc).conflicts.size > 0 && readState(b.doc).conflicts.size > 0,
+    5000,
+    'conflict record',
+  );
   for (const doc of [a.doc, b.doc]) {
     const s = readState(doc);
     expect(s.groups.get(group.id)!.members.has(eu.userId)).toBe(false);
@@ -43,16 +49,20 @@ it('repairs towards least privilege and shows the conflict, with both edits and 
   expect(actors).toEqual(expect.arrayContaining(['Admin', 'bo']));
   // The repair is audited as the server's own change.
   const audit = await api(t.url, 'GET', '/api/workspaces/acme/audit?limit=5', { token: ada });
-  expect(audit.body.entries.some((e: { action: string; source: string }) => e.action === 'repair' && e.source === 'server')).toBe(
-    true,
-  );
+  expect(
+    audit.body.entries.some(
+      (e: { action: string; source: string }) => e.action === 'repair' && e.source === 'server',
+    ),
+  ).toBe(true);
   // Re-apply in one step: the admin confirms the role change.
   const again = await api(t.url, 'POST', `/api/workspaces/acme/groups/${group.id}/members`, {
     token: ada,
     body: { userIds: [eu.userId], allowRoleChange: true },
   });
   expect(again.status).toBe(200);
-  const resolved = await api(t.url, 'POST', `/api/workspaces/acme/conflicts/${conflict.id}/resolve`, { token: ada });
+  const resolved = await api(t.url, 'POST', `/api/workspaces/acme/conflicts/${conflict.id}/resolve`, {
+    token: ada,
+  });
   expect(resolved.status).toBe(200);
   a.destroy();
   b.destroy();
