@@ -13,7 +13,7 @@ mount(App, { target });
  * chunks to cache. `data-offline-ready` on <html> says the shell is fully cached.
  */
 async function enableOffline(): Promise<void> {
-  if (!('serviceWorker' in navigator) || import.meta.env.DEV) return;
+  if (!('serviceWorker' in navigator) || location.port === '5173') return; // not under the Vite dev server
   try {
     await navigator.serviceWorker.register('/sw.js');
     await warmPages();
