@@ -13,19 +13,31 @@ export const PASSWORD = 'correct horse battery';
 export const ADMIN = 'ada@nexus.test';
 const WEB_DIR = path.resolve('dist/web');
 
-let built = false;
-/** Builds dist/web once per process (skipped when E2E_SKIP_BUILD=1 and a build exists). */
-export function buildWeb(): void {
-  if (built) return;
-  if (!(process.env.E2E_SKIP_BUILD === '1' && fs.existsSync(path.join(WEB_DIR, 'index.html'))))
-    execFileSync(
-      process.execPath,
-      [path.resolve('node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'error'],
-      {
-        stdio: 'inherit',
-      },
-    );
-  built = true;
+let built: string | null = null;
+/**
+ * Builds the app into a temp dir once per test file (files run in parallel, so they must not share
+ * dist/web). E2E_SKIP_BUILD=1 serves an existing dist/web instead.
+ */
+export function buildWeb(): string {
+  if (built) return built;
+  if (process.env.E2E_SKIP_BUILD === '1' && fs.existsSync(path.join(WEB_DIR, 'index.html')))
+    return (built = WEB_DIR);
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-web-'));
+  execFileSync(
+    process.execPath,
+    [
+      path.resolve('node_modules/vite/bin/vite.js'),
+      'build',
+      '--logLevel',
+      'error',
+      '--outDir',
+      outDir,
+      '--emptyOutDir',
+    ],
+    // vitest sets NODE_ENV=test, which would make Vite build a development bundle.
+    { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } },
+  );
+  return (built = outDir);
 }
 
 export interface E2E {
@@ -47,14 +59,14 @@ export interface E2E {
 }
 
 export async function startE2E(): Promise<E2E> {
-  buildWeb();
+  const webDir = buildWeb();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-e2e-'));
   const server = await createGatehouseServer({
     port: 0,
     host: '127.0.0.1',
     logLevel: 'silent',
     dataDir,
-    webDir: WEB_DIR,
+    webDir,
   });
   const { port } = await server.listen();
   const url = `http://127.0.0.1:${port}`;
@@ -115,6 +127,7 @@ export async function startE2E(): Promise<E2E> {
       await browser.close();
       await server.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
+      if (webDir !== WEB_DIR) fs.rmSync(webDir, { recursive: true, force: true });
     },
   };
   return e2e;
