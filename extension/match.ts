@@ -2,9 +2,9 @@
  * Which app of a cached summary a page belongs to, decided by core's `matchApp` (the same rule the server
  * and the admin app use). The summary's apps are viewed as a workspace state once per summary object.
  */
-import { matchApp } from '../../core/access/match-app.ts';
-import type { App, WorkspaceState } from '../../core/model.ts';
-import type { AccessSummary, AppSummary } from '../summary.ts';
+import { matchApp } from '../core/access/match-app.ts';
+import type { App, WorkspaceState } from '../core/model.ts';
+import type { AccessSummary, AppSummary } from './summary.ts';
 
 const states = new WeakMap<AccessSummary, WorkspaceState>();
 

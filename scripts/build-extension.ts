@@ -113,16 +113,21 @@ export async function buildExtension(outDir = join(ROOT, 'dist', 'extension')): 
   await mkdir(join(outDir, 'icons'), { recursive: true });
   const base = common(outDir);
 
-  await build({
-    ...base,
-    build: {
-      ...base.build,
-      rolldownOptions: {
-        input: { background: join(SRC, 'background/index.ts'), popup: join(SRC, 'popup/index.ts') },
-        output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
+  // One self-contained file per entry: a waking worker then loads a single module, no shared chunk.
+  for (const [name, entry] of [
+    ['background', 'background/index.ts'],
+    ['popup', 'popup/index.ts'],
+  ] as const)
+    await build({
+      ...base,
+      build: {
+        ...base.build,
+        rolldownOptions: {
+          input: { [name]: join(SRC, entry) },
+          output: { format: 'es', entryFileNames: '[name].js' },
+        },
       },
-    },
-  });
+    });
   await build({
     ...base,
     build: {

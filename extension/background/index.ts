@@ -12,20 +12,40 @@ import {
   type PopupRequest,
   type PopupRequestType,
 } from '../messages.ts';
+import { PANEL_CACHE_KEY, PANEL_CACHE_VERSION } from '../panel-cache.ts';
 import { ensureContentScript } from './content-script.ts';
 import { createItems } from './items.ts';
 import { createLive } from './live.ts';
-import { createPanels } from './panels.ts';
+import { createPanels, panelCacheOf } from './panels.ts';
 import { popupState } from './popup-state.ts';
 import { createSummaries } from './summaries.ts';
 
-// The token lives in storage.local: keep it out of reach of content scripts.
+// The token lives in storage.local: keep it out of reach of content scripts. storage.session holds only
+// the panel cache (summaries and panel preferences), which content scripts read to draw before the
+// worker wakes (panel-cache.ts).
 void chrome.storage.local.setAccessLevel?.({ accessLevel: 'TRUSTED_CONTEXTS' }).catch(() => {});
+void chrome.storage.session
+  .setAccessLevel?.({ accessLevel: 'TRUSTED_AND_UNTRUSTED_CONTEXTS' })
+  .catch(() => {});
 
 const items = createItems(chrome.storage.local);
 const summaries = createSummaries({ items });
 const live = createLive(summaries);
-const panels = createPanels(summaries, live, items);
+
+let mirroring = Promise.resolve();
+/** Writes the panel cache for content scripts (in order; the last write wins). */
+function mirror(): void {
+  mirroring = mirroring
+    .then(async () => {
+      const cache = await panelCacheOf(summaries, items);
+      if (cache)
+        await chrome.storage.session.set({ [PANEL_CACHE_KEY]: { v: PANEL_CACHE_VERSION, data: cache } });
+      else await chrome.storage.session.remove(PANEL_CACHE_KEY);
+    })
+    .catch(() => {});
+}
+summaries.onChange(mirror);
+const panels = createPanels(summaries, live, items, mirror);
 
 type Handlers = {
   [K in PopupRequestType]: (req: Extract<PopupRequest, { type: K }>) => Promise<PopupReply<K>>;
@@ -96,4 +116,11 @@ chrome.runtime.onConnect.addListener((port) => {
 
 chrome.runtime.onInstalled.addListener(() => void ensureContentScript());
 chrome.runtime.onStartup.addListener(() => void ensureContentScript());
-void ensureContentScript();
+
+// A content script is usually what wakes the worker: start reading the cache before its port arrives.
+// After a browser restart storage.session is empty: fill it again from storage.local.
+void summaries.getSession().then(async (s) => {
+  await Promise.all((s?.workspaces ?? []).map((w) => summaries.cached(w.slug)));
+  const stored = await chrome.storage.session.get(PANEL_CACHE_KEY);
+  if (!stored[PANEL_CACHE_KEY]) mirror();
+});

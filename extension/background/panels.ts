@@ -4,41 +4,44 @@
  * summary is pushed to the panels that show it.
  */
 import { isPanelRequest, type PanelUpdate } from '../messages.ts';
-import { type PanelModel, panelKey, toPanelModel } from '../panel-model.ts';
+import { type FoundPanel, findPanel, type PanelCache } from '../panel-cache.ts';
 import type { Items } from './items.ts';
 import type { Live } from './live.ts';
-import { matchSummaryApp } from './match.ts';
 import type { Summaries } from './summaries.ts';
 
 /** After a page matched no cached app, re-read the memberships at most this often. */
 export const MISS_REFRESH_MS = 60_000;
 
-interface Found {
-  readonly workspace: string;
-  readonly model: PanelModel;
+/** The panel for a URL from the worker's cache, or null. */
+export async function findPanelFor(
+  summaries: Summaries,
+  items: Items,
+  url: string,
+): Promise<FoundPanel | null> {
+  const cache = await panelCacheOf(summaries, items);
+  return cache ? findPanel(cache, url) : null;
 }
 
-/** The first workspace (in the server's order) with an app that the URL belongs to. */
-export async function findPanel(summaries: Summaries, items: Items, url: string): Promise<Found | null> {
+/** The worker's cache in the shape content scripts read (and the worker mirrors); null when signed out. */
+export async function panelCacheOf(summaries: Summaries, items: Items): Promise<PanelCache | null> {
   const session = await summaries.getSession();
   if (!session) return null;
-  const prefs = await items.panelPrefs.get();
-  for (const w of session.workspaces) {
-    const entry = await summaries.cached(w.slug);
-    if (!entry) continue;
-    const app = matchSummaryApp(entry.summary, url);
-    if (!app) continue;
-    const key = panelKey(entry.summary.workspace.slug, app.id);
-    const model = toPanelModel(entry.summary, app, {
-      pageUrl: url,
-      fetchedAt: entry.fetchedAt,
-      stale: entry.stale,
-      staleReason: entry.staleReason,
-      collapsed: prefs[key] ?? false,
-    });
-    return { workspace: w.slug, model };
-  }
-  return null;
+  const [prefs, entries] = await Promise.all([
+    items.panelPrefs.get(),
+    Promise.all(session.workspaces.map((w) => summaries.cached(w.slug))),
+  ]);
+  return {
+    workspaces: session.workspaces.map((w, i) => {
+      const e = entries[i];
+      return {
+        slug: w.slug,
+        view: e
+          ? { summary: e.summary, fetchedAt: e.fetchedAt, stale: e.stale, staleReason: e.staleReason }
+          : null,
+      };
+    }),
+    prefs,
+  };
 }
 
 function sameOrigin(a: string, b: string): boolean {
@@ -49,7 +52,12 @@ function sameOrigin(a: string, b: string): boolean {
   }
 }
 
-export function createPanels(summaries: Summaries, live: Live, items: Items) {
+export function createPanels(
+  summaries: Summaries,
+  live: Live,
+  items: Items,
+  onPrefsChange: () => void = () => {},
+) {
   const open = new Set<chrome.runtime.Port>();
 
   return {
@@ -80,10 +88,10 @@ export function createPanels(summaries: Summaries, live: Live, items: Items) {
       };
 
       const show = async (allowRefresh: boolean) => {
-        let found = await findPanel(summaries, items, url);
+        let found = await findPanelFor(summaries, items, url);
         if (!found && allowRefresh && summaries.msSinceFullRefresh() > MISS_REFRESH_MS) {
           await summaries.refreshAll();
-          found = await findPanel(summaries, items, url);
+          found = await findPanelFor(summaries, items, url);
         }
         if (!open.has(port)) return;
         post(found ? { type: 'panel.show', model: found.model } : { type: 'panel.none' });
@@ -103,7 +111,8 @@ export function createPanels(summaries: Summaries, live: Live, items: Items) {
         } else if (msg.type === 'panel.collapse') {
           void items.panelPrefs
             .get()
-            .then((prefs) => items.panelPrefs.set({ ...prefs, [msg.key]: msg.collapsed }));
+            .then((prefs) => items.panelPrefs.set({ ...prefs, [msg.key]: msg.collapsed }))
+            .then(onPrefsChange);
         }
       });
 

@@ -1,7 +1,8 @@
 /** The popup's view of the worker: session, per-workspace summaries and the app sites still to allow. */
+
+import { originPatterns } from '../match.ts';
 import type { PopupState, WorkspaceView } from '../messages.ts';
 import type { Items } from './items.ts';
-import { originPatterns } from './match.ts';
 import type { Summaries } from './summaries.ts';
 
 /** Host patterns of app sites the extension holds no permission for yet. */

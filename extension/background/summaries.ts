@@ -29,8 +29,12 @@ export function createSummaries({ items, createApi: makeApi = createApi, now = D
     for (const l of listeners) l(workspace);
   };
 
+  let loading: Promise<Session | null> | null = null;
   async function getSession(): Promise<Session | null> {
-    if (session === undefined) session = await items.session.get();
+    if (session !== undefined) return session;
+    loading ??= items.session.get();
+    const loaded = await loading;
+    if (session === undefined) session = loaded;
     return session;
   }
 
@@ -40,8 +44,17 @@ export function createSummaries({ items, createApi: makeApi = createApi, now = D
     else await items.session.remove();
   }
 
+  const reading = new Map<string, Promise<CachedSummary | null>>();
   async function cached(workspace: string): Promise<CachedSummary | null> {
-    if (!memory.has(workspace)) memory.set(workspace, await items.summary(workspace).get());
+    if (memory.has(workspace)) return memory.get(workspace) ?? null;
+    let read = reading.get(workspace);
+    if (!read) {
+      read = items.summary(workspace).get();
+      reading.set(workspace, read);
+    }
+    const entry = await read;
+    reading.delete(workspace);
+    if (!memory.has(workspace)) memory.set(workspace, entry);
     return memory.get(workspace) ?? null;
   }
 

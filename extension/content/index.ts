@@ -1,15 +1,18 @@
 /**
- * The content script (one IIFE file, injected where the extension holds host permission). It asks the
- * worker over a port whether this page belongs to an app; only then does it render the panel. While the
- * tab is visible the port stays open and the worker pushes every change; a hidden tab lets go of it.
+ * The content script (one IIFE file, injected where the extension holds host permission). It draws from
+ * the panel cache at once when this page belongs to an app (panel-cache.ts), and asks the worker over a
+ * port, whose answer takes over: a panel, or nothing. While the tab is visible the port stays open and
+ * the worker pushes every change; a hidden tab lets go of it.
  */
 import { PANEL_PING_MS, PANEL_PORT, type PanelRequest, type PanelUpdate } from '../messages.ts';
+import { findPanel, PANEL_CACHE_KEY, readPanelCache } from '../panel-cache.ts';
 import { createPanel, type PanelHandle } from './panel.ts';
 
 let port: chrome.runtime.Port | null = null;
 let ping: ReturnType<typeof setInterval> | undefined;
 let panel: PanelHandle | null = null;
 let url = location.href;
+/** The worker has answered (its answer beats the cache). */
 let settled = false;
 
 const send = (msg: PanelRequest) => {
@@ -30,21 +33,46 @@ function disconnect(): void {
   const p = port;
   port = null;
   p?.disconnect();
+  chrome.storage.session
+    .get(PANEL_CACHE_KEY)
+    .then((stored) => {
+      const cache = readPanelCache(stored[PANEL_CACHE_KEY]);
+      const found = cache && findPanel(cache, url);
+      if (found) onUpdate({ type: 'panel.show', model: found.model }, false);
+    })
+    .catch(() => {});
 }
 
-function onUpdate(msg: PanelUpdate): void {
-  settled = true;
+function onUpdate(msg: PanelUpdate, fromWorker = true): void {
+  if (!fromWorker && settled) return;
+  if (fromWorker) settled = true;
   if (msg.type === 'panel.none') {
     panel?.remove();
     panel = null;
     disconnect();
+    chrome.storage.session
+      .get(PANEL_CACHE_KEY)
+      .then((stored) => {
+        const cache = readPanelCache(stored[PANEL_CACHE_KEY]);
+        const found = cache && findPanel(cache, url);
+        if (found) onUpdate({ type: 'panel.show', model: found.model }, false);
+      })
+      .catch(() => {});
     return;
   }
   whenReady(() => {
     panel ??= createPanel((key, collapsed) => send({ type: 'panel.collapse', key, collapsed }));
     panel.update(msg.model);
   });
-  if (document.visibilityState === 'hidden') disconnect();
+  if (fromWorker && document.visibilityState === 'hidden') disconnect();
+  chrome.storage.session
+    .get(PANEL_CACHE_KEY)
+    .then((stored) => {
+      const cache = readPanelCache(stored[PANEL_CACHE_KEY]);
+      const found = cache && findPanel(cache, url);
+      if (found) onUpdate({ type: 'panel.show', model: found.model }, false);
+    })
+    .catch(() => {});
 }
 
 function connect(): void {
@@ -68,7 +96,23 @@ function connect(): void {
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'hidden') {
     if (panel) disconnect();
+    chrome.storage.session
+      .get(PANEL_CACHE_KEY)
+      .then((stored) => {
+        const cache = readPanelCache(stored[PANEL_CACHE_KEY]);
+        const found = cache && findPanel(cache, url);
+        if (found) onUpdate({ type: 'panel.show', model: found.model }, false);
+      })
+      .catch(() => {});
   } else if (panel || !settled) connect();
+  chrome.storage.session
+    .get(PANEL_CACHE_KEY)
+    .then((stored) => {
+      const cache = readPanelCache(stored[PANEL_CACHE_KEY]);
+      const found = cache && findPanel(cache, url);
+      if (found) onUpdate({ type: 'panel.show', model: found.model }, false);
+    })
+    .catch(() => {});
 });
 
 // Single-page apps: a new URL may belong to another app (or to none).
@@ -77,8 +121,24 @@ const onNavigate = () => {
   url = location.href;
   if (port) send({ type: 'panel.watch', url });
   else connect();
+  chrome.storage.session
+    .get(PANEL_CACHE_KEY)
+    .then((stored) => {
+      const cache = readPanelCache(stored[PANEL_CACHE_KEY]);
+      const found = cache && findPanel(cache, url);
+      if (found) onUpdate({ type: 'panel.show', model: found.model }, false);
+    })
+    .catch(() => {});
 };
 addEventListener('popstate', onNavigate);
 (globalThis as { navigation?: EventTarget }).navigation?.addEventListener('navigatesuccess', onNavigate);
 
 connect();
+chrome.storage.session
+  .get(PANEL_CACHE_KEY)
+  .then((stored) => {
+    const cache = readPanelCache(stored[PANEL_CACHE_KEY]);
+    const found = cache && findPanel(cache, url);
+    if (found) onUpdate({ type: 'panel.show', model: found.model }, false);
+  })
+  .catch(() => {});

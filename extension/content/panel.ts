@@ -154,7 +154,8 @@ export function createPanel(onCollapse: (key: string, collapsed: boolean) => voi
   return {
     host,
     update(next) {
-      const first = model === null || model.key !== next.key;
+      // A new app, or a remembered state that changed (e.g. the cache drew first, then the worker).
+      const apply = model === null || model.key !== next.key || model.collapsed !== next.collapsed;
       model = next;
       section.dataset.level = next.level;
       if (next.stale) section.dataset.stale = '';
@@ -165,7 +166,7 @@ export function createPanel(onCollapse: (key: string, collapsed: boolean) => voi
       title.textContent = next.app;
       toggle.replaceChildren(badge, title, ...(next.stale ? [dot] : []), chev);
       content.replaceChildren(...body(next).filter((c): c is Node | string => !!c));
-      if (first) setCollapsed(next.collapsed);
+      if (apply) setCollapsed(next.collapsed);
       if (!host.isConnected) document.documentElement.append(host);
     },
     remove() {

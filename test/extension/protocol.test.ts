@@ -1,7 +1,8 @@
 /** The extension's pure parts: message validation, storage items, decoding, matching, the panel model. */
 import { describe, expect, test } from 'vitest';
-import { matchSummaryApp, originPatterns } from '../../extension/background/match.ts';
+import { matchSummaryApp, originPatterns } from '../../extension/match.ts';
 import { isPanelRequest, isPopupRequest } from '../../extension/messages.ts';
+import { findPanel, readPanelCache } from '../../extension/panel-cache.ts';
 import { toPanelModel } from '../../extension/panel-model.ts';
 import { normalizeServerUrl, serverPermission } from '../../extension/server-url.ts';
 import { defineItem } from '../../extension/storage.ts';
@@ -184,5 +185,39 @@ describe('panel model', () => {
     const m = toPanelModel(archived, app(archived, f.ids.payroll), ctx);
     expect(m.level).toBe('none');
     expect(m.reason).toContain('archived');
+  });
+});
+
+describe('panel cache', () => {
+  const f = summaryFixture();
+  const view = (summary: typeof f.viewer) => ({ summary, fetchedAt: 5, stale: false, staleReason: null });
+
+  test('the first workspace with a matching app wins, with its remembered collapsed state', () => {
+    const cache = {
+      workspaces: [
+        { slug: 'empty', view: null },
+        { slug: 'nexus', view: view(f.viewer) },
+      ],
+      prefs: { [`nexus/${f.ids.payroll}`]: true },
+    };
+    const found = findPanel(cache, 'https://payroll.corp.test/a');
+    expect(found?.workspace).toBe('nexus');
+    expect(found?.model).toMatchObject({
+      app: 'Payroll <b>admin</b>',
+      level: 'view',
+      collapsed: true,
+      fetchedAt: 5,
+    });
+    expect(findPanel(cache, 'https://elsewhere.test/')).toBeNull();
+  });
+
+  test.each([
+    [null, false],
+    [{ v: 2, data: { workspaces: [], prefs: {} } }, false],
+    [{ v: 1, data: { workspaces: {}, prefs: {} } }, false],
+    [{ v: 1 }, false],
+    [{ v: 1, data: { workspaces: [], prefs: {} } }, true],
+  ])('reads %j as a cache: %s', (stored, ok) => {
+    expect(readPanelCache(stored) !== null).toBe(ok);
   });
 });
