@@ -137,7 +137,7 @@ function signedInView(state: Extract<PopupState, { signedIn: true }>, error: Ext
     view.append(
       h(
         'div',
-        { class: 'note' },
+        { class: 'note', 'data-gh': 'missing-origins' },
         h(
           'p',
           {},

@@ -230,6 +230,61 @@ describe('extension against the real server', () => {
     await page.close();
   });
 
+  test('the popup offers to allow app sites the panel cannot run on yet', async () => {
+    const app = await server.rest(admin, 'POST', '/api/workspaces/nexus/apps', {
+      name: 'Elsewhere',
+      urlPatterns: ['https://elsewhere.corp.test/*'],
+    });
+    expect(app.status).toBe(201);
+    const popup = await openPopup();
+    await popup.locator('[data-app=elsewhere]').waitFor();
+    expect(await popup.locator('[data-gh=missing-origins]').textContent()).toContain(
+      'https://elsewhere.corp.test/*',
+    );
+    await popup.close();
+  });
+
+  test('sign-out removes open panels; an account in no workspace is told so; an API token signs in', async () => {
+    const page = await ext.context.newPage();
+    await page.goto(`${server.url}/demo-apps/wiki`);
+    await expect.poll(() => page.locator('[data-gh=badge]').textContent()).toBe('View');
+
+    const popup = await openPopup();
+    await popup.click('[data-gh=sign-out]');
+    await popup.locator('#server').waitFor();
+    await expect.poll(() => panel(page).count()).toBe(0);
+
+    await server.createLoneAccount('lone@nexus.test', 'lone-password-1');
+    await signInThroughPopup(popup, server.url, 'lone@nexus.test', 'lone-password-1');
+    await expect
+      .poll(() => popup.locator('[data-gh=no-workspace]').textContent())
+      .toBe('Signed in, but your account belongs to no workspace yet. Ask an admin to invite you.');
+    await popup.click('[data-gh=sign-out]');
+
+    const created = await server.rest<{ secret: string }>(admin, 'POST', '/api/workspaces/nexus/tokens', {
+      name: 'ext',
+    });
+    expect(created.status).toBe(201);
+    await popup.locator('#server').waitFor();
+    await popup.fill('#server', server.url);
+    await popup.check('#mode-token');
+    await popup.fill('#token', created.body.secret);
+    await popup.click('button[type=submit]');
+    await expect
+      .poll(() => popup.locator('[data-ws=nexus] [data-gh=role]').textContent())
+      .toBe('Role: Admin');
+    await page.reload();
+    await expect.poll(() => page.locator('[data-gh=level]').textContent()).toBe('Edit');
+
+    // Back to Hana for the offline test.
+    await popup.click('[data-gh=sign-out]');
+    await popup.locator('#server').waitFor();
+    await signInThroughPopup(popup, server.url, 'hana@nexus.test', server.password('hana@nexus.test'));
+    await popup.locator('[data-gh=signed-in]').waitFor();
+    await popup.close();
+    await page.close();
+  });
+
   test('with the server stopped, an open panel and a newly opened page are marked stale', async () => {
     const page = await ext.context.newPage();
     await page.goto(`${server.url}/demo-apps/hr-portal`);

@@ -2,6 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hashPassword } from '../../sync-server/auth/password.ts';
 import { type DemoLogin, seedDemo } from '../../sync-server/demo/seed-demo.ts';
 import { createGatehouseServer } from '../../sync-server/server.ts';
 
@@ -17,6 +18,8 @@ export interface TestServer {
     path: string,
     body?: unknown,
   ): Promise<{ status: number; body: T }>;
+  /** An account that belongs to no workspace. */
+  createLoneAccount(email: string, password: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -56,6 +59,9 @@ export async function startServer(): Promise<TestServer> {
       });
       const text = await res.text();
       return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+    },
+    async createLoneAccount(email, pw) {
+      await server.ctx.storage.createAccount({ email, name: email, passwordHash: await hashPassword(pw) });
     },
     async stop() {
       if (stopped) return;
