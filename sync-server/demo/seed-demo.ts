@@ -95,13 +95,7 @@ export async function seedDemo(ctx: ServerContext, publicUrl: string): Promise<D
     });
     const hr = await run({ type: 'group.create', name: 'HR' });
     const sales = await run({ type: 'group.create', name: 'Sales' });
-    const grant = (
-      groupId: string,
-      name: string,
-      resourceIds: string[],
-      level: 'view' | 'edit',
-      hide = false,
-    ) =>
+    const grant = (groupId: string, name: string, resourceIds: string[], level: 'view' | 'edit') =>
       run({
         type: 'grant.add',
         groupId,

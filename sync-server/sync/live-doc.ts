@@ -90,7 +90,8 @@ export class LiveDoc {
   /** Awareness client id → owning peer. */
   readonly awarenessOwners = new Map<number, object>();
   private readonly listeners = new Set<(e: CommitEvent) => void>();
-  private shadow: Y.Doc;
+  /** Made on first use (a big doc loads faster) and dropped after a rejection. */
+  private shadowDoc: Y.Doc | null = null;
   private tail: Promise<unknown> = Promise.resolve();
   private lastSeq: number;
   private bytes: number;
@@ -108,7 +109,6 @@ export class LiveDoc {
       if (stored.snapshot) Y.applyUpdate(this.doc, stored.snapshot);
       for (const u of stored.updates) Y.applyUpdate(this.doc, u);
     });
-    this.shadow = this.copyOfDoc();
     this.reader = new DocReader(this.doc);
     this.awareness = new Awareness(this.doc);
     this.awareness.setLocalState(null);
@@ -164,9 +164,14 @@ export class LiveDoc {
     return copy;
   }
 
+  private get shadow(): Y.Doc {
+    this.shadowDoc ??= this.copyOfDoc();
+    return this.shadowDoc;
+  }
+
   private rebuildShadow(): void {
-    this.shadow.destroy();
-    this.shadow = this.copyOfDoc();
+    this.shadowDoc?.destroy();
+    this.shadowDoc = null;
   }
 
   private reject(code: string, message: string, details?: unknown): ChangeResult {
@@ -330,7 +335,7 @@ export class LiveDoc {
     this.destroyed = true;
     this.awareness.destroy();
     this.reader.destroy();
-    this.shadow.destroy();
+    this.shadowDoc?.destroy();
     this.doc.destroy();
     this.listeners.clear();
   }

@@ -145,8 +145,7 @@ function attach(
     },
     recheck(state: WorkspaceState) {
       const u = userByEmail(state, account.email);
-      if (!u || u.status !== 'active' || u.role !== 'admin')
-        close(CLOSE.forbidden, 'No longer an admin here');
+      if (u?.status !== 'active' || u.role !== 'admin') close(CLOSE.forbidden, 'No longer an admin here');
     },
   };
 

@@ -55,7 +55,7 @@ export const accessRoutes: Route[] = [
     tag: 'access',
     auth: 'member',
     queryParams: [{ name: 'url', description: 'as for /access' }],
-    handler: async ({ ctx, scope, query, req, res, principal }) => {
+    handler: async ({ ctx, scope, query, res, principal }) => {
       const url = urlParam(query);
       const live = await ctx.registry.acquire(scope!.workspace);
       const email = principal!.account.email;
