@@ -18,11 +18,6 @@ export interface AwarenessIdentity {
 export const MAX_CLIENT_IDS_PER_CONNECTION = 4;
 const MAX_ENTRIES = 16;
 
-export interface OwnershipMap {
-  /** clientID → owning connection key. */
-  readonly owners: Map<number, object>;
-}
-
 /** Returns the rewritten update, or null when nothing in it may be applied (or it is junk). */
 export function guardAwarenessUpdate(
   update: Uint8Array,
