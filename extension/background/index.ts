@@ -13,10 +13,12 @@ import {
   type PopupRequestType,
 } from '../messages.ts';
 import { PANEL_CACHE_KEY, PANEL_CACHE_VERSION } from '../panel-cache.ts';
+import { normalizeServerUrl, serverPermission } from '../server-url.ts';
 import { ensureContentScript } from './content-script.ts';
 import { createItems } from './items.ts';
 import { createLive } from './live.ts';
 import { createPanels, panelCacheOf } from './panels.ts';
+import { waitForHostPermission } from './permissions.ts';
 import { popupState } from './popup-state.ts';
 import { createSummaries } from './summaries.ts';
 
@@ -60,6 +62,9 @@ const handlers: Handlers = {
     return state();
   },
   async 'session.signIn'({ signIn }) {
+    const serverUrl = normalizeServerUrl(signIn.serverUrl);
+    if (!serverUrl) return extFail('invalid-server-url');
+    if (!(await waitForHostPermission(serverPermission(serverUrl)))) return extFail('permission-denied');
     const result = await summaries.signIn(signIn);
     return result.ok ? state() : result;
   },

@@ -85,13 +85,15 @@ function signInView(state: Extract<PopupState, { signedIn: false }>, error: ExtE
       : { serverUrl, token: token.value };
     submit.disabled = true;
     submit.textContent = 'Signing in…';
-    // Must run inside the click: Chrome asks for host permission only during a user gesture.
+    // Both calls happen inside the click: Chrome asks for host permission only during a user gesture.
+    // The worker waits for the permission and finishes the sign-in even if the prompt closes this popup.
     const permission = chrome.permissions
       .request({ origins: [serverPermission(serverUrl)] })
       .catch(() => false);
+    const signedIn = sendPopupRequest({ type: 'session.signIn', signIn });
     void permission.then(async (granted) => {
       if (!granted) return render(state, fail('permission-denied'), signIn);
-      const reply = await sendPopupRequest({ type: 'session.signIn', signIn });
+      const reply = await signedIn;
       if (reply.ok) render(reply.value, null);
       else render({ signedIn: false, serverUrl }, reply.error, signIn);
     });
