@@ -8,6 +8,8 @@ const target = document.getElementById('app');
 if (!target) throw new Error('#app is missing');
 mount(App, { target });
 
+if (new URLSearchParams(location.search).has('gatehouse-bench')) void import('./bench-hook.ts');
+
 /**
  * Registers the service worker, then (once every lazy page is loaded) hands it the URLs of all loaded
  * chunks to cache. `data-offline-ready` on <html> says the shell is fully cached.

@@ -25,6 +25,8 @@ export interface GroupSections {
 }
 
 const ROLE_ORDER = new Map(ROLES.map((r, i) => [r, i]));
+/** One shared collator: `localeCompare` with options builds a new one per call (slow on 10k rows). */
+const COLLATOR = new Intl.Collator(undefined, { sensitivity: 'base' });
 
 function matches(text: string, q: string): boolean {
   return q === '' || text.toLowerCase().includes(q);
@@ -48,9 +50,12 @@ export function roleCounts(state: WorkspaceState): Map<string, number> {
   return counts;
 }
 
-export function groupSections(state: WorkspaceState, query: string): GroupSections {
+export function groupSections(
+  state: WorkspaceState,
+  query: string,
+  counts: Map<string, number> = roleCounts(state),
+): GroupSections {
   const q = query.trim().toLowerCase();
-  const counts = roleCounts(state);
   const roles: GroupRow[] = [];
   const custom: GroupRow[] = [];
   const seenRoles = new Set<string>();
@@ -63,7 +68,7 @@ export function groupSections(state: WorkspaceState, query: string): GroupSectio
     } else custom.push({ group: g, memberCount: g.members.size });
   }
   roles.sort((a, b) => (ROLE_ORDER.get(a.group.role!) ?? 0) - (ROLE_ORDER.get(b.group.role!) ?? 0));
-  custom.sort((a, b) => a.group.name.localeCompare(b.group.name, undefined, { sensitivity: 'base' }));
+  custom.sort((a, b) => COLLATOR.compare(a.group.name, b.group.name));
   return { roles, custom };
 }
 
@@ -72,7 +77,7 @@ function userMatches(u: User, q: string): boolean {
 }
 
 function byName(a: User, b: User): number {
-  return (a.name || a.email).localeCompare(b.name || b.email, undefined, { sensitivity: 'base' });
+  return COLLATOR.compare(a.name || a.email, b.name || b.email);
 }
 
 export function groupMembers(state: WorkspaceState, group: Group, query: string): User[] {
