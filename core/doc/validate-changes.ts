@@ -132,7 +132,7 @@ function checkGroup(c: Checker, path: string, m: YMap) {
   if (members) {
     const isUser = c.liveIds('users');
     for (const [id, v] of members.entries()) {
-      if (typeof v !== 'number') c.add(`${path}.${MEMBERS}.${id}`, 'must be a time');
+      if (v !== true && typeof v !== 'number') c.add(`${path}.${MEMBERS}.${id}`, 'must be true');
       if (!isUser(id)) c.add(`${path}.${MEMBERS}.${id}`, 'names no such user');
     }
   }
@@ -211,6 +211,8 @@ export function validateChanges(
 ): Violation[] {
   const c = new Checker(doc);
   try {
+    // A doc built from updates holds untyped roots until they are read as maps.
+    for (const name of ROOT_NAMES) if (doc.share.has(name)) doc.getMap(name);
     for (const name of doc.share.keys()) if (!ROOT_NAMES.includes(name)) c.add(name, 'unknown root');
     const entities = new Map<string, Set<string>>();
     for (const [type, keys] of changed) {

@@ -47,7 +47,8 @@ export function applyOps(doc: Y.Doc, ops: readonly Op[], origin: unknown = null)
           break;
         }
         case 'member.add':
-          nested(entity(doc, 'groups', op.groupId), MEMBERS)?.set(op.userId, op.at);
+          // The value is a constant: one byte per member in the encoded doc.
+          nested(entity(doc, 'groups', op.groupId), MEMBERS)?.set(op.userId, true);
           break;
         case 'member.remove': {
           const members = nested(entity(doc, 'groups', op.groupId), MEMBERS);
