@@ -23,7 +23,7 @@ self.addEventListener('install', (event) => {
 // The page sends the URLs of every chunk it loaded (it warms all lazy pages), so they work offline too.
 self.addEventListener('message', (event) => {
   const data = event.data;
-  if (!data || data.type !== 'precache' || !Array.isArray(data.urls)) return;
+  if (data?.type !== 'precache' || !Array.isArray(data.urls)) return;
   const urls = data.urls
     .map((u) => new URL(u, self.location.origin))
     .filter((u) => u.origin === self.location.origin && u.pathname.startsWith('/assets/'))

@@ -7,7 +7,6 @@ import { dummyPasswordHash, hashPassword, verifyPassword } from '../../auth/pass
 import { hashToken, newToken, SESSION_PREFIX } from '../../auth/tokens.ts';
 import type { ServerContext } from '../../context.ts';
 import type { Account } from '../../storage/storage.ts';
-import { closeSocketsOfToken } from '../../sync/sync-connection.ts';
 import { createWorkspaceWithAdmin } from '../../workspaces.ts';
 import { apiErrorFrom } from '../execute.ts';
 import { ApiError } from '../respond.ts';
