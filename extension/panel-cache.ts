@@ -44,7 +44,7 @@ export function findPanel(cache: PanelCache, url: string): FoundPanel | null {
       fetchedAt: view.fetchedAt,
       stale: view.stale,
       staleReason: view.staleReason,
-      collapsed: cache.prefs[panelKey(view.summary.workspace.slug, app.id)] ?? false,
+      collapsed: cache.prefs[panelKey(view.summary.workspace.slug, app.id)] ?? null,
     });
     return { workspace: slug, model };
   }

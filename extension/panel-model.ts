@@ -37,7 +37,8 @@ export interface PanelModel {
   /** The summary is cached and the server could not be reached (or the session ended). */
   readonly stale: boolean;
   readonly staleReason: ExtErrorCode | null;
-  readonly collapsed: boolean;
+  /** The person's remembered choice for this app; null: none yet (collapsed unless there is no access). */
+  readonly collapsed: boolean | null;
 }
 
 export interface PanelContext {
@@ -45,7 +46,7 @@ export interface PanelContext {
   readonly fetchedAt: number;
   readonly stale: boolean;
   readonly staleReason: ExtErrorCode | null;
-  readonly collapsed: boolean;
+  readonly collapsed: boolean | null;
 }
 
 export function panelKey(workspace: string, appId: string): string {

@@ -154,8 +154,10 @@ export function createPanel(onCollapse: (key: string, collapsed: boolean) => voi
   return {
     host,
     update(next) {
-      // A new app, or a remembered state that changed (e.g. the cache drew first, then the worker).
-      const apply = model === null || model.key !== next.key || model.collapsed !== next.collapsed;
+      // A new app starts as remembered, else collapsed unless there is no access (the person needs to
+      // read why); later, only a remembered state that changed applies (the cache drew, then the worker).
+      const first = model === null || model.key !== next.key;
+      const changed = next.collapsed !== null && model?.collapsed !== next.collapsed;
       model = next;
       section.dataset.level = next.level;
       if (next.stale) section.dataset.stale = '';
@@ -166,7 +168,8 @@ export function createPanel(onCollapse: (key: string, collapsed: boolean) => voi
       title.textContent = next.app;
       toggle.replaceChildren(badge, title, ...(next.stale ? [dot] : []), chev);
       content.replaceChildren(...body(next).filter((c): c is Node | string => !!c));
-      if (apply) setCollapsed(next.collapsed);
+      if (first) setCollapsed(next.collapsed ?? next.level !== 'none');
+      else if (changed) setCollapsed(next.collapsed ?? collapsed);
       if (!host.isConnected) document.documentElement.append(host);
     },
     remove() {

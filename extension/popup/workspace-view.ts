@@ -11,6 +11,10 @@ const ROLE_TEXT: Readonly<Record<string, string>> = {
   'end-user': 'End-user',
 };
 
+function list(items: readonly string[], empty: string): HTMLElement {
+  return items.length ? h('ul', {}, ...items.map((t) => h('li', {}, t))) : h('p', { class: 'muted' }, empty);
+}
+
 const groupsOf = (via: readonly Via[]) => [...new Set(via.map((v) => v.groupName))].join(', ');
 
 export function workspaceView(w: WorkspaceView): HTMLElement {
@@ -54,17 +58,17 @@ export function workspaceView(w: WorkspaceView): HTMLElement {
         )
       : h('p', { class: 'muted' }, 'No apps in this workspace.'),
     h('h3', {}, 'Data sources'),
-    h(
-      'ul',
-      {},
-      ...s.dataSources
+    list(
+      s.dataSources
         .filter((d) => d.level)
-        .map((d) =>
-          h('li', {}, `${d.name}: ${d.level ? LEVEL_LABELS[d.level] : ''} (via ${groupsOf(d.via)})`),
-        ),
+        .map((d) => `${d.name}: ${d.level ? LEVEL_LABELS[d.level] : ''} (via ${groupsOf(d.via)})`),
+      'None you can use.',
     ),
     h('h3', {}, 'Workspace permissions'),
-    h('ul', {}, ...FLAGS.filter((f) => s.flags[f]).map((f) => h('li', {}, FLAG_LABELS[f]))),
+    list(
+      FLAGS.filter((f) => s.flags[f]).map((f) => FLAG_LABELS[f]),
+      'None.',
+    ),
   );
   if (!s.apps.some((a) => a.level) && s.admins.length)
     section.append(

@@ -129,6 +129,8 @@ describe('extension against the real server', () => {
     const page = await ext.context.newPage();
     await page.goto(`${server.url}/demo-apps/crm/records`);
     await expect.poll(() => page.locator('[data-gh=level]').textContent()).toBe('No access');
+    expect(await page.locator('[data-gh=toggle]').getAttribute('aria-expanded')).toBe('true');
+    expect(await page.locator('[data-gh=reason]').isVisible()).toBe(true);
     expect(await page.locator('[data-gh=reason]').textContent()).toBe(
       'No group you are in grants access to CRM.',
     );
@@ -183,15 +185,17 @@ describe('extension against the real server', () => {
     const page = await ext.context.newPage();
     await page.goto(`${server.url}/demo-apps/hr-portal`);
     const toggle = page.locator('[data-gh=toggle]');
-    await expect.poll(() => toggle.getAttribute('aria-expanded')).toBe('true');
+    // With access the panel starts as a small collapsed badge; without access it starts open (see above).
+    await expect.poll(() => toggle.getAttribute('aria-expanded')).toBe('false');
     await toggle.click();
-    expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+    expect(await toggle.getAttribute('aria-expanded')).toBe('true');
     await page.waitForTimeout(300);
     await page.reload();
     await expect.poll(() => page.locator('[data-gh=badge]').textContent()).toBe('View');
-    expect(await page.locator('[data-gh=toggle]').getAttribute('aria-expanded')).toBe('false');
+    expect(await page.locator('[data-gh=toggle]').getAttribute('aria-expanded')).toBe('true');
     await page.goto(`${server.url}/demo-apps/wiki`);
-    await expect.poll(() => page.locator('[data-gh=toggle]').getAttribute('aria-expanded')).toBe('true');
+    await expect.poll(() => page.locator('[data-gh=badge]').textContent()).toBe('View');
+    expect(await page.locator('[data-gh=toggle]').getAttribute('aria-expanded')).toBe('false');
     await page.close();
   });
 
@@ -289,7 +293,6 @@ describe('extension against the real server', () => {
     const page = await ext.context.newPage();
     await page.goto(`${server.url}/demo-apps/hr-portal`);
     await expect.poll(() => page.locator('[data-gh=badge]').textContent()).toBe('View');
-    await page.locator('[data-gh=toggle]').click(); // expand (collapsed since the earlier test)
     expect(await page.locator('[data-gh=stale]').count()).toBe(0);
     const { url } = server;
     await server.stop();

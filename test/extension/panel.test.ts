@@ -225,6 +225,15 @@ describe('panel', () => {
     await page.close();
   });
 
+  test('without a remembered state: collapsed with access, open without', async () => {
+    const page = await pageWith(PAGE);
+    await mount(page, { ...viewModel, collapsed: null });
+    expect(await page.locator('[data-gh=toggle]').getAttribute('aria-expanded')).toBe('false');
+    await mount(page, { ...outsiderModel, key: 'other/app', collapsed: null });
+    expect(await page.locator('[data-gh=toggle]').getAttribute('aria-expanded')).toBe('true');
+    await page.close();
+  });
+
   test('a remembered collapsed state is applied on first render', async () => {
     const page = await pageWith(PAGE);
     await mount(page, { ...viewModel, collapsed: true });
