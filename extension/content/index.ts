@@ -131,7 +131,7 @@ const onNavigate = () => {
     .catch(() => {});
 };
 addEventListener('popstate', onNavigate);
-(globalThis as { navigation?: EventTarget }).navigation?.addEventListener('navigatesuccess', onNavigate);
+(globalThis as { navigation?: EventTarget }).navigation?.addEventListener('currententrychange', onNavigate);
 
 connect();
 chrome.storage.session

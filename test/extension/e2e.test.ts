@@ -116,6 +116,18 @@ describe('extension against the real server', () => {
     await page.close();
   });
 
+  test('a single-page app moving to another app URL gets that app panel', async () => {
+    const page = await ext.context.newPage();
+    await page.goto(`${server.url}/demo-apps/hr-portal`);
+    await expect.poll(() => page.locator('[data-gh=app]').textContent()).toBe('HR Portal');
+    await page.evaluate(() => history.pushState({}, '', '/demo-apps/crm'));
+    await expect.poll(() => page.locator('[data-gh=app]').textContent()).toBe('CRM');
+    expect(await page.locator('[data-gh=level]').textContent()).toBe('No access');
+    await page.evaluate(() => history.pushState({}, '', '/not-an-app'));
+    await expect.poll(() => panel(page).count()).toBe(0);
+    await page.close();
+  });
+
   test('no panel on a page that matches no app', async () => {
     const page = await ext.context.newPage();
     await page.goto(`${server.url}/healthz`);
