@@ -3,6 +3,8 @@
  * hostile host stylesheet neither hides nor restyles it, it does not restyle or move the host page, and
  * it works from the keyboard.
  */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type PanelModel, toPanelModel } from '../../extension/panel-model.ts';
@@ -232,6 +234,28 @@ describe('panel', () => {
     await mount(page, { ...outsiderModel, key: 'other/app', collapsed: null });
     expect(await page.locator('[data-gh=toggle]').getAttribute('aria-expanded')).toBe('true');
     await page.close();
+  });
+
+  test('axe finds no accessibility violations in the open panel (with and without access, stale)', async () => {
+    const axe = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+    for (const model of [
+      viewModel,
+      outsiderModel,
+      { ...viewModel, stale: true, staleReason: 'unreachable' as const },
+    ]) {
+      const page = await pageWith(PAGE);
+      await mount(page, model);
+      await page.addScriptTag({ content: axe });
+      const violations = await page.evaluate(async () => {
+        const w = window as unknown as {
+          axe: { run(ctx: unknown): Promise<{ violations: { id: string; nodes: unknown[] }[] }> };
+        };
+        const result = await w.axe.run({ include: [['gatehouse-access-panel']] });
+        return result.violations.map((v) => `${v.id} (${v.nodes.length})`);
+      });
+      expect(violations).toEqual([]);
+      await page.close();
+    }
   });
 
   test('a remembered collapsed state is applied on first render', async () => {
