@@ -3,7 +3,9 @@
  * popup sign-in, the panel on app pages (and not elsewhere), live REST changes, names as text, a hostile
  * host stylesheet, an end-user without access, and stale marking once the server is gone.
  */
+import { readFile } from 'node:fs/promises';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -51,6 +53,17 @@ async function openPopup(): Promise<Page> {
 }
 
 const panel = (page: Page) => page.locator('gatehouse-access-panel');
+
+async function axeViolations(page: Page): Promise<string[]> {
+  const axe = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(axe); // evaluated over CDP: the popup's CSP forbids inline scripts
+  return page.evaluate(async () => {
+    const w = window as unknown as {
+      axe: { run(): Promise<{ violations: { id: string; nodes: unknown[] }[] }> };
+    };
+    return (await w.axe.run()).violations.map((v) => `${v.id} (${v.nodes.length})`);
+  });
+}
 
 beforeAll(async () => {
   const built = await buildTempExtension();
@@ -103,6 +116,7 @@ describe('extension against the real server', () => {
     await expect.poll(() => hrRow.textContent()).toBe('HR PortalViewHR');
     expect(await popup.locator('[data-app=crm]').textContent()).toBe('CRMNo accessNo group grants it');
     expect(await popup.locator('[data-ws=nexus] [data-gh=role]').textContent()).toBe('Role: End-user');
+    expect(await axeViolations(popup)).toEqual([]);
     await popup.close();
   });
 
