@@ -6,6 +6,8 @@
 import type { Summaries } from './summaries.ts';
 
 export const POLL_INTERVAL_MS = 2_000;
+/** After the session ended or the membership went away, only a new sign-in helps: ask rarely. */
+export const ENDED_RETRY_MS = 30_000;
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -31,8 +33,9 @@ async function follow(summaries: Summaries, workspace: string, signal: AbortSign
     if (signal.aborted) return;
     // The stream ended or never opened: refresh now (this marks the summary stale when the server is
     // gone), then try again after a pause; without a stream this is polling.
-    await summaries.refresh(workspace);
-    await sleep(POLL_INTERVAL_MS, signal);
+    const entry = await summaries.refresh(workspace);
+    const ended = entry?.staleReason === 'signed-out' || entry?.staleReason === 'no-access';
+    await sleep(ended ? ENDED_RETRY_MS : POLL_INTERVAL_MS, signal);
   }
 }
 

@@ -274,6 +274,33 @@ describe('extension against the real server', () => {
     await popup.close();
   });
 
+  test('a role change ends the session (SPEC §7): the open panel says so and keeps the last summary', async () => {
+    const users = await server.rest<{ users: { id: string; email: string }[] }>(
+      admin,
+      'GET',
+      '/api/workspaces/nexus/users',
+    );
+    const hana = users.body.users.find((u) => u.email === 'hana@nexus.test')!.id;
+    const page = await ext.context.newPage();
+    await page.goto(`${server.url}/demo-apps/leave-tracker`);
+    await expect.poll(() => page.locator('[data-gh=badge]').textContent()).toBe('View');
+    const up = await server.rest(admin, 'PATCH', `/api/workspaces/nexus/users/${hana}`, {
+      role: 'builder',
+      allowRoleChange: true,
+    });
+    expect(up.status).toBe(200);
+    await expect
+      .poll(() => page.locator('[data-gh=stale]').textContent(), { timeout: LIVE_GOAL_MS })
+      .toMatch(/^Your session has ended: sign in again from the Gatehouse extension\./);
+    expect(await page.locator('[data-gh=badge]').textContent()).toBe('View');
+    const down = await server.rest(admin, 'PATCH', `/api/workspaces/nexus/users/${hana}`, {
+      role: 'end-user',
+      allowRoleChange: true,
+    });
+    expect(down.status).toBe(200);
+    await page.close();
+  });
+
   test('sign-out removes open panels; an account in no workspace is told so; an API token signs in', async () => {
     const page = await ext.context.newPage();
     await page.goto(`${server.url}/demo-apps/wiki`);
