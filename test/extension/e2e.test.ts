@@ -207,6 +207,35 @@ describe('extension against the real server', () => {
     await page.close();
   });
 
+  test('an open panel keeps following after Chrome stops the service worker', async () => {
+    const page = await ext.context.newPage();
+    await page.goto(`${server.url}/demo-apps/sales-dashboard`);
+    await expect.poll(() => page.locator('[data-gh=level]').textContent()).toBe('No access');
+    const cdp = await ext.context.browser()!.newBrowserCDPSession();
+    const { targetInfos } = (await cdp.send('Target.getTargets')) as {
+      targetInfos: { targetId: string; type: string; url: string }[];
+    };
+    const workers = targetInfos.filter((t) => t.type === 'service_worker' && t.url.includes(ext.id));
+    expect(workers.length).toBe(1);
+    for (const t of workers) await cdp.send('Target.closeTarget', { targetId: t.targetId });
+    await page.waitForTimeout(200);
+
+    const grant = await server.rest(admin, 'POST', `/api/workspaces/nexus/groups/${ids['group:HR']}/grants`, {
+      name: 'Sales read',
+      resourceType: 'app',
+      scope: 'custom',
+      resourceIds: [ids['app:sales-dashboard']],
+      level: 'view',
+      hideFromDashboard: false,
+    });
+    expect(grant.status).toBe(201);
+    await expect
+      .poll(() => page.locator('[data-gh=level]').textContent(), { timeout: LIVE_GOAL_MS, interval: 50 })
+      .toBe('View');
+    await cdp.detach();
+    await page.close();
+  });
+
   test('the collapsed state is remembered per app', async () => {
     const page = await ext.context.newPage();
     await page.goto(`${server.url}/demo-apps/hr-portal`);
