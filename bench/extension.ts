@@ -3,6 +3,8 @@
  * (service worker awake and asleep), and an admin's REST change → the open panel. Real Chromium with the
  * built extension, the real server with the demo workspace on loopback.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { buildTempExtension, launchWithExtension } from '../test/extension/browser.ts';
@@ -54,9 +56,7 @@ export async function run(): Promise<Row[]> {
   const server = await startServer();
   const ext = await launchWithExtension(built.outDir);
   try {
-    const gzipKB =
-      gzipSync(await import('node:fs').then((fs) => fs.readFileSync(`${built.outDir}/content.js`))).length /
-      1024;
+    const gzipKB = gzipSync(readFileSync(join(built.outDir, 'content.js'))).length / 1024;
     const sizeKB = built.contentScriptBytes / 1024;
 
     // Sign in as Hana (end-user in HR) through the worker's own protocol, from an extension page.
