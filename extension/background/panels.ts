@@ -87,13 +87,16 @@ export function createPanels(
         unwatch = next ? live.watch(next) : null;
       };
 
+      let latest = 0;
       const show = async (allowRefresh: boolean) => {
+        const call = ++latest;
         let found = await findPanelFor(summaries, items, url);
         if (!found && allowRefresh && summaries.msSinceFullRefresh() > MISS_REFRESH_MS) {
           await summaries.refreshAll();
           found = await findPanelFor(summaries, items, url);
         }
-        if (!open.has(port)) return;
+        // Only the latest answer counts (a single-page app may have moved on meanwhile).
+        if (!open.has(port) || call !== latest) return;
         post(found ? { type: 'panel.show', model: found.model } : { type: 'panel.none' });
         follow(found?.workspace ?? null);
       };

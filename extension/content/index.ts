@@ -8,11 +8,14 @@ import { PANEL_PING_MS, PANEL_PORT, type PanelRequest, type PanelUpdate } from '
 import { findPanel, PANEL_CACHE_KEY, readPanelCache } from '../panel-cache.ts';
 import { createPanel, type PanelHandle } from './panel.ts';
 
+/** After the worker went away (restart, update), wait this long before following again. */
+const RECONNECT_MS = 1_000;
+
 let port: chrome.runtime.Port | null = null;
 let ping: ReturnType<typeof setInterval> | undefined;
 let panel: PanelHandle | null = null;
 let url = location.href;
-/** The worker has answered (its answer beats the cache). */
+/** The worker has answered for the current URL (its answer beats the cache). */
 let settled = false;
 
 const send = (msg: PanelRequest) => {
@@ -33,31 +36,15 @@ function disconnect(): void {
   const p = port;
   port = null;
   p?.disconnect();
-  chrome.storage.session
-    .get(PANEL_CACHE_KEY)
-    .then((stored) => {
-      const cache = readPanelCache(stored[PANEL_CACHE_KEY]);
-      const found = cache && findPanel(cache, url);
-      if (found) onUpdate({ type: 'panel.show', model: found.model }, false);
-    })
-    .catch(() => {});
 }
 
-function onUpdate(msg: PanelUpdate, fromWorker = true): void {
+function onUpdate(msg: PanelUpdate, fromWorker: boolean): void {
   if (!fromWorker && settled) return;
   if (fromWorker) settled = true;
   if (msg.type === 'panel.none') {
     panel?.remove();
     panel = null;
     disconnect();
-    chrome.storage.session
-      .get(PANEL_CACHE_KEY)
-      .then((stored) => {
-        const cache = readPanelCache(stored[PANEL_CACHE_KEY]);
-        const found = cache && findPanel(cache, url);
-        if (found) onUpdate({ type: 'panel.show', model: found.model }, false);
-      })
-      .catch(() => {});
     return;
   }
   whenReady(() => {
@@ -65,6 +52,10 @@ function onUpdate(msg: PanelUpdate, fromWorker = true): void {
     panel.update(msg.model);
   });
   if (fromWorker && document.visibilityState === 'hidden') disconnect();
+}
+
+/** Draws from the cache the worker keeps in storage.session, unless the worker has answered already. */
+function drawFromCache(): void {
   chrome.storage.session
     .get(PANEL_CACHE_KEY)
     .then((stored) => {
@@ -72,7 +63,7 @@ function onUpdate(msg: PanelUpdate, fromWorker = true): void {
       const found = cache && findPanel(cache, url);
       if (found) onUpdate({ type: 'panel.show', model: found.model }, false);
     })
-    .catch(() => {});
+    .catch(() => {}); // No cache yet (or no access to it): the worker's answer will do.
 }
 
 function connect(): void {
@@ -82,12 +73,11 @@ function connect(): void {
   } catch {
     return; // The extension was reloaded or removed: this page's script is orphaned.
   }
-  port.onMessage.addListener((msg: PanelUpdate) => onUpdate(msg));
+  port.onMessage.addListener((msg: PanelUpdate) => onUpdate(msg, true));
   port.onDisconnect.addListener(() => {
     clearInterval(ping);
     port = null;
-    // The worker restarted: follow again while the panel is on screen.
-    if (panel && document.visibilityState === 'visible') setTimeout(connect, 1_000);
+    if (panel && document.visibilityState === 'visible') setTimeout(connect, RECONNECT_MS);
   });
   send({ type: 'panel.watch', url });
   ping = setInterval(() => send({ type: 'panel.ping' }), PANEL_PING_MS);
@@ -96,49 +86,20 @@ function connect(): void {
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'hidden') {
     if (panel) disconnect();
-    chrome.storage.session
-      .get(PANEL_CACHE_KEY)
-      .then((stored) => {
-        const cache = readPanelCache(stored[PANEL_CACHE_KEY]);
-        const found = cache && findPanel(cache, url);
-        if (found) onUpdate({ type: 'panel.show', model: found.model }, false);
-      })
-      .catch(() => {});
-  } else if (panel || !settled) connect();
-  chrome.storage.session
-    .get(PANEL_CACHE_KEY)
-    .then((stored) => {
-      const cache = readPanelCache(stored[PANEL_CACHE_KEY]);
-      const found = cache && findPanel(cache, url);
-      if (found) onUpdate({ type: 'panel.show', model: found.model }, false);
-    })
-    .catch(() => {});
+  } else if (panel || !settled) connect(); // Refresh on show: the worker refetches and follows again.
 });
 
 // Single-page apps: a new URL may belong to another app (or to none).
 const onNavigate = () => {
   if (location.href === url) return;
   url = location.href;
+  settled = false;
+  drawFromCache();
   if (port) send({ type: 'panel.watch', url });
   else connect();
-  chrome.storage.session
-    .get(PANEL_CACHE_KEY)
-    .then((stored) => {
-      const cache = readPanelCache(stored[PANEL_CACHE_KEY]);
-      const found = cache && findPanel(cache, url);
-      if (found) onUpdate({ type: 'panel.show', model: found.model }, false);
-    })
-    .catch(() => {});
 };
 addEventListener('popstate', onNavigate);
 (globalThis as { navigation?: EventTarget }).navigation?.addEventListener('currententrychange', onNavigate);
 
 connect();
-chrome.storage.session
-  .get(PANEL_CACHE_KEY)
-  .then((stored) => {
-    const cache = readPanelCache(stored[PANEL_CACHE_KEY]);
-    const found = cache && findPanel(cache, url);
-    if (found) onUpdate({ type: 'panel.show', model: found.model }, false);
-  })
-  .catch(() => {});
+drawFromCache();
