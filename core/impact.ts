@@ -156,6 +156,10 @@ export function computeImpact(before: WorkspaceState, after: WorkspaceState, ops
       if (was && !is) membershipsRemoved.push({ userId, groupId: id, groupName });
       if (!was && is) membershipsAdded.push({ userId, groupId: id, groupName });
     }
+    if (truncated && u0 && u0.role !== u1.role) {
+      usersAffected++; // rows are already cut and the role change counts the user: skip the diff
+      continue;
+    }
     const a0 = u0 ? accessFor(before, userId) : null;
     const { groups, ignored } = afterGroups(before, after, u1, touched);
     const a1 = new UserAccess(u1, [defaultOf(u1.role), ...groups], ignored);
@@ -163,8 +167,8 @@ export function computeImpact(before: WorkspaceState, after: WorkspaceState, ops
     for (const type of ['app', 'dataSource'] as const) {
       const pool = type === 'app' ? after.apps : after.dataSources;
       const ids = new Set<string>();
-      for (const id of a0?.listed(type).keys() ?? []) ids.add(id);
-      for (const id of a1.listed(type).keys()) ids.add(id);
+      for (const id of a0?.listedIds(type) ?? []) ids.add(id);
+      for (const id of a1.listedIds(type)) ids.add(id);
       const none: ResourceAccess = { level: null, hidden: false, via: [] };
       const push = (resourceId: string, resourceName: string, x: ResourceAccess, y: ResourceAccess) => {
         changed = true;
@@ -186,9 +190,12 @@ export function computeImpact(before: WorkspaceState, after: WorkspaceState, ops
       for (const id of ids) {
         const r = pool.get(id);
         if (!r || r.deletedAt !== undefined) continue;
-        const x = a0?.hasAccess ? a0.resource(type, id) : none;
-        const y = a1.hasAccess ? a1.resource(type, id) : none;
-        if (!sameAccess(x, y)) push(id, r.name, x, y);
+        const l0 = a0?.hasAccess ? a0.level(type, id) : null;
+        const l1 = a1.hasAccess ? a1.level(type, id) : null;
+        const h0 = a0?.hasAccess ? a0.hidden(type, id) : false;
+        const h1 = a1.hasAccess ? a1.hidden(type, id) : false;
+        if (l0 !== l1 || h0 !== h1)
+          push(id, r.name, { level: l0, hidden: h0, via: [] }, { level: l1, hidden: h1, via: [] });
       }
       const x = a0?.hasAccess ? a0.allOf(type) : none;
       const y = a1.hasAccess ? a1.allOf(type) : none;

@@ -66,19 +66,66 @@ function viaOf(group: Group, grant: Grant): Via {
   };
 }
 
+/** A grant's contribution in two bits of a small number: rank (bits 0–1) and "does not hide" (bit 2). */
+const SHOWS = 4;
+function codeOf(v: Via): number {
+  const rank = levelRank(v.level);
+  return rank === 0 ? 0 : rank | (v.level === 'view' && v.hideFromDashboard ? 0 : SHOWS);
+}
+function combine(a: number, b: number): number {
+  return Math.max(a & 3, b & 3) | ((a | b) & SHOWS);
+}
+
+interface CustomGrant {
+  readonly via: Via;
+  readonly ids: readonly string[];
+}
+
 class TypeAccess {
   readonly all: ResourceAccess;
-  readonly overrides = new Map<string, ResourceAccess>();
+  /** Level and hidden of every listed resource, as codes: one Map entry per resource, no allocation. */
+  readonly codes = new Map<string, number>();
+  private readonly allCode: number;
+  private readonly resolved = new Map<string, ResourceAccess>();
   constructor(
     readonly type: ResourceType,
-    allVia: Via[],
-    customVia: Map<string, Via[]>,
+    private readonly allVia: Via[],
+    private readonly custom: CustomGrant[],
   ) {
     this.all = resolve(type, allVia);
-    for (const [id, via] of customVia) this.overrides.set(id, resolve(type, allVia.concat(via)));
+    let base = 0;
+    for (const v of allVia) base = combine(base, codeOf(v));
+    this.allCode = base;
+    for (const g of custom) {
+      const c = codeOf(g.via);
+      for (const id of g.ids) this.codes.set(id, combine(this.codes.get(id) ?? base, c));
+    }
+  }
+  level(id: string): Level | null {
+    const c = this.codes.get(id);
+    return levelOfRank(this.type, (c ?? this.allCode) & 3);
+  }
+  hidden(id: string): boolean {
+    const c = this.codes.get(id) ?? this.allCode;
+    return (c & 3) === 1 && (c & SHOWS) === 0;
   }
   get(id: string): ResourceAccess {
-    return this.overrides.get(id) ?? this.all;
+    if (!this.codes.has(id)) return this.all;
+    return this.overrides.get(id)!;
+  }
+  /** ResourceAccess (with via) of every listed resource, built on first use, as the eager version did. */
+  get overrides(): ReadonlyMap<string, ResourceAccess> {
+    if (this.resolved.size === 0 && this.codes.size > 0) {
+      const customVia = new Map<string, Via[]>();
+      for (const g of this.custom)
+        for (const rid of g.ids) {
+          const list = customVia.get(rid);
+          if (list) list.push(g.via);
+          else customVia.set(rid, [g.via]);
+        }
+      for (const [rid, via] of customVia) this.resolved.set(rid, resolve(this.type, this.allVia.concat(via)));
+    }
+    return this.resolved;
   }
 }
 
@@ -99,7 +146,7 @@ export class UserAccess {
   ) {
     this.hasAccess = user.status !== 'archived';
     const allVia: Record<ResourceType, Via[]> = { app: [], dataSource: [] };
-    const customVia: Record<ResourceType, Map<string, Via[]>> = { app: new Map(), dataSource: new Map() };
+    const custom: Record<ResourceType, CustomGrant[]> = { app: [], dataSource: [] };
     const flags: Record<Flag, boolean> = { ...NO_FLAGS };
     const flagVia: Partial<Record<Flag, string[]>> = {};
     if (this.hasAccess) {
@@ -113,21 +160,14 @@ export class UserAccess {
           if (grant.deletedAt !== undefined) continue;
           const via = viaOf(group, grant);
           if (grant.scope === 'all') allVia[grant.resourceType].push(via);
-          else {
-            const map = customVia[grant.resourceType];
-            for (const id of grant.resourceIds) {
-              const list = map.get(id);
-              if (list) list.push(via);
-              else map.set(id, [via]);
-            }
-          }
+          else custom[grant.resourceType].push({ via, ids: grant.resourceIds });
         }
       }
     }
     this.flags = flags;
     this.flagVia = flagVia;
-    this.apps = new TypeAccess('app', allVia.app, customVia.app);
-    this.dataSources = new TypeAccess('dataSource', allVia.dataSource, customVia.dataSource);
+    this.apps = new TypeAccess('app', allVia.app, custom.app);
+    this.dataSources = new TypeAccess('dataSource', allVia.dataSource, custom.dataSource);
   }
 
   get role(): Role {
@@ -149,6 +189,20 @@ export class UserAccess {
 
   resource(type: ResourceType, id: string): ResourceAccess {
     return type === 'app' ? this.apps.get(id) : this.dataSources.get(id);
+  }
+
+  /** The level alone (no allocation): what the matrix and impact compare. */
+  level(type: ResourceType, id: string): Level | null {
+    return (type === 'app' ? this.apps : this.dataSources).level(id);
+  }
+
+  hidden(type: ResourceType, id: string): boolean {
+    return (type === 'app' ? this.apps : this.dataSources).hidden(id);
+  }
+
+  /** Ids of the resources custom grants name (cheap: no ResourceAccess is built). */
+  listedIds(type: ResourceType): Iterable<string> {
+    return (type === 'app' ? this.apps : this.dataSources).codes.keys();
   }
 
   /** The access every resource of a type has unless a custom grant names it. */

@@ -4,6 +4,7 @@
  */
 import * as Y from 'yjs';
 import type { Collection, WorkspaceState } from '../model.ts';
+import { OverlayMap } from './overlay-map.ts';
 import { readApp, readConflict, readDataSource, readGroup, readMeta, readUser } from './read-entities.ts';
 import { COLLECTIONS, META } from './schema.ts';
 
@@ -76,13 +77,12 @@ export class DocReader {
     if (this.metaDirty) next.meta = readMeta(this.doc.getMap(META));
     for (const [c, ids] of this.dirty) {
       const root = this.doc.getMap(c);
-      const map = new Map(this.current[c] as ReadonlyMap<string, unknown>);
+      const changes = new Map<string, unknown>();
       for (const id of ids) {
         const v = root.get(id);
-        if (v instanceof Y.Map) map.set(id, READERS[c](id, v as YMap));
-        else map.delete(id);
+        changes.set(id, v instanceof Y.Map ? READERS[c](id, v as YMap) : undefined);
       }
-      next[c] = map;
+      next[c] = OverlayMap.with(this.current[c] as ReadonlyMap<string, unknown>, changes);
     }
     this.dirty.clear();
     this.metaDirty = false;
