@@ -26,6 +26,14 @@ import type { Row } from './row.ts';
 
 const CLIENTS = 50;
 const UPDATES_PER_CLIENT = 200;
+/** Renames per second per client: 50 × 20 = 1,000 updates/s offered, 49,000 deliveries/s. */
+const RATE = Number(process.env.SYNC_BENCH_RATE ?? 20);
+const CLIENT_PROCESSES = 2;
+/** Storm rounds per server, alternating ours and stock; the best round of each is reported. */
+const ROUNDS = Number(process.env.SYNC_BENCH_ROUNDS ?? 1);
+/** While working on one part: `storm`, `idle` or `big` (restart and /access). Unset: everything. */
+const ONLY = process.env.SYNC_BENCH_ONLY ?? '';
+const part = (name: string) => ONLY === '' || ONLY.split(',').includes(name);
 const IDLE_WORKSPACES = 100;
 const IDLE_CLIENTS_PER_WORKSPACE = 10;
 const STOCK = '@y/websocket-server 0.1.1 + y-leveldb';
@@ -85,7 +93,15 @@ async function spawnServer(args: string[], env: Record<string, string>, probe: s
 
 const startOurs = (dataDir: string) =>
   spawnServer(
-    ['--import', 'tsx', 'sync-server/main.ts'],
+    [
+      // SYNC_BENCH_PROFILE=dir: a CPU profile of our server (written when it exits).
+      ...(process.env.SYNC_BENCH_PROFILE
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SYNC_BENCH_PROFILE}`]
+        : []),
+      '--import',
+      'tsx',
+      'sync-server/main.ts',
+    ],
     { DATA_DIR: dataDir, LOG_LEVEL: 'warn', MAX_MESSAGES_PER_SECOND: '100000', WEB_DIR: '/nonexistent' },
     '/healthz',
   );
@@ -106,140 +122,157 @@ function syncMsg(sub: number, payload: Uint8Array): Uint8Array {
   return encoding.toUint8Array(e);
 }
 
-/** A raw protocol client: syncs once (applying the server's state), then only counts what it receives. */
-class LightClient {
-  readonly doc = new Y.Doc();
-  readonly ws: WebSocket;
-  synced = false;
-  onForeign: ((bytes: Buffer) => void) | null = null;
+/** A child process of bench/sync-clients.ts, driven over IPC. */
+class ClientProcess {
+  readonly child: ChildProcess;
+  private readonly waiters: ((m: { kind: string } & Record<string, unknown>) => void)[] = [];
 
-  constructor(url: string) {
-    this.ws = new WebSocket(url, { perMessageDeflate: false });
-    this.ws.binaryType = 'nodebuffer';
-    this.ws.on('open', () => this.ws.send(syncMsg(0, Y.encodeStateVector(this.doc))));
-    this.ws.on('error', () => {});
-    this.ws.on('message', (data: Buffer) => {
-      if (data[0] !== 0) return;
-      if (!this.synced) {
-        const d = decoding.createDecoder(data);
-        decoding.readVarUint(d);
-        const sub = decoding.readVarUint(d);
-        const payload = decoding.readVarUint8Array(d);
-        if (sub === 0) this.ws.send(syncMsg(1, Y.encodeStateAsUpdate(this.doc, payload)));
-        else if (sub === 1) {
-          Y.applyUpdate(this.doc, payload, 'server');
-          this.synced = true;
-        }
-        return;
-      }
-      this.onForeign?.(data);
+  constructor() {
+    this.child = spawn(process.execPath, ['--import', 'tsx', 'bench/sync-clients.ts'], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    this.doc.on('update', (u: Uint8Array, origin: unknown) => {
-      if (origin !== 'server' && this.ws.readyState === WebSocket.OPEN) this.ws.send(syncMsg(2, u));
+    this.child.on('message', (m: { kind: string } & Record<string, unknown>) => {
+      if (m.kind === 'error') console.error(`client process: ${m.message}`);
+      this.waiters.shift()?.(m);
     });
   }
 
-  waitSynced(timeoutMs = 30_000): Promise<void> {
-    const start = Date.now();
-    return new Promise((resolve, reject) => {
-      const tick = () => {
-        if (this.synced) return resolve();
-        if (Date.now() - start > timeoutMs) return reject(new Error('client did not sync'));
-        setTimeout(tick, 5);
-      };
-      tick();
+  request<T>(cmd: object): Promise<T> {
+    return new Promise((resolve) => {
+      this.waiters.push(resolve as never);
+      this.child.send(cmd);
     });
   }
 
-  close(): void {
-    this.ws.terminate();
-    this.doc.destroy();
+  tell(cmd: object): void {
+    this.child.send(cmd);
+  }
+
+  stop(): void {
+    this.child.kill('SIGKILL');
   }
 }
 
 interface Storm {
   readonly updatesPerSecond: number;
+  readonly offered: number;
   readonly p50: number;
   readonly p99: number;
+  readonly delivered: number;
+  readonly expected: number;
+}
+
+interface ClientResult {
+  readonly latencies: number[];
+  readonly received: number;
+  readonly last: number;
+  readonly closed: number[];
 }
 
 /**
- * 50 clients in one room, each renaming its own group 200 times as fast as it can. The name carries the
- * client, a counter and the send time; receivers read it out of the relayed bytes.
+ * 50 clients in one room (in CLIENT_PROCESSES child processes), each renaming its own group 200 times at
+ * a steady RATE per second. Throughput: deliveries to the other clients per second, from the first send to
+ * the last receipt, divided by the 49 receivers (= updates relayed per second). Latency: send → receipt.
  */
-async function storm(urlFor: () => string, prepare: (c: LightClient, i: number) => void): Promise<Storm> {
-  const clients = Array.from({ length: CLIENTS }, () => new LightClient(urlFor()));
-  await Promise.all(clients.map((c) => c.waitSynced()));
-  clients.forEach(prepare);
-  await new Promise((r) => setTimeout(r, 500)); // let the groups reach everyone
-  const latencies: number[] = [];
-  const expected = (CLIENTS - 1) * UPDATES_PER_CLIENT;
-  const received = new Array<number>(CLIENTS).fill(0);
-  let done = 0;
-  let resolveAll!: () => void;
-  const all = new Promise<void>((r) => {
-    resolveAll = r;
-  });
-  const RE = /s(\d+)-(\d+)-(\d{13})/g;
-  clients.forEach((c, i) => {
-    c.onForeign = (bytes) => {
-      const text = bytes.toString('latin1');
-      const now = Date.now();
-      for (const m of text.matchAll(RE)) {
-        if (Number(m[1]) === i) continue;
-        latencies.push(now - Number(m[3]));
-        if (++received[i]! === expected && ++done === CLIENTS) resolveAll();
-      }
+async function storm(urlFor: () => string): Promise<Storm> {
+  const procs = Array.from({ length: CLIENT_PROCESSES }, () => new ClientProcess());
+  try {
+    const per = Math.ceil(CLIENTS / procs.length);
+    await Promise.all(
+      procs.map((p, k) => {
+        const first = k * per;
+        const count = Math.max(0, Math.min(per, CLIENTS - first));
+        return p.request({
+          kind: 'storm',
+          urls: Array.from({ length: count }, urlFor),
+          first,
+          clients: CLIENTS,
+          updates: UPDATES_PER_CLIENT,
+          rate: RATE,
+        });
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 1000)); // let the groups reach everyone
+    const at = Date.now() + 200;
+    for (const p of procs) p.tell({ kind: 'go', at });
+    const expected = (CLIENTS - 1) * UPDATES_PER_CLIENT * CLIENTS;
+    const sendSeconds = UPDATES_PER_CLIENT / RATE;
+    const deadline = at + sendSeconds * 1000 + 60_000;
+    let results: ClientResult[] = [];
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 250));
+      results = await Promise.all(procs.map((p) => p.request<ClientResult>({ kind: 'report', full: false })));
+      const delivered = results.reduce((a, r) => a + r.received, 0);
+      if (delivered >= expected || Date.now() > deadline) break;
+    }
+    results = await Promise.all(procs.map((p) => p.request<ClientResult>({ kind: 'report', full: true })));
+    const delivered = results.reduce((a, r) => a + r.received, 0);
+    const last = Math.max(...results.map((r) => r.last));
+    const closed = results.flatMap((r) => r.closed);
+    if (delivered < expected)
+      console.warn(`storm: only ${delivered} of ${expected} deliveries arrived; closed: ${closed.join(',')}`);
+    const latencies = results.flatMap((r) => r.latencies);
+    const elapsed = (last - at) / 1000;
+    return {
+      updatesPerSecond: delivered / (CLIENTS - 1) / elapsed,
+      offered: CLIENTS * RATE,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      delivered,
+      expected,
     };
-  });
-  const started = Date.now();
-  await Promise.all(
-    clients.map(async (c, i) => {
-      const group = [...c.doc.getMap('groups').values()].find(
-        (g) => g instanceof Y.Map && g.get('name') === `s${i}-start`,
-      ) as Y.Map<unknown>;
-      for (let n = 0; n < UPDATES_PER_CLIENT; n++) {
-        group.set('name', `s${i}-${n}-${Date.now()}`);
-        if (n % 10 === 9) await new Promise((r) => setImmediate(r));
-      }
-    }),
-  );
-  const timeout = new Promise<void>((r) => setTimeout(r, 60_000));
-  await Promise.race([all, timeout]);
-  const elapsed = (Date.now() - started) / 1000;
-  const delivered = received.reduce((a, b) => a + b, 0);
-  for (const c of clients) c.close();
-  if (done < CLIENTS) console.warn(`storm: only ${delivered} of ${expected * CLIENTS} deliveries arrived`);
-  return {
-    updatesPerSecond: delivered / (CLIENTS - 1) / elapsed,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-  };
-}
-
-/** Each client first creates its own group (through its doc, as the admin app would). */
-function createOwnGroup(c: LightClient, i: number): void {
-  const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-  const g = new Y.Map<unknown>();
-  c.doc.transact(() => {
-    c.doc.getMap('groups').set(id, g);
-    g.set('name', `s${i}-start`);
-    g.set('kind', 'custom');
-    g.set('createdAt', Date.now());
-    g.set('members', new Y.Map());
-    g.set('grants', new Y.Map());
-  });
+  } finally {
+    for (const p of procs) p.stop();
+  }
 }
 
 async function idleMemory(urlFor: (w: number) => string, pid: number): Promise<number> {
-  const clients: LightClient[] = [];
-  for (let w = 0; w < IDLE_WORKSPACES; w++)
-    for (let k = 0; k < IDLE_CLIENTS_PER_WORKSPACE; k++) clients.push(new LightClient(urlFor(w)));
-  await Promise.all(clients.map((c) => c.waitSynced(60_000)));
-  await new Promise((r) => setTimeout(r, 1000));
-  const rss = rssMiB(pid);
-  for (const c of clients) c.close();
-  return rss;
+  const procs = Array.from({ length: CLIENT_PROCESSES }, () => new ClientProcess());
+  try {
+    const urls: string[][] = procs.map(() => []);
+    let n = 0;
+    for (let w = 0; w < IDLE_WORKSPACES; w++)
+      for (let k = 0; k < IDLE_CLIENTS_PER_WORKSPACE; k++) urls[n++ % procs.length]!.push(urlFor(w));
+    await Promise.all(procs.map((p, k) => p.request({ kind: 'idle', urls: urls[k] })));
+    await new Promise((r) => setTimeout(r, 1000));
+    return rssMiB(pid);
+  } finally {
+    for (const p of procs) p.stop();
+  }
+}
+
+/**
+ * One fresh client against a just-started server: times when the server's state arrives (step 2) and when
+ * the client has applied it (what a y-websocket provider does before it reports `synced`).
+ */
+function firstSync(url: string): Promise<{ received: number; synced: number; bytes: number }> {
+  const t0 = performance.now();
+  const doc = new Y.Doc();
+  const ws = new WebSocket(url, { perMessageDeflate: false });
+  ws.binaryType = 'nodebuffer';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('client did not sync')), 60_000);
+    ws.on('open', () => ws.send(syncMsg(0, Y.encodeStateVector(doc))));
+    ws.on('close', (code) => reject(new Error(`closed with ${code}`)));
+    ws.on('message', (data: Buffer) => {
+      if (data[0] !== 0) return;
+      const d = decoding.createDecoder(data);
+      decoding.readVarUint(d);
+      const sub = decoding.readVarUint(d);
+      const payload = decoding.readVarUint8Array(d);
+      if (sub === 0) ws.send(syncMsg(1, Y.encodeStateAsUpdate(doc, payload)));
+      else if (sub === 1) {
+        const received = performance.now() - t0;
+        Y.applyUpdate(doc, payload, 'server');
+        const synced = performance.now() - t0;
+        clearTimeout(timer);
+        ws.removeAllListeners('close');
+        ws.terminate();
+        doc.destroy();
+        resolve({ received, synced, bytes: payload.length });
+      }
+    });
+  });
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: setup replies, read loosely
@@ -309,111 +342,149 @@ export async function run(): Promise<Row[]> {
   const rows: Row[] = [];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));
   try {
-    // 1. Storm: ours vs stock.
+    // 1. Storm: ours vs stock, both running (idle one costs nothing), alternating, a fresh room each round.
     const ours = await startOurs(path.join(tmp, 'ours'));
-    const token = await oursSetup(ours);
-    const oursStorm = await storm(
-      () => `ws://127.0.0.1:${ours.port}/sync/bench?token=${token}`,
-      createOwnGroup,
-    );
-    // 2. Idle memory (ours): 100 workspaces × 10 clients.
-    for (let w = 0; w < IDLE_WORKSPACES; w++)
-      await json(
-        `http://127.0.0.1:${ours.port}/api/workspaces`,
-        'POST',
-        { name: `Idle ${w}`, slug: `idle-${w}` },
-        token,
-      );
-    const oursRss = await idleMemory(
-      (w) => `ws://127.0.0.1:${ours.port}/sync/idle-${w}?token=${token}`,
-      ours.child.pid!,
-    );
-    await ours.stop();
-    console.log('ours', oursStorm, { rss: oursRss });
-
     const stock = await startStock(path.join(tmp, 'stock'));
-    const stockStorm = await storm(() => `ws://127.0.0.1:${stock.port}/bench`, createOwnGroup);
-    const stockRss = await idleMemory((w) => `ws://127.0.0.1:${stock.port}/idle-${w}`, stock.child.pid!);
+    const token = await oursSetup(ours);
+    const oursRounds: Storm[] = [];
+    const stockRounds: Storm[] = [];
+    for (let r = 0; r < (part('storm') ? ROUNDS : 0); r++) {
+      const room = r === 0 ? 'bench' : `bench-${r}`;
+      if (r > 0)
+        await json(`http://127.0.0.1:${ours.port}/api/workspaces`, 'POST', { name: room, slug: room }, token);
+      const runOurs = async () => {
+        oursRounds.push(await storm(() => `ws://127.0.0.1:${ours.port}/sync/${room}?token=${token}`));
+        console.log('ours', oursRounds.at(-1));
+      };
+      const runStock = async () => {
+        stockRounds.push(await storm(() => `ws://127.0.0.1:${stock.port}/${room}`));
+        console.log('stock', stockRounds.at(-1));
+      };
+      if (r % 2 === 0) {
+        await runOurs();
+        await runStock();
+      } else {
+        await runStock();
+        await runOurs();
+      }
+    }
+    const workload = `${CLIENTS} clients in ${CLIENT_PROCESSES} client processes, ${RATE} updates/s each (${CLIENTS * RATE}/s offered)`;
+    if (part('storm')) {
+      const best = (rounds: Storm[]) =>
+        rounds.reduce((a, b) => (b.updatesPerSecond > a.updatesPerSecond ? b : a));
+      const oursStorm = best(oursRounds);
+      const stockStorm = best(stockRounds);
+      rows.push({
+        name: `sync: 50 clients × 200 updates at ${RATE}/s each, throughput`,
+        value: round(oursStorm.updatesPerSecond, 0),
+        unit: 'updates/s',
+        goal: '≥ 1.0× stock',
+        met: oursStorm.updatesPerSecond >= stockStorm.updatesPerSecond,
+        baseline: `${STOCK}: ${round(stockStorm.updatesPerSecond, 0)} updates/s; ${workload}`,
+        ratio: round(oursStorm.updatesPerSecond / stockStorm.updatesPerSecond, 2),
+      });
+      rows.push({
+        name: 'sync: relay latency p50 (send → receipt at the other clients)',
+        value: oursStorm.p50,
+        unit: 'ms',
+        goal: 'report',
+        met: true,
+        baseline: `${STOCK}: ${stockStorm.p50} ms`,
+        ratio: round(stockStorm.p50 / Math.max(1, oursStorm.p50), 2),
+      });
+      rows.push({
+        name: 'sync: relay latency p99',
+        value: oursStorm.p99,
+        unit: 'ms',
+        goal: 'p99 no worse than stock',
+        met: oursStorm.p99 <= stockStorm.p99,
+        baseline: `${STOCK}: ${stockStorm.p99} ms`,
+        ratio: round(stockStorm.p99 / Math.max(1, oursStorm.p99), 2),
+      });
+    }
+
+    // 2. Idle memory: 100 workspaces × 10 clients.
+    if (part('idle')) {
+      for (let w = 0; w < IDLE_WORKSPACES; w++)
+        await json(
+          `http://127.0.0.1:${ours.port}/api/workspaces`,
+          'POST',
+          { name: `Idle ${w}`, slug: `idle-${w}` },
+          token,
+        );
+      const oursRss = await idleMemory(
+        (w) => `ws://127.0.0.1:${ours.port}/sync/idle-${w}?token=${token}`,
+        ours.child.pid!,
+      );
+      const stockRss = await idleMemory((w) => `ws://127.0.0.1:${stock.port}/idle-${w}`, stock.child.pid!);
+      console.log({ oursRss, stockRss });
+      rows.push({
+        name: 'sync: 1,000 idle clients in 100 workspaces, server RSS',
+        value: round(oursRss, 0),
+        unit: 'MiB',
+        goal: '≤ 300 MB',
+        met: oursRss * 1.048576 <= 300,
+        baseline: `${STOCK}: ${round(stockRss, 0)} MiB`,
+        ratio: round(stockRss / oursRss, 2),
+      });
+    }
+    await ours.stop();
     await stock.stop();
-    console.log('stock', stockStorm, { rss: stockRss });
-
-    rows.push({
-      name: 'sync: 50 clients × 200 updates, throughput',
-      value: round(oursStorm.updatesPerSecond, 0),
-      unit: 'updates/s',
-      goal: '≥ 1.0× stock',
-      met: oursStorm.updatesPerSecond >= stockStorm.updatesPerSecond,
-      baseline: `${STOCK}: ${round(stockStorm.updatesPerSecond, 0)} updates/s`,
-      ratio: round(oursStorm.updatesPerSecond / stockStorm.updatesPerSecond, 2),
-    });
-    rows.push({
-      name: 'sync: relay latency p50',
-      value: oursStorm.p50,
-      unit: 'ms',
-      goal: 'report',
-      met: true,
-      baseline: `${STOCK}: ${stockStorm.p50} ms`,
-      ratio: round(stockStorm.p50 / Math.max(1, oursStorm.p50), 2),
-    });
-    rows.push({
-      name: 'sync: relay latency p99',
-      value: oursStorm.p99,
-      unit: 'ms',
-      goal: 'p99 no worse than stock',
-      met: oursStorm.p99 <= stockStorm.p99,
-      baseline: `${STOCK}: ${stockStorm.p99} ms`,
-      ratio: round(stockStorm.p99 / Math.max(1, oursStorm.p99), 2),
-    });
-    rows.push({
-      name: 'sync: 1,000 idle clients in 100 workspaces, server RSS',
-      value: round(oursRss, 0),
-      unit: 'MiB',
-      goal: '≤ 300 MB',
-      met: oursRss * 1.048576 <= 300,
-      baseline: `${STOCK}: ${round(stockRss, 0)} MiB`,
-      ratio: round(stockRss / oursRss, 2),
-    });
-
+    if (!part('big')) return rows;
     // 3. Restart with a stored 10,000-user workspace; 4. GET /access under load.
     const bigDir = path.join(tmp, 'big');
     const tokens = await storeBigWorkspace(bigDir);
-    const big = await startOurs(bigDir);
-    const t0 = performance.now();
-    const client = new LightClient(`ws://127.0.0.1:${big.port}/sync/big?token=${tokens.admin}`);
-    await client.waitSynced();
-    const syncMs = performance.now() - t0;
-    client.close();
+    // The first start reads the imported state (one V1 update); the server may rewrite it as a snapshot.
+    // The measured figure is the start after that: a plain restart of a server holding the workspace.
+    const syncUrl = (port: number) => `ws://127.0.0.1:${port}/sync/big?token=${tokens.admin}`;
+    let big = await startOurs(bigDir);
+    const cold = await firstSync(syncUrl(big.port));
+    await new Promise((r) => setTimeout(r, 3000)); // let any background compaction finish
+    await big.stop();
+    big = await startOurs(bigDir);
+    const warm = await firstSync(syncUrl(big.port));
+    console.log('restart', { cold, warm });
     rows.push({
       name: 'sync: restart with a 10,000-user workspace, new client synced',
-      value: round(syncMs, 0),
+      value: round(warm.synced, 0),
       unit: 'ms',
       goal: '≤ 500 ms',
-      met: syncMs <= 500,
-      baseline: 'measured from the server accepting connections (doc loaded on first use)',
+      met: warm.synced <= 500,
+      baseline: `from the server accepting connections to the client having applied the state (${round(warm.bytes / 1e6, 2)} MB); state received after ${round(warm.received, 0)} ms; first start after import: ${round(cold.synced, 0)} ms`,
     });
     const accessUrl = `http://127.0.0.1:${big.port}/api/workspaces/big/access`;
     const auth = { authorization: `Bearer ${tokens.endUser}` };
-    const first = await fetch(accessUrl, { headers: auth });
+    const first = await fetch(accessUrl, { headers: { ...auth, 'accept-encoding': 'identity' } });
     const etag = first.headers.get('etag') ?? '';
-    await first.text();
-    const plain = await cannon(accessUrl, auth);
+    const bodyBytes = (await first.arrayBuffer()).byteLength;
+    const gzip = await cannon(accessUrl, { ...auth, 'accept-encoding': 'gzip' });
+    const plain = await cannon(accessUrl, { ...auth, 'accept-encoding': 'identity' });
     const cached = await cannon(accessUrl, { ...auth, 'if-none-match': etag });
     await big.stop();
+    const access = `autocannon, 50 connections, 5 s; summary ${round(bodyBytes / 1024, 0)} KiB JSON`;
     rows.push({
-      name: 'sync: GET /access (10,000-user workspace)',
+      name: 'sync: GET /access (10,000-user workspace), accept-encoding: gzip',
+      value: round(gzip, 0),
+      unit: 'req/s',
+      goal: '≥ 5,000 req/s',
+      met: gzip >= 5000,
+      baseline: access,
+    });
+    rows.push({
+      name: 'sync: GET /access, no compression (accept-encoding: identity)',
       value: round(plain, 0),
       unit: 'req/s',
       goal: '≥ 5,000 req/s',
       met: plain >= 5000,
-      baseline: 'autocannon, 50 connections, 5 s',
+      baseline: access,
     });
     rows.push({
       name: 'sync: GET /access with ETag hit (304)',
       value: round(cached, 0),
       unit: 'req/s',
       goal: 'more than without ETag',
-      met: cached >= plain,
-      ratio: round(cached / plain, 2),
+      met: cached >= Math.max(plain, gzip),
+      ratio: round(cached / Math.max(plain, gzip), 2),
       baseline: 'GET /access without If-None-Match',
     });
   } finally {

@@ -25,7 +25,7 @@ import {
   type WorkspaceState,
 } from '../../core/index.ts';
 import type { Logger } from '../log.ts';
-import type { AuditEntity, Storage, Workspace } from '../storage/storage.ts';
+import type { AuditEntity, AuditEntryInput, Storage, Workspace } from '../storage/storage.ts';
 import { capture } from './capture.ts';
 import { describeChanges, summarizeEntities } from './describe-changes.ts';
 import { encodeAwareness, encodeUpdate } from './protocol.ts';
@@ -79,6 +79,44 @@ export interface LiveDocOptions {
 }
 
 const SHADOW_ORIGIN = Symbol('shadow');
+/** Group commit: at most this many client updates (or bytes) per SQLite transaction and relayed message. */
+const MAX_BATCH = 512;
+const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+
+const UNAVAILABLE: ChangeResult = {
+  ok: false,
+  error: { code: 'unavailable', message: 'Workspace is closing' },
+};
+const INTERNAL: ChangeResult = { ok: false, error: { code: 'internal', message: 'The change failed' } };
+const COMMITTED: ChangeResult = { ok: true, planned: null, committed: true };
+const UNCHANGED: ChangeResult = { ok: true, planned: null, committed: false };
+
+/** A client update waiting for the next group commit. */
+interface PendingUpdate {
+  readonly update: Uint8Array;
+  readonly actor: Actor;
+  readonly source: ChangeSource;
+  readonly origin: DocPeer | null;
+  readonly resolve: (r: ChangeResult) => void;
+}
+
+/** A change applied to the shadow and validated, ready to commit. */
+interface Accepted {
+  readonly update: Uint8Array;
+  readonly entities: readonly AuditEntity[];
+  readonly audit: AuditEntryInput;
+  readonly actor: Actor;
+}
+
+/**
+ * Repair reads groups, users, apps and data sources; a change touching none of them (conflict records,
+ * workspace meta) cannot break a rule it restores. `describeChanges` caps its list at 1,000 entities: a
+ * capped list is treated as touching everything.
+ */
+const REPAIR_READS = new Set(['groups', 'users', 'apps', 'dataSources']);
+function mayNeedRepair(entities: readonly AuditEntity[]): boolean {
+  return entities.length >= 1000 || entities.some((e) => REPAIR_READS.has(e.collection));
+}
 /** How far back the audit is searched for the edits behind a conflict. */
 const CONFLICT_LOOKBACK_MS = 10 * 60_000;
 
@@ -136,25 +174,69 @@ export class LiveDoc {
     return () => this.listeners.delete(listener);
   }
 
-  /** Runs a change through the pipeline; changes of one workspace run strictly one after another. */
+  /**
+   * Runs a change through the pipeline; changes of one workspace run strictly one after another.
+   * Client updates are group-committed: those that arrive in one turn of the event loop are each applied
+   * to the shadow and validated on their own (in arrival order), then committed in one SQLite transaction
+   * (one update row and one audit row each) before any of them is relayed, as one merged update.
+   */
   submit(
     change: Change,
     actor: Actor,
     source: ChangeSource,
     origin: DocPeer | null = null,
   ): Promise<ChangeResult> {
+    if (change.kind === 'update')
+      return new Promise((resolve) => {
+        this.pending.push({ update: change.update, actor, source, origin, resolve });
+        this.scheduleDrain();
+      });
     return this.enqueue(() => this.process(change, actor, source, origin, 0));
   }
 
   /** Resolves when every change submitted so far has finished. */
-  idle(): Promise<void> {
-    return this.enqueue(async () => {});
+  async idle(): Promise<void> {
+    while (this.drainScheduled) await this.drainDone;
+    await this.enqueue(async () => {});
   }
 
   private enqueue<T>(task: () => Promise<T>): Promise<T> {
     const run = this.tail.then(task, task);
     this.tail = run.catch(() => {});
     return run;
+  }
+
+  private pending: PendingUpdate[] = [];
+  private drainScheduled = false;
+  private drainDone: Promise<void> = Promise.resolve();
+
+  /** Drains after the current turn's I/O callbacks, so that updates arriving together commit together. */
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    this.drainDone = new Promise((resolve) => {
+      setImmediate(() => {
+        void this.enqueue(async () => {
+          this.drainScheduled = false;
+          const batch = this.takeBatch();
+          try {
+            await this.processUpdates(batch);
+          } catch (err) {
+            this.options.log.error({ err, workspace: this.workspace.slug }, 'update batch failed');
+            for (const item of batch) item.resolve(INTERNAL);
+          }
+          if (this.pending.length > 0) this.scheduleDrain();
+        }).finally(resolve);
+      });
+    });
+  }
+
+  private takeBatch(): PendingUpdate[] {
+    let n = 0;
+    let bytes = 0;
+    while (n < this.pending.length && n < MAX_BATCH && bytes < MAX_BATCH_BYTES)
+      bytes += this.pending[n++]!.update.length;
+    return this.pending.splice(0, n);
   }
 
   private copyOfDoc(): Y.Doc {
@@ -179,6 +261,50 @@ export class LiveDoc {
     return { ok: false, error: details === undefined ? { code, message } : { code, message, details } };
   }
 
+  /** Steps 1–2 on the shadow: apply, validate, size check. The shadow keeps the change when accepted. */
+  private check(
+    mutate: () => void,
+    actor: Actor,
+    source: ChangeSource,
+    action: string,
+    bytesSoFar: number,
+  ): Accepted | null | { readonly error: ChangeError } {
+    let captured: ReturnType<typeof capture>;
+    try {
+      captured = capture(this.shadow, mutate);
+    } catch {
+      return { error: { code: 'malformed-update', message: 'The update could not be decoded' } };
+    }
+    const update = captured.update;
+    if (update === null) return null;
+    const violations = validateChanges(this.shadow, captured.changed);
+    if (violations.length > 0) {
+      const first = violations[0]!;
+      return {
+        error: {
+          code: 'invalid-update',
+          message: `Rejected: ${first.message}`.slice(0, 200),
+          details: violations.slice(0, 20),
+        },
+      };
+    }
+    if (bytesSoFar + update.length > this.options.maxDocBytes)
+      return { error: { code: 'doc-too-large', message: 'The workspace document is too large' } };
+    const entities = describeChanges(this.shadow, captured.changed);
+    const audit: AuditEntryInput = {
+      workspaceId: this.workspace.id,
+      at: Date.now(),
+      actorId: actor.accountId,
+      actorEmail: actor.email,
+      actorName: actor.name,
+      source,
+      action,
+      entities,
+      summary: summarizeEntities(entities),
+    };
+    return { update, entities, audit, actor };
+  }
+
   private async process(
     change: Change,
     actor: Actor,
@@ -186,7 +312,7 @@ export class LiveDoc {
     origin: DocPeer | null,
     depth: number,
   ): Promise<ChangeResult> {
-    if (this.destroyed) return { ok: false, error: { code: 'unavailable', message: 'Workspace is closing' } };
+    if (this.destroyed) return UNAVAILABLE;
     const previous = this.reader.state();
     let planned: Planned | null = null;
     let action = 'doc.update';
@@ -198,64 +324,115 @@ export class LiveDoc {
       if (change.dryRun) return { ok: true, planned, committed: false };
     } else if (change.kind === 'ops') action = change.action;
 
-    // 1. Shadow apply.
-    let captured: ReturnType<typeof capture>;
-    try {
-      captured = capture(this.shadow, () => {
+    const checked = this.check(
+      () => {
         if (change.kind === 'update') Y.applyUpdate(this.shadow, change.update, SHADOW_ORIGIN);
         else if (change.kind === 'ops') applyOps(this.shadow, [...change.ops], SHADOW_ORIGIN);
         else commit(this.shadow, planned!, SHADOW_ORIGIN);
-      });
-    } catch {
-      return this.reject('malformed-update', 'The update could not be decoded');
-    }
-    const update = captured.update;
-    if (update === null) return { ok: true, planned, committed: false };
-
-    // 2. Validate what changed.
-    const violations = validateChanges(this.shadow, captured.changed);
-    if (violations.length > 0) {
-      const first = violations[0]!;
-      return this.reject(
-        'invalid-update',
-        `Rejected: ${first.message}`.slice(0, 200),
-        violations.slice(0, 20),
-      );
-    }
-    if (this.bytes + update.length > this.options.maxDocBytes)
-      return this.reject('doc-too-large', 'The workspace document is too large');
-
-    // 3. Commit durably, with its audit record.
-    const entities = describeChanges(this.shadow, captured.changed);
-    const at = Date.now();
-    const audit = {
-      workspaceId: this.workspace.id,
-      at,
-      actorId: actor.accountId,
-      actorEmail: actor.email,
-      actorName: actor.name,
+      },
+      actor,
       source,
       action,
-      entities,
-      summary: summarizeEntities(entities),
-    };
+      this.bytes,
+    );
+    if (checked === null) return { ok: true, planned, committed: false };
+    if ('error' in checked)
+      return this.reject(checked.error.code, checked.error.message, checked.error.details);
+    const stored = await this.commitAccepted([checked], previous, origin, depth);
+    if (!stored) return this.reject('storage-failed', 'The change could not be stored');
+    return { ok: true, planned, committed: true };
+  }
+
+  /** A group of client updates: each checked on its own; the accepted prefix is committed together. */
+  private async processUpdates(batch: PendingUpdate[]): Promise<void> {
+    if (this.destroyed) {
+      for (const item of batch) item.resolve(UNAVAILABLE);
+      return;
+    }
+    const previous = this.reader.state();
+    const accepted: Accepted[] = [];
+    const acceptedItems: PendingUpdate[] = [];
+    const unchanged: PendingUpdate[] = [];
+    let bytes = this.bytes;
+    let refused: { item: PendingUpdate; error: ChangeError } | null = null;
+    let i = 0;
+    for (; i < batch.length; i++) {
+      const item = batch[i]!;
+      const checked = this.check(
+        () => Y.applyUpdate(this.shadow, item.update, SHADOW_ORIGIN),
+        item.actor,
+        item.source,
+        'doc.update',
+        bytes,
+      );
+      if (checked === null) unchanged.push(item);
+      else if ('error' in checked) {
+        refused = { item, error: checked.error };
+        break;
+      } else {
+        bytes += checked.update.length;
+        accepted.push(checked);
+        acceptedItems.push(item);
+      }
+    }
+    // The ones after a refused update wait for the next batch (the shadow is rebuilt first).
+    if (refused) this.pending.unshift(...batch.slice(i + 1));
+    const origins = new Set(acceptedItems.map((a) => a.origin));
+    const stored =
+      accepted.length === 0 ||
+      (await this.commitAccepted(
+        accepted,
+        previous,
+        origins.size === 1 ? acceptedItems[0]!.origin : null,
+        0,
+      ));
+    if (!stored) {
+      this.rebuildShadow();
+      for (const item of acceptedItems)
+        item.resolve({
+          ok: false,
+          error: { code: 'storage-failed', message: 'The change could not be stored' },
+        });
+    } else for (const item of acceptedItems) item.resolve(COMMITTED);
+    for (const item of unchanged) item.resolve(UNCHANGED);
+    if (refused)
+      refused.item.resolve(this.reject(refused.error.code, refused.error.message, refused.error.details));
+  }
+
+  /**
+   * Steps 3–6 for changes already applied to the shadow and validated: commit durably with their audit
+   * rows (one transaction), then apply to `doc`, relay, run the post-commit hooks and repair. False when
+   * storing failed (nothing was applied or relayed; the caller rebuilds the shadow).
+   */
+  private async commitAccepted(
+    accepted: readonly Accepted[],
+    previous: WorkspaceState,
+    origin: DocPeer | null,
+    depth: number,
+  ): Promise<boolean> {
     try {
-      this.lastSeq = await this.options.storage.appendUpdates(this.workspace.id, [{ update, audit }]);
+      this.lastSeq = await this.options.storage.appendUpdates(
+        this.workspace.id,
+        accepted.map((a) => ({ update: a.update, audit: a.audit })),
+      );
     } catch (err) {
       this.options.log.error({ err, workspace: this.workspace.slug }, 'storing an update failed');
-      return this.reject('storage-failed', 'The change could not be stored');
+      return false;
     }
-    this.bytes += update.length;
-    this.updatesSinceSnapshot++;
+    const update =
+      accepted.length === 1 ? accepted[0]!.update : Y.mergeUpdates(accepted.map((a) => a.update));
+    for (const a of accepted) this.bytes += a.update.length;
+    this.updatesSinceSnapshot += accepted.length;
 
-    // 4. Now everyone may see it.
-    Y.applyUpdate(this.doc, update, origin ?? SHADOW_ORIGIN);
+    // 4. Now everyone may see it (the sender of every part of it excepted).
+    Y.applyUpdate(this.doc, update, SHADOW_ORIGIN);
     const message = encodeUpdate(update);
     for (const peer of this.peers) if (peer !== origin) peer.send(message);
 
     // 5. Post-commit hooks.
     const state = this.reader.state();
-    const event: CommitEvent = { previous, state, entities, actor };
+    const entities = accepted.length === 1 ? accepted[0]!.entities : accepted.flatMap((a) => a.entities);
+    const event: CommitEvent = { previous, state, entities, actor: accepted[0]!.actor };
     if (entities.some((e) => e.collection === 'users')) for (const peer of this.peers) peer.recheck(state);
     try {
       await this.options.afterCommit?.(this, event);
@@ -271,9 +448,9 @@ export class LiveDoc {
     }
     if (this.updatesSinceSnapshot >= this.options.compactAfterUpdates) this.scheduleCompaction();
 
-    // 6. Repair what the merge broke, as the server's own change.
-    if (depth === 0) await this.runRepair(previous, state);
-    return { ok: true, planned, committed: true };
+    // 6. Repair what the merge broke, as the server's own change — unless nothing it reads changed.
+    if (depth === 0 && accepted.some((a) => mayNeedRepair(a.entities))) await this.runRepair(previous, state);
+    return true;
   }
 
   private async runRepair(previous: WorkspaceState, state: WorkspaceState): Promise<void> {
