@@ -29,6 +29,8 @@ export interface AccessChange {
   readonly after: Level | null;
   readonly hiddenBefore: boolean;
   readonly hiddenAfter: boolean;
+  /** On a '*' row: resources a custom grant names whose access does not change. */
+  readonly exceptIds?: readonly string[] | undefined;
 }
 
 export interface MembershipChange {
@@ -170,7 +172,14 @@ export function computeImpact(before: WorkspaceState, after: WorkspaceState, ops
       for (const id of a0?.listedIds(type) ?? []) ids.add(id);
       for (const id of a1.listedIds(type)) ids.add(id);
       const none: ResourceAccess = { level: null, hidden: false, via: [] };
-      const push = (resourceId: string, resourceName: string, x: ResourceAccess, y: ResourceAccess) => {
+      const unchanged: string[] = [];
+      const push = (
+        resourceId: string,
+        resourceName: string,
+        x: ResourceAccess,
+        y: ResourceAccess,
+        exceptIds?: string[],
+      ) => {
         changed = true;
         if (accessChanges.length >= MAX_ACCESS_CHANGES) {
           truncated = true;
@@ -185,6 +194,7 @@ export function computeImpact(before: WorkspaceState, after: WorkspaceState, ops
           after: y.level,
           hiddenBefore: x.hidden,
           hiddenAfter: y.hidden,
+          ...(exceptIds && exceptIds.length > 0 ? { exceptIds } : {}),
         });
       };
       for (const id of ids) {
@@ -196,11 +206,12 @@ export function computeImpact(before: WorkspaceState, after: WorkspaceState, ops
         const h1 = a1.hasAccess ? a1.hidden(type, id) : false;
         if (l0 !== l1 || h0 !== h1)
           push(id, r.name, { level: l0, hidden: h0, via: [] }, { level: l1, hidden: h1, via: [] });
+        else unchanged.push(id);
       }
       const x = a0?.hasAccess ? a0.allOf(type) : none;
       const y = a1.hasAccess ? a1.allOf(type) : none;
       if (!sameAccess(x, y) && pool.size > ids.size)
-        push('*', type === 'app' ? 'All other apps' : 'All other data sources', x, y);
+        push('*', type === 'app' ? 'All other apps' : 'All other data sources', x, y, unchanged.sort());
     }
     if (changed || (u0 && u0.role !== u1.role)) usersAffected++;
   }

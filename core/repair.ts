@@ -173,13 +173,55 @@ export function repair(state: WorkspaceState, options: RepairOptions = {}): Repa
     }
   }
 
+  // One unarchived user per email (concurrent invites): the oldest stays, the others are archived.
+  const archivedNow = new Set<string>();
+  const byEmail = new Map<string, User[]>();
+  for (const u of [...state.users.values()].sort(byAge))
+    if (u.status !== 'archived') byEmail.set(u.email, [...(byEmail.get(u.email) ?? []), u]);
+  for (const [email, [keep, ...rest]] of byEmail) {
+    if (!keep || rest.length === 0) continue;
+    for (const u of rest) {
+      archivedNow.add(u.id);
+      ops.push({ type: 'entity.set', collection: 'users', id: u.id, fields: { status: 'archived' } });
+    }
+    record(
+      'duplicate-email',
+      `${email} was invited twice at once`,
+      [userRef(keep), ...rest.map(userRef)],
+      `Kept the first invitation and archived the other ${rest.length}`,
+    );
+  }
+  // App slugs: unique among live apps; the oldest keeps its slug.
+  const slugs = new Set<string>();
+  const apps = [...state.apps.values()].filter((a) => a.deletedAt === undefined).sort(byAge);
+  for (const a of apps) slugs.add(a.slug);
+  const seen = new Set<string>();
+  for (const a of apps) {
+    if (!seen.has(a.slug)) {
+      seen.add(a.slug);
+      continue;
+    }
+    let n = 2;
+    while (slugs.has(`${a.slug.slice(0, 58)}-${n}`)) n++;
+    const slug = `${a.slug.slice(0, 58)}-${n}`;
+    slugs.add(slug);
+    seen.add(slug);
+    ops.push({ type: 'entity.set', collection: 'apps', id: a.id, fields: { slug } });
+    record(
+      'duplicate-app-slug',
+      `Two apps used the slug “${a.slug}”`,
+      [{ collection: 'apps', id: a.id, name: a.name }],
+      `Changed the newer one's slug to “${slug}”`,
+    );
+  }
+
   // At least one active admin: restore the admins the merge took away (oldest first).
-  if (state.users.size > 0 && activeAdmins(state).length === 0) {
+  if (state.users.size > 0 && activeAdmins(state).filter((u) => !archivedNow.has(u.id)).length === 0) {
     const candidates = options.previous ? activeAdmins(options.previous) : [];
     if (candidates.length === 0)
       for (const u of state.users.values())
         if (u.role === 'admin' && u.status === 'archived') candidates.push(u);
-    const pick = candidates.filter((u) => state.users.has(u.id)).sort(byAge)[0];
+    const pick = candidates.filter((u) => state.users.has(u.id) && !archivedNow.has(u.id)).sort(byAge)[0];
     if (pick) {
       ops.push({
         type: 'entity.set',

@@ -57,7 +57,17 @@ function buildIndex(state: WorkspaceState): AccessIndex {
     }
   }
   const usersByEmail = new Map<string, User>();
-  for (const u of state.users.values()) usersByEmail.set(u.email, u);
+  // One user per email: a merge can make two (concurrent invites). Pick the same one on every replica,
+  // whatever the doc's iteration order: unarchived first, then the oldest.
+  const rank = (u: User) => [u.status === 'archived' ? 1 : 0, u.createdAt, u.id] as const;
+  const before = (a: User, b: User) => {
+    const [x, y] = [rank(a), rank(b)];
+    return x[0] - y[0] || x[1] - y[1] || (x[2] < y[2] ? -1 : x[2] > y[2] ? 1 : 0);
+  };
+  for (const u of state.users.values()) {
+    const cur = usersByEmail.get(u.email);
+    if (!cur || before(u, cur) < 0) usersByEmail.set(u.email, u);
+  }
   return {
     state,
     defaultGroups: {

@@ -106,7 +106,15 @@ export function matchApp(state: WorkspaceState, url: string): App | null {
   const consider = (c: Compiled) => {
     if (c.scheme !== '*' && c.scheme !== scheme) return;
     if (!c.path.test(path)) return;
-    if (!best || c.specificity > best.specificity) best = c;
+    // Equal patterns on two apps (a merge): the older app wins, on every replica alike.
+    if (
+      !best ||
+      c.specificity > best.specificity ||
+      (c.specificity === best.specificity &&
+        (c.app.createdAt < best.app.createdAt ||
+          (c.app.createdAt === best.app.createdAt && c.app.id < best.app.id)))
+    )
+      best = c;
   };
   for (const c of idx.byHost.get(host) ?? []) consider(c);
   for (const c of idx.wildcard) if (host.endsWith(c.host) && host.length > c.host.length) consider(c);

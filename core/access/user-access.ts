@@ -228,7 +228,11 @@ export function accessFor(state: WorkspaceState, userId: string): UserAccess | n
   if (!user) return null;
   const index = accessIndex(state);
   const groups = [index.defaultGroups[user.role], ...(index.userGroups.get(userId) ?? [])];
-  const access = new UserAccess(user, groups, index.ignoredMemberships.get(userId) ?? []);
+  const access = new UserAccess(
+    effectiveUser(index, user),
+    groups,
+    index.ignoredMemberships.get(userId) ?? [],
+  );
   perState.set(userId, access);
   return access;
 }
@@ -239,8 +243,15 @@ export function computeAccess(state: WorkspaceState, userId: string): UserAccess
   if (!user) return null;
   const index = accessIndex(state);
   return new UserAccess(
-    user,
+    effectiveUser(index, user),
     [index.defaultGroups[user.role], ...(index.userGroups.get(userId) ?? [])],
     index.ignoredMemberships.get(userId) ?? [],
   );
+}
+
+/** A second user with the same email (concurrent invites) has no access until repair archives it. */
+function effectiveUser(index: ReturnType<typeof accessIndex>, user: User): User {
+  return index.usersByEmail.get(user.email) === user || user.status === 'archived'
+    ? user
+    : { ...user, status: 'archived' };
 }

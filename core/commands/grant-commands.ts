@@ -60,8 +60,11 @@ export const planGrantUpdate: Planner<Of<'grant.update'>> = ({ state }, c) => {
   if (!valid.ok) return valid;
   const g = valid.value;
   const fields: Record<string, string | boolean> = {};
-  for (const k of ['name', 'resourceType', 'scope', 'level', 'hideFromDashboard'] as const)
-    if (g[k] !== grant[k]) fields[k] = g[k];
+  if (g.name !== grant.name) fields.name = g.name;
+  // The shape is written whole when any part of it changes: concurrent edits then merge to one edit's
+  // shape (one client wins every field), never to one edit's level on the other's resource type.
+  const SHAPE = ['resourceType', 'scope', 'level', 'hideFromDashboard'] as const;
+  if (SHAPE.some((k) => g[k] !== grant[k])) for (const k of SHAPE) fields[k] = g[k];
   const ops: Op[] = [];
   if (Object.keys(fields).length > 0)
     ops.push({ type: 'grant.set', groupId: group.id, grantId: grant.id, fields });

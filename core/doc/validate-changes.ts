@@ -105,10 +105,13 @@ function checkGrant(c: Checker, path: string, m: YMap) {
   c.time(`${path}.deletedAt`, m.get('deletedAt'), true);
   const resources = c.map(`${path}.${RESOURCES}`, m.get(RESOURCES));
   if (!resources) return;
-  const exists = c.liveIds(type === 'dataSource' ? 'dataSources' : 'apps');
+  // A resource of the other type comes from concurrent edits of the grant (type here, resources there):
+  // a merge, not junk. Repair removes it; rejecting it would drop the sender's whole offline batch.
+  const isApp = c.liveIds('apps');
+  const isDataSource = c.liveIds('dataSources');
   for (const [id, v] of resources.entries()) {
     if (v !== true) c.add(`${path}.${RESOURCES}.${id}`, 'must be true');
-    if (!exists(id)) c.add(`${path}.${RESOURCES}.${id}`, 'names no such resource');
+    if (!isApp(id) && !isDataSource(id)) c.add(`${path}.${RESOURCES}.${id}`, 'names no such resource');
   }
 }
 
@@ -189,9 +192,10 @@ const CHECKS: Readonly<Record<string, (c: Checker, path: string, m: YMap) => voi
   conflicts: checkConflict,
 };
 
-function rootNameOf(doc: Y.Doc, type: AnyType): string | undefined {
-  for (const [name, t] of doc.share) if (t === type) return name;
-  return undefined;
+/** True when a type holds list items (array or text content): a map written by something else. */
+function hasListContent(type: { _start: Y.Item | null }): boolean {
+  for (let n = type._start; n !== null; n = n.right) if (!n.deleted) return true;
+  return false;
 }
 
 /** The root type and the key of the entity under it that contains `type` (or null for a root itself). */
@@ -211,18 +215,33 @@ export function validateChanges(
 ): Violation[] {
   const c = new Checker(doc);
   try {
-    // A doc built from updates holds untyped roots until they are read as maps.
+    // A doc built from updates holds untyped roots until they are read as maps. `changed` is keyed by the
+    // types the transaction saw, so remember the names of the untyped ones before typing them.
+    const rootNames = new Map<unknown, string>();
+    for (const [name, t] of doc.share) rootNames.set(t, name);
     for (const name of ROOT_NAMES) if (doc.share.has(name)) doc.getMap(name);
+    for (const [name, t] of doc.share) rootNames.set(t, name);
     for (const name of doc.share.keys()) if (!ROOT_NAMES.includes(name)) c.add(name, 'unknown root');
     const entities = new Map<string, Set<string>>();
     for (const [type, keys] of changed) {
-      const { root, key } = locate(type);
-      const rootName = rootNameOf(doc, root);
+      const { root: seen, key } = locate(type);
+      const rootName = rootNames.get(seen);
       if (rootName === undefined || !ROOT_NAMES.includes(rootName)) continue; // reported above
+      const root = doc.share.get(rootName);
       if (!(root instanceof Y.Map)) {
         c.add(rootName, 'must be a map');
         continue;
       }
+      if (keys.has(null) && hasListContent(type === seen ? root : type))
+        c.add(key === null ? rootName : `${rootName}.${key}`, 'must be a map, not a list');
+      // Permissions, like entities, are deleted with a tombstone: a removed key loses concurrent edits.
+      if (type._item?.parentSub === GRANTS && key !== null)
+        for (const k of keys)
+          if (k !== null && !(type as YMap).has(k))
+            c.add(
+              `${rootName}.${key}.${GRANTS}.${k}`,
+              'permissions are deleted with a tombstone (deletedAt)',
+            );
       if (rootName === META) {
         c.keys(META, root as YMap, META_FIELDS);
         c.text('meta.name', root.get('name'), 1, MAX_TEXT);

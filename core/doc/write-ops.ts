@@ -4,11 +4,12 @@ import type { Collection } from '../model.ts';
 import type { Fields, Op } from '../ops.ts';
 import { GRANTS, MEMBERS, META, RESOURCES } from './schema.ts';
 
-function setFields(map: Y.Map<unknown>, fields: Fields): void {
+/** `always`: write even an unchanged value, so that it competes with concurrent writes (grant shapes). */
+function setFields(map: Y.Map<unknown>, fields: Fields, always = false): void {
   for (const [k, v] of Object.entries(fields)) {
     if (v === undefined) {
       if (map.has(k)) map.delete(k);
-    } else if (map.get(k) !== v) map.set(k, v);
+    } else if (always || map.get(k) !== v) map.set(k, v);
   }
 }
 
@@ -66,7 +67,7 @@ export function applyOps(doc: Y.Doc, ops: readonly Op[], origin: unknown = null)
         }
         case 'grant.set': {
           const map = grantMap(doc, op.groupId, op.grantId);
-          if (map) setFields(map, op.fields);
+          if (map) setFields(map, op.fields, true);
           break;
         }
         case 'grant.resources': {

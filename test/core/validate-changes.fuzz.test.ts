@@ -573,22 +573,6 @@ function applyHostile(doc: Y.Doc, h: Hostile): string {
   }
 }
 
-/**
- * Violations that concurrent `grant.update`s produce from legitimate edits (see "known core bugs" below):
- * the merged grant mixes one edit's resource type with the other's level, Hide-from-dashboard or resources.
- * Filtered here so that the property keeps finding anything else; drop the filter once core is fixed.
- */
-function isKnownMergeArtifact(doc: Y.Doc, v: Violation): boolean {
-  if (/\.grants\.[^.]+\.level$/.test(v.path) && v.message.startsWith('must be one of')) return true;
-  if (/\.grants\.[^.]+\.hideFromDashboard$/.test(v.path) && v.message === 'only with View') return true;
-  const m = /\.grants\.[^.]+\.resources\.(.+)$/.exec(v.path);
-  if (m && v.message === 'names no such resource') {
-    const id = m[1] as string;
-    return doc.getMap('apps').get(id) instanceof Y.Map || doc.getMap('dataSources').get(id) instanceof Y.Map;
-  }
-  return false;
-}
-
 const reported = (violations: readonly Violation[], path: string) =>
   violations.some((v) => v.path === path || v.path.startsWith(`${path}.`));
 
@@ -738,7 +722,7 @@ describe('validateChanges fuzz', () => {
                 const diff = Y.encodeStateAsUpdate(r.doc, Y.encodeStateVector(server));
                 violations.push(...validateUpdate(diff, server).violations);
               }
-            expect(violations.filter((v) => !isKnownMergeArtifact(server, v))).toEqual([]);
+            expect(violations).toEqual([]);
             expect(server.store.pendingStructs).toBeNull();
             // Then repairs the merge as its own change, which must validate too.
             const merged = readState(server);
