@@ -1,4 +1,10 @@
 /** SQLite schema, applied idempotently at open. Times are epoch milliseconds. */
+
+/** Columns added after the first release: [table, column, type], added at open when missing. */
+export const ADDED_COLUMNS: readonly (readonly [string, string, string])[] = [
+  ['doc_snapshots', 'state_vector', 'BLOB'],
+  ['doc_snapshots', 'admin_emails', 'TEXT'],
+];
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS accounts (
   id TEXT PRIMARY KEY,
@@ -30,7 +36,9 @@ CREATE INDEX IF NOT EXISTS doc_updates_ws ON doc_updates(workspace_id, seq);
 CREATE TABLE IF NOT EXISTS doc_snapshots (
   workspace_id TEXT PRIMARY KEY REFERENCES workspaces(id),
   data BLOB NOT NULL,
-  upto_seq INTEGER NOT NULL             -- every update with seq <= this is inside data
+  upto_seq INTEGER NOT NULL,            -- every update with seq <= this is inside data
+  state_vector BLOB,                    -- SnapshotInfo (NULL in files written before it existed)
+  admin_emails TEXT                     -- JSON array of lower-cased emails
 );
 CREATE TABLE IF NOT EXISTS memberships (
   workspace_id TEXT NOT NULL REFERENCES workspaces(id),

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { SCHEMA_SQL } from './schema.ts';
+import { ADDED_COLUMNS, SCHEMA_SQL } from './schema.ts';
 import type {
   Account,
   AccountWithSecret,
@@ -16,6 +16,7 @@ import type {
   AuditEntryInput,
   Invitation,
   Membership,
+  SnapshotInfo,
   Storage,
   StoredDoc,
   UpdateRecord,
@@ -86,6 +87,10 @@ export function openSqliteStorage(dataDir: string, options: SqliteOptions = {}):
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA_SQL);
+  for (const [table, column, type] of ADDED_COLUMNS) {
+    const columns = db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+    if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  }
 
   const q = {
     insertAccount: db.prepare(
@@ -114,14 +119,17 @@ export function openSqliteStorage(dataDir: string, options: SqliteOptions = {}):
     workspaceById: db.prepare('SELECT * FROM workspaces WHERE id = ?'),
     listWorkspaces: db.prepare('SELECT * FROM workspaces ORDER BY created_at'),
     renameWorkspace: db.prepare('UPDATE workspaces SET name = ? WHERE id = ?'),
-    snapshot: db.prepare('SELECT data, upto_seq FROM doc_snapshots WHERE workspace_id = ?'),
+    snapshot: db.prepare(
+      'SELECT data, upto_seq, state_vector, admin_emails FROM doc_snapshots WHERE workspace_id = ?',
+    ),
     updatesAfter: db.prepare(
       'SELECT seq, data FROM doc_updates WHERE workspace_id = ? AND seq > ? ORDER BY seq',
     ),
     insertUpdate: db.prepare('INSERT INTO doc_updates (workspace_id, data) VALUES (?, ?)'),
     upsertSnapshot: db.prepare(
-      'INSERT INTO doc_snapshots (workspace_id, data, upto_seq) VALUES (?, ?, ?) ' +
-        'ON CONFLICT(workspace_id) DO UPDATE SET data = excluded.data, upto_seq = excluded.upto_seq',
+      'INSERT INTO doc_snapshots (workspace_id, data, upto_seq, state_vector, admin_emails) VALUES (?, ?, ?, ?, ?) ' +
+        'ON CONFLICT(workspace_id) DO UPDATE SET data = excluded.data, upto_seq = excluded.upto_seq, ' +
+        'state_vector = excluded.state_vector, admin_emails = excluded.admin_emails',
     ),
     deleteUpdatesUpto: db.prepare('DELETE FROM doc_updates WHERE workspace_id = ? AND seq <= ?'),
     upsertMembership: db.prepare(
@@ -165,10 +173,18 @@ export function openSqliteStorage(dataDir: string, options: SqliteOptions = {}):
     }
     return last;
   });
-  const compactTx = db.transaction((workspaceId: string, snapshot: Uint8Array, uptoSeq: number) => {
-    q.upsertSnapshot.run(workspaceId, snapshot, uptoSeq);
-    q.deleteUpdatesUpto.run(workspaceId, uptoSeq);
-  });
+  const compactTx = db.transaction(
+    (workspaceId: string, snapshot: Uint8Array, uptoSeq: number, info: SnapshotInfo | undefined) => {
+      q.upsertSnapshot.run(
+        workspaceId,
+        snapshot,
+        uptoSeq,
+        info ? info.stateVector : null,
+        info ? JSON.stringify(info.adminEmails) : null,
+      );
+      q.deleteUpdatesUpto.run(workspaceId, uptoSeq);
+    },
+  );
   const membershipsTx = db.transaction(
     (workspaceId: string, rows: readonly Membership[], removed: readonly string[]) => {
       for (const r of rows) q.upsertMembership.run(workspaceId, r.userId, r.email, r.role, r.status);
@@ -278,12 +294,18 @@ export function openSqliteStorage(dataDir: string, options: SqliteOptions = {}):
 
     async loadDoc(workspaceId) {
       const read = db.transaction((): StoredDoc => {
-        const snap = q.snapshot.get(workspaceId) as { data: Buffer; upto_seq: number } | undefined;
+        const snap = q.snapshot.get(workspaceId) as
+          | { data: Buffer; upto_seq: number; state_vector: Buffer | null; admin_emails: string | null }
+          | undefined;
         const rows = q.updatesAfter.all(workspaceId, snap?.upto_seq ?? 0) as { seq: number; data: Buffer }[];
         let bytes = snap?.data.length ?? 0;
         for (const r of rows) bytes += r.data.length;
         return {
           snapshot: snap ? new Uint8Array(snap.data) : null,
+          snapshotInfo:
+            snap?.state_vector && snap.admin_emails !== null
+              ? { stateVector: new Uint8Array(snap.state_vector), adminEmails: JSON.parse(snap.admin_emails) }
+              : null,
           updates: rows.map((r) => new Uint8Array(r.data)),
           lastSeq: rows.length > 0 ? rows[rows.length - 1]!.seq : (snap?.upto_seq ?? 0),
           bytes,
@@ -294,8 +316,8 @@ export function openSqliteStorage(dataDir: string, options: SqliteOptions = {}):
     async appendUpdates(workspaceId, records) {
       return appendTx(workspaceId, records);
     },
-    async compact(workspaceId, snapshot, uptoSeq) {
-      compactTx(workspaceId, snapshot, uptoSeq);
+    async compact(workspaceId, snapshot, uptoSeq, info) {
+      compactTx(workspaceId, snapshot, uptoSeq, info);
     },
 
     async setMemberships(workspaceId, rows, removed) {

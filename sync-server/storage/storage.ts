@@ -104,9 +104,21 @@ export interface AuditQuery {
   readonly limit: number;
 }
 
+/**
+ * Facts about a snapshot's state, written with it, so that a new client can be answered from the stored
+ * bytes before the doc is loaded (only while no update is logged after the snapshot).
+ */
+export interface SnapshotInfo {
+  readonly stateVector: Uint8Array;
+  /** Lower-cased emails whose user (as `userByEmail` picks it) is an active admin in that state. */
+  readonly adminEmails: readonly string[];
+}
+
 /** What a workspace doc is made of in storage: one snapshot plus the updates logged after it. */
 export interface StoredDoc {
+  /** A V1 update (the wire format, so it can be sent as is). */
   readonly snapshot: Uint8Array | null;
+  readonly snapshotInfo: SnapshotInfo | null;
   readonly updates: readonly Uint8Array[];
   /** Sequence number of the last update included (in the snapshot or the log). */
   readonly lastSeq: number;
@@ -157,7 +169,7 @@ export interface Storage {
   loadDoc(workspaceId: string): Promise<StoredDoc>;
   appendUpdates(workspaceId: string, records: readonly UpdateRecord[]): Promise<number>;
   /** Replaces the snapshot with `snapshot` (covering every update up to `uptoSeq`) and drops those updates. */
-  compact(workspaceId: string, snapshot: Uint8Array, uptoSeq: number): Promise<void>;
+  compact(workspaceId: string, snapshot: Uint8Array, uptoSeq: number, info?: SnapshotInfo): Promise<void>;
 
   // memberships projection
   setMemberships(

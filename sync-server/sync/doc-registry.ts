@@ -2,12 +2,24 @@
  * Keeps live workspace docs in memory while someone uses them. Stored state is fully loaded before a doc
  * is handed out (so no client syncs against an empty doc); a doc leaves memory `graceMs` after its last
  * user releases it.
+ *
+ * Loading is two steps: read the stored bytes, then build the doc (the slow part for a big workspace).
+ * Between them, `onStored` callbacks see the stored bytes and may hold the build back briefly (a new
+ * client answered from a snapshot, see sync-connection.ts) — nothing can change the doc meanwhile, since
+ * every change goes through the doc.
  */
-import type { Workspace } from '../storage/storage.ts';
+import type { StoredDoc, Workspace } from '../storage/storage.ts';
 import { LiveDoc, type LiveDocOptions } from './live-doc.ts';
+
+/** Sees the stored state before the doc is built; `hold` delays the build until the promise settles. */
+export type OnStored = (stored: StoredDoc, hold: (until: Promise<unknown>) => void) => void;
 
 interface Entry {
   refs: number;
+  /** The stored state while the doc is not built yet. */
+  stored: StoredDoc | null;
+  waiting: OnStored[];
+  holds: Promise<unknown>[];
   loading: Promise<LiveDoc>;
   live: LiveDoc | null;
   timer: NodeJS.Timeout | null;
@@ -21,11 +33,25 @@ export class DocRegistry {
     private readonly graceMs: number,
   ) {}
 
-  async acquire(workspace: Workspace): Promise<LiveDoc> {
+  async acquire(workspace: Workspace, onStored?: OnStored): Promise<LiveDoc> {
     let entry = this.entries.get(workspace.id);
     if (!entry) {
-      const created: Entry = { refs: 0, live: null, timer: null, loading: Promise.resolve(null as never) };
-      created.loading = this.options.storage.loadDoc(workspace.id).then((stored) => {
+      const created: Entry = {
+        refs: 0,
+        stored: null,
+        waiting: [],
+        holds: [],
+        live: null,
+        timer: null,
+        loading: Promise.resolve(null as never),
+      };
+      created.loading = this.options.storage.loadDoc(workspace.id).then(async (stored) => {
+        created.stored = stored;
+        for (const cb of created.waiting.splice(0)) this.callOnStored(created, cb);
+        // Let the callers of this turn (sockets whose credentials were just checked) see the bytes too.
+        await new Promise((r) => setImmediate(r));
+        while (created.holds.length > 0) await Promise.allSettled(created.holds.splice(0));
+        created.stored = null;
         const live = new LiveDoc(workspace, stored, this.options);
         created.live = live;
         return live;
@@ -33,6 +59,10 @@ export class DocRegistry {
       created.loading.catch(() => this.entries.delete(workspace.id));
       this.entries.set(workspace.id, created);
       entry = created;
+    }
+    if (onStored && !entry.live) {
+      if (entry.stored) this.callOnStored(entry, onStored);
+      else entry.waiting.push(onStored);
     }
     entry.refs++;
     if (entry.timer) {
@@ -44,6 +74,14 @@ export class DocRegistry {
     } catch (err) {
       entry.refs--;
       throw err;
+    }
+  }
+
+  private callOnStored(entry: Entry, cb: OnStored): void {
+    try {
+      cb(entry.stored!, (until) => entry.holds.push(until));
+    } catch {
+      // The callback's own business; the doc loads regardless.
     }
   }
 

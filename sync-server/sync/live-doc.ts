@@ -24,8 +24,9 @@ import {
   validateChanges,
   type WorkspaceState,
 } from '../../core/index.ts';
+import { isActiveAdmin } from '../auth/member-of.ts';
 import type { Logger } from '../log.ts';
-import type { AuditEntity, AuditEntryInput, Storage, Workspace } from '../storage/storage.ts';
+import type { AuditEntity, AuditEntryInput, Storage, StoredDoc, Workspace } from '../storage/storage.ts';
 import { capture } from './capture.ts';
 import { describeChanges, summarizeEntities } from './describe-changes.ts';
 import { encodeAwareness, encodeUpdate } from './protocol.ts';
@@ -138,7 +139,7 @@ export class LiveDoc {
 
   constructor(
     readonly workspace: Workspace,
-    stored: { snapshot: Uint8Array | null; updates: readonly Uint8Array[]; lastSeq: number; bytes: number },
+    stored: StoredDoc,
     private readonly options: LiveDocOptions,
   ) {
     this.doc = new Y.Doc();
@@ -162,6 +163,7 @@ export class LiveDoc {
     this.lastSeq = stored.lastSeq;
     this.bytes = stored.bytes;
     this.updatesSinceSnapshot = stored.updates.length;
+    this.snapshotHasInfo = stored.snapshotInfo !== null;
     if (this.updatesSinceSnapshot >= options.compactAfterUpdates) this.scheduleCompaction();
   }
 
@@ -487,28 +489,48 @@ export class LiveDoc {
   }
 
   private compactionScheduled = false;
+  private snapshotHasInfo: boolean;
   private scheduleCompaction(): void {
     if (this.compactionScheduled) return;
     this.compactionScheduled = true;
     setImmediate(() => {
       void this.enqueue(async () => {
         this.compactionScheduled = false;
-        if (this.destroyed) return;
-        const snapshot = Y.encodeStateAsUpdate(this.doc);
-        try {
-          await this.options.storage.compact(this.workspace.id, snapshot, this.lastSeq);
-          this.bytes = snapshot.length;
-          this.updatesSinceSnapshot = 0;
-        } catch (err) {
-          this.options.log.error({ err, workspace: this.workspace.slug }, 'compaction failed');
-        }
+        if (!this.destroyed) await this.compact();
       });
     });
+  }
+
+  /**
+   * Replaces the snapshot and the log it covers with the doc's state (one transaction), with the facts
+   * that let the next load answer a new client before the doc is in memory.
+   */
+  private async compact(): Promise<void> {
+    const snapshot = Y.encodeStateAsUpdate(this.doc);
+    const state = this.reader.state();
+    const adminEmails = new Set<string>();
+    for (const u of state.users.values()) {
+      const email = u.email.toLowerCase();
+      if (!adminEmails.has(email) && isActiveAdmin(state, email)) adminEmails.add(email);
+    }
+    const info = { stateVector: Y.encodeStateVector(this.doc), adminEmails: [...adminEmails] };
+    try {
+      await this.options.storage.compact(this.workspace.id, snapshot, this.lastSeq, info);
+      this.bytes = snapshot.length;
+      this.updatesSinceSnapshot = 0;
+      this.snapshotHasInfo = true;
+    } catch (err) {
+      this.options.log.error({ err, workspace: this.workspace.slug }, 'compaction failed');
+    }
   }
 
   /** Waits for pending changes, then frees memory. */
   async destroy(): Promise<void> {
     await this.idle();
+    // Leaving memory: store one snapshot, so that the next load is one read and a new client can be
+    // answered from it at once.
+    if (!this.destroyed && (this.updatesSinceSnapshot > 0 || !this.snapshotHasInfo))
+      await this.enqueue(() => this.compact());
     this.destroyed = true;
     this.awareness.destroy();
     this.reader.destroy();

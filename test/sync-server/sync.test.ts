@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { readState } from '../../core/index.ts';
 import {
+  addUser,
   api,
   connect,
   groupNames,
@@ -87,6 +88,44 @@ describe('sync endpoint', () => {
     expect(groupNames(fresh.doc)).toEqual(['After restart', 'Before restart']);
     a.destroy();
     fresh.destroy();
+  });
+
+  it('answers new clients from the stored snapshot after a restart, and only admins', async () => {
+    const t = await start();
+    const token = await setup(t);
+    const builder = await addUser(t, token, 'acme', 'builder@acme.test', 'builder');
+    const a = connect(t, 'acme', token);
+    await synced(a);
+    run(a.doc, { type: 'group.create', name: 'Stored' });
+    await until(
+      async () =>
+        (await api(t.url, 'GET', '/api/workspaces/acme/groups', { token })).body.groups.length === 4,
+    );
+    a.destroy();
+    await t.close(); // the doc leaves memory as one snapshot with its facts
+    servers = servers.filter((s) => s !== t);
+    const t2 = await start({ dataDir: t.dataDir });
+    const ws = (await t2.server.ctx.storage.workspaceBySlug('acme'))!;
+    const stored = await t2.server.ctx.storage.loadDoc(ws.id);
+    expect(stored.updates).toHaveLength(0);
+    expect(stored.snapshotInfo?.adminEmails).toEqual(['admin@acme.test']);
+    // A builder is refused and sees nothing, though the doc is not loaded yet.
+    const b = connect(t2, 'acme', builder.token);
+    await until(() => b.closes.length > 0, 5000, 'refusal');
+    expect(b.closes[0]!.code).toBe(4403);
+    expect(b.doc.getMap('groups').size).toBe(0);
+    b.destroy();
+    await until(() => t2.server.ctx.registry.size === 0, 5000, 'doc released');
+    // Two new admin clients at once, while the doc is still to be built: both synced, then live.
+    const c1 = connect(t2, 'acme', token);
+    const c2 = connect(t2, 'acme', token);
+    await Promise.all([synced(c1), synced(c2)]);
+    expect(groupNames(c1.doc)).toEqual(['Stored']);
+    expect(groupNames(c2.doc)).toEqual(['Stored']);
+    run(c1.doc, { type: 'group.create', name: 'Live' });
+    await until(() => groupNames(c2.doc).includes('Live'), 5000, 'relay after the fast start');
+    c1.destroy();
+    c2.destroy();
   });
 
   it('rejects an update that breaks the schema with 4422: never stored, never relayed', async () => {
