@@ -52,7 +52,8 @@ export interface Impact {
   readonly usersAffected: number;
 }
 
-export const MAX_ACCESS_CHANGES = 5_000;
+/** Enough rows for any dialog or review; the flag says when more changed. */
+export const MAX_ACCESS_CHANGES = 1_000;
 
 interface Touched {
   readonly users: Set<string>;

@@ -2,6 +2,7 @@
  * Ops: the low-level writes that commands and repairs produce. The same list is written to a Y.Doc
  * (doc/write-ops.ts) or applied to a plain state (applyOpsToState) to preview an impact.
  */
+import { OverlayMap } from './doc/overlay-map.ts';
 import {
   type Collection,
   type Conflict,
@@ -119,20 +120,23 @@ interface GroupDraft {
 /** Applies ops to a plain state, returning a new state (structural sharing; inputs untouched). */
 export function applyOpsToState(state: WorkspaceState, ops: readonly Op[]): WorkspaceState {
   const s = { ...state, version: state.version + 1 } as Mutable<WorkspaceState>;
-  const copied = new Set<string>();
+  // Changed entities per collection, laid over the old maps at the end: O(changes), not O(collection).
+  const changes = new Map<Collection, Map<string, unknown>>();
   const col = (name: Collection): Map<string, unknown> => {
-    if (!copied.has(name)) {
-      (s as unknown as Record<string, unknown>)[name] = new Map(s[name] as ReadonlyMap<string, unknown>);
-      copied.add(name);
-    }
-    return s[name] as unknown as Map<string, unknown>;
+    let m = changes.get(name);
+    if (!m) changes.set(name, (m = new Map()));
+    return m;
+  };
+  const get = (name: Collection, id: string): unknown => {
+    const m = changes.get(name);
+    return m?.has(id) ? m.get(id) : (s[name] as ReadonlyMap<string, unknown>).get(id);
   };
   // Groups are edited through drafts so that a batch of 1,000 member ops copies each set once.
   const drafts = new Map<string, GroupDraft>();
   const draft = (id: string): GroupDraft | undefined => {
     let d = drafts.get(id);
     if (!d) {
-      const group = s.groups.get(id);
+      const group = get('groups', id) as Group | undefined;
       if (!group) return undefined;
       d = { group, members: null, grants: null };
       drafts.set(id, d);
@@ -162,7 +166,7 @@ export function applyOpsToState(state: WorkspaceState, ops: readonly Op[]): Work
           const d = draft(op.id);
           if (d) d.group = setGroupFields(d.group, op.fields);
         } else {
-          const cur = s[op.collection].get(op.id) as (User | DataSource | Conflict) | undefined;
+          const cur = get(op.collection, op.id) as (User | DataSource | Conflict) | undefined;
           if (cur) col(op.collection).set(op.id, merge(cur, op.fields));
         }
         break;
@@ -207,5 +211,7 @@ export function applyOpsToState(state: WorkspaceState, ops: readonly Op[]): Work
       groups.set(id, g);
     }
   }
+  const out = s as unknown as Record<Collection, ReadonlyMap<string, unknown>>;
+  for (const [name, m] of changes) out[name] = OverlayMap.with(out[name], m);
   return s;
 }
