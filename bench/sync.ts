@@ -328,14 +328,32 @@ async function storeBigWorkspace(dataDir: string): Promise<{ admin: string; endU
   return tokens;
 }
 
-type Autocannon = (o: object) => Promise<{ requests: { average: number } }>;
+type Autocannon = (o: object) => Promise<{ requests: { average: number; total: number } }>;
 const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
 
-async function cannon(url: string, headers: Record<string, string>): Promise<number> {
+/** CPU time (user + system) a process has used, in ms. */
+function cpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in 1/100 s ticks
+}
+
+interface Cannon {
+  readonly rps: number;
+  /** Server CPU per request: what the server could serve per core, whatever the load generator manages. */
+  readonly cpuUsPerRequest: number;
+}
+
+/** autocannon in two worker threads (one thread cannot parse 0.5 MB replies as fast as the server sends). */
+async function cannon(url: string, headers: Record<string, string>, pid: number): Promise<Cannon> {
   // autocannon ships no types; only this call is used.
   const { default: autocannon } = (await import('autocannon' as string)) as { default: Autocannon };
-  const result = await autocannon({ url, connections: 50, duration: 5, headers });
-  return result.requests.average;
+  const before = cpuMs(pid);
+  const result = await autocannon({ url, connections: 50, duration: 5, workers: 2, headers });
+  const used = cpuMs(pid) - before;
+  return {
+    rps: result.requests.average,
+    cpuUsPerRequest: (used * 1000) / Math.max(1, result.requests.total),
+  };
 }
 
 export async function run(): Promise<Row[]> {
@@ -457,35 +475,38 @@ export async function run(): Promise<Row[]> {
     const first = await fetch(accessUrl, { headers: { ...auth, 'accept-encoding': 'identity' } });
     const etag = first.headers.get('etag') ?? '';
     const bodyBytes = (await first.arrayBuffer()).byteLength;
-    const gzip = await cannon(accessUrl, { ...auth, 'accept-encoding': 'gzip' });
-    const plain = await cannon(accessUrl, { ...auth, 'accept-encoding': 'identity' });
-    const cached = await cannon(accessUrl, { ...auth, 'if-none-match': etag });
+    const pid = big.child.pid!;
+    const gzip = await cannon(accessUrl, { ...auth, 'accept-encoding': 'gzip' }, pid);
+    const plain = await cannon(accessUrl, { ...auth, 'accept-encoding': 'identity' }, pid);
+    const cached = await cannon(accessUrl, { ...auth, 'if-none-match': etag }, pid);
+    console.log('access', { gzip, plain, cached });
     await big.stop();
-    const access = `autocannon, 50 connections, 5 s; summary ${round(bodyBytes / 1024, 0)} KiB JSON`;
+    const access = (c: Cannon) =>
+      `autocannon, 50 connections, 2 worker threads, 5 s; server CPU ${round(c.cpuUsPerRequest, 0)} µs/request (≈ ${round(1e6 / c.cpuUsPerRequest, -2)} req/s per core); summary ${round(bodyBytes / 1024, 0)} KiB JSON`;
     rows.push({
       name: 'sync: GET /access (10,000-user workspace), accept-encoding: gzip',
-      value: round(gzip, 0),
+      value: round(gzip.rps, 0),
       unit: 'req/s',
       goal: '≥ 5,000 req/s',
-      met: gzip >= 5000,
-      baseline: access,
+      met: gzip.rps >= 5000,
+      baseline: access(gzip),
     });
     rows.push({
       name: 'sync: GET /access, no compression (accept-encoding: identity)',
-      value: round(plain, 0),
+      value: round(plain.rps, 0),
       unit: 'req/s',
       goal: '≥ 5,000 req/s',
-      met: plain >= 5000,
-      baseline: access,
+      met: plain.rps >= 5000,
+      baseline: access(plain),
     });
     rows.push({
       name: 'sync: GET /access with ETag hit (304)',
-      value: round(cached, 0),
+      value: round(cached.rps, 0),
       unit: 'req/s',
       goal: 'more than without ETag',
-      met: cached >= Math.max(plain, gzip),
-      ratio: round(cached / Math.max(plain, gzip), 2),
-      baseline: 'GET /access without If-None-Match',
+      met: cached.rps >= Math.max(plain.rps, gzip.rps),
+      ratio: round(cached.rps / Math.max(plain.rps, gzip.rps), 2),
+      baseline: access(cached),
     });
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -16,6 +16,7 @@ import type {
   AuditEntryInput,
   Invitation,
   Membership,
+  Session,
   SnapshotInfo,
   Storage,
   StoredDoc,
@@ -78,6 +79,41 @@ const toAudit = (r: Row): AuditEntry => ({
   entities: JSON.parse(r.entities as string),
   summary: r.summary as string,
 });
+
+/**
+ * A small read cache for what every request looks up (session, API token, account, workspace). All writes
+ * go through this storage, which drops the entries they touch, so a logout or revocation is seen by the
+ * very next request; the TTL only bounds staleness against anything else writing the file.
+ */
+class ReadCache<V> {
+  private readonly entries = new Map<string, { value: V; at: number }>();
+  constructor(
+    private readonly ttlMs = 5_000,
+    private readonly max = 10_000,
+  ) {}
+  get(key: string, now: number): V | undefined {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    if (now - e.at > this.ttlMs) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return e.value;
+  }
+  set(key: string, value: V, now: number): void {
+    if (this.entries.size >= this.max) this.entries.clear();
+    this.entries.set(key, { value, at: now });
+  }
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+  deleteWhere(pred: (v: V) => boolean): void {
+    for (const [k, e] of this.entries) if (pred(e.value)) this.entries.delete(k);
+  }
+  clear(): void {
+    this.entries.clear();
+  }
+}
 
 export function openSqliteStorage(dataDir: string, options: SqliteOptions = {}): Storage {
   fs.mkdirSync(dataDir, { recursive: true });
@@ -199,6 +235,11 @@ export function openSqliteStorage(dataDir: string, options: SqliteOptions = {}):
     q.insertUpdate.run(ws.id, initialUpdate);
   });
 
+  const sessions = new ReadCache<Session>();
+  const apiTokens = new ReadCache<ApiToken>();
+  const accounts = new ReadCache<Account>();
+  const workspaces = new ReadCache<Workspace>();
+
   const storage: Storage = {
     async createAccount({ email, name, passwordHash }) {
       const a = { id: randomUUID(), email: email.toLowerCase(), name, createdAt: Date.now() };
@@ -210,11 +251,17 @@ export function openSqliteStorage(dataDir: string, options: SqliteOptions = {}):
       return r ? toAccount(r) : null;
     },
     async accountById(id) {
+      const now = Date.now();
+      const hit = accounts.get(id, now);
+      if (hit) return hit;
       const r = q.accountById.get(id) as Row | undefined;
-      return r ? publicAccount(toAccount(r)) : null;
+      const account = r ? publicAccount(toAccount(r)) : null;
+      if (account) accounts.set(id, account, now);
+      return account;
     },
     async setAccountPassword(id, passwordHash) {
       q.setPassword.run(passwordHash, id);
+      accounts.delete(id);
     },
     async countAccounts() {
       return (q.countAccounts.get() as { n: number }).n;
@@ -226,23 +273,30 @@ export function openSqliteStorage(dataDir: string, options: SqliteOptions = {}):
       return s;
     },
     async sessionByTokenHash(tokenHash, now) {
+      const clock = Date.now();
+      const hit = sessions.get(tokenHash, clock);
+      if (hit) return hit.expiresAt > now ? hit : null;
       const r = q.sessionByHash.get(tokenHash, now) as Row | undefined;
-      return r
-        ? {
-            id: r.id as string,
-            accountId: r.account_id as string,
-            createdAt: r.created_at as number,
-            expiresAt: r.expires_at as number,
-          }
-        : null;
+      if (!r) return null;
+      const session: Session = {
+        id: r.id as string,
+        accountId: r.account_id as string,
+        createdAt: r.created_at as number,
+        expiresAt: r.expires_at as number,
+      };
+      sessions.set(tokenHash, session, clock);
+      return session;
     },
     async deleteSessionByTokenHash(tokenHash) {
       q.deleteSession.run(tokenHash);
+      sessions.delete(tokenHash);
     },
     async deleteSessionsOfAccount(accountId) {
       q.deleteSessionsOf.run(accountId);
+      sessions.deleteWhere((s) => s.accountId === accountId);
     },
     async deleteExpiredSessions(now) {
+      sessions.clear();
       return q.deleteExpired.run(now).changes;
     },
 
@@ -259,17 +313,24 @@ export function openSqliteStorage(dataDir: string, options: SqliteOptions = {}):
       return t;
     },
     async apiTokenByHash(tokenHash) {
+      const now = Date.now();
+      const hit = apiTokens.get(tokenHash, now);
+      if (hit) return hit;
       const r = q.tokenByHash.get(tokenHash) as Row | undefined;
-      return r ? toToken(r) : null;
+      const token = r ? toToken(r) : null;
+      if (token) apiTokens.set(tokenHash, token, now);
+      return token;
     },
     async listApiTokens(workspaceId) {
       return (q.listTokens.all(workspaceId) as Row[]).map(toToken);
     },
     async deleteApiToken(workspaceId, id) {
+      apiTokens.deleteWhere((t) => t.id === id);
       return q.deleteToken.run(workspaceId, id).changes > 0;
     },
     async touchApiToken(id, at) {
       q.touchToken.run(at, id);
+      apiTokens.deleteWhere((t) => t.id === id);
     },
 
     async createWorkspace({ slug, name, initialUpdate }) {
@@ -278,8 +339,13 @@ export function openSqliteStorage(dataDir: string, options: SqliteOptions = {}):
       return ws;
     },
     async workspaceBySlug(slug) {
+      const now = Date.now();
+      const hit = workspaces.get(slug, now);
+      if (hit) return hit;
       const r = q.workspaceBySlug.get(slug) as Row | undefined;
-      return r ? toWorkspace(r) : null;
+      const ws = r ? toWorkspace(r) : null;
+      if (ws) workspaces.set(slug, ws, now);
+      return ws;
     },
     async workspaceById(id) {
       const r = q.workspaceById.get(id) as Row | undefined;
@@ -290,6 +356,7 @@ export function openSqliteStorage(dataDir: string, options: SqliteOptions = {}):
     },
     async renameWorkspace(id, name) {
       q.renameWorkspace.run(name, id);
+      workspaces.clear();
     },
 
     async loadDoc(workspaceId) {

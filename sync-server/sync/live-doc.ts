@@ -92,6 +92,9 @@ const INTERNAL: ChangeResult = { ok: false, error: { code: 'internal', message: 
 const COMMITTED: ChangeResult = { ok: true, planned: null, committed: true };
 const UNCHANGED: ChangeResult = { ok: true, planned: null, committed: false };
 
+/** `[0, 0]`: a V1 update with no structs and an empty delete set. */
+const isEmptyUpdate = (u: Uint8Array) => u.length === 2 && u[0] === 0 && u[1] === 0;
+
 /** A client update waiting for the next group commit. */
 interface PendingUpdate {
   readonly update: Uint8Array;
@@ -188,6 +191,9 @@ export class LiveDoc {
     source: ChangeSource,
     origin: DocPeer | null = null,
   ): Promise<ChangeResult> {
+    // Every client answers our step 1 with what we lack, usually nothing: an empty update (no structs,
+    // no deletions) changes nothing, and must not cost a shadow copy of a big doc.
+    if (change.kind === 'update' && isEmptyUpdate(change.update)) return Promise.resolve(UNCHANGED);
     if (change.kind === 'update')
       return new Promise((resolve) => {
         this.pending.push({ update: change.update, actor, source, origin, resolve });

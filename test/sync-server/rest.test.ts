@@ -1,4 +1,6 @@
 /** The REST contract: commands, 409 with impact, dryRun, invitations, tokens, audit, access ETag and SSE. */
+import http from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addUser,
@@ -222,6 +224,35 @@ describe('REST API', () => {
     );
     expect(a4.status).toBe(200);
     expect(a4.body.match.app.name).toBe('Payroll 2');
+  });
+
+  it('/access is gzipped for clients that accept it, with the same ETag; identity otherwise', async () => {
+    const get = (headers: Record<string, string>) =>
+      new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        const req = http.get(`${t.url}${W}/access`, {
+          headers: { authorization: `Bearer ${admin}`, ...headers },
+        });
+        req.on('response', (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
+        });
+        req.on('error', reject);
+      });
+    const plain = await get({ 'accept-encoding': 'identity' });
+    const gz = await get({ 'accept-encoding': 'gzip, deflate, br' });
+    const refused = await get({ 'accept-encoding': 'gzip;q=0' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(refused.headers['content-encoding']).toBeUndefined();
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gz.headers.vary).toMatch(/Accept-Encoding/);
+    expect(Number(gz.headers['content-length'])).toBe(gz.body.length);
+    expect(gunzipSync(gz.body).equals(plain.body)).toBe(true);
+    expect(gz.headers.etag).toBe(plain.headers.etag);
+    const again = await get({ 'accept-encoding': 'gzip', 'if-none-match': plain.headers.etag! });
+    expect(again.status).toBe(304);
   });
 
   it('/access/events pushes the summary when it changes and ends when access does', async () => {
