@@ -2,21 +2,34 @@
  * `npm run bench -- web` (issue 4 §7), real Chromium: the 10,000-user / 1,000-group workspace stored in the
  * browser's IndexedDB; cold start to the Groups page interactive, a search keystroke to render, opening a
  * large group, and the initial JavaScript (gzipped) of the built app. The sync socket is routed to a
- * silent stub so the figures are local-first only.
+ * silent stub so those figures are local-first only. Then the same workspace is stored on the server and
+ * synced into an empty browser (first sync), checking that the progress indicator shows meanwhile.
+ *
+ * Cold start is measured from outside (Playwright sees the rows and the search box only when the page's
+ * main thread is free, so a long task right after the first paint counts). The keystroke and the group
+ * opening are measured inside the page, from the event to the next painted frame, so Playwright's own
+ * round trips are not counted; keystrokes start at varied offsets within a frame, as typing does.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { chromium } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 import * as Y from 'yjs';
-import { createGatehouseServer } from '../sync-server/server.ts';
+import { applyOps } from '../core/index.ts';
+import { createGatehouseServer, type GatehouseServer } from '../sync-server/server.ts';
 import { generateWorkspace } from './generate-workspace.ts';
 import { percentile } from './measure.ts';
 import type { Row } from './row.ts';
 
 const PASSWORD = 'correct horse battery';
+
+declare global {
+  interface Window {
+    __firstSyncSeen?: boolean;
+  }
+}
 
 function initialJsGzipBytes(webDir: string): number {
   const html = fs.readFileSync(path.join(webDir, 'index.html'), 'utf8');
@@ -37,6 +50,67 @@ function initialJsGzipBytes(webDir: string): number {
       queue.push(`/assets/${m[1]!.slice(2)}`);
   }
   return total;
+}
+
+/**
+ * Stores the generated workspace on the server as `nexus` (plus the signed-in admin), then opens the
+ * Groups page in a fresh browser context (empty IndexedDB): navigation → first group row, and whether the
+ * first-sync progress indicator was on screen meanwhile.
+ */
+async function measureFirstSync(
+  browser: Browser,
+  url: string,
+  server: GatehouseServer,
+  generated: Y.Doc,
+): Promise<{ ms: number; progressShown: boolean }> {
+  const storage = server.ctx.storage;
+  const ws = await storage.workspaceBySlug('nexus');
+  if (!ws) throw new Error('workspace nexus is missing');
+  // The stored doc is replaced below: wait until the server has let go of its live copy.
+  for (let i = 0; server.ctx.registry.peek(ws.id); i++) {
+    if (i > 100) throw new Error('the workspace doc stays live; cannot replace it');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, Y.encodeStateAsUpdate(generated));
+  applyOps(doc, [
+    {
+      type: 'entity.create',
+      collection: 'users',
+      id: 'benchadmin01',
+      fields: { email: 'ada@nexus.test', name: 'Ada', role: 'admin', status: 'active', createdAt: 0 },
+    },
+  ]);
+  const stored = await storage.loadDoc(ws.id);
+  await storage.compact(ws.id, Y.encodeStateAsUpdate(doc), stored.lastSeq);
+
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // Records, inside the page, whether the first-sync progress indicator was ever on screen.
+  await context.addInitScript(() => {
+    new MutationObserver((_, mo) => {
+      if (document.querySelector('[data-testid=first-sync] progress')) {
+        window.__firstSyncSeen = true;
+        mo.disconnect();
+      }
+    }).observe(document, { childList: true, subtree: true });
+  });
+  try {
+    // Sign in without the app: its workspace picker would open the workspace (and start syncing) first.
+    const login = await context.request.post(`${url}/api/login`, {
+      data: { email: 'ada@nexus.test', password: PASSWORD },
+    });
+    if (!login.ok()) throw new Error(`login failed: ${login.status()}`);
+    const page = await context.newPage();
+    const t0 = Date.now();
+    await page.goto(`${url}/nexus/workspace-settings/groups`);
+    await page.getByTestId('group-row').first().waitFor({ timeout: 120_000 });
+    await page.getByTestId('group-search').waitFor();
+    const ms = Date.now() - t0;
+    const progressShown = await page.evaluate(() => window.__firstSyncSeen === true);
+    return { ms, progressShown };
+  } finally {
+    await context.close();
+  }
 }
 
 export async function run(): Promise<Row[]> {
@@ -64,6 +138,7 @@ export async function run(): Promise<Row[]> {
     logLevel: 'silent',
     dataDir,
     webDir,
+    docGraceMs: 200, // the first-sync measurement replaces the stored doc once nothing holds it
   });
   const { port } = await server.listen();
   const url = `http://127.0.0.1:${port}`;
@@ -95,20 +170,45 @@ export async function run(): Promise<Row[]> {
     await page.goto(`${url}/?gatehouse-bench`);
     await page.waitForFunction(() => typeof window.gatehouseBenchImport === 'function');
     await page.evaluate(
-      ([b64]) => window.gatehouseBenchImport!('nexus', b64!),
+      ([b64]) =>
+        window.gatehouseBenchImport!('nexus', b64!).catch((e: unknown) => {
+          throw new Error(
+            `bench import failed: ${e instanceof Error ? `${e.name} ${e.message}` : String(e)}`,
+          );
+        }),
       [Buffer.from(update).toString('base64')],
     );
 
     // Cold start: a fresh page load to the Groups page, interactive (rows rendered, search usable).
+    // The first load after the import also writes the Groups list cache; it is not counted.
+    const warm = await context.newPage();
+    await warm.goto(`${url}/nexus/workspace-settings/groups`);
+    await warm.getByTestId('group-row').first().waitFor({ timeout: 60_000 });
+    await warm.waitForTimeout(2500);
+    await warm.close();
     const starts: number[] = [];
-    for (let i = 0; i < 3; i++) {
+    const interactive: number[] = [];
+    const drawnAt: number[] = [];
+    for (let i = 0; i < 5; i++) {
       const p = await context.newPage();
       const t0 = Date.now();
       await p.goto(`${url}/nexus/workspace-settings/groups`);
       await p.getByTestId('group-row').first().waitFor({ timeout: 60_000 });
       await p.getByTestId('group-search').waitFor();
       starts.push(Date.now() - t0);
-      if (i < 2) await p.close();
+      // The list may draw from the local list cache before the doc is loaded; the page is interactive
+      // once the doc is loaded and read too (that load is one long task) and a frame has painted.
+      const ready = await p.evaluate(async () => {
+        while (performance.getEntriesByName('gh:state-read').length === 0)
+          await new Promise((r) => setTimeout(r, 10));
+        await new Promise<void>((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+        return performance.now();
+      });
+      interactive.push(Math.max(starts.at(-1)!, ready));
+      drawnAt.push(
+        await p.evaluate(() => performance.getEntriesByName('gh:groups-drawn')[0]?.startTime ?? Number.NaN),
+      );
+      if (i < 4) await p.close();
     }
     const groupsPage = context.pages().at(-1)!;
 
@@ -118,6 +218,8 @@ export async function run(): Promise<Row[]> {
       const out: number[] = [];
       const words = 'financeopsales';
       for (let i = 1; i <= 30; i++) {
+        // Keystrokes land anywhere in a frame, not just after one: vary the phase (deterministic).
+        await new Promise((r) => setTimeout(r, (i * 7) % 16));
         const t0 = performance.now();
         input.value = words.slice(0, (i % words.length) + 1);
         input.dispatchEvent(new Event('input', { bubbles: true }));
@@ -127,25 +229,77 @@ export async function run(): Promise<Row[]> {
       return out;
     });
 
-    // Open the largest group (the End-user role: thousands of members), to its first rows.
+    // The script and layout work of a keystroke alone (no wait for a frame).
+    const keyWork: number[] = await groupsPage.evaluate(async () => {
+      const input = document.querySelector<HTMLInputElement>('[data-testid=group-search]')!;
+      // (No named local functions in page.evaluate: tsx would wrap them in a helper the page lacks.)
+      const ch = new MessageChannel();
+      const out: number[] = [];
+      const words = 'financeopsales';
+      for (let i = 1; i <= 30; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        const t0 = performance.now();
+        input.value = words.slice(0, (i % words.length) + 1);
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+        await new Promise<void>((r) => {
+          ch.port1.onmessage = () => r();
+          ch.port2.postMessage(0);
+        });
+        document.body.getBoundingClientRect();
+        void document.body.offsetHeight;
+        out.push(performance.now() - t0);
+      }
+      return out;
+    });
+
+    // Open the largest group (the End-user role: thousands of members): click → first rows painted.
     const endUserRow = groupsPage.getByTestId('group-row').filter({ hasText: 'End-user' });
     await groupsPage.getByTestId('group-search').fill('');
     const members = Number((await endUserRow.locator('.count').textContent())?.replace(/\D/g, '') ?? 0);
-    const t1 = Date.now();
-    await endUserRow.getByRole('link').click();
+    const openGroup = await groupsPage.evaluate(async () => {
+      const row = [...document.querySelectorAll('[data-testid=group-row]')].find((r) =>
+        r.textContent?.includes('End-user'),
+      );
+      const link = row?.querySelector('a');
+      if (!link) throw new Error('End-user row not found');
+      const t0 = performance.now();
+      const shown = new Promise<void>((resolve) => {
+        const mo = new MutationObserver(() => {
+          if (document.querySelector('[data-testid=member-row]') !== null) {
+            mo.disconnect();
+            resolve();
+          }
+        });
+        mo.observe(document.body, { childList: true, subtree: true });
+      });
+      link.click();
+      await shown;
+      await new Promise<void>((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+      return performance.now() - t0;
+    });
     await groupsPage.getByTestId('member-row').first().waitFor();
-    const openGroup = Date.now() - t1;
+
+    const firstSync = await measureFirstSync(browser, url, server, generated.doc);
 
     const js = initialJsGzipBytes(webDir);
-    const cold = percentile(starts, 50);
+    const drawn = percentile(drawnAt, 50);
+    const cold = percentile(interactive, 50);
     const key = percentile(keystrokes, 50);
+    const work = percentile(keyWork, 50);
     return [
       {
-        name: 'web: cold start from IndexedDB to Groups interactive (10k users / 1k groups)',
+        name: 'web: cold start from IndexedDB to Groups interactive, doc loaded (10k users / 1k groups)',
         value: cold,
         unit: 'ms',
         goal: '≤ 1000 ms',
         met: cold <= 1000,
+      },
+      {
+        name: 'web: cold start to the Groups list drawn and searchable (local list cache)',
+        value: drawn,
+        unit: 'ms',
+        goal: 'report',
+        met: true,
       },
       {
         name: 'web: search keystroke to render (median)',
@@ -153,6 +307,13 @@ export async function run(): Promise<Row[]> {
         unit: 'ms',
         goal: '≤ 16 ms',
         met: key <= 16,
+      },
+      {
+        name: 'web: search keystroke, script + layout only (median)',
+        value: work,
+        unit: 'ms',
+        goal: 'report',
+        met: true,
       },
       {
         name: `web: open a ${members.toLocaleString('en-US')}-member group`,
@@ -167,6 +328,13 @@ export async function run(): Promise<Row[]> {
         unit: 'KB',
         goal: '≤ 150 KB',
         met: js / 1024 <= 150,
+      },
+      {
+        name: 'web: first sync from the server into an empty browser (10k users / 1k groups)',
+        value: firstSync.ms,
+        unit: 'ms',
+        goal: 'report; a progress indicator shows meanwhile',
+        met: firstSync.progressShown,
       },
       {
         name: 'web: workspace doc stored locally',

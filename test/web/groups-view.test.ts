@@ -101,3 +101,15 @@ describe('group page selectors', () => {
     expect(restrictionsOf(ws.state().groups.get(hr)!)).toBeNull();
   });
 });
+
+describe('group list rows', () => {
+  it('are computed once per state and filtered by their lower-case key', async () => {
+    const { groupListRows, filterSections } = await import('../../web/src/lib/state/groups.svelte.ts');
+    const { ws } = workspace();
+    const state = ws.state();
+    expect(groupListRows(state)).toBe(groupListRows(state));
+    const s = filterSections(groupListRows(state), ' hR ');
+    expect(s.custom.map((r) => r.group.name)).toEqual(['HR']);
+    expect(s.roles).toEqual([]);
+  });
+});

@@ -6,6 +6,7 @@ import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { createWorkspaceDoc, DocReader } from '../../core/index.ts';
+import { database, getPref } from '../../web/src/lib/db/index.ts';
 import { run } from '../../web/src/lib/services/mutate.ts';
 import { confirmations } from '../../web/src/lib/state/confirm.svelte.ts';
 import { GroupsList } from '../../web/src/lib/state/groups.svelte.ts';
@@ -104,5 +105,38 @@ describe('workspace store', () => {
     expect(groupByName('HR')).toBeDefined();
     expect(workspace.waiting).toBe(waiting);
     expect(new DocReader(workspace.doc!).state().users.size).toBe(1);
+  });
+
+  it('keeps a local cache of the Groups list and shows it while the doc loads', async () => {
+    workspace.close(); // flushes the pending cache write
+    await new Promise((r) => setTimeout(r, 50));
+    const cached = await getPref<{ group: { name: string } }[]>(database(), 'group-list:nexus');
+    expect(cached?.map((r) => r.group.name)).toEqual(['Admin', 'Builder', 'End-user', 'HR']);
+
+    const opening = workspace.open('nexus', { connect: false });
+    await new Promise<void>((resolve) => {
+      const check = () => (workspace.cachedList ? resolve() : setTimeout(check, 1));
+      check();
+    });
+    expect(workspace.state).toBeNull();
+    const list = new GroupsList();
+    expect(list.sections.custom.map((r) => r.group.name)).toEqual(['HR']);
+    await opening;
+    expect(workspace.cachedList).toBeNull();
+    expect(list.sections.custom.map((r) => r.group.name)).toEqual(['HR']);
+  });
+
+  it('does not store the loaded state again when opening the replica', async () => {
+    workspace.close();
+    await new Promise((r) => setTimeout(r, 50));
+    const updates = database().table('$workspaces.doc_updates');
+    const before = await updates.count();
+    await workspace.open('nexus', { connect: false });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await updates.count()).toBe(before);
+    // Local changes after the load are still stored.
+    await run({ type: 'group.create', name: 'Payroll' }, { summary: 'create', quiet: true });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await updates.count()).toBe(before + 1);
   });
 });

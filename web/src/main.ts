@@ -4,6 +4,7 @@ import App from './App.svelte';
 import './app.css';
 import { warmPages } from './pages/index.ts';
 
+performance.mark('gh:boot');
 const target = document.getElementById('app');
 if (!target) throw new Error('#app is missing');
 mount(App, { target });

@@ -26,10 +26,25 @@ export const PAGES = {
 
 export type PageName = keyof typeof PAGES;
 
+const loaded = new Map<PageName, Component<Record<string, unknown>>>();
+
+/** A page's component once its chunk has loaded (so navigation renders it without an async gap). */
+export function loadedPage(name: PageName): Component<Record<string, unknown>> | undefined {
+  return loaded.get(name);
+}
+
+/** Loads a page's chunk (and remembers it for `loadedPage`). */
+export async function loadPage(name: PageName): Promise<{ default: Component<Record<string, unknown>> }> {
+  const mod = await PAGES[name]();
+  loaded.set(name, mod.default);
+  return mod;
+}
+
 export function warmPages(): Promise<void> {
   return new Promise((resolve) => {
     const go = () => {
-      void Promise.allSettled(Object.values(PAGES).map((load) => load())).then(() => resolve());
+      const names = Object.keys(PAGES) as PageName[];
+      void Promise.allSettled(names.map((n) => loadPage(n))).then(() => resolve());
     };
     if (typeof requestIdleCallback === 'function') requestIdleCallback(go, { timeout: 2000 });
     else setTimeout(go, 500);

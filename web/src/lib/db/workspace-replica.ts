@@ -30,9 +30,34 @@ export async function openReplica(db: GatehouseDb, slug: string, name = slug): P
     if (!row) throw new Error(`replica ${key} vanished`);
   }
   const doc = row.doc;
-  const provider = DexieYProvider.load(doc);
-  await provider.whenLoaded;
+  await loadQuietly(doc);
   return { key: row.key, slug, doc, release: () => DexieYProvider.release(doc) };
+}
+
+type Listener = (...args: unknown[]) => void;
+
+/**
+ * `DexieYProvider.load`, minus a needless re-encoding of the whole stored state. y-dexie listens to
+ * `updateV2` to store local changes and ignores the updates it applies itself (origin = provider), but
+ * Yjs encodes an update for every transaction that has an `updateV2` listener: loading a 3.7 MB doc paid
+ * ~0.5 s (plus garbage) to encode the loaded state only for y-dexie to drop it. Until the first load is
+ * done nobody else holds the doc, so every transaction is y-dexie's own: its listener is detached for that
+ * window and put back afterwards. (Reads lib0 Observable's `_observers`; if that ever changes, this
+ * falls back to a plain load.)
+ */
+async function loadQuietly(doc: Y.Doc): Promise<void> {
+  const observers = (doc as unknown as { _observers?: Map<string, Set<Listener>> })._observers;
+  const before = new Set(observers?.get('updateV2') ?? []);
+  const wasLoaded = doc.isLoaded;
+  const provider = DexieYProvider.load(doc);
+  const added =
+    observers && !wasLoaded ? [...(observers.get('updateV2') ?? [])].filter((f) => !before.has(f)) : [];
+  for (const f of added) doc.off('updateV2', f);
+  try {
+    await provider.whenLoaded;
+  } finally {
+    for (const f of added) doc.on('updateV2', f);
+  }
 }
 
 /**

@@ -8,97 +8,87 @@ import {
   type Grant,
   type Group,
   liveGrants,
-  ROLES,
   type User,
   type WorkspaceState,
 } from '../../../../core/index.ts';
+import { COLLATOR, filterSections, groupListRows, memo } from './group-list.ts';
 import { workspace } from './workspace.svelte.ts';
 
-export interface GroupRow {
-  readonly group: Group;
-  readonly memberCount: number;
+export {
+  filterSections,
+  type GroupRow,
+  type GroupSections,
+  type GroupSummary,
+  groupListRows,
+  groupSections,
+  roleCounts,
+} from './group-list.ts';
+
+interface SortedUser {
+  readonly user: User;
+  /** Lower-case name (search); the email is stored in lower case already. */
+  readonly name: string;
 }
 
-export interface GroupSections {
-  readonly roles: readonly GroupRow[];
-  readonly custom: readonly GroupRow[];
-}
+/** Every user sorted by name (then email), with its search key: sorted once per users version. */
+const sortedUsersOf = memo((users: WorkspaceState['users']): readonly SortedUser[] =>
+  [...users.values()].sort(byName).map((user) => ({ user, name: user.name.toLowerCase() })),
+);
 
-const ROLE_ORDER = new Map(ROLES.map((r, i) => [r, i]));
-/** One shared collator: `localeCompare` with options builds a new one per call (slow on 10k rows). */
-const COLLATOR = new Intl.Collator(undefined, { sensitivity: 'base' });
-
-function matches(text: string, q: string): boolean {
-  return q === '' || text.toLowerCase().includes(q);
-}
-
-/** Members of a group: for default groups, the non-archived users with that role. */
-export function memberIds(state: WorkspaceState, group: Group): string[] {
-  if (group.kind === 'default') {
-    const out: string[] = [];
-    for (const u of state.users.values())
-      if (u.role === group.role && u.status !== 'archived') out.push(u.id);
-    return out;
-  }
-  return [...group.members].filter((id) => state.users.has(id));
-}
-
-export function roleCounts(state: WorkspaceState): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const u of state.users.values())
-    if (u.status !== 'archived') counts.set(u.role, (counts.get(u.role) ?? 0) + 1);
-  return counts;
-}
-
-export function groupSections(
-  state: WorkspaceState,
-  query: string,
-  counts: Map<string, number> = roleCounts(state),
-): GroupSections {
-  const q = query.trim().toLowerCase();
-  const roles: GroupRow[] = [];
-  const custom: GroupRow[] = [];
-  const seenRoles = new Set<string>();
-  for (const g of state.groups.values()) {
-    if (g.deletedAt !== undefined || !matches(g.name, q)) continue;
-    if (g.kind === 'default') {
-      if (!g.role || seenRoles.has(g.role)) continue;
-      seenRoles.add(g.role);
-      roles.push({ group: g, memberCount: counts.get(g.role) ?? 0 });
-    } else custom.push({ group: g, memberCount: g.members.size });
-  }
-  roles.sort((a, b) => (ROLE_ORDER.get(a.group.role!) ?? 0) - (ROLE_ORDER.get(b.group.role!) ?? 0));
-  custom.sort((a, b) => COLLATOR.compare(a.group.name, b.group.name));
-  return { roles, custom };
-}
-
-function userMatches(u: User, q: string): boolean {
-  return q === '' || u.email.includes(q) || u.name.toLowerCase().includes(q);
+function userMatches(u: SortedUser, q: string): boolean {
+  return q === '' || u.user.email.includes(q) || u.name.includes(q);
 }
 
 function byName(a: User, b: User): number {
   return COLLATOR.compare(a.name || a.email, b.name || b.email);
 }
 
+/**
+ * Sorts the users ahead of time (in idle time on the Groups page), so opening a large group only filters.
+ */
+export function warmGroupPages(state: WorkspaceState): void {
+  sortedUsersOf(state.users);
+}
+
+/** Members of a group, sorted by name: for default groups, the non-archived users with that role. */
+function sortedMembers(state: WorkspaceState, group: Group): readonly SortedUser[] {
+  const all = sortedUsersOf(state.users);
+  if (group.kind === 'default')
+    return all.filter((s) => s.user.role === group.role && s.user.status !== 'archived');
+  // Small groups: look the members up instead of scanning every user.
+  if (group.members.size * 16 < all.length) {
+    const out: SortedUser[] = [];
+    for (const id of group.members) {
+      const u = state.users.get(id);
+      if (u) out.push({ user: u, name: u.name.toLowerCase() });
+    }
+    return out.sort((a, b) => byName(a.user, b.user));
+  }
+  return all.filter((s) => group.members.has(s.user.id));
+}
+
+export function memberIds(state: WorkspaceState, group: Group): string[] {
+  return sortedMembers(state, group).map((s) => s.user.id);
+}
+
 export function groupMembers(state: WorkspaceState, group: Group, query: string): User[] {
   const q = query.trim().toLowerCase();
   const out: User[] = [];
-  for (const id of memberIds(state, group)) {
-    const u = state.users.get(id);
-    if (u && userMatches(u, q)) out.push(u);
-  }
-  return out.sort(byName);
+  for (const s of sortedMembers(state, group)) if (userMatches(s, q)) out.push(s.user);
+  return out;
 }
 
 /** Users that may be added to a custom group: not members, not archived (rule 7). */
 export function addableUsers(state: WorkspaceState, group: Group, query: string, limit = 50): User[] {
   const q = query.trim().toLowerCase();
   const out: User[] = [];
-  for (const u of state.users.values()) {
-    if (u.status === 'archived' || group.members.has(u.id) || !userMatches(u, q)) continue;
+  for (const s of sortedUsersOf(state.users)) {
+    const u = s.user;
+    if (u.status === 'archived' || group.members.has(u.id) || !userMatches(s, q)) continue;
     out.push(u);
+    if (out.length >= limit) break;
   }
-  return out.sort(byName).slice(0, limit);
+  return out;
 }
 
 export function grantsOf(group: Group): { apps: Grant[]; dataSources: Grant[] } {
@@ -113,12 +103,11 @@ export function restrictionsOf(group: Group): DefaultGroupRestrictions | null {
   return group.kind === 'default' && group.role ? defaultGroupRestrictions(group.role) : null;
 }
 
-/** The Groups list page. */
+/** The Groups list page: from the doc, or from the local list cache while the doc is still loading. */
 export class GroupsList {
   query = $state('');
-  readonly sections = $derived(
-    workspace.state ? groupSections(workspace.state, this.query) : { roles: [], custom: [] },
-  );
+  readonly rows = $derived(workspace.state ? groupListRows(workspace.state) : (workspace.cachedList ?? []));
+  readonly sections = $derived(filterSections(this.rows, this.query));
 }
 
 /** One group's page. */
@@ -130,12 +119,17 @@ export class GroupPage {
     const g = workspace.state?.groups.get(this.groupId);
     return g && g.deletedAt === undefined ? g : undefined;
   });
-  readonly members = $derived(
-    workspace.state && this.group ? groupMembers(workspace.state, this.group, this.memberQuery) : [],
+  /** Every member, sorted (built once per doc change, not per keystroke). */
+  private readonly allMembers = $derived(
+    workspace.state && this.group ? sortedMembers(workspace.state, this.group) : [],
   );
-  readonly memberCount = $derived(
-    workspace.state && this.group ? memberIds(workspace.state, this.group).length : 0,
-  );
+  readonly members = $derived.by(() => {
+    const q = this.memberQuery.trim().toLowerCase();
+    const out: User[] = [];
+    for (const s of this.allMembers) if (userMatches(s, q)) out.push(s.user);
+    return out;
+  });
+  readonly memberCount = $derived(this.allMembers.length);
   readonly addable = $derived(
     workspace.state && this.group && this.group.kind === 'custom'
       ? addableUsers(workspace.state, this.group, this.addQuery)

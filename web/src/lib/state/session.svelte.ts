@@ -27,6 +27,7 @@ class Session {
       this.me = null;
     }
     this.loaded = true;
+    performance.mark('gh:session');
   }
 
   membership(slug: string): Membership | undefined {

@@ -10,10 +10,12 @@ import {
   addToOutbox,
   confirmOutbox,
   database,
+  getPref,
   openReplica,
   outboxEntries,
   type Replica,
   resetReplica,
+  setPref,
 } from '../db/index.ts';
 import {
   createSyncLink,
@@ -22,6 +24,7 @@ import {
   type SyncLink,
   type TerminalClose,
 } from '../sync/index.ts';
+import { type GroupRow, groupListRows } from './group-list.ts';
 
 /** What the server refused, shown to the admin before the replica is rebuilt. */
 export interface Refusal {
@@ -31,6 +34,28 @@ export interface Refusal {
 }
 
 export const LOCAL_ORIGIN = 'gatehouse-local';
+
+/**
+ * The local cache of the Groups list (local-only prefs table, never synced): the rows the list shows, so a
+ * cold start draws the list while the doc is still loading. The doc stays the truth; the cache is replaced
+ * from it a moment after every change (issue 4 §7: a 10k-user doc takes ~1 s to load).
+ */
+const listCacheKey = (slug: string) => `group-list:${slug}`;
+const LIST_CACHE_DELAY_MS = 1500;
+
+function isGroupRows(v: unknown): v is GroupRow[] {
+  return (
+    Array.isArray(v) &&
+    v.every(
+      (r) =>
+        r &&
+        typeof r.key === 'string' &&
+        typeof r.memberCount === 'number' &&
+        typeof r.group?.id === 'string' &&
+        typeof r.group?.name === 'string',
+    )
+  );
+}
 
 export class WorkspaceStore {
   slug = $state('');
@@ -43,12 +68,15 @@ export class WorkspaceStore {
   sessionExpired = $state(false);
   awareness = $state.raw<Awareness | null>(null);
   loading = $state(false);
+  /** The Groups list as last cached on this device, until the doc has loaded (then null). */
+  cachedList = $state.raw<readonly GroupRow[] | null>(null);
 
   private replica: Replica | null = null;
   private reader: DocReader | null = null;
   private syncLink: SyncLink | null = null;
   private frame = 0;
   private opening: Promise<void> | null = null;
+  private listCacheTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly syncUrl: () => string;
 
   constructor(syncUrl: () => string = () => defaultSyncUrl()) {
@@ -79,17 +107,33 @@ export class WorkspaceStore {
 
   private async load(slug: string, connect: boolean): Promise<void> {
     const db = database();
+    performance.mark('gh:open');
+    const cached = await getPref<unknown>(db, listCacheKey(slug)).catch(() => undefined);
+    if (this.slug !== slug) return;
+    if (isGroupRows(cached)) {
+      this.cachedList = cached;
+      performance.mark('gh:list-cache');
+      // Let the cached list paint before the doc load takes the main thread (~1 s for 10k users).
+      await new Promise((r) =>
+        typeof requestAnimationFrame === 'function'
+          ? requestAnimationFrame(() => setTimeout(r, 0))
+          : setTimeout(r, 0),
+      );
+    }
     const replica = await openReplica(db, slug);
+    performance.mark('gh:doc-loaded');
     if (this.slug !== slug) {
       replica.release();
       return;
     }
     this.replica = replica;
     this.reader = new DocReader(replica.doc);
-    this.state = this.reader.state();
+    this.setState(this.reader.state());
+    performance.mark('gh:state-read');
     replica.doc.on('update', this.onUpdate);
     await this.refreshWaiting();
     this.loading = false;
+    this.cachedList = null;
     if (connect) this.connect();
   }
 
@@ -120,7 +164,7 @@ export class WorkspaceStore {
     if (this.frame) return;
     const run = () => {
       this.frame = 0;
-      if (this.reader) this.state = this.reader.state();
+      if (this.reader) this.setState(this.reader.state());
     };
     this.frame =
       typeof requestAnimationFrame === 'function'
@@ -130,7 +174,22 @@ export class WorkspaceStore {
 
   /** Reads the doc now (after a local commit, so the UI never shows a stale frame). */
   refresh() {
-    if (this.reader) this.state = this.reader.state();
+    if (this.reader) this.setState(this.reader.state());
+  }
+
+  private setState(next: WorkspaceState) {
+    if (next === this.state) return;
+    this.state = next;
+    if (this.listCacheTimer === null && typeof setTimeout === 'function')
+      this.listCacheTimer = setTimeout(() => this.saveListCache(), LIST_CACHE_DELAY_MS);
+  }
+
+  /** Replaces the cached Groups list from the doc (only once the doc holds a workspace). */
+  private saveListCache() {
+    this.listCacheTimer = null;
+    const state = this.state;
+    if (!state || !this.ready || !this.slug) return;
+    void setPref(database(), listCacheKey(this.slug), groupListRows(state)).catch(() => {});
   }
 
   private async refreshWaiting() {
@@ -172,6 +231,7 @@ export class WorkspaceStore {
     const slug = replica.slug;
     this.close();
     await resetReplica(database(), replica);
+    await setPref(database(), listCacheKey(slug), null).catch(() => {});
     await this.open(slug);
   }
 
@@ -186,6 +246,11 @@ export class WorkspaceStore {
   }
 
   close() {
+    if (this.listCacheTimer !== null) {
+      clearTimeout(this.listCacheTimer);
+      this.saveListCache();
+    }
+    this.cachedList = null;
     if (this.frame && typeof cancelAnimationFrame === 'function') cancelAnimationFrame(this.frame);
     this.frame = 0;
     this.syncLink?.destroy();
