@@ -2,6 +2,9 @@
  * Links an account to its user in a workspace doc by lower-cased email. If a merge left two users with
  * one email, the active one wins, then the oldest: deterministic, and never more than one identity.
  */
+import * as Y from 'yjs';
+// Not re-exported by core/index.ts: the one reading of a user, used here without reading the whole state.
+import { readUser } from '../../core/doc/read-entities.ts';
 import type { User, WorkspaceState } from '../../core/index.ts';
 
 const indexes = new WeakMap<WorkspaceState, Map<string, User>>();
@@ -27,4 +30,21 @@ export function userByEmail(state: WorkspaceState, email: string): User | null {
 export function isActiveAdmin(state: WorkspaceState, email: string): boolean {
   const u = userByEmail(state, email);
   return u !== null && u.status === 'active' && u.role === 'admin';
+}
+
+/**
+ * The same pick as `userByEmail`, read straight from the doc's users (no full state). For the check at
+ * connect time on a doc just loaded, whose full read costs far more than scanning one map.
+ */
+export function userByEmailInDoc(doc: Y.Doc, email: string): User | null {
+  const wanted = email.toLowerCase();
+  let found: User | null = null;
+  for (const [id, m] of doc.getMap('users')) {
+    if (!(m instanceof Y.Map)) continue;
+    const e = m.get('email');
+    if (typeof e !== 'string' || e.toLowerCase() !== wanted) continue;
+    const u = readUser(id, m as Y.Map<unknown>);
+    found = found ? better(found, u) : u;
+  }
+  return found;
 }

@@ -126,7 +126,17 @@ const CONFLICT_LOOKBACK_MS = 10 * 60_000;
 
 export class LiveDoc {
   readonly doc: Y.Doc;
-  readonly reader: DocReader;
+  /** Made on first use: its full read of a big doc is not on the path of a client's first sync. */
+  private readerInstance: DocReader | null = null;
+  get reader(): DocReader {
+    this.readerInstance ??= new DocReader(this.doc);
+    return this.readerInstance;
+  }
+  /**
+   * The stored bytes the doc was built from while they still are its whole state (no commit since): the
+   * answer to a new client's step 1, without encoding the doc.
+   */
+  private initial: Uint8Array | null;
   readonly awareness: Awareness;
   readonly peers = new Set<DocPeer>();
   /** Awareness client id → owning peer. */
@@ -151,7 +161,12 @@ export class LiveDoc {
       if (stored.snapshot) Y.applyUpdate(this.doc, stored.snapshot);
       for (const u of stored.updates) Y.applyUpdate(this.doc, u);
     });
-    this.reader = new DocReader(this.doc);
+    this.initial =
+      stored.snapshot && stored.updates.length === 0
+        ? stored.snapshot
+        : !stored.snapshot && stored.updates.length === 1
+          ? stored.updates[0]!
+          : null;
     this.awareness = new Awareness(this.doc);
     this.awareness.setLocalState(null);
     this.awareness.on(
@@ -172,6 +187,11 @@ export class LiveDoc {
 
   state(): WorkspaceState {
     return this.reader.state();
+  }
+
+  /** The whole state as one V1 update, for a client that has nothing (empty state vector). */
+  encodeFullState(): Uint8Array {
+    return this.initial ?? Y.encodeStateAsUpdate(this.doc);
   }
 
   onCommit(listener: (e: CommitEvent) => void): () => void {
@@ -250,7 +270,7 @@ export class LiveDoc {
   private copyOfDoc(): Y.Doc {
     const copy = new Y.Doc();
     for (const name of schema.ROOT_NAMES) copy.getMap(name);
-    Y.applyUpdate(copy, Y.encodeStateAsUpdate(this.doc));
+    Y.applyUpdate(copy, this.encodeFullState());
     return copy;
   }
 
@@ -430,6 +450,7 @@ export class LiveDoc {
     const update =
       accepted.length === 1 ? accepted[0]!.update : Y.mergeUpdates(accepted.map((a) => a.update));
     for (const a of accepted) this.bytes += a.update.length;
+    this.initial = null;
     this.updatesSinceSnapshot += accepted.length;
 
     // 4. Now everyone may see it (the sender of every part of it excepted).
@@ -539,7 +560,8 @@ export class LiveDoc {
       await this.enqueue(() => this.compact());
     this.destroyed = true;
     this.awareness.destroy();
-    this.reader.destroy();
+    this.readerInstance?.destroy();
+    this.initial = null;
     this.shadowDoc?.destroy();
     this.doc.destroy();
     this.listeners.clear();

@@ -11,7 +11,7 @@ import * as Y from 'yjs';
 import type { WorkspaceState } from '../../core/index.ts';
 import { authenticate, type Principal } from '../auth/authenticate.ts';
 import { credentialsFrom, originAllowed } from '../auth/credentials.ts';
-import { userByEmail } from '../auth/member-of.ts';
+import { userByEmail, userByEmailInDoc } from '../auth/member-of.ts';
 import type { ServerContext } from '../context.ts';
 import type { StoredDoc } from '../storage/storage.ts';
 import { guardAwarenessUpdate } from './awareness-guard.ts';
@@ -103,7 +103,7 @@ export function handleSyncConnection(
       return refuse(CLOSE.internal, 'Could not load the workspace');
     }
     const email = principal.account.email;
-    const user = userByEmail(live.state(), email);
+    const user = userByEmailInDoc(live.doc, email);
     if (closed || !user || user.status !== 'active' || user.role !== 'admin') {
       ctx.registry.release(live);
       return refuse(CLOSE.forbidden, 'Not an admin of this workspace');
@@ -171,7 +171,10 @@ function attach(
       case 'step1': {
         let update: Uint8Array;
         try {
-          update = Y.encodeStateAsUpdate(live.doc, msg.stateVector);
+          update =
+            msg.stateVector.length === 1 && msg.stateVector[0] === 0
+              ? live.encodeFullState()
+              : Y.encodeStateAsUpdate(live.doc, msg.stateVector);
         } catch {
           return close(CLOSE.malformed, 'Malformed state vector');
         }
