@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'name-too-long'
   | 'name-reserved'
   | 'name-taken'
+  | 'name-invalid-characters'
   | 'grant-name-required'
   | 'grant-name-too-long'
   | 'grant-name-taken'
@@ -65,6 +66,7 @@ export const MESSAGES = {
   adminNotEditable: 'Admin has edit access to all apps. These are not editable',
   endUserViewOnly: 'End-user can only have permission to view apps',
   lastAdmin: 'Cannot change role of last present admin, please add another admin and change the role',
+  lastAdminArchive: 'Cannot archive the last active admin, please add another admin first',
   grantResourcesRequired: 'Please select apps or select all apps option',
   grantDataSourcesRequired: 'Please select data sources or select all data sources option',
   archivedMember: 'An archived user cannot be added to a group',

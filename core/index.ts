@@ -2,7 +2,7 @@
 
 export { type AccessIndex, accessIndex } from './access/access-index.ts';
 export { type Explanation, explain, type Suggestion } from './access/explain.ts';
-export { matchApp, validateUrlPattern } from './access/match-app.ts';
+export { globMatch, MAX_WILDCARDS, matchApp, validateUrlPattern } from './access/match-app.ts';
 export {
   type AccessSummary,
   type AppSummary,
@@ -56,6 +56,7 @@ export { type GrantDraft, grantToDraft, validateGrant } from './rules/grants.ts'
 export { highestLevel, isHiddenByAll, levelRank, roleRank } from './rules/levels.ts';
 export {
   duplicateName,
+  hasInvisibleCharacters,
   isReservedGroupName,
   NAME_MAX_LENGTH,
   normalizeName,

@@ -91,6 +91,8 @@ export interface User {
   readonly role: Role;
   readonly status: UserStatus;
   readonly createdAt: number;
+  /** When the user first became active (accepted the invitation); restore never skips that step. */
+  readonly activatedAt?: number | undefined;
 }
 
 export interface App {

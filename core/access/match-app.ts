@@ -13,11 +13,14 @@ interface Compiled {
   readonly scheme: string;
   readonly host: string;
   readonly wildcardHost: boolean;
-  readonly path: RegExp;
+  /** The path pattern split at `*`: literal pieces matched in order, in linear time (no regex). */
+  readonly path: readonly string[];
   readonly specificity: number;
 }
 
-const PATTERN = /^(\*|https?):\/\/(\*|(?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*)(:\d{1,5})?(\/[^\s#]*)$/;
+const PATTERN = /^(\*|https?):\/\/((?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*)(:\d{1,5})?(\/[^\s#]*)$/;
+/** More wildcards than this add nothing real and only cost matching time. */
+export const MAX_WILDCARDS = 8;
 const URL_RE = /^([a-z][a-z0-9+.-]*):\/\/(?:[^@/?#]*@)?([^/?#:]*)(:\d+)?([^#]*)/i;
 
 /** Checks a pattern; returns it normalized (lower-case scheme and host). */
@@ -29,7 +32,8 @@ export function validateUrlPattern(input: string): Result<string> {
     hostEnd < 0
       ? ''
       : `${scheme.toLowerCase()}://${rest.slice(0, hostEnd).toLowerCase()}${rest.slice(hostEnd)}`;
-  if (p.length === 0 || p.length > MAX_URL_PATTERN || !PATTERN.test(normalized))
+  const wildcards = normalized.split('*').length - 1;
+  if (p.length === 0 || p.length > MAX_URL_PATTERN || !PATTERN.test(normalized) || wildcards > MAX_WILDCARDS)
     return fail(
       'invalid-url-pattern',
       `“${p.slice(0, 80)}” is not a URL pattern. Use e.g. https://hr.corp.com/* or https://*.corp.com/hr/*`,
@@ -37,8 +41,22 @@ export function validateUrlPattern(input: string): Result<string> {
   return ok(normalized);
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+/** Glob match where `*` matches any run of characters: prefix, suffix, then the middle pieces leftmost-first. */
+export function globMatch(pieces: readonly string[], text: string): boolean {
+  if (pieces.length === 1) return text === pieces[0];
+  const first = pieces[0]!;
+  const last = pieces[pieces.length - 1]!;
+  if (text.length < first.length + last.length || !text.startsWith(first) || !text.endsWith(last))
+    return false;
+  let at = first.length;
+  const end = text.length - last.length;
+  for (let i = 1; i < pieces.length - 1; i++) {
+    const piece = pieces[i]!;
+    const found = text.indexOf(piece, at);
+    if (found < 0 || found + piece.length > end) return false;
+    at = found + piece.length;
+  }
+  return true;
 }
 
 function compile(app: App, pattern: string): Compiled | null {
@@ -46,13 +64,13 @@ function compile(app: App, pattern: string): Compiled | null {
   if (!m) return null;
   const [, scheme = '*', host = '', port = '', path = '/'] = m;
   const wildcardHost = host.startsWith('*');
-  const pathRe = new RegExp(`^${escapeRegExp(path).replace(/\*/g, '.*')}$`);
+  if (path.split('*').length - 1 > MAX_WILDCARDS) return null;
   return {
     app,
     scheme,
     host: (wildcardHost ? host.slice(1) : host) + port,
     wildcardHost,
-    path: pathRe,
+    path: path.split('*'),
     specificity: pattern.replace(/\*/g, '').length,
   };
 }
@@ -105,7 +123,7 @@ export function matchApp(state: WorkspaceState, url: string): App | null {
   let best: Compiled | null = null;
   const consider = (c: Compiled) => {
     if (c.scheme !== '*' && c.scheme !== scheme) return;
-    if (!c.path.test(path)) return;
+    if (!globMatch(c.path, path)) return;
     // Equal patterns on two apps (a merge): the older app wins, on every replica alike.
     if (
       !best ||

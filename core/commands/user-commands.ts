@@ -10,7 +10,8 @@ import { draft, findUser, isFailure, type Planner } from './planner.ts';
 
 type Of<T extends CommandBody['type']> = Extract<CommandBody, { type: T }>;
 
-const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$/;
+/** Conservative on purpose: no characters that mean something in a URL or a header (mailto links). */
+const EMAIL = /^[a-z0-9.!$'*+_~-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+$/i;
 
 export function isValidEmail(email: string): boolean {
   return email.length <= MAX_EMAIL && EMAIL.test(email);
@@ -77,7 +78,7 @@ export const planArchive: Planner<Of<'user.archive'>> = ({ state }, c) => {
   const user = findUser(state, c.userId);
   if (isFailure(user)) return user;
   if (user.status === 'archived') return fail('user-archived', 'The user is already archived');
-  const keeps = checkKeepsAnAdmin(state, user.id);
+  const keeps = checkKeepsAnAdmin(state, user.id, 'archive');
   if (!keeps.ok) return keeps;
   return draft([{ type: 'entity.set', collection: 'users', id: user.id, fields: { status: 'archived' } }]);
 };
@@ -86,15 +87,19 @@ export const planRestore: Planner<Of<'user.restore'>> = ({ state }, c) => {
   const user = findUser(state, c.userId);
   if (isFailure(user)) return user;
   if (user.status !== 'archived') return fail('user-not-archived', 'The user is not archived');
-  return draft([{ type: 'entity.set', collection: 'users', id: user.id, fields: { status: 'active' } }]);
+  // A user who never accepted the invitation goes back to invited: restoring never activates an account.
+  const status = user.activatedAt === undefined ? 'invited' : 'active';
+  return draft([{ type: 'entity.set', collection: 'users', id: user.id, fields: { status } }]);
 };
 
-export const planActivate: Planner<Of<'user.activate'>> = ({ state }, c) => {
+export const planActivate: Planner<Of<'user.activate'>> = ({ state, now }, c) => {
   const user = findUser(state, c.userId);
   if (isFailure(user)) return user;
   if (user.status === 'archived') return fail('user-archived', 'The user is archived');
   if (user.status === 'active') return fail('nothing-to-change', 'The user is already active');
-  return draft([{ type: 'entity.set', collection: 'users', id: user.id, fields: { status: 'active' } }]);
+  return draft([
+    { type: 'entity.set', collection: 'users', id: user.id, fields: { status: 'active', activatedAt: now } },
+  ]);
 };
 
 export const planRenameUser: Planner<Of<'user.rename'>> = ({ state }, c) => {

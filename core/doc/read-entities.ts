@@ -53,6 +53,7 @@ export function readUser(id: string, m: YMap): User {
     role: ROLES.includes(role as Role) ? (role as Role) : 'end-user',
     status: USER_STATUSES.includes(status as UserStatus) ? (status as UserStatus) : 'archived',
     createdAt: num(m, 'createdAt'),
+    activatedAt: optNum(m, 'activatedAt'),
   };
 }
 

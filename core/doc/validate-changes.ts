@@ -7,7 +7,7 @@ import * as Y from 'yjs';
 import { validateUrlPattern } from '../access/match-app.ts';
 import { isValidEmail } from '../commands/user-commands.ts';
 import { FLAGS, ROLES, USER_STATUSES } from '../model.ts';
-import { isReservedGroupName, NAME_MAX_LENGTH } from '../rules/names.ts';
+import { hasInvisibleCharacters, isReservedGroupName, NAME_MAX_LENGTH } from '../rules/names.ts';
 import {
   COLLECTIONS,
   GRANTS,
@@ -64,7 +64,7 @@ class Checker {
   }
 }
 
-const USER_FIELDS = ['email', 'name', 'role', 'status', 'createdAt'];
+const USER_FIELDS = ['email', 'name', 'role', 'status', 'createdAt', 'activatedAt'];
 const GROUP_FIELDS = ['name', 'kind', 'role', 'createdAt', 'deletedAt', MEMBERS, GRANTS, ...FLAGS];
 const GRANT_FIELDS = [
   'name',
@@ -89,6 +89,7 @@ function checkUser(c: Checker, path: string, m: YMap) {
   c.oneOf(`${path}.role`, m.get('role'), ROLES);
   c.oneOf(`${path}.status`, m.get('status'), USER_STATUSES);
   c.time(`${path}.createdAt`, m.get('createdAt'), false);
+  c.time(`${path}.activatedAt`, m.get('activatedAt'), true);
 }
 
 function checkGrant(c: Checker, path: string, m: YMap) {
@@ -127,6 +128,8 @@ function checkGroup(c: Checker, path: string, m: YMap) {
   } else {
     if (m.get('role') !== undefined) c.add(`${path}.role`, 'only default groups have a role');
     if (typeof name === 'string' && isReservedGroupName(name)) c.add(`${path}.name`, 'is a reserved name');
+    if (typeof name === 'string' && hasInvisibleCharacters(name))
+      c.add(`${path}.name`, 'has invisible characters');
   }
   for (const f of FLAGS) c.bool(`${path}.${f}`, m.get(f));
   c.time(`${path}.createdAt`, m.get('createdAt'), false);

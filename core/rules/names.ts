@@ -11,8 +11,16 @@ export const RESERVED_GROUP_NAMES: readonly string[] = [
   'all users',
 ];
 
+/** Control, format (zero-width, bidi), private-use and lone surrogate characters: never in a name. */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}]/u;
+
+export function hasInvisibleCharacters(name: string): boolean {
+  return INVISIBLE.test(name);
+}
+
+/** The key names are compared by: compatibility-normalized, trimmed, lower-cased. */
 export function normalizeName(name: string): string {
-  return name.trim().toLowerCase();
+  return name.normalize('NFKC').trim().toLowerCase();
 }
 
 export function isReservedGroupName(name: string): boolean {
@@ -29,6 +37,8 @@ export function validateGroupName(
   if (trimmed.length === 0) return fail('name-required', 'Group name can’t be empty');
   if (trimmed.length > NAME_MAX_LENGTH)
     return fail('name-too-long', `Group name can have at most ${NAME_MAX_LENGTH} characters`);
+  if (hasInvisibleCharacters(trimmed))
+    return fail('name-invalid-characters', 'Group name can’t contain invisible or control characters');
   if (isReservedGroupName(trimmed)) return fail('name-reserved', `“${trimmed}” is a reserved name`);
   const key = normalizeName(trimmed);
   for (const g of state.groups.values()) {
@@ -45,6 +55,8 @@ export function validateGrantName(group: Group, name: string, exceptGrantId?: st
   if (trimmed.length === 0) return fail('grant-name-required', 'Permission name can’t be empty');
   if (trimmed.length > NAME_MAX_LENGTH)
     return fail('grant-name-too-long', `Permission name can have at most ${NAME_MAX_LENGTH} characters`);
+  if (hasInvisibleCharacters(trimmed))
+    return fail('name-invalid-characters', 'Permission name can’t contain invisible or control characters');
   const key = normalizeName(trimmed);
   for (const g of group.grants.values()) {
     if (g.deletedAt !== undefined || g.id === exceptGrantId) continue;

@@ -36,11 +36,15 @@ export function activeAdmins(state: WorkspaceState): User[] {
 }
 
 /** Rule 6: the last active admin cannot be downgraded or archived. */
-export function checkKeepsAnAdmin(state: WorkspaceState, userId: string): Result<true> {
+export function checkKeepsAnAdmin(
+  state: WorkspaceState,
+  userId: string,
+  action: 'role' | 'archive' = 'role',
+): Result<true> {
   const user = state.users.get(userId);
   if (user?.role !== 'admin' || user.status !== 'active') return ok(true);
   if (activeAdmins(state).length > 1) return ok(true);
-  return fail('last-admin', MESSAGES.lastAdmin);
+  return fail('last-admin', action === 'archive' ? MESSAGES.lastAdminArchive : MESSAGES.lastAdmin);
 }
 
 /** Rule 7: archived users keep memberships but cannot be added to groups. */

@@ -1,6 +1,6 @@
 /** accessFor, summarize, explain and matchApp. */
 import { describe, expect, it } from 'vitest';
-import { accessFor, explain, matchApp, summarize, validateUrlPattern } from '../../core/index.ts';
+import { accessFor, explain, globMatch, matchApp, summarize, validateUrlPattern } from '../../core/index.ts';
 import { createTestWorkspace } from '../fixtures/workspace.ts';
 
 function workspace() {
@@ -158,6 +158,25 @@ describe('matchApp', () => {
     const e = workspace();
     expect(matchApp(e.ws.state(), url)?.name ?? null).toBe(want);
   });
+  it('matches hostile URLs against many wildcards in linear time', () => {
+    const e = workspace();
+    e.ws.must({ type: 'app.create', name: 'Glob', urlPatterns: [`https://a.com/${'*a'.repeat(8)}`] });
+    const t = performance.now();
+    expect(matchApp(e.ws.state(), `https://a.com/${'a'.repeat(4000)}b`)).toBeNull();
+    expect(matchApp(e.ws.state(), `https://a.com/${'xa'.repeat(8)}`)?.name).toBe('Glob');
+    expect(performance.now() - t).toBeLessThan(50);
+  });
+  it.each([
+    [['/a/', ''], '/a/x', true],
+    [['/a/', '/b'], '/a/x/b', true],
+    [['/a/', '/b'], '/a/b', false],
+    [['/', 'x', 'y'], '/yx', false],
+    [['/', 'x', 'y'], '/xy', true],
+    [['/exact'], '/exact', true],
+    [['/exact'], '/exactly', false],
+  ])('glob %j on %s → %s', (pieces, text, want) => {
+    expect(globMatch(pieces, text)).toBe(want);
+  });
   it('ignores deleted apps', () => {
     const e = workspace();
     e.ws.must({ type: 'app.delete', appId: e.payroll });
@@ -174,6 +193,9 @@ describe('matchApp', () => {
     ['javascript:alert(1)', false],
     ['', false],
     [`https://hr.corp.com/${'a'.repeat(600)}`, false],
+    ['https://*/*', false],
+    [`https://a.com/${'*a'.repeat(9)}`, false],
+    [`https://a.com/${'*a'.repeat(8)}`, true],
   ])('validateUrlPattern(%s) → %s', (p, ok) => {
     expect(validateUrlPattern(p).ok).toBe(ok);
   });

@@ -248,7 +248,6 @@ describe('rule 5: downgrade cleans up', () => {
 });
 
 describe('rule 6: at least one admin', () => {
-  const message = 'Cannot change role of last present admin, please add another admin and change the role';
   it.each([
     [
       'downgrade the last admin',
@@ -258,9 +257,14 @@ describe('rule 6: at least one admin', () => {
         role: 'builder' as const,
         allowRoleChange: true,
       }),
+      'Cannot change role of last present admin, please add another admin and change the role',
     ],
-    ['archive the last admin', (id: string) => ({ type: 'user.archive' as const, userId: id })],
-  ])('%s is refused with ToolJet’s message', (_n, cmd) => {
+    [
+      'archive the last admin',
+      (id: string) => ({ type: 'user.archive' as const, userId: id }),
+      'Cannot archive the last active admin, please add another admin first',
+    ],
+  ])('%s is refused', (_n, cmd, message) => {
     const ws = createTestWorkspace();
     const ada = ws.user('ada@corp.com', 'admin');
     const r = ws.run(cmd(ada));
@@ -280,6 +284,15 @@ describe('rule 6: at least one admin', () => {
 });
 
 describe('rule 7: archived users', () => {
+  it('restoring a user who never accepted the invitation leaves them invited', () => {
+    const ws = createTestWorkspace();
+    ws.user('ada@corp.com', 'admin');
+    const inv = ws.user('inv@corp.com', 'builder', 'invited');
+    ws.must({ type: 'user.archive', userId: inv });
+    ws.must({ type: 'user.restore', userId: inv });
+    expect(ws.state().users.get(inv)!.status).toBe('invited');
+  });
+
   it('keep memberships, lose all access, cannot be added, and restore losslessly', () => {
     const ws = createTestWorkspace();
     ws.user('ada@corp.com', 'admin');
@@ -320,6 +333,11 @@ describe('rule 8: group names', () => {
     ['sales', false, 'name-taken'],
     [' SALES ', false, 'name-taken'],
     ['Sales team', true, 'Sales team'],
+    ['Admin\u200b', false, 'name-invalid-characters'],
+    ['HR\u0000', false, 'name-invalid-characters'],
+    ['HR\ud800', false, 'name-invalid-characters'],
+    ['\uff21dmin', false, 'name-reserved'],
+    ['\uff33ales', false, 'name-taken'],
   ])('“%s” → ok=%s (%s)', (name, okWanted, want) => {
     const r = validateGroupName(ws.state(), name);
     expect(r.ok).toBe(okWanted);
