@@ -251,6 +251,7 @@ export class LiveDoc {
             await this.processUpdates(batch);
           } catch (err) {
             this.options.log.error({ err, workspace: this.workspace.slug }, 'update batch failed');
+            this.rebuildShadow();
             for (const item of batch) item.resolve(INTERNAL);
           }
           if (this.pending.length > 0) this.scheduleDrain();
