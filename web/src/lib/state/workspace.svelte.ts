@@ -57,6 +57,13 @@ function isGroupRows(v: unknown): v is GroupRow[] {
   );
 }
 
+/** Resolves after the next frame has been painted (or 100 ms: a hidden tab paints no frames). */
+const nextPaint = () =>
+  new Promise<void>((r) => {
+    if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => setTimeout(r, 0));
+    setTimeout(r, typeof requestAnimationFrame === 'function' ? 100 : 0);
+  });
+
 export class WorkspaceStore {
   slug = $state('');
   /** The merged replicated state; replaced (never mutated) on every doc change. */
@@ -114,11 +121,7 @@ export class WorkspaceStore {
       this.cachedList = cached;
       performance.mark('gh:list-cache');
       // Let the cached list paint before the doc load takes the main thread (~1 s for 10k users).
-      await new Promise((r) =>
-        typeof requestAnimationFrame === 'function'
-          ? requestAnimationFrame(() => setTimeout(r, 0))
-          : setTimeout(r, 0),
-      );
+      await nextPaint();
     }
     const replica = await openReplica(db, slug);
     performance.mark('gh:doc-loaded');
@@ -134,7 +137,14 @@ export class WorkspaceStore {
     await this.refreshWaiting();
     this.loading = false;
     this.cachedList = null;
-    if (connect) this.connect();
+    if (!connect) return;
+    // First sync (nothing stored here yet): let the progress indicator paint before the server's answer
+    // arrives, since applying a big workspace then holds the main thread until it is done.
+    if (!this.ready) {
+      await nextPaint();
+      if (this.slug !== slug || this.replica !== replica) return;
+    }
+    this.connect();
   }
 
   private connect() {
@@ -205,7 +215,7 @@ export class WorkspaceStore {
   }
 
   /** Applies a planned command to the doc (one transaction) and queues it for the server. */
-  async commit(planned: Planned, summary: string): Promise<void> {
+  async commit(planned: Pick<Planned, 'ops'>, summary: string): Promise<void> {
     const replica = this.replica;
     if (!replica) throw new Error('no workspace is open');
     commit(replica.doc, planned, LOCAL_ORIGIN);
