@@ -241,7 +241,7 @@ function attach(
     return;
   }
 
-  if (!early) peer.send(encodeStep1(Y.encodeStateVector(live.doc)));
+  if (!early?.answered) peer.send(encodeStep1(Y.encodeStateVector(live.doc)));
   else {
     // Answered from the snapshot: send what was committed since (nothing, unless a change got in
     // between the doc being built and this socket joining its peers).
@@ -255,11 +255,13 @@ function attach(
   for (const m of waiting.splice(0)) handle(m);
 }
 
-/** A socket answered from the stored snapshot before the doc was built. */
+/** A socket that may have been answered from the stored snapshot before the doc was built. */
 interface EarlySync {
   readonly stateVector: Uint8Array;
   /** Settles once the answer is written out (or given up); the doc is built after that. */
   readonly done: Promise<void>;
+  /** True when step 1 and step 2 went out from the snapshot. */
+  answered: boolean;
 }
 
 /** How long a new client's step 1 is waited for, and its answer's write, before the doc is built anyway. */
@@ -268,13 +270,14 @@ const EARLY_WRITE_MS = 2_000;
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
 
-function isEmptyStep1(data: Uint8Array): boolean {
+/** `empty`: a new client's step 1; `state`: a step 1 of a client that has state; null: anything else. */
+function step1Kind(data: Uint8Array): 'empty' | 'state' | null {
   const msg = decodeMessage(data);
-  if (msg?.kind !== 'step1') return false;
+  if (msg?.kind !== 'step1') return null;
   try {
-    return Y.decodeStateVector(msg.stateVector).size === 0;
+    return Y.decodeStateVector(msg.stateVector).size === 0 ? 'empty' : 'state';
   } catch {
-    return false;
+    return 'state'; // malformed: the normal path answers it (and closes)
   }
 }
 
@@ -282,7 +285,8 @@ function isEmptyStep1(data: Uint8Array): boolean {
  * Restart fast path: when the stored state is one snapshot with nothing logged after it, and that
  * snapshot's facts say this account's user is an active admin (exactly what the full check would find in
  * that state), a new client (empty state vector) gets our step 1 and the snapshot bytes as step 2 at once,
- * while the doc is still to be built. Everything else the client sends waits for the doc as usual.
+ * while the doc is still to be built. A client that has state, or whose step 1 does not come within
+ * EARLY_WAIT_MS, takes the normal path. Everything else the client sends waits for the doc as usual.
  */
 function answerFromSnapshot(
   ws: WebSocket,
@@ -295,35 +299,47 @@ function answerFromSnapshot(
   const snapshot = stored.snapshot;
   if (!info || !snapshot || stored.updates.length > 0 || ws.readyState !== ws.OPEN) return null;
   if (!info.adminEmails.includes(email.toLowerCase())) return null;
-  ws.send(encodeStep1(info.stateVector));
   let finish!: () => void;
   const done = new Promise<void>((resolve) => {
     finish = resolve;
   });
-  let answered = false;
+  const early = { stateVector: info.stateVector, done, answered: false };
   const answer = () => {
-    answered = true;
     setHandler(null);
     if (ws.readyState !== ws.OPEN) return finish();
+    early.answered = true;
+    ws.send(encodeStep1(info.stateVector));
     ws.send(encodeStep2(snapshot), () => finish());
     setTimeout(finish, EARLY_WRITE_MS).unref();
   };
   ws.once('close', () => finish());
-  const i = waiting.findIndex(isEmptyStep1);
+  const i = waiting.findIndex((m) => step1Kind(m) !== null);
   if (i >= 0) {
+    if (step1Kind(waiting[i]!) !== 'empty') return null;
     waiting.splice(i, 1);
     answer();
-  } else {
-    // The client's step 1 is still on its way: take it when it comes, queue the rest.
-    setHandler((data) => {
-      if (!answered && isEmptyStep1(data)) answer();
-      else if (waiting.length < MAX_WAITING_MESSAGES) waiting.push(data);
-    });
-    setTimeout(() => {
-      if (answered) return;
+    return early;
+  }
+  // The client's step 1 is still on its way: take it when it comes, queue the rest.
+  let decided = false;
+  setHandler((data) => {
+    const kind = decided ? null : step1Kind(data);
+    if (kind === 'empty') {
+      decided = true;
+      return answer();
+    }
+    if (kind === 'state') {
+      decided = true;
       setHandler(null);
       finish();
-    }, EARLY_WAIT_MS).unref();
-  }
-  return { stateVector: info.stateVector, done };
+    }
+    if (waiting.length < MAX_WAITING_MESSAGES) waiting.push(data);
+  });
+  setTimeout(() => {
+    if (decided) return;
+    decided = true;
+    setHandler(null);
+    finish();
+  }, EARLY_WAIT_MS).unref();
+  return early;
 }
