@@ -145,6 +145,27 @@ function attach(
   const identity = { accountId: account.id, userId, name: account.name, email: account.email };
   const ownedClients = new Set<number>();
   let pending = 0;
+  /** Settles when this socket's last submitted update has gone through the pipeline. */
+  let lastSubmit: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Our step 2 doubles as an acknowledgement (the admin app sends a step 1 after its edits and treats the
+   * answer as "everything before it was accepted"), so a step 1 is answered only after every update this
+   * socket sent before it has been committed or refused — refused means closed, and no answer.
+   */
+  const answerStep1 = (stateVector: Uint8Array) => {
+    if (isClosed()) return;
+    let update: Uint8Array;
+    try {
+      update =
+        stateVector.length === 1 && stateVector[0] === 0
+          ? live.encodeFullState()
+          : Y.encodeStateAsUpdate(live.doc, stateVector);
+    } catch {
+      return close(CLOSE.malformed, 'Malformed state vector');
+    }
+    peer.send(encodeStep2(update));
+  };
 
   const peer: DocPeer = {
     send(message) {
@@ -169,21 +190,13 @@ function attach(
     if (!msg) return close(CLOSE.malformed, 'Malformed message');
     switch (msg.kind) {
       case 'step1': {
-        let update: Uint8Array;
-        try {
-          update =
-            msg.stateVector.length === 1 && msg.stateVector[0] === 0
-              ? live.encodeFullState()
-              : Y.encodeStateAsUpdate(live.doc, msg.stateVector);
-        } catch {
-          return close(CLOSE.malformed, 'Malformed state vector');
-        }
-        peer.send(encodeStep2(update));
+        if (pending === 0) answerStep1(msg.stateVector);
+        else void lastSubmit.then(() => answerStep1(msg.stateVector));
         return;
       }
       case 'update': {
         if (++pending > MAX_PENDING_UPDATES) return close(CLOSE.tooManyMessages, 'Too many pending updates');
-        void live.submit({ kind: 'update', update: msg.update }, actor, 'sync', peer).then((r) => {
+        lastSubmit = live.submit({ kind: 'update', update: msg.update }, actor, 'sync', peer).then((r) => {
           pending--;
           if (!r.ok) {
             ctx.log.warn(

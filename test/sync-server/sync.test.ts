@@ -1,4 +1,7 @@
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { readState } from '../../core/index.ts';
 import {
@@ -126,6 +129,61 @@ describe('sync endpoint', () => {
     await until(() => groupNames(c2.doc).includes('Live'), 5000, 'relay after the fast start');
     c1.destroy();
     c2.destroy();
+  });
+
+  it('answers a step 1 only after the updates sent before it went through (its step 2 is an ack)', async () => {
+    const t = await start();
+    const token = await setup(t);
+    const frame = (sub: number, payload: Uint8Array) => {
+      const e = encoding.createEncoder();
+      encoding.writeVarUint(e, 0);
+      encoding.writeVarUint(e, sub);
+      encoding.writeVarUint8Array(e, payload);
+      return encoding.toUint8Array(e);
+    };
+    const doc = new Y.Doc();
+    const ws = new WebSocket(`${t.wsUrl}/acme?token=${token}`);
+    const received: { sub: number; at: number }[] = [];
+    let synced = false;
+    let closeCode = 0;
+    ws.on('close', (code) => {
+      closeCode = code;
+    });
+    ws.on('open', () => ws.send(frame(0, Y.encodeStateVector(doc))));
+    ws.on('message', (data: Buffer) => {
+      const d = decoding.createDecoder(new Uint8Array(data));
+      if (decoding.readVarUint(d) !== 0) return;
+      const sub = decoding.readVarUint(d);
+      const payload = decoding.readVarUint8Array(d);
+      received.push({ sub, at: Date.now() });
+      if (sub === 0) ws.send(frame(1, Y.encodeStateAsUpdate(doc, payload)));
+      if (sub === 1 && !synced) {
+        Y.applyUpdate(doc, payload, 'server');
+        synced = true;
+      }
+    });
+    await until(() => synced, 5000, 'sync');
+    const before = received.length;
+    // A good update, a bad one and a step 1, in one go: the step 1 must not be answered (the bad update
+    // closes the socket first), and the good one is stored.
+    const good = new Y.Doc();
+    Y.applyUpdate(good, Y.encodeStateAsUpdate(doc));
+    const goodUpdates: Uint8Array[] = [];
+    good.on('update', (u: Uint8Array) => goodUpdates.push(u));
+    run(good, { type: 'group.create', name: 'Acked' });
+    const bad = new Y.Doc();
+    Y.applyUpdate(bad, Y.encodeStateAsUpdate(doc));
+    const badUpdates: Uint8Array[] = [];
+    bad.on('update', (u: Uint8Array) => badUpdates.push(u));
+    bad.getMap('groups').set('junkjunkjunk', 42 as never);
+    ws.send(frame(2, goodUpdates[0]!));
+    ws.send(frame(2, badUpdates[0]!));
+    ws.send(frame(0, Y.encodeStateVector(doc)));
+    await until(() => closeCode !== 0, 5000, 'close');
+    expect(closeCode).toBe(4422);
+    expect(received.slice(before).filter((m) => m.sub === 1)).toHaveLength(0);
+    const groups = await api(t.url, 'GET', '/api/workspaces/acme/groups', { token });
+    expect(groups.body.groups.map((g: { name: string }) => g.name)).toContain('Acked');
   });
 
   it('rejects an update that breaks the schema with 4422: never stored, never relayed', async () => {
