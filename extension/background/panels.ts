@@ -88,6 +88,8 @@ export function createPanels(
       };
 
       let latest = 0;
+      /** The panel this port shows: the only key whose collapsed state this page may set. */
+      let shownKey: string | null = null;
       const show = async (allowRefresh: boolean) => {
         const call = ++latest;
         let found = await findPanelFor(summaries, items, url);
@@ -97,6 +99,7 @@ export function createPanels(
         }
         // Only the latest answer counts (a single-page app may have moved on meanwhile).
         if (!open.has(port) || call !== latest) return;
+        shownKey = found?.model.key ?? null;
         post(found ? { type: 'panel.show', model: found.model } : { type: 'panel.none' });
         follow(found?.workspace ?? null);
       };
@@ -112,6 +115,8 @@ export function createPanels(
           url = msg.url;
           void show(true);
         } else if (msg.type === 'panel.collapse') {
+          // A page can only fold its own panel: no writing arbitrary keys into the extension's storage.
+          if (msg.key !== shownKey) return;
           void items.panelPrefs
             .get()
             .then((prefs) => items.panelPrefs.set({ ...prefs, [msg.key]: msg.collapsed }))
