@@ -29,6 +29,7 @@ export { slugify } from './commands/resource-commands.ts';
 export { isValidEmail } from './commands/user-commands.ts';
 export { createWorkspaceDoc, initialOps } from './doc/create-workspace-doc.ts';
 export { DocReader, readState } from './doc/doc-reader.ts';
+export { readUser } from './doc/read-entities.ts';
 export * as schema from './doc/schema.ts';
 export { type Violation, validateChanges } from './doc/validate-changes.ts';
 export { applyOps } from './doc/write-ops.ts';

@@ -4,8 +4,7 @@
  */
 import * as Y from 'yjs';
 // Not re-exported by core/index.ts: the one reading of a user, used here without reading the whole state.
-import { readUser } from '../../core/doc/read-entities.ts';
-import type { User, WorkspaceState } from '../../core/index.ts';
+import { readUser, type User, type WorkspaceState } from '../../core/index.ts';
 
 const indexes = new WeakMap<WorkspaceState, Map<string, User>>();
 
