@@ -1,6 +1,14 @@
 /** Architecture rules (ARCHITECTURE.md): core is pure, shells import core and never each other, no cycles. */
 module.exports = {
   forbidden: [
+    {
+      name: 'core-through-its-index',
+      comment: 'shells use core only through core/index.ts, its explicit export list',
+      severity: 'error',
+      // The extension imports leaf modules so its content script stays small (no Yjs in the bundle).
+      from: { pathNot: '^(core|test|bench|extension)/' },
+      to: { path: '^core/', pathNot: '^core/index\\.ts$' },
+    },
     { name: 'no-cycles', severity: 'error', from: {}, to: { circular: true } },
     {
       name: 'core-is-pure',
