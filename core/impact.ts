@@ -107,6 +107,18 @@ function afterGroups(
   return { groups, ignored };
 }
 
+function sameFlags(a: Group['flags'], b: Group['flags']): boolean {
+  if (a === b) return true;
+  for (const k of Object.keys(a) as (keyof Group['flags'])[]) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+function isMemberOf(before: WorkspaceState, after: WorkspaceState, groupId: string, userId: string): boolean {
+  return !!(
+    before.groups.get(groupId)?.members.has(userId) || after.groups.get(groupId)?.members.has(userId)
+  );
+}
+
 function sameAccess(a: ResourceAccess, b: ResourceAccess): boolean {
   return a.level === b.level && a.hidden === b.hidden;
 }
@@ -127,6 +139,21 @@ export function computeImpact(before: WorkspaceState, after: WorkspaceState, ops
       const old = before.users.get(u.id);
       if (touched.defaultRoles.has(u.role) || (old && touched.defaultRoles.has(old.role))) affected.add(u.id);
     }
+
+  // Groups whose permissions changed (not only their members): only these can change a bystander's access.
+  const contentChanged = new Set<string>();
+  for (const id of touched.groups) {
+    const g0 = before.groups.get(id);
+    const g1 = after.groups.get(id);
+    if (
+      !g0 ||
+      !g1 ||
+      g0.grants !== g1.grants ||
+      g0.deletedAt !== g1.deletedAt ||
+      !sameFlags(g0.flags, g1.flags)
+    )
+      contentChanged.add(id);
+  }
 
   const defaults = new Map<Role, Group>();
   const defaultOf = (role: Role) => {
@@ -150,6 +177,7 @@ export function computeImpact(before: WorkspaceState, after: WorkspaceState, ops
     if (u0 && u0.role !== u1.role)
       roleChanges.push({ userId, email: u1.email, name: u1.name, from: u0.role, to: u1.role });
     builderDelta += Number(isBuilderSeat(u1)) - Number(isBuilderSeat(u0));
+    let membershipChanged = false;
     for (const id of touched.groups) {
       const g0 = before.groups.get(id);
       const g1 = after.groups.get(id);
@@ -158,7 +186,17 @@ export function computeImpact(before: WorkspaceState, after: WorkspaceState, ops
       const groupName = (g1 ?? g0)?.name ?? '';
       if (was && !is) membershipsRemoved.push({ userId, groupId: id, groupName });
       if (!was && is) membershipsAdded.push({ userId, groupId: id, groupName });
+      if (was !== is) membershipChanged = true;
     }
+    // A member whose user entity and memberships did not change, in groups whose permissions did not
+    // change, keeps exactly the access they had.
+    if (
+      u0 === u1 &&
+      !touched.defaultRoles.has(u1.role) &&
+      !membershipChanged &&
+      ![...touched.groups].some((id) => contentChanged.has(id) && isMemberOf(before, after, id, userId))
+    )
+      continue;
     if (truncated && u0 && u0.role !== u1.role) {
       usersAffected++; // rows are already cut and the role change counts the user: skip the diff
       continue;
