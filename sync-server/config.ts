@@ -25,6 +25,13 @@ export interface ServerConfig {
   /** Secure flag on the session cookie (set behind HTTPS). */
   readonly secureCookies: boolean;
   readonly logLevel: string;
+  /** How often open sync sockets and `/access/events` streams recheck their session or API token. */
+  readonly credentialRecheckMs: number;
+  /**
+   * Who may create workspaces (`POST /api/workspaces`): `admins` (accounts that are already an active
+   * admin of some workspace), `all` (any signed-in account) or `none`. Env: ALLOW_WORKSPACE_CREATION.
+   */
+  readonly allowWorkspaceCreation: 'admins' | 'all' | 'none';
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -46,6 +53,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   sqliteSynchronous: 'normal',
   secureCookies: false,
   logLevel: 'info',
+  credentialRecheckMs: 30_000,
+  allowWorkspaceCreation: 'admins',
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
@@ -68,5 +77,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     sqliteSynchronous: env.SQLITE_SYNCHRONOUS === 'full' ? 'full' : 'normal',
     secureCookies: env.SECURE_COOKIES === '1' || (env.PUBLIC_URL ?? '').startsWith('https:'),
     logLevel: env.LOG_LEVEL || DEFAULT_CONFIG.logLevel,
+    allowWorkspaceCreation: workspaceCreation(env.ALLOW_WORKSPACE_CREATION),
   };
+}
+
+function workspaceCreation(v: string | undefined): ServerConfig['allowWorkspaceCreation'] {
+  const s = (v ?? '').trim().toLowerCase();
+  if (s === 'all' || s === 'anyone' || s === 'true' || s === '1') return 'all';
+  if (s === 'none' || s === 'false' || s === '0' || s === 'off') return 'none';
+  return 'admins';
 }

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from '../../core/index.ts';
 import { hashPassword } from '../auth/password.ts';
 import type { ServerContext } from '../context.ts';
-import { SERVER_ACTOR } from '../sync/live-doc.ts';
+import type { Account } from '../storage/storage.ts';
+import { type Actor, SERVER_ACTOR } from '../sync/live-doc.ts';
 import { createWorkspaceWithAdmin } from '../workspaces.ts';
 
 export interface DemoLogin {
@@ -30,7 +31,7 @@ export async function seedDemo(ctx: ServerContext, publicUrl: string): Promise<D
   if ((await ctx.storage.countAccounts()) > 0) return null;
   const password = `demo-${randomBytes(4).toString('hex')}`;
   const hash = await hashPassword(password);
-  const accounts = [];
+  const accounts: Account[] = [];
   for (const p of PEOPLE)
     accounts.push(await ctx.storage.createAccount({ email: p.email, name: p.name, passwordHash: hash }));
   ctx.setupToken = null;
@@ -38,11 +39,11 @@ export async function seedDemo(ctx: ServerContext, publicUrl: string): Promise<D
   const demo = (slug: string) => [`${publicUrl}/demo-apps/${slug}`, `${publicUrl}/demo-apps/${slug}/*`];
 
   await ctx.registry.with(workspace, async (live) => {
-    const run = async (command: Command): Promise<string> => {
+    const run = async (command: Command, actor: Actor = SERVER_ACTOR): Promise<string> => {
       const r = await live.submit(
         { kind: 'command', command: { ...command, allowRoleChange: true } },
-        SERVER_ACTOR,
-        'server',
+        actor,
+        actor === SERVER_ACTOR ? 'server' : 'api',
       );
       if (!r.ok) throw new Error(`demo seed: ${command.type} failed: ${r.error.message}`);
       return r.planned?.createdId ?? '';
@@ -119,7 +120,12 @@ export async function seedDemo(ctx: ServerContext, publicUrl: string): Promise<D
     const userIds: Record<string, string> = {};
     for (const p of PEOPLE.slice(1)) {
       userIds[p.email] = await run({ type: 'user.invite', email: p.email, name: p.name, role: p.role });
-      await run({ type: 'user.activate', userId: userIds[p.email]! });
+      // As if each person accepted their invitation: the account activates its own user.
+      const a = accounts.find((x) => x.email === p.email)!;
+      await run(
+        { type: 'user.activate', userId: userIds[p.email]! },
+        { accountId: a.id, email: a.email, name: a.name },
+      );
     }
     await run({ type: 'group.addMembers', groupId: hr, userIds: [userIds['hana@nexus.test']!] });
     await run({ type: 'group.addMembers', groupId: sales, userIds: [userIds['sam@nexus.test']!] });

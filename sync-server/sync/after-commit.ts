@@ -1,11 +1,30 @@
 /**
  * What the server does after each committed change, besides relaying it: keep the memberships projection
  * (for `/api/me`) in step with the doc's users, and revoke the sessions of users who were archived or whose
- * role changed (SPEC §7), closing their sockets.
+ * role changed (SPEC §7), closing their sockets and event streams.
+ *
+ * Revocation reaches past the workspace (sessions are server-wide), so it applies only to an account that
+ * is really an active member here: the changed user is the one the account maps to, was active, and the
+ * account activated it itself (accepted the invitation, or created the workspace) — the doc alone is not
+ * evidence, since any admin of a workspace can write a user's status over sync. Otherwise the change
+ * still takes effect at once in this workspace (every request and socket rechecks role and status).
  */
+import { closeConnectionsOfAccount } from '../auth/connections.ts';
+import { userByEmail } from '../auth/member-of.ts';
 import type { ServerContext } from '../context.ts';
 import type { Membership } from '../storage/storage.ts';
 import type { CommitEvent, LiveDoc } from './live-doc.ts';
+
+/** Whether the account itself activated user `userId` in the workspace (server-stamped audit rows). */
+async function activatedBySelf(
+  ctx: ServerContext,
+  workspaceId: string,
+  accountId: string,
+  userId: string,
+): Promise<boolean> {
+  const rows = await ctx.storage.queryAudit({ workspaceId, actor: accountId, entity: userId, limit: 200 });
+  return rows.some((r) => r.action === 'user.activate' && r.actorId === accountId);
+}
 
 export function createAfterCommit(ctx: ServerContext) {
   return async (live: LiveDoc, event: CommitEvent): Promise<void> => {
@@ -31,16 +50,18 @@ export function createAfterCommit(ctx: ServerContext) {
         before !== undefined &&
         before.status === 'active' &&
         (u.status === 'archived' || before.role !== u.role);
-      if (demoted && u.email) {
-        const account = await ctx.storage.accountByEmail(u.email);
-        if (account) {
-          await ctx.storage.deleteSessionsOfAccount(account.id);
-          ctx.log.info(
-            { account: account.id, workspace: live.workspace.slug },
-            'sessions revoked after role or status change',
-          );
-        }
-      }
+      if (!demoted || !before.email) continue;
+      // The account's identity here must have been this very user (not a duplicate with its email).
+      if (userByEmail(event.previous, before.email)?.id !== id) continue;
+      const account = await ctx.storage.accountByEmail(before.email);
+      if (!account) continue;
+      if (!(await activatedBySelf(ctx, live.workspace.id, account.id, id))) continue;
+      await ctx.storage.deleteSessionsOfAccount(account.id);
+      closeConnectionsOfAccount(account.id, 'signed-out');
+      ctx.log.info(
+        { account: account.id, workspace: live.workspace.slug },
+        'sessions revoked after role or status change',
+      );
     }
     await ctx.storage.setMemberships(live.workspace.id, rows, removed);
   };

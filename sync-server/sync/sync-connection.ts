@@ -10,6 +10,7 @@ import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } fr
 import * as Y from 'yjs';
 import type { WorkspaceState } from '../../core/index.ts';
 import { authenticate, type Principal } from '../auth/authenticate.ts';
+import { registerConnection, watchCredentials } from '../auth/connections.ts';
 import { credentialsFrom, originAllowed } from '../auth/credentials.ts';
 import { userByEmail, userByEmailInDoc } from '../auth/member-of.ts';
 import type { ServerContext } from '../context.ts';
@@ -24,13 +25,6 @@ const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 const MAX_PENDING_UPDATES = 2_000;
 const PING_INTERVAL_MS = 30_000;
 const MAX_WAITING_MESSAGES = 1_000;
-
-/** Open sockets by session/token hash, so that logout closes them. */
-const socketsByToken = new Map<string, Set<WebSocket>>();
-
-export function closeSocketsOfToken(tokenHash: string): void {
-  for (const ws of socketsByToken.get(tokenHash) ?? []) ws.close(CLOSE.unauthorized, 'Signed out');
-}
 
 export function handleSyncConnection(
   ctx: ServerContext,
@@ -179,9 +173,17 @@ function attach(
     },
   };
 
-  let tokenSockets = socketsByToken.get(principal.tokenHash);
-  if (!tokenSockets) socketsByToken.set(principal.tokenHash, (tokenSockets = new Set()));
-  tokenSockets.add(ws);
+  // Logout, token revocation and revoked sessions close the socket at once; expiry within a recheck.
+  const signedOut = () => close(CLOSE.unauthorized, 'Session ended or token revoked; sign in again');
+  const unregister = registerConnection({
+    accountId: account.id,
+    tokenHash: principal.tokenHash,
+    tokenId: principal.tokenId,
+    workspaceId: live.workspace.id,
+    close: (reason) =>
+      reason === 'signed-out' ? signedOut() : close(CLOSE.forbidden, 'No longer an admin here'),
+  });
+  const stopWatching = watchCredentials(ctx.storage, principal, ctx.config.credentialRecheckMs, signedOut);
   live.peers.add(peer);
 
   const handle = (data: Uint8Array) => {
@@ -242,8 +244,8 @@ function attach(
   ws.on('close', () => {
     clearInterval(ping);
     live.peers.delete(peer);
-    tokenSockets.delete(ws);
-    if (tokenSockets.size === 0) socketsByToken.delete(principal.tokenHash);
+    unregister();
+    stopWatching();
     for (const id of ownedClients) live.awarenessOwners.delete(id);
     if (ownedClients.size > 0) removeAwarenessStates(live.awareness, [...ownedClients], 'connection closed');
     ctx.registry.release(live);

@@ -22,7 +22,7 @@ let t: TestServer;
 const tokens: Partial<Record<Persona, string>> = {};
 
 beforeAll(async () => {
-  t = await startServer();
+  t = await startServer({ allowWorkspaceCreation: 'all' }); // an end-user creates `other` below
   const admin = await setup(t, 'acme');
   tokens.admin = admin;
   tokens.forged = `${SESSION_PREFIX}${'A'.repeat(43)}`;

@@ -20,7 +20,7 @@ let admin: string;
 const W = '/api/workspaces/acme';
 
 beforeAll(async () => {
-  t = await startServer();
+  t = await startServer({ allowWorkspaceCreation: 'all' }); // an end-user creates \`side\` below
   admin = await setup(t, 'acme');
 });
 afterAll(() => t.close());

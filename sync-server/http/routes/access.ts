@@ -1,4 +1,5 @@
 /** `/access` (ETag, 304) and `/access/events` (SSE) for any active member: their own summary only. */
+import { credentialsStillValid, registerConnection, watchCredentials } from '../../auth/connections.ts';
 import { userByEmail } from '../../auth/member-of.ts';
 import { acceptsGzip, accessView, etagMatches } from '../access-view.ts';
 import { ApiError } from '../respond.ts';
@@ -80,16 +81,15 @@ export const accessRoutes: Route[] = [
         clearInterval(heartbeat);
         unsubscribe();
         offShutdown();
+        unregister();
+        stopWatching();
         ctx.registry.release(live);
         res.end();
       };
       const push = async () => {
         timer = null;
         if (closed) return;
-        const valid =
-          principal!.kind === 'api-token'
-            ? (await ctx.storage.apiTokenByHash(principal!.tokenHash)) !== null
-            : (await ctx.storage.sessionByTokenHash(principal!.tokenHash, Date.now())) !== null;
+        const valid = await credentialsStillValid(ctx.storage, principal!);
         const state = live.state();
         const user = userByEmail(state, email);
         if (!valid || !user || user.status !== 'active') {
@@ -111,6 +111,22 @@ export const accessRoutes: Route[] = [
       res.on('close', close);
       res.on('error', close);
       const offShutdown = ctx.onShutdown(close);
+      const revoke = (reason: 'signed-out' | 'no-access') => {
+        if (closed) return;
+        res.write(`event: revoked\ndata: ${JSON.stringify({ reason })}\n\n`);
+        close();
+      };
+      // Logout, token revocation and revoked sessions end the stream at once; expiry within a recheck.
+      const unregister = registerConnection({
+        accountId: principal!.account.id,
+        tokenHash: principal!.tokenHash,
+        tokenId: principal!.tokenId,
+        workspaceId: scope!.workspace.id,
+        close: revoke,
+      });
+      const stopWatching = watchCredentials(ctx.storage, principal!, ctx.config.credentialRecheckMs, () =>
+        revoke('signed-out'),
+      );
       await push();
       return undefined;
     },

@@ -2,9 +2,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { authenticate } from '../../auth/authenticate.ts';
+import { closeConnectionsOfToken } from '../../auth/connections.ts';
 import { clearedSessionCookie, credentialsFrom, sessionCookie } from '../../auth/credentials.ts';
 import { dummyPasswordHash, hashPassword, verifyPassword } from '../../auth/password.ts';
-import { hashToken, newToken, SESSION_PREFIX } from '../../auth/tokens.ts';
+import { API_TOKEN_PREFIX, hashToken, newToken, SESSION_PREFIX } from '../../auth/tokens.ts';
 import type { ServerContext } from '../../context.ts';
 import type { Account } from '../../storage/storage.ts';
 import { createWorkspaceWithAdmin } from '../../workspaces.ts';
@@ -32,6 +33,23 @@ function sameSecret(a: string, b: string): boolean {
 
 function clientIp(rc: { req: { socket: { remoteAddress?: string | undefined } } }): string {
   return rc.req.socket.remoteAddress ?? 'unknown';
+}
+
+/** ALLOW_WORKSPACE_CREATION: `all`, `none`, or (default) `admins` — an active admin of some workspace. */
+async function checkMayCreateWorkspace(ctx: ServerContext, account: Account): Promise<void> {
+  const policy = ctx.config.allowWorkspaceCreation;
+  if (policy === 'all') return;
+  if (policy === 'admins') {
+    const memberships = await ctx.storage.membershipsOfEmail(account.email);
+    if (memberships.some((m) => m.role === 'admin' && m.status === 'active')) return;
+  }
+  throw new ApiError(
+    403,
+    'workspace-creation-disabled',
+    policy === 'none'
+      ? 'Creating workspaces is turned off on this server'
+      : 'Only admins of a workspace may create workspaces on this server',
+  );
 }
 
 export const accountRoutes: Route[] = [
@@ -115,8 +133,11 @@ export const accountRoutes: Route[] = [
     auth: 'none',
     handler: async ({ ctx, req, res }) => {
       const creds = credentialsFrom(req, null);
-      if (creds && !creds.token.startsWith('gha_'))
-        await ctx.storage.deleteSessionByTokenHash(hashToken(creds.token));
+      if (creds && !creds.token.startsWith(API_TOKEN_PREFIX)) {
+        const tokenHash = hashToken(creds.token);
+        await ctx.storage.deleteSessionByTokenHash(tokenHash);
+        closeConnectionsOfToken(tokenHash);
+      }
       res.setHeader('set-cookie', clearedSessionCookie(ctx.config.secureCookies));
       return { status: 204 };
     },
@@ -150,6 +171,7 @@ export const accountRoutes: Route[] = [
     handler: async ({ ctx, principal, body }) => {
       if (principal!.kind !== 'session')
         throw new ApiError(403, 'forbidden', 'API tokens cannot create workspaces');
+      await checkMayCreateWorkspace(ctx, principal!.account);
       const ws = await createWorkspaceWithAdmin(ctx, body, principal!.account);
       return { status: 201, body: { workspace: { slug: ws.slug, name: ws.name } } };
     },

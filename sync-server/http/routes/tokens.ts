@@ -1,4 +1,5 @@
 /** `/tokens`: named API tokens for automation (admin only). The secret is shown once, stored hashed. */
+import { closeConnectionsOfTokenId } from '../../auth/connections.ts';
 import { API_TOKEN_PREFIX, hashToken, newToken } from '../../auth/tokens.ts';
 import type { ApiToken } from '../../storage/storage.ts';
 import { ApiError } from '../respond.ts';
@@ -55,6 +56,7 @@ export const tokenRoutes: Route[] = [
     handler: async ({ ctx, scope, params }) => {
       if (!(await ctx.storage.deleteApiToken(scope!.workspace.id, params.id!)))
         throw new ApiError(404, 'not-found', 'Token not found');
+      closeConnectionsOfTokenId(params.id!);
       return { status: 204 };
     },
   }),

@@ -1,0 +1,99 @@
+/**
+ * Long-lived authenticated connections (sync sockets, `/access/events` streams), so that ending a
+ * session or token ends them too: logout and token revocation close by token, revoked sessions of an
+ * account close by account (optionally one workspace only). Each connection also rechecks its
+ * credentials every `recheckMs` (expiry, revocation by another instance), see `watchCredentials`.
+ */
+import type { Storage } from '../storage/storage.ts';
+import type { Principal } from './authenticate.ts';
+
+export interface LiveConnection {
+  readonly accountId: string;
+  readonly tokenHash: string;
+  readonly tokenId: string | null;
+  readonly workspaceId: string;
+  /** Ends the connection; `reason` is `signed-out` (credentials gone) or `no-access`. */
+  close(reason: 'signed-out' | 'no-access'): void;
+}
+
+const open = new Set<LiveConnection>();
+
+/** Registers a connection; returns the function that unregisters it (call it on close). */
+export function registerConnection(conn: LiveConnection): () => void {
+  open.add(conn);
+  return () => open.delete(conn);
+}
+
+function closeWhere(pred: (c: LiveConnection) => boolean, reason: 'signed-out' | 'no-access'): number {
+  let n = 0;
+  for (const c of [...open]) {
+    if (!pred(c)) continue;
+    open.delete(c);
+    n++;
+    try {
+      c.close(reason);
+    } catch {
+      // already closed
+    }
+  }
+  return n;
+}
+
+/** Logout, or an API token revoked (by hash). */
+export function closeConnectionsOfToken(tokenHash: string): number {
+  return closeWhere((c) => c.tokenHash === tokenHash, 'signed-out');
+}
+
+/** An API token revoked by id. */
+export function closeConnectionsOfTokenId(tokenId: string): number {
+  return closeWhere((c) => c.tokenId === tokenId, 'signed-out');
+}
+
+/** Every connection of an account (its sessions were deleted), or only those in one workspace. */
+export function closeConnectionsOfAccount(
+  accountId: string,
+  reason: 'signed-out' | 'no-access',
+  workspaceId?: string,
+): number {
+  return closeWhere(
+    (c) => c.accountId === accountId && (workspaceId === undefined || c.workspaceId === workspaceId),
+    reason,
+  );
+}
+
+/** Whether the principal's session or API token is still valid now (a storage error counts as valid). */
+export async function credentialsStillValid(storage: Storage, principal: Principal): Promise<boolean> {
+  try {
+    if (principal.kind === 'api-token') return (await storage.apiTokenByHash(principal.tokenHash)) !== null;
+    return (await storage.sessionByTokenHash(principal.tokenHash, Date.now())) !== null;
+  } catch {
+    return true; // a storage hiccup is not a revocation; the next check decides
+  }
+}
+
+/**
+ * Rechecks the principal's credentials every `everyMs`; calls `onInvalid` once when they are gone
+ * (expired, logged out, revoked). Returns the function that stops checking.
+ */
+export function watchCredentials(
+  storage: Storage,
+  principal: Principal,
+  everyMs: number,
+  onInvalid: () => void,
+): () => void {
+  let stopped = false;
+  const timer = setInterval(() => {
+    void credentialsStillValid(storage, principal).then((ok) => {
+      if (!ok && !stopped) {
+        stopped = true;
+        clearInterval(timer);
+        onInvalid();
+      }
+    });
+  }, everyMs);
+  timer.unref();
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
+}
