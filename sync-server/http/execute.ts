@@ -40,7 +40,9 @@ export async function executeCommand(
 ): Promise<Reply> {
   const scope = rc.scope!;
   const dryRun = isDryRun(rc.query);
-  const result = await scope.live.submit({ kind: 'command', command, dryRun }, scope.actor, 'api');
+  // A dry run previews the impact of a role-changing change too: planned as if confirmed, nothing changes.
+  const submitted = dryRun ? ({ ...command, allowRoleChange: true } as Command) : command;
+  const result = await scope.live.submit({ kind: 'command', command: submitted, dryRun }, scope.actor, 'api');
   if (!result.ok) throw apiErrorFrom(result.error);
   const planned = result.planned!;
   if (dryRun) return { status: 200, body: { dryRun: true, impact: planned.impact } };

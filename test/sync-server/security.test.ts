@@ -213,3 +213,61 @@ describe('finding 2: logout, token revocation and expiry end sockets and event s
     c.destroy();
   });
 });
+
+describe('findings 5 and 6: PATCH users', () => {
+  it('PATCH with a role and a bad name changes nothing', async () => {
+    const t = await start();
+    const admin = await setup(t, 'acme');
+    const eu = await addUser(t, admin, 'acme', 'eu@acme.test', 'end-user');
+    const r = await api(t.url, 'PATCH', `/api/workspaces/acme/users/${eu.userId}`, {
+      token: admin,
+      body: { role: 'builder', name: '   ', allowRoleChange: true },
+    });
+    expect(r.status).toBeGreaterThanOrEqual(400);
+    expect(r.status).toBeLessThan(500);
+    const users = (await api(t.url, 'GET', '/api/workspaces/acme/users', { token: admin })).body.users;
+    expect(users.find((u: { id: string }) => u.id === eu.userId)).toMatchObject({
+      role: 'end-user',
+      name: 'eu',
+    });
+    const ok = await api(t.url, 'PATCH', `/api/workspaces/acme/users/${eu.userId}`, {
+      token: admin,
+      body: { role: 'builder', name: 'Eunice', allowRoleChange: true },
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body.user).toMatchObject({ role: 'builder', name: 'Eunice' });
+  });
+
+  it('?dryRun=true previews a role-changing change with 200 and changes nothing', async () => {
+    const t = await start();
+    const admin = await setup(t, 'acme');
+    const eu = await addUser(t, admin, 'acme', 'eu@acme.test', 'end-user');
+    const dry = await api(t.url, 'PATCH', `/api/workspaces/acme/users/${eu.userId}?dryRun=true`, {
+      token: admin,
+      body: { role: 'builder' },
+    });
+    expect(dry.status).toBe(200);
+    expect(dry.body.dryRun).toBe(true);
+    expect(dry.body.impact.roleChanges[0]).toMatchObject({ from: 'end-user', to: 'builder' });
+    const g = (
+      await api(t.url, 'POST', '/api/workspaces/acme/groups', { token: admin, body: { name: 'Makers' } })
+    ).body.group;
+    await api(t.url, 'PUT', `/api/workspaces/acme/groups/${g.id}/permissions`, {
+      token: admin,
+      body: { appCreate: true },
+    });
+    const add = await api(t.url, 'POST', `/api/workspaces/acme/groups/${g.id}/members?dryRun=true`, {
+      token: admin,
+      body: { userIds: [eu.userId] },
+    });
+    expect(add.status).toBe(200);
+    expect(add.body.impact.builderDelta).toBe(1);
+    const users = (await api(t.url, 'GET', '/api/workspaces/acme/users', { token: admin })).body.users;
+    expect(users.find((u: { id: string }) => u.id === eu.userId).role).toBe('end-user');
+    const real = await api(t.url, 'PATCH', `/api/workspaces/acme/users/${eu.userId}`, {
+      token: admin,
+      body: { role: 'builder' },
+    });
+    expect(real.status).toBe(409);
+  });
+});

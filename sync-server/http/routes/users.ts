@@ -84,9 +84,19 @@ export const userRoutes: Route[] = [
         const u = rc.scope!.live.state().users.get(userId);
         return { user: u ? userJson(u) : null };
       };
-      if (role !== undefined && name !== undefined && !isDryRun(rc.query)) {
+      if (role !== undefined && name !== undefined) {
+        // Both or neither: the name is checked before the role is committed (a bad name changes nothing).
+        const rename: Command = { type: 'user.rename', userId, name };
+        const checked = await rc.scope!.live.submit(
+          { kind: 'command', command: rename, dryRun: true },
+          rc.scope!.actor,
+          'api',
+        );
+        if (!checked.ok) throw apiErrorFrom(checked.error);
+        if (isDryRun(rc.query))
+          return executeCommand(rc, { type: 'user.setRole', userId, role, allowRoleChange }, view);
         await executeCommand(rc, { type: 'user.setRole', userId, role, allowRoleChange });
-        return executeCommand(rc, { type: 'user.rename', userId, name }, view);
+        return executeCommand(rc, rename, view);
       }
       if (role !== undefined)
         return executeCommand(rc, { type: 'user.setRole', userId, role, allowRoleChange }, view);
