@@ -404,8 +404,12 @@ export class LiveDoc {
         acceptedItems.push(item);
       }
     }
-    // The ones after a refused update wait for the next batch (the shadow is rebuilt first).
-    if (refused) this.pending.unshift(...batch.slice(i + 1));
+    // The ones after a refused update wait for the next batch. The shadow still holds the refused update:
+    // rebuild it now, before the accepted ones are committed and repaired (repair runs on the shadow).
+    if (refused) {
+      this.pending.unshift(...batch.slice(i + 1));
+      this.rebuildShadow();
+    }
     const origins = new Set(acceptedItems.map((a) => a.origin));
     const stored =
       accepted.length === 0 ||
