@@ -56,6 +56,21 @@ export type Op =
     }
   | { readonly type: 'meta.set'; readonly fields: Fields };
 
+/** The stored fields of a grant (its resources are a nested map, written separately). */
+export function grantFields(
+  g: Pick<Grant, 'name' | 'resourceType' | 'scope' | 'level' | 'hideFromDashboard'>,
+  now: number,
+): Fields {
+  return {
+    name: g.name,
+    resourceType: g.resourceType,
+    scope: g.scope,
+    level: g.level,
+    hideFromDashboard: g.hideFromDashboard,
+    createdAt: now,
+  };
+}
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function merge<T extends object>(base: T, fields: Fields): T {

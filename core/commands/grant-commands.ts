@@ -1,7 +1,7 @@
 /** Granular permission commands: add, update, remove. */
 import { fail, MESSAGES } from '../errors.ts';
 import type { Grant } from '../model.ts';
-import type { Fields, Op } from '../ops.ts';
+import { grantFields, type Op } from '../ops.ts';
 import { isBuilderLevel } from '../rules/builder-level.ts';
 import { type GrantDraft, grantToDraft, validateGrant } from '../rules/grants.ts';
 import type { CommandBody } from './command.ts';
@@ -9,17 +9,6 @@ import { draft, findGroup, isFailure, type Planner } from './planner.ts';
 import { upgradeOps } from './upgrade-ops.ts';
 
 type Of<T extends CommandBody['type']> = Extract<CommandBody, { type: T }>;
-
-export function grantFields(g: Omit<GrantDraft, 'resourceIds'>, now: number): Fields {
-  return {
-    name: g.name,
-    resourceType: g.resourceType,
-    scope: g.scope,
-    level: g.level,
-    hideFromDashboard: g.hideFromDashboard,
-    createdAt: now,
-  };
-}
 
 export const planGrantAdd: Planner<Of<'grant.add'>> = ({ state, now, newId }, c) => {
   const group = findGroup(state, c.groupId);

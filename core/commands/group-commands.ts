@@ -2,11 +2,11 @@
 import { fail, MESSAGES } from '../errors.ts';
 import { FLAGS, type Flags, type Group, NO_FLAGS } from '../model.ts';
 import type { Op } from '../ops.ts';
+import { grantFields } from '../ops.ts';
 import { isBuilderLevel } from '../rules/builder-level.ts';
 import { duplicateName, validateGroupName } from '../rules/names.ts';
 import { checkCanJoinGroup, requiredRole } from '../rules/roles.ts';
 import type { CommandBody } from './command.ts';
-import { grantFields } from './grant-commands.ts';
 import { draft, findGroup, findUser, isFailure, type PlanEnv, type Planner } from './planner.ts';
 import { upgradeOps } from './upgrade-ops.ts';
 

@@ -2,7 +2,7 @@
 import * as Y from 'yjs';
 import { newId } from '../ids.ts';
 import { ROLES, type WorkspaceMeta } from '../model.ts';
-import type { Op } from '../ops.ts';
+import { grantFields, type Op } from '../ops.ts';
 import { DEFAULT_GROUP_CONTENT } from '../rules/default-groups.ts';
 import { SCHEMA_VERSION } from './schema.ts';
 import { applyOps } from './write-ops.ts';
@@ -26,14 +26,7 @@ export function initialOps(meta: WorkspaceMeta, now: number): Op[] {
         type: 'grant.create',
         groupId,
         grantId: newId(),
-        fields: {
-          name: g.name,
-          resourceType: g.resourceType,
-          scope: g.scope,
-          level: g.level,
-          hideFromDashboard: g.hideFromDashboard,
-          createdAt: now,
-        },
+        fields: grantFields(g, now),
         resourceIds: [],
       });
     }
