@@ -26,9 +26,12 @@ export function createLogger(level: string): Logger {
   });
 }
 
-/** A path without its query string (which may hold `?token=`). */
+/** Path segments that are secrets themselves: the invitation token after `/invitations/`. */
+const SECRET_SEGMENT = /(\/invitations\/)[^/?#]+/gi;
+
+/** A path fit for a log line: no query string (which may hold `?token=`), invitation tokens redacted. */
 export function safePath(url: string | undefined): string {
   if (!url) return '';
   const i = url.indexOf('?');
-  return (i < 0 ? url : url.slice(0, i)).slice(0, 200);
+  return (i < 0 ? url : url.slice(0, i)).replace(SECRET_SEGMENT, '$1[redacted]').slice(0, 200);
 }

@@ -5,6 +5,8 @@
 export interface RateLimiter {
   /** Counts one hit; returns 0 when allowed, otherwise the seconds to wait. */
   hit(key: string, now?: number): number;
+  /** The seconds to wait if the key is over its limit now (0 when not), without counting a hit. */
+  peek(key: string, now?: number): number;
   reset(key: string): void;
 }
 
@@ -29,6 +31,11 @@ export function createRateLimiter(limit: number, windowMs: number): RateLimiter 
       }
       w.count++;
       return w.count > limit ? Math.max(1, Math.ceil((w.start + windowMs - now) / 1000)) : 0;
+    },
+    peek(key, now = Date.now()) {
+      const w = windows.get(key);
+      if (!w || now - w.start >= windowMs || w.count < limit) return 0;
+      return Math.max(1, Math.ceil((w.start + windowMs - now) / 1000));
     },
     reset(key) {
       windows.delete(key);

@@ -10,6 +10,7 @@ import { authenticate, type Principal } from '../auth/authenticate.ts';
 import { credentialsFrom, originAllowed } from '../auth/credentials.ts';
 import { userByEmail } from '../auth/member-of.ts';
 import type { ServerContext } from '../context.ts';
+import { safePath } from '../log.ts';
 import type { Workspace } from '../storage/storage.ts';
 import type { Actor, LiveDoc } from '../sync/live-doc.ts';
 import { ApiError, readJsonBody, sendError, sendJson } from './respond.ts';
@@ -152,7 +153,7 @@ export function createRouter(routes: readonly Route[]) {
     } catch (err) {
       if (err instanceof ApiError) sendError(res, err);
       else {
-        ctx.log.error({ err, path: url.pathname }, 'request failed');
+        ctx.log.error({ err, path: safePath(url.pathname) }, 'request failed');
         sendError(res, new ApiError(500, 'internal', 'Something went wrong on the server'));
       }
     } finally {

@@ -2,18 +2,23 @@
  * Security review fixes: cross-workspace sign-out, workspace creation policy, long-lived connections
  * ending with their credentials, and the other findings (each test fails without its fix).
  */
+import http from 'node:http';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServerConfig } from '../../sync-server/config.ts';
+import { createGatehouseServer } from '../../sync-server/server.ts';
 import {
   addUser,
   api,
   connect,
   login,
+  PASSWORD,
   run,
   setup,
   startServer,
   synced,
   type TestServer,
+  tempDir,
   until,
 } from './helpers.ts';
 
@@ -269,5 +274,120 @@ describe('findings 5 and 6: PATCH users', () => {
       body: { role: 'builder' },
     });
     expect(real.status).toBe(409);
+  });
+});
+
+describe('finding 9: invitation tokens never reach the logs', () => {
+  it('redacts the token in the request log and in 500 logs', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'debug' }, { write: (s: string) => void lines.push(s) });
+    const server = await createGatehouseServer(
+      { port: 0, host: '127.0.0.1', dataDir: tempDir(), logLevel: 'debug', docGraceMs: 200 },
+      { log },
+    );
+    const { port } = await server.listen();
+    const t: TestServer = {
+      server,
+      url: `http://127.0.0.1:${port}`,
+      wsUrl: `ws://127.0.0.1:${port}/sync`,
+      dataDir: '',
+      close: () => server.close(),
+    };
+    servers.push(t);
+    const admin = await setup(t, 'acme');
+    const inv = await api(t.url, 'POST', '/api/workspaces/acme/users', {
+      token: admin,
+      body: { email: 'new@acme.test', role: 'end-user' },
+    });
+    const token = inv.body.invitation.url.split('/invitations/')[1] as string;
+    expect((await api(t.url, 'GET', `/api/invitations/${token}`)).status).toBe(200);
+    const storage = server.ctx.storage as { invitationByTokenHash: unknown };
+    const original = storage.invitationByTokenHash;
+    storage.invitationByTokenHash = async () => {
+      throw new Error('disk on fire');
+    };
+    const failed = await api(t.url, 'POST', `/api/invitations/${token}/accept`, {
+      body: { password: PASSWORD },
+    });
+    storage.invitationByTokenHash = original;
+    expect(failed.status).toBe(500);
+    await until(() => lines.some((l) => l.includes('request failed')));
+    await until(() => lines.filter((l) => l.includes('"msg":"request"')).length >= 3);
+    const all = lines.join('\n');
+    expect(all).not.toContain(token);
+    expect(all).toContain('/api/invitations/[redacted]/accept');
+  });
+});
+
+/** A login POST from a chosen local address (127.0.0.x are all loopback on Linux). */
+function loginFrom(t: TestServer, localAddress: string, email: string, password: string): Promise<number> {
+  const body = JSON.stringify({ email, password });
+  const u = new URL(t.url);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: '/api/login',
+        method: 'POST',
+        localAddress,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('finding 13: login lock-out', () => {
+  it('counts failed attempts only, per IP and IP+email: others cannot lock an account out', async () => {
+    const t = await start();
+    await setup(t, 'acme');
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++)
+      statuses.push(await loginFrom(t, '127.0.0.2', 'admin@acme.test', 'wrong-guess'));
+    expect(statuses.at(-1)).toBe(429);
+    expect(await loginFrom(t, '127.0.0.1', 'admin@acme.test', PASSWORD)).toBe(200);
+    for (let i = 0; i < 12; i++)
+      expect(await loginFrom(t, '127.0.0.1', 'admin@acme.test', PASSWORD)).toBe(200);
+  });
+});
+
+describe('finding 14: setup', () => {
+  const body = (t: TestServer, slug = 'acme') => ({
+    token: t.server.ctx.setupToken,
+    workspace: { name: 'Acme', slug },
+    admin: { email: 'admin@acme.test', name: 'Admin', password: PASSWORD },
+  });
+
+  it('two concurrent correct setups: one 201, the other 410 (no 500)', async () => {
+    const t = await start();
+    const b = body(t);
+    // A slow storage read widens the window between the checks and the claim.
+    const storage = t.server.ctx.storage as { countAccounts: () => Promise<number> };
+    const count = storage.countAccounts.bind(storage);
+    storage.countAccounts = async () => {
+      await new Promise((r) => setTimeout(r, 50));
+      return count();
+    };
+    const rs = await Promise.all([
+      api(t.url, 'POST', '/api/setup', { body: b }),
+      api(t.url, 'POST', '/api/setup', { body: { ...b, admin: { ...b.admin, email: 'other@acme.test' } } }),
+    ]);
+    expect(rs.map((r) => r.status).sort()).toEqual([201, 410]);
+    expect(await t.server.ctx.storage.countAccounts()).toBe(1);
+  });
+
+  it('a bad slug changes nothing and keeps the setup link valid', async () => {
+    const t = await start();
+    const bad = await api(t.url, 'POST', '/api/setup', { body: body(t, 'API') });
+    expect(bad.status).toBe(422);
+    expect(await t.server.ctx.storage.countAccounts()).toBe(0);
+    expect((await api(t.url, 'GET', '/api/setup')).body.open).toBe(true);
+    expect((await api(t.url, 'POST', '/api/setup', { body: body(t) })).status).toBe(201);
   });
 });

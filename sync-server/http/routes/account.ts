@@ -1,5 +1,5 @@
 /** Setup, login/logout, the caller's account (`/api/me`), invitations, creating workspaces. */
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { authenticate } from '../../auth/authenticate.ts';
 import { closeConnectionsOfToken } from '../../auth/connections.ts';
@@ -8,7 +8,7 @@ import { dummyPasswordHash, hashPassword, verifyPassword } from '../../auth/pass
 import { API_TOKEN_PREFIX, hashToken, newToken, SESSION_PREFIX } from '../../auth/tokens.ts';
 import type { ServerContext } from '../../context.ts';
 import type { Account } from '../../storage/storage.ts';
-import { createWorkspaceWithAdmin } from '../../workspaces.ts';
+import { checkSlug, createWorkspaceWithAdmin } from '../../workspaces.ts';
 import { apiErrorFrom } from '../execute.ts';
 import { ApiError } from '../respond.ts';
 import { type Route, route } from '../router.ts';
@@ -25,10 +25,9 @@ async function startSession(ctx: ServerContext, res: ServerResponse, account: Ac
   return { token, expiresAt, account };
 }
 
+/** Constant time, whatever the lengths (both sides hashed first). */
 function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
 
 function clientIp(rc: { req: { socket: { remoteAddress?: string | undefined } } }): string {
@@ -70,22 +69,28 @@ export const accountRoutes: Route[] = [
     body: SetupBody,
     handler: async (rc) => {
       const { ctx, body } = rc;
-      if (ctx.setupToken === null || (await ctx.storage.countAccounts()) > 0)
-        throw new ApiError(410, 'setup-done', 'Setup is already done: sign in instead');
-      if (!sameSecret(body.token, ctx.setupToken))
+      // Captured once: a concurrent setup may clear it while this one awaits.
+      const expected = ctx.setupToken;
+      const done = () => new ApiError(410, 'setup-done', 'Setup is already done: sign in instead');
+      if (expected === null) throw done();
+      if (!sameSecret(body.token, expected))
         throw new ApiError(
           403,
           'bad-setup-token',
           'The setup link is not valid; use the one the server printed',
         );
+      // Everything is checked before anything is created or the token is used up.
       const email = body.admin.email.toLowerCase();
       if (!EMAIL.test(email)) throw new ApiError(422, 'invalid-email', 'Enter a valid email address');
+      const name = body.admin.name.trim();
+      if (!name) throw new ApiError(422, 'name-required', 'Enter your name');
+      checkSlug(body.workspace.slug);
+      if (!body.workspace.name.trim()) throw new ApiError(422, 'name-required', 'Give the workspace a name');
+      const passwordHash = await hashPassword(body.admin.password);
+      // Claimed synchronously after the last await: of two concurrent setups exactly one gets here.
+      if ((await ctx.storage.countAccounts()) > 0 || ctx.setupToken !== expected) throw done();
       ctx.setupToken = null;
-      const account = await ctx.storage.createAccount({
-        email,
-        name: body.admin.name.trim(),
-        passwordHash: await hashPassword(body.admin.password),
-      });
+      const account = await ctx.storage.createAccount({ email, name, passwordHash });
       try {
         const workspace = await createWorkspaceWithAdmin(ctx, body.workspace, account);
         const session = await startSession(ctx, rc.res, account);
@@ -109,17 +114,21 @@ export const accountRoutes: Route[] = [
     handler: async (rc) => {
       const { ctx, body } = rc;
       const email = body.email.trim().toLowerCase();
-      const wait = Math.max(
-        ctx.loginLimiter.hit(`ip:${clientIp(rc)}`),
-        ctx.loginLimiter.hit(`email:${email}`),
-      );
+      // Failed attempts are counted per IP and per IP+email: a stranger guessing from elsewhere cannot
+      // lock an account out, and signing in correctly never counts.
+      const ip = clientIp(rc);
+      const keys = [`ip:${ip}`, `ip-email:${ip}\u0000${email}`];
+      const wait = Math.max(...keys.map((k) => ctx.loginLimiter.peek(k)));
       if (wait > 0)
         throw new ApiError(429, 'rate-limited', 'Too many sign-in attempts; try again later', undefined, {
           'retry-after': String(wait),
         });
       const account = await ctx.storage.accountByEmail(email);
       const ok = await verifyPassword(body.password, account?.passwordHash ?? (await dummyPasswordHash()));
-      if (!account || !ok) throw new ApiError(401, 'invalid-credentials', 'Wrong email or password');
+      if (!account || !ok) {
+        for (const k of keys) ctx.loginLimiter.hit(k);
+        throw new ApiError(401, 'invalid-credentials', 'Wrong email or password');
+      }
       ctx.log.info({ account: account.id }, 'signed in');
       const { passwordHash: _, ...pub } = account;
       return { status: 200, body: await startSession(ctx, rc.res, pub) };
