@@ -5,6 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
+import { isLoopbackHost } from './auth/credentials.ts';
 import { createRateLimiter } from './auth/rate-limit.ts';
 import { newToken } from './auth/tokens.ts';
 import { DEFAULT_CONFIG, type ServerConfig } from './config.ts';
@@ -151,6 +152,12 @@ export async function createGatehouseServer(
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
           const { port } = server.address() as AddressInfo;
+          if (!config.publicUrl && !isLoopbackHost(config.host))
+            log.warn(
+              { host: config.host },
+              'PUBLIC_URL is not set and the server listens beyond loopback: browsers reaching it by any ' +
+                'name other than localhost are refused (Origin check); set PUBLIC_URL (or ALLOWED_ORIGINS)',
+            );
           const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
           resolve({ port, url: config.publicUrl ?? `http://${host}:${port}` });
         });

@@ -59,9 +59,19 @@ export function requestOrigin(req: IncomingMessage, publicUrl: string | null): s
   return `${tls ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
 }
 
+/** localhost, 127.0.0.0/8, ::1 (with or without a port). */
+export function isLoopbackHost(host: string): boolean {
+  let h = host.trim().toLowerCase();
+  if (h.startsWith('[')) h = h.slice(1, h.indexOf(']') < 0 ? undefined : h.indexOf(']'));
+  else if (h.split(':').length === 2) h = h.split(':')[0]!;
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127(?:\.\d{1,3}){3}$/.test(h);
+}
+
 /**
  * Cookie-authenticated requests must come from our own pages: a present Origin must be ours (or an
  * allowed dev origin). Requests without Origin are not from a browser page and carry no ambient risk.
+ * Without PUBLIC_URL, "ours" comes from the Host header, which a DNS-rebinding page controls: it is
+ * trusted only for loopback hosts; anything else needs PUBLIC_URL or ALLOWED_ORIGINS.
  */
 export function originAllowed(
   req: IncomingMessage,
@@ -70,6 +80,8 @@ export function originAllowed(
 ): boolean {
   const origin = req.headers.origin;
   if (origin === undefined) return true;
-  if (origin === requestOrigin(req, publicUrl)) return true;
-  return allowed.includes(origin);
+  if (allowed.includes(origin)) return true;
+  if (publicUrl) return origin === new URL(publicUrl).origin;
+  const host = req.headers.host;
+  return host !== undefined && isLoopbackHost(host) && origin === requestOrigin(req, null);
 }

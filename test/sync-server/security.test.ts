@@ -391,3 +391,51 @@ describe('finding 14: setup', () => {
     expect((await api(t.url, 'POST', '/api/setup', { body: body(t) })).status).toBe(201);
   });
 });
+
+/** A GET with chosen headers, Host included (fetch does not allow setting Host). */
+function rawGet(t: TestServer, path: string, headers: Record<string, string>): Promise<number> {
+  const u = new URL(t.url);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: u.hostname, port: u.port, path, method: 'GET', headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('finding 15: Origin without PUBLIC_URL', () => {
+  it('trusts a Host-derived origin only for loopback hosts', async () => {
+    const t = await start();
+    const admin = await setup(t, 'acme');
+    const cookie = `gatehouse_session=${admin}`;
+    const port = new URL(t.url).port;
+    // A DNS-rebinding page: its own name in both Host and Origin.
+    expect(
+      await rawGet(t, '/api/me', { cookie, host: `evil.test:${port}`, origin: `http://evil.test:${port}` }),
+    ).toBe(403);
+    expect(
+      await rawGet(t, '/api/me', { cookie, host: `localhost:${port}`, origin: `http://localhost:${port}` }),
+    ).toBe(200);
+    expect(await rawGet(t, '/api/me', { cookie, host: `127.0.0.1:${port}`, origin: t.url })).toBe(200);
+    const listed = await start({ allowedOrigins: [`http://gate.corp.test:${port}`] });
+    const a2 = await setup(listed, 'acme');
+    expect(
+      await rawGet(listed, '/api/me', {
+        cookie: `gatehouse_session=${a2}`,
+        host: `gate.corp.test:${port}`,
+        origin: `http://gate.corp.test:${port}`,
+      }),
+    ).toBe(200);
+  });
+
+  it('warns at start when PUBLIC_URL is unset and the bind is not loopback', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(s) });
+    const server = await createGatehouseServer({ port: 0, host: '0.0.0.0', dataDir: tempDir() }, { log });
+    await server.listen();
+    await server.close();
+    expect(lines.join('\n')).toMatch(/PUBLIC_URL is not set/);
+  });
+});
