@@ -1,6 +1,6 @@
 /**
- * The caller's access summary as served by `/access` and `/access/events`, cached per state object and
- * user, with an ETag that changes only when the summary does (not with unrelated doc changes).
+ * The caller's access summary as served by `/access` and `/access/events`, cached per state and user
+ * (bounded by bytes), with an ETag that changes only when the summary does (not with unrelated doc changes).
  */
 import { createHash } from 'node:crypto';
 import { constants, gzipSync } from 'node:zlib';
@@ -41,33 +41,108 @@ export function acceptsGzip(header: string | string[] | undefined): boolean {
   return false;
 }
 
-const cache = new WeakMap<WorkspaceState, Map<string, AccessView>>();
-const MAX_PER_STATE = 5_000;
+/**
+ * Base views (no `?url=`) cached per state and user, least recently used first out, bounded by bytes
+ * (JSON plus gzip once made). The `match` part of a `?url=` view is computed per request and spliced
+ * into the cached base JSON: distinct URLs never grow the cache.
+ */
+let maxCacheBytes = 64 * 1024 * 1024;
+interface Entry {
+  view: AccessView;
+  bytes: number;
+  /** The summary's apps, for the `match` part of `?url=` views. */
+  readonly apps: readonly { readonly id: string }[];
+}
+const cache = new Map<string, Entry>();
+let cacheBytes = 0;
+const stateIds = new WeakMap<WorkspaceState, number>();
+let nextStateId = 1;
 
-export function accessView(state: WorkspaceState, userId: string, url: string | null): AccessView | null {
-  const key = url === null ? userId : `${userId}\u0000${url}`;
-  let perState = cache.get(state);
-  const hit = perState?.get(key);
-  if (hit) return hit;
+function stateId(state: WorkspaceState): number {
+  let id = stateIds.get(state);
+  if (id === undefined) stateIds.set(state, (id = nextStateId++));
+  return id;
+}
+
+function evict(): void {
+  for (const [key, entry] of cache) {
+    if (cacheBytes <= maxCacheBytes) return;
+    cache.delete(key);
+    cacheBytes -= entry.bytes;
+  }
+}
+
+/** Counts a view's gzip into the cache's bytes once it is made. */
+function cachedView(json: string, key: string, apps: Entry['apps']): Entry {
+  const view = makeView(json);
+  const entry: Entry = { view, bytes: view.body.length, apps };
+  const gzipped = view.gzipped;
+  const counted: AccessView = {
+    ...view,
+    gzipped: () => {
+      const known = entry.bytes > view.body.length;
+      const gz = gzipped();
+      if (!known && cache.get(key) === entry) {
+        entry.bytes += gz.length;
+        cacheBytes += gz.length;
+        evict();
+      }
+      return gz;
+    },
+  };
+  entry.view = counted;
+  if (entry.bytes <= maxCacheBytes) {
+    cache.set(key, entry);
+    cacheBytes += entry.bytes;
+    evict();
+  }
+  return entry;
+}
+
+function baseView(state: WorkspaceState, userId: string): Entry | null {
+  const key = `${stateId(state)}\u0000${userId}`;
+  const hit = cache.get(key);
+  if (hit) {
+    cache.delete(key);
+    cache.set(key, hit); // most recently used
+    return hit;
+  }
   const summary = summarize(state, userId);
   if (!summary) return null;
-  let match: unknown;
-  if (url !== null) {
-    const app = matchApp(state, url);
-    match = app
-      ? {
-          app: summary.apps.find((a) => a.id === app.id) ?? null,
-          explanation: explain(state, userId, { type: 'app', id: app.id }),
-        }
-      : { app: null, explanation: null };
-  }
   const { version: _version, ...stable } = summary;
-  const body = url === null ? stable : { ...stable, url, match };
-  const view = makeView(JSON.stringify(body));
-  if (!perState) cache.set(state, (perState = new Map()));
-  if (perState.size < MAX_PER_STATE) perState.set(key, view);
-  return view;
+  return cachedView(JSON.stringify(stable), key, summary.apps);
 }
+
+export function accessView(state: WorkspaceState, userId: string, url: string | null): AccessView | null {
+  const base = baseView(state, userId);
+  if (!base || url === null) return base?.view ?? null;
+  const app = matchApp(state, url);
+  let match: unknown = { app: null, explanation: null };
+  if (app) {
+    match = {
+      app: base.apps.find((a) => a.id === app.id) ?? null,
+      explanation: explain(state, userId, { type: 'app', id: app.id }),
+    };
+  }
+  // The base JSON is an object: add `url` and `match` as its last members (same bytes as stringifying
+  // `{ ...base, url, match }`).
+  return makeView(
+    `${base.view.json.slice(0, -1)},"url":${JSON.stringify(url)},"match":${JSON.stringify(match)}}`,
+  );
+}
+
+/** For tests and diagnostics: the cache's entries and bytes; `setMaxBytes` changes its bound. */
+export const accessViewCache = {
+  stats: () => ({ entries: cache.size, bytes: cacheBytes }),
+  setMaxBytes(bytes: number) {
+    maxCacheBytes = bytes;
+    evict();
+  },
+  clear() {
+    cache.clear();
+    cacheBytes = 0;
+  },
+};
 
 export function etagMatches(header: string | undefined, etag: string): boolean {
   if (!header) return false;

@@ -6,6 +6,7 @@ import http from 'node:http';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServerConfig } from '../../sync-server/config.ts';
+import { accessViewCache } from '../../sync-server/http/access-view.ts';
 import { createGatehouseServer } from '../../sync-server/server.ts';
 import {
   addUser,
@@ -437,5 +438,50 @@ describe('finding 15: Origin without PUBLIC_URL', () => {
     await server.listen();
     await server.close();
     expect(lines.join('\n')).toMatch(/PUBLIC_URL is not set/);
+  });
+});
+
+describe('finding 8: /access cache', () => {
+  it('caches the base summary per user only (not per url), bounded by bytes (LRU)', async () => {
+    const t = await start();
+    const admin = await setup(t, 'acme');
+    const eu = await addUser(t, admin, 'acme', 'eu@acme.test', 'end-user');
+    const app = await api(t.url, 'POST', '/api/workspaces/acme/apps', {
+      token: admin,
+      body: { name: 'HR', urlPatterns: ['https://hr.corp.test/*'] },
+    });
+    expect(app.status).toBe(201);
+    accessViewCache.clear();
+    const base = await api(t.url, 'GET', '/api/workspaces/acme/access', { token: eu.token });
+    for (let i = 0; i < 50; i++) {
+      const url = `https://elsewhere.test/page/${i}`;
+      const r = await api(t.url, 'GET', `/api/workspaces/acme/access?url=${encodeURIComponent(url)}`, {
+        token: eu.token,
+      });
+      expect(r.body).toEqual({ ...base.body, url, match: { app: null, explanation: null } });
+    }
+    const hit = await api(
+      t.url,
+      'GET',
+      `/api/workspaces/acme/access?url=${encodeURIComponent('https://hr.corp.test/x')}`,
+      {
+        token: eu.token,
+      },
+    );
+    expect(hit.body.match.app).toEqual(base.body.apps.find((a: { id: string }) => a.id === app.body.app.id));
+    expect(hit.body.match.explanation).toBeTruthy();
+    expect(accessViewCache.stats().entries).toBe(1);
+
+    const one = accessViewCache.stats().bytes;
+    accessViewCache.setMaxBytes(Math.floor(one * 1.5));
+    try {
+      await api(t.url, 'GET', '/api/workspaces/acme/access', { token: admin });
+      await api(t.url, 'GET', '/api/workspaces/acme/access', { token: eu.token });
+      const s = accessViewCache.stats();
+      expect(s.bytes).toBeLessThanOrEqual(Math.floor(one * 1.5));
+      expect(s.entries).toBe(1);
+    } finally {
+      accessViewCache.setMaxBytes(64 * 1024 * 1024);
+    }
   });
 });
