@@ -1,5 +1,5 @@
 /** `/api/workspaces/:ws/groups…`: groups, members, permissions and grants, all through core commands. */
-import type { Flags } from '../../../core/index.ts';
+import { type Flags, type Group, roleRank } from '../../../core/index.ts';
 import { executeCommand } from '../execute.ts';
 import { ApiError } from '../respond.ts';
 import { type Route, route } from '../router.ts';
@@ -27,7 +27,11 @@ export const groupRoutes: Route[] = [
     auth: 'admin',
     handler: async ({ scope }) => {
       const state = scope!.live.state();
-      const groups = [...state.groups.values()].filter((g) => g.deletedAt === undefined);
+      // A stable order: the roles (Admin, Builder, End-user), then custom groups by name.
+      const order = (g: Group) => (g.kind === 'default' ? 2 - roleRank(g.role ?? 'end-user') : 3);
+      const groups = [...state.groups.values()]
+        .filter((g) => g.deletedAt === undefined)
+        .sort((a, b) => order(a) - order(b) || a.name.localeCompare(b.name) || (a.id < b.id ? -1 : 1));
       return { status: 200, body: { groups: groups.map((g) => groupJson(state, g)) } };
     },
   }),
