@@ -65,10 +65,29 @@ export function describeChanges(doc: Y.Doc, changed: Changed): AuditEntity[] {
   }));
 }
 
+const LABELS: Readonly<Record<string, string>> = {
+  users: 'User',
+  groups: 'Group',
+  apps: 'App',
+  dataSources: 'Data source',
+  conflicts: 'Conflict',
+  meta: 'Workspace',
+};
+const FIELD_LABELS: Readonly<Record<string, string>> = {
+  grants: 'granular permissions',
+  urlPatterns: 'URL patterns',
+  activatedAt: 'activated',
+  resolvedAt: 'resolved',
+};
+
+/** One line for the History page: "Group “HR”: members, granular permissions; App “CRM”: created". */
 export function summarizeEntities(entities: readonly AuditEntity[]): string {
   const parts = entities.slice(0, 5).map((e) => {
-    const label = e.name ? `“${e.name}”` : e.id.slice(0, 8);
-    return `${e.collection} ${label} (${e.fields.join(', ')})`;
+    const label = `${LABELS[e.collection] ?? e.collection}${e.collection === 'meta' ? '' : ` ${e.name ? `“${e.name}”` : e.id.slice(0, 8)}`}`;
+    if (e.fields.includes(CREATED)) return `${label}: created`;
+    if (e.fields.includes('deletedAt')) return `${label}: deleted`;
+    const fields = e.fields.filter((f) => f !== 'createdAt').map((f) => FIELD_LABELS[f] ?? f);
+    return `${label}: ${fields.join(', ')}`;
   });
   if (entities.length > 5) parts.push(`and ${entities.length - 5} more`);
   return parts.join('; ');
