@@ -93,6 +93,15 @@ describe('group page selectors', () => {
     expect(grants.dataSources).toEqual([]);
   });
 
+  it("lists the Admin group's built-in grants (all apps Edit, all data sources Configure)", () => {
+    const { ws } = workspace();
+    const state = ws.state();
+    const admin = [...state.groups.values()].find((g) => g.role === 'admin')!;
+    const grants = grantsOf(admin, state);
+    expect(grants.apps.map((g) => [g.scope, g.level])).toEqual([['all', 'edit']]);
+    expect(grants.dataSources.map((g) => [g.scope, g.level])).toEqual([['all', 'configure']]);
+  });
+
   it('gives default groups their restrictions and custom groups none', () => {
     const { ws, hr } = workspace();
     const admin = [...ws.state().groups.values()].find((g) => g.role === 'admin')!;
@@ -111,5 +120,15 @@ describe('group list rows', () => {
     const s = filterSections(groupListRows(state), ' hR ');
     expect(s.custom.map((r) => r.group.name)).toEqual(['HR']);
     expect(s.roles).toEqual([]);
+  });
+});
+
+describe('soleActiveAdmin', () => {
+  it('names the only active admin, and nobody once there is a second one', async () => {
+    const { soleActiveAdmin } = await import('../../web/src/lib/state/users.svelte.ts');
+    const { ws, ada } = workspace();
+    expect(soleActiveAdmin(ws.state())).toBe(ada);
+    ws.user('ann@corp.com', 'admin');
+    expect(soleActiveAdmin(ws.state())).toBeNull();
   });
 });

@@ -5,6 +5,7 @@
 import {
   type DefaultGroupRestrictions,
   defaultGroupRestrictions,
+  effectiveDefaultGroup,
   type Grant,
   type Group,
   liveGrants,
@@ -91,8 +92,17 @@ export function addableUsers(state: WorkspaceState, group: Group, query: string,
   return out;
 }
 
-export function grantsOf(group: Group): { apps: Grant[]; dataSources: Grant[] } {
-  const grants = liveGrants(group).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+/**
+ * A group's grants as its page lists them. The Admin group's grants are built in (Edit on all apps,
+ * Configure on all data sources) and not stored, so with `state` they are taken from the effective group:
+ * an empty list there would read as "Admins have no access".
+ */
+export function grantsOf(group: Group, state?: WorkspaceState): { apps: Grant[]; dataSources: Grant[] } {
+  const source =
+    state && group.kind === 'default' && group.role === 'admin'
+      ? effectiveDefaultGroup(state, 'admin')
+      : group;
+  const grants = liveGrants(source).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
   return {
     apps: grants.filter((g) => g.resourceType === 'app'),
     dataSources: grants.filter((g) => g.resourceType === 'dataSource'),
@@ -135,7 +145,9 @@ export class GroupPage {
       ? addableUsers(workspace.state, this.group, this.addQuery)
       : [],
   );
-  readonly grants = $derived(this.group ? grantsOf(this.group) : { apps: [], dataSources: [] });
+  readonly grants = $derived(
+    this.group ? grantsOf(this.group, workspace.state ?? undefined) : { apps: [], dataSources: [] },
+  );
   readonly restrictions = $derived(this.group ? restrictionsOf(this.group) : null);
 
   constructor(groupId: string) {
