@@ -34,6 +34,20 @@ export function userRows(state: WorkspaceState, query: string, role: string, sta
   return out.sort((a, b) => a.user.email.localeCompare(b.user.email));
 }
 
+/** The id of the only active admin, or null when there are several (rule 6: that one can't be downgraded or archived). */
+export function soleActiveAdmin(state: WorkspaceState): string | null {
+  let found: string | null = null;
+  for (const u of state.users.values()) {
+    if (u.role !== 'admin' || u.status !== 'active') continue;
+    if (found) return null;
+    found = u.id;
+  }
+  return found;
+}
+
+export const LAST_ADMIN_REASON =
+  'The last active admin can’t be downgraded or archived. Make another user Admin first.';
+
 export function customGroups(state: WorkspaceState): Group[] {
   return [...state.groups.values()]
     .filter((g) => g.deletedAt === undefined && g.kind === 'custom')
@@ -49,4 +63,5 @@ export class UsersList {
     workspace.state ? userRows(workspace.state, this.query, this.role, this.status) : [],
   );
   readonly groups = $derived(workspace.state ? customGroups(workspace.state) : []);
+  readonly soleAdmin = $derived(workspace.state ? soleActiveAdmin(workspace.state) : null);
 }
