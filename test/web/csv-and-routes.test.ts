@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { reapplyCommand } from '../../web/src/lib/services/conflicts.ts';
 import { parseCsv, toCsv } from '../../web/src/lib/services/csv.ts';
+import { parsePatterns } from '../../web/src/lib/services/resources.ts';
 import { checkImportRows } from '../../web/src/lib/services/users.ts';
 import { peersOn } from '../../web/src/lib/state/presence.svelte.ts';
 import { groupPath, matchRoute } from '../../web/src/lib/state/router.svelte.ts';
@@ -115,5 +116,14 @@ describe('reapplyCommand', () => {
       userIds: [eve],
     });
     expect(reapplyCommand(ws.state(), { ...conflict, code: 'duplicate-group-name' })).toBeNull();
+  });
+});
+
+describe('parsePatterns', () => {
+  it('keeps valid patterns and names each bad one once (no "p: “p” …" echo)', () => {
+    const r = parsePatterns('not a url\nhttps://ok.com/*\nnot a url');
+    expect(r.patterns).toEqual(['https://ok.com/*']);
+    expect(r.errors).toHaveLength(2);
+    for (const e of r.errors) expect(e.split('not a url')).toHaveLength(2);
   });
 });

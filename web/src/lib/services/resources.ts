@@ -11,7 +11,8 @@ export function parsePatterns(text: string): { patterns: string[]; errors: strin
     if (!p) continue;
     const r = validateUrlPattern(p);
     if (r.ok) patterns.push(r.value);
-    else errors.push(`${p}: ${r.error.message}`);
+    // Core's message already quotes the pattern; prefix it only when it does not.
+    else errors.push(r.error.message.includes(p) ? r.error.message : `${p}: ${r.error.message}`);
   }
   return { patterns, errors };
 }
