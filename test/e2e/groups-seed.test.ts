@@ -109,7 +109,10 @@ describe('seed: custom groups', () => {
     await openSettings(page, e.url);
     await page.getByRole('link', { name: 'Finance', exact: true }).click();
     await page.getByTestId('add-user-search').fill('eve');
-    await page.getByRole('checkbox', { name: /Eve Everyone/ }).check();
+    const pick = page.getByRole('checkbox', { name: /Eve Everyone/ });
+    // The checkbox sits next to the name (it was once stretched to the card's full width).
+    expect((await pick.boundingBox())?.width).toBeLessThan(40);
+    await pick.check();
     await page.getByTestId('add-users-button').click();
     await toast(page, 'Users added to the group');
     await page.getByTestId('member-row').filter({ hasText: 'Eve Everyone' }).waitFor();
@@ -249,6 +252,11 @@ describe('seed: custom groups', () => {
     await expect(page.getByTestId('default-reason').textContent()).resolves.toContain('not editable');
     await page.getByRole('tab', { name: 'Permissions' }).click();
     expect(await page.getByTestId('flag-appCreate').isDisabled()).toBe(true);
+    // Admin's built-in grants are listed (read-only), not "No app permissions yet".
+    await page.getByRole('tab', { name: 'Granular access' }).click();
+    const adminApps = page.getByTestId('grants-app').getByTestId('grant-row');
+    await expect(adminApps.textContent()).resolves.toMatch(/All apps\s*Edit/);
+    expect(await adminApps.getByRole('button', { name: /^Edit/ }).isDisabled()).toBe(true);
     await page.getByRole('tab', { name: 'Users' }).click();
     await page.getByTestId('members-readonly').waitFor();
     await openSettings(page, e.url);
