@@ -100,6 +100,17 @@ describe('accessibility', () => {
     await dialog.waitFor({ state: 'detached' });
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('+ Create new group');
 
+    // Kebab menu by keyboard: Enter opens it on the first item, ↓ moves, Esc closes back to the button.
+    await page.getByRole('button', { name: 'Actions for HR' }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Duplicate');
+    await page.keyboard.press('ArrowDown');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Delete');
+    await page.keyboard.press('Escape');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(
+      'Actions for HR',
+    );
+
     await page.getByRole('button', { name: 'Actions for HR' }).click();
     await page.getByRole('menuitem', { name: 'Duplicate' }).click();
     await page.getByTestId('duplicate-dialog').waitFor();
