@@ -3,6 +3,7 @@
  * Nested maps (group members, grants, grant resources) are reported as the field that holds them.
  */
 import * as Y from 'yjs';
+import { FLAG_LABELS } from '../../core/index.ts';
 import type { AuditEntity } from '../storage/storage.ts';
 import type { Changed } from './capture.ts';
 
@@ -74,6 +75,7 @@ const LABELS: Readonly<Record<string, string>> = {
   meta: 'Workspace',
 };
 const FIELD_LABELS: Readonly<Record<string, string>> = {
+  ...FLAG_LABELS,
   grants: 'granular permissions',
   urlPatterns: 'URL patterns',
   activatedAt: 'activated',

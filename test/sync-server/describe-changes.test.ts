@@ -17,6 +17,10 @@ describe('summarizeEntities', () => {
     [[{ collection: 'dataSources', id: 'abcdefghijkl', fields: ['kind'] }], 'Data source abcdefgh: kind'],
     [[{ collection: 'meta', id: 'meta', fields: ['name'] }], 'Workspace: name'],
     [
+      [{ collection: 'groups', id: 'g1', name: 'Finance', fields: ['appCreate', 'folderCRUD'] }],
+      'Group “Finance”: Apps: create, Folders: create/update/delete',
+    ],
+    [
       Array.from({ length: 7 }, (_, i) => ({
         collection: 'apps',
         id: `a${i}`,

@@ -1,5 +1,5 @@
 /** Users page view model: search, role/status filters, and rows with each user's custom groups. */
-import type { Group, User, WorkspaceState } from '../../../../core/index.ts';
+import { activeAdmins, type Group, type User, type WorkspaceState } from '../../../../core/index.ts';
 import { workspace } from './workspace.svelte.ts';
 
 export interface UserRow {
@@ -35,14 +35,10 @@ export function userRows(state: WorkspaceState, query: string, role: string, sta
 }
 
 /** The id of the only active admin, or null when there are several (rule 6: that one can't be downgraded or archived). */
+/** The only active admin (rule 6: they cannot be downgraded or archived), or null when there are several. */
 export function soleActiveAdmin(state: WorkspaceState): string | null {
-  let found: string | null = null;
-  for (const u of state.users.values()) {
-    if (u.role !== 'admin' || u.status !== 'active') continue;
-    if (found) return null;
-    found = u.id;
-  }
-  return found;
+  const admins = activeAdmins(state);
+  return admins.length === 1 ? admins[0]!.id : null;
 }
 
 export const LAST_ADMIN_REASON =
