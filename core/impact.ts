@@ -168,7 +168,7 @@ export function computeImpact(before: WorkspaceState, after: WorkspaceState, ops
   const membershipsRemoved: MembershipChange[] = [];
   let truncated = false;
   let builderDelta = 0;
-  let usersAffected = 0;
+  const affectedUsers = new Set<string>();
 
   for (const userId of affected) {
     const u1 = after.users.get(userId);
@@ -198,7 +198,7 @@ export function computeImpact(before: WorkspaceState, after: WorkspaceState, ops
     )
       continue;
     if (truncated && u0 && u0.role !== u1.role) {
-      usersAffected++; // rows are already cut and the role change counts the user: skip the diff
+      affectedUsers.add(userId); // rows are already cut and the role change counts the user: skip the diff
       continue;
     }
     const a0 = u0 ? accessFor(before, userId) : null;
@@ -252,7 +252,36 @@ export function computeImpact(before: WorkspaceState, after: WorkspaceState, ops
       if (!sameAccess(x, y) && pool.size > ids.size)
         push('*', type === 'app' ? 'All other apps' : 'All other data sources', x, y, unchanged.sort());
     }
-    if (changed || (u0 && u0.role !== u1.role)) usersAffected++;
+    if (changed || (u0 && u0.role !== u1.role)) affectedUsers.add(userId);
+  }
+  // A deleted app or data source: everyone who could use it loses it.
+  for (const op of ops) {
+    if (op.type !== 'entity.set' || (op.collection !== 'apps' && op.collection !== 'dataSources')) continue;
+    if (op.fields.deletedAt === undefined) continue;
+    const type = op.collection === 'apps' ? ('app' as const) : ('dataSource' as const);
+    const resource = (type === 'app' ? before.apps : before.dataSources).get(op.id);
+    if (!resource || resource.deletedAt !== undefined) continue;
+    for (const user of before.users.values()) {
+      const a = accessFor(before, user.id);
+      if (!a?.hasAccess) continue;
+      const level = a.level(type, op.id);
+      if (level === null) continue;
+      affectedUsers.add(user.id);
+      if (accessChanges.length >= MAX_ACCESS_CHANGES) {
+        truncated = true;
+        continue;
+      }
+      accessChanges.push({
+        userId: user.id,
+        resourceType: type,
+        resourceId: op.id,
+        resourceName: resource.name,
+        before: level,
+        after: null,
+        hiddenBefore: a.hidden(type, op.id),
+        hiddenAfter: false,
+      });
+    }
   }
   const buildersBefore = countBuilders(before);
   return {
@@ -264,6 +293,6 @@ export function computeImpact(before: WorkspaceState, after: WorkspaceState, ops
     buildersBefore,
     buildersAfter: buildersBefore + builderDelta,
     builderDelta,
-    usersAffected,
+    usersAffected: affectedUsers.size,
   };
 }

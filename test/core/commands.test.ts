@@ -344,6 +344,26 @@ describe('commands write what they say', () => {
     expect(ws.state().users.get(id)).toMatchObject({ name: 'Newton', role: 'admin', status: 'active' });
   });
 
+  it('deleting an app or a data source shows who loses it', () => {
+    const { ws, ada, bob, eve, app: payroll, ds } = setup();
+    const r = ws.run({ type: 'dataSource.delete', dataSourceId: ds });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const losers = r.value.impact.accessChanges.filter((c) => c.resourceId === ds);
+    expect(losers.map((c) => [c.userId, c.before, c.after]).sort()).toEqual(
+      [
+        [ada, 'configure', null],
+        [bob, 'configure', null],
+      ].sort(),
+    );
+    expect(r.value.impact.usersAffected).toBe(2);
+    const a = ws.run({ type: 'app.delete', appId: payroll });
+    expect(
+      a.ok &&
+        a.value.impact.accessChanges.some((c) => c.userId === eve && c.before === 'view' && c.after === null),
+    ).toBe(true);
+  });
+
   it('apps and data sources: create, update, delete; a deleted resource leaves every grant', () => {
     const { ws, hr, grantId, app: payroll, ds } = setup();
     const id = ws.must({ type: 'app.create', name: 'Payroll', urlPatterns: ['HTTPS://Pay.Corp.com/*'] });
