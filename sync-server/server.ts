@@ -111,10 +111,20 @@ export async function createGatehouseServer(
     else socket.destroy();
   });
 
+  const COMPRESS_THRESHOLD_BYTES = 64 * 1024;
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: config.maxFrameBytes,
-    perMessageDeflate: false,
+    maxPayload: config.maxFrameBytes, // ws checks the inflated size too: no zip bombs
+    // permessage-deflate for big messages only (first syncs): small updates stay uncompressed and cheap.
+    perMessageDeflate: config.compressLargeMessages
+      ? {
+          threshold: COMPRESS_THRESHOLD_BYTES,
+          zlibDeflateOptions: { level: 1 },
+          serverNoContextTakeover: true,
+          clientNoContextTakeover: true,
+          concurrencyLimit: 2,
+        }
+      : false,
   });
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
