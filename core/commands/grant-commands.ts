@@ -1,6 +1,6 @@
 /** Granular permission commands: add, update, remove. */
 import { fail, MESSAGES } from '../errors.ts';
-import type { Grant } from '../model.ts';
+import type { Grant, WorkspaceState } from '../model.ts';
 import { grantFields, type Op } from '../ops.ts';
 import { isBuilderLevel } from '../rules/builder-level.ts';
 import { type GrantDraft, grantToDraft, validateGrant } from '../rules/grants.ts';
@@ -36,12 +36,9 @@ export const planGrantAdd: Planner<Of<'grant.add'>> = ({ state, now, newId }, c)
 };
 
 export const planGrantUpdate: Planner<Of<'grant.update'>> = ({ state }, c) => {
-  const group = findGroup(state, c.groupId);
-  if (isFailure(group)) return group;
-  if (group.role === 'admin') return fail('admin-group-not-editable', MESSAGES.adminNotEditable);
-  const grant = group.grants.get(c.grantId);
-  if (!grant || grant.deletedAt !== undefined)
-    return fail('not-found', 'Permission not found', { grantId: c.grantId });
+  const found = findEditableGrant(state, c.groupId, c.grantId);
+  if (isFailure(found)) return found;
+  const { group, grant } = found;
   const patched: GrantDraft = { ...grantToDraft(grant), ...definedOnly(c.patch) };
   // Hide from dashboard only exists with View: switching to another level clears it.
   const merged = patched.level === 'view' ? patched : { ...patched, hideFromDashboard: false };
@@ -72,14 +69,21 @@ export const planGrantUpdate: Planner<Of<'grant.update'>> = ({ state }, c) => {
 };
 
 export const planGrantRemove: Planner<Of<'grant.remove'>> = ({ state, now }, c) => {
-  const group = findGroup(state, c.groupId);
-  if (isFailure(group)) return group;
-  if (group.role === 'admin') return fail('admin-group-not-editable', MESSAGES.adminNotEditable);
-  const grant = group.grants.get(c.grantId);
-  if (!grant || grant.deletedAt !== undefined)
-    return fail('not-found', 'Permission not found', { grantId: c.grantId });
+  const found = findEditableGrant(state, c.groupId, c.grantId);
+  if (isFailure(found)) return found;
+  const { group, grant } = found;
   return draft([{ type: 'grant.set', groupId: group.id, grantId: grant.id, fields: { deletedAt: now } }]);
 };
+
+/** The live grant of a group whose grants an admin may edit (not Admin's, which are fixed). */
+function findEditableGrant(state: WorkspaceState, groupId: string, grantId: string) {
+  const group = findGroup(state, groupId);
+  if (isFailure(group)) return group;
+  if (group.role === 'admin') return fail('admin-group-not-editable', MESSAGES.adminNotEditable);
+  const grant = group.grants.get(grantId);
+  if (!grant || grant.deletedAt !== undefined) return fail('not-found', 'Permission not found', { grantId });
+  return { group, grant };
+}
 
 function definedOnly<T extends object>(o: T): Partial<T> {
   const out: Partial<T> = {};

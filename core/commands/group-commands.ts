@@ -10,6 +10,9 @@ import type { CommandBody } from './command.ts';
 import { draft, findGroup, findUser, isFailure, type PlanEnv, type Planner } from './planner.ts';
 import { upgradeOps } from './upgrade-ops.ts';
 
+const DEFAULT_GROUP_MEMBERS =
+  'Members of a default group are the users with that role: change the user’s role';
+
 type Of<T extends CommandBody['type']> = Extract<CommandBody, { type: T }>;
 
 export const planGroupCreate: Planner<Of<'group.create'>> = ({ state, now, newId }, c) => {
@@ -95,11 +98,7 @@ export const planGroupDuplicate: Planner<Of<'group.duplicate'>> = (env, c) => {
 export const planAddMembers: Planner<Of<'group.addMembers'>> = ({ state, now }, c) => {
   const group = findGroup(state, c.groupId);
   if (isFailure(group)) return group;
-  if (group.kind === 'default')
-    return fail(
-      'default-group-members',
-      'Members of a default group are the users with that role: change the user’s role',
-    );
+  if (group.kind === 'default') return fail('default-group-members', DEFAULT_GROUP_MEMBERS);
   if (c.userIds.length === 0) return fail('invalid-input', 'Select at least one user');
   const ops: Op[] = [];
   const joining: string[] = [];
@@ -120,11 +119,7 @@ export const planAddMembers: Planner<Of<'group.addMembers'>> = ({ state, now }, 
 export const planRemoveMember: Planner<Of<'group.removeMember'>> = ({ state }, c) => {
   const group = findGroup(state, c.groupId);
   if (isFailure(group)) return group;
-  if (group.kind === 'default')
-    return fail(
-      'default-group-members',
-      'Members of a default group are the users with that role: change the user’s role',
-    );
+  if (group.kind === 'default') return fail('default-group-members', DEFAULT_GROUP_MEMBERS);
   if (!group.members.has(c.userId)) return fail('not-member', 'The user is not in this group');
   return draft([{ type: 'member.remove', groupId: group.id, userId: c.userId }]);
 };

@@ -1,17 +1,14 @@
 /** Granular permissions: shape, level per resource type, Hide-from-dashboard, resources and default-group limits. */
 import { fail, MESSAGES, ok, type Result } from '../errors.ts';
-import type { Grant, Group, Level, ResourceType, Scope, WorkspaceState } from '../model.ts';
+import type { Grant, Group, WorkspaceState } from '../model.ts';
 import { defaultGroupGrantViolation } from './default-groups.ts';
 import { validateGrantName } from './names.ts';
 
-export interface GrantDraft {
-  readonly name: string;
-  readonly resourceType: ResourceType;
-  readonly scope: Scope;
-  readonly resourceIds: readonly string[];
-  readonly level: Level;
-  readonly hideFromDashboard: boolean;
-}
+/** A grant as an admin describes it: the stored fields without id and times. */
+export type GrantDraft = Pick<
+  Grant,
+  'name' | 'resourceType' | 'scope' | 'resourceIds' | 'level' | 'hideFromDashboard'
+>;
 
 export const MAX_GRANT_RESOURCES = 10_000;
 
