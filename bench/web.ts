@@ -10,7 +10,6 @@
  * opening are measured inside the page, from the event to the next painted frame, so Playwright's own
  * round trips are not counted; keystrokes start at varied offsets within a frame, as typing does.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +17,7 @@ import zlib from 'node:zlib';
 import { type Browser, chromium } from 'playwright-core';
 import * as Y from 'yjs';
 import { applyOps } from '../core/index.ts';
+import { buildWebInto } from '../scripts/build-web.ts';
 import { createGatehouseServer, type GatehouseServer } from '../sync-server/server.ts';
 import { generateWorkspace } from './generate-workspace.ts';
 import { percentile } from './measure.ts';
@@ -115,22 +115,7 @@ async function measureFirstSync(
 
 export async function run(): Promise<Row[]> {
   const webDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-web-'));
-  execFileSync(
-    process.execPath,
-    [
-      path.resolve('node_modules/vite/bin/vite.js'),
-      'build',
-      '--logLevel',
-      'error',
-      '--outDir',
-      webDir,
-      '--emptyOutDir',
-    ],
-    {
-      stdio: 'inherit',
-      env: { ...process.env, NODE_ENV: 'production' },
-    },
-  );
+  buildWebInto(webDir);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-data-'));
   const server = await createGatehouseServer({
     port: 0,

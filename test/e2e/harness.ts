@@ -2,11 +2,11 @@
  * E2E harness: builds the admin app, starts the real server on 127.0.0.1:0 (SQLite in a temp dir) serving
  * it, sets up workspace `nexus` with an admin, and drives Debian's Chromium with playwright-core.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { buildWebInto } from '../../scripts/build-web.ts';
 import { createGatehouseServer, type GatehouseServer } from '../../sync-server/server.ts';
 
 export const PASSWORD = 'correct horse battery';
@@ -23,20 +23,7 @@ export function buildWeb(): string {
   if (process.env.E2E_SKIP_BUILD === '1' && fs.existsSync(path.join(WEB_DIR, 'index.html')))
     return (built = WEB_DIR);
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-web-'));
-  execFileSync(
-    process.execPath,
-    [
-      path.resolve('node_modules/vite/bin/vite.js'),
-      'build',
-      '--logLevel',
-      'error',
-      '--outDir',
-      outDir,
-      '--emptyOutDir',
-    ],
-    // vitest sets NODE_ENV=test, which would make Vite build a development bundle.
-    { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } },
-  );
+  buildWebInto(outDir);
   return (built = outDir);
 }
 
