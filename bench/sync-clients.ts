@@ -13,17 +13,16 @@
  * relayed bytes (no apply), so the figure is send → receipt at each other client, server included.
  */
 import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
-
-function syncMsg(sub: number, payload: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, 0);
-  encoding.writeVarUint(e, sub);
-  encoding.writeVarUint8Array(e, payload);
-  return encoding.toUint8Array(e);
-}
+import {
+  encodeStep1,
+  encodeStep2,
+  encodeUpdate,
+  MESSAGE_SYNC,
+  SYNC_STEP1,
+  SYNC_STEP2,
+} from '../core/index.ts';
 
 /** A raw protocol client: syncs once (applying the server's state), then only scans what it receives. */
 class LightClient {
@@ -36,20 +35,20 @@ class LightClient {
   constructor(url: string) {
     this.ws = new WebSocket(url, { perMessageDeflate: false });
     this.ws.binaryType = 'nodebuffer';
-    this.ws.on('open', () => this.ws.send(syncMsg(0, Y.encodeStateVector(this.doc))));
+    this.ws.on('open', () => this.ws.send(encodeStep1(Y.encodeStateVector(this.doc))));
     this.ws.on('error', () => {});
     this.ws.on('close', (code) => {
       this.closedWith = code;
     });
     this.ws.on('message', (data: Buffer) => {
-      if (data[0] !== 0) return;
+      if (data[0] !== MESSAGE_SYNC) return;
       if (!this.synced) {
         const d = decoding.createDecoder(data);
         decoding.readVarUint(d);
         const sub = decoding.readVarUint(d);
         const payload = decoding.readVarUint8Array(d);
-        if (sub === 0) this.ws.send(syncMsg(1, Y.encodeStateAsUpdate(this.doc, payload)));
-        else if (sub === 1) {
+        if (sub === SYNC_STEP1) this.ws.send(encodeStep2(Y.encodeStateAsUpdate(this.doc, payload)));
+        else if (sub === SYNC_STEP2) {
           Y.applyUpdate(this.doc, payload, 'server');
           this.synced = true;
         }
@@ -58,7 +57,7 @@ class LightClient {
       this.onForeign?.(data);
     });
     this.doc.on('update', (u: Uint8Array, origin: unknown) => {
-      if (origin !== 'server' && this.ws.readyState === WebSocket.OPEN) this.ws.send(syncMsg(2, u));
+      if (origin !== 'server' && this.ws.readyState === WebSocket.OPEN) this.ws.send(encodeUpdate(u));
     });
   }
 

@@ -13,10 +13,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
-import { readState } from '../core/index.ts';
+import { encodeStep1, encodeStep2, MESSAGE_SYNC, readState, SYNC_STEP1, SYNC_STEP2 } from '../core/index.ts';
 import { hashPassword } from '../sync-server/auth/password.ts';
 import { hashToken, newToken, SESSION_PREFIX } from '../sync-server/auth/tokens.ts';
 import { openSqliteStorage } from '../sync-server/storage/sqlite-storage.ts';
@@ -114,14 +113,6 @@ function rssMiB(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return kb / 1024;
-}
-
-function syncMsg(sub: number, payload: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, 0);
-  encoding.writeVarUint(e, sub);
-  encoding.writeVarUint8Array(e, payload);
-  return encoding.toUint8Array(e);
 }
 
 /** A child process of bench/sync-clients.ts, driven over IPC. */
@@ -254,16 +245,16 @@ function firstSync(url: string): Promise<{ received: number; synced: number; byt
   ws.binaryType = 'nodebuffer';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('client did not sync')), 60_000);
-    ws.on('open', () => ws.send(syncMsg(0, Y.encodeStateVector(doc))));
+    ws.on('open', () => ws.send(encodeStep1(Y.encodeStateVector(doc))));
     ws.on('close', (code) => reject(new Error(`closed with ${code}`)));
     ws.on('message', (data: Buffer) => {
-      if (data[0] !== 0) return;
+      if (data[0] !== MESSAGE_SYNC) return;
       const d = decoding.createDecoder(data);
       decoding.readVarUint(d);
       const sub = decoding.readVarUint(d);
       const payload = decoding.readVarUint8Array(d);
-      if (sub === 0) ws.send(syncMsg(1, Y.encodeStateAsUpdate(doc, payload)));
-      else if (sub === 1) {
+      if (sub === SYNC_STEP1) ws.send(encodeStep2(Y.encodeStateAsUpdate(doc, payload)));
+      else if (sub === SYNC_STEP2) {
         const received = performance.now() - t0;
         Y.applyUpdate(doc, payload, 'server');
         const synced = performance.now() - t0;

@@ -74,3 +74,23 @@ export {
   requiredRole,
   upgradedRole,
 } from './rules/roles.ts';
+export {
+  AUTH_CLOSE_CODES,
+  CLOSE,
+  type ClientMessage,
+  type CloseCode,
+  decodeMessage,
+  encodeAwareness,
+  encodeStep1,
+  encodeStep2,
+  encodeSync,
+  encodeUpdate,
+  MESSAGE_AUTH,
+  MESSAGE_AWARENESS,
+  MESSAGE_QUERY_AWARENESS,
+  MESSAGE_SYNC,
+  SYNC_STEP1,
+  SYNC_STEP2,
+  SYNC_UPDATE,
+  type SyncStep,
+} from './sync-protocol.ts';

@@ -5,6 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
+import { CLOSE } from '../core/index.ts';
 import { isLoopbackHost } from './auth/credentials.ts';
 import { createRateLimiter } from './auth/rate-limit.ts';
 import { newToken } from './auth/tokens.ts';
@@ -19,7 +20,6 @@ import { openSqliteStorage } from './storage/sqlite-storage.ts';
 import type { Storage } from './storage/storage.ts';
 import { createAfterCommit } from './sync/after-commit.ts';
 import { DocRegistry } from './sync/doc-registry.ts';
-import { CLOSE } from './sync/protocol.ts';
 import { handleSyncConnection } from './sync/sync-connection.ts';
 
 export interface GatehouseServer {

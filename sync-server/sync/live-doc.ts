@@ -16,6 +16,8 @@ import {
   commit,
   conflictOps,
   DocReader,
+  encodeAwareness,
+  encodeUpdate,
   type Op,
   type Planned,
   plan,
@@ -29,7 +31,6 @@ import type { Logger } from '../log.ts';
 import type { AuditEntity, AuditEntryInput, Storage, StoredDoc, Workspace } from '../storage/storage.ts';
 import { capture } from './capture.ts';
 import { describeChanges, summarizeEntities } from './describe-changes.ts';
-import { encodeAwareness, encodeUpdate } from './protocol.ts';
 
 /** Who made a change, as the server knows it (never as the client claims). */
 export interface Actor {

@@ -8,7 +8,14 @@ import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import type { WorkspaceState } from '../../core/index.ts';
+import {
+  CLOSE,
+  decodeMessage,
+  encodeAwareness,
+  encodeStep1,
+  encodeStep2,
+  type WorkspaceState,
+} from '../../core/index.ts';
 import { authenticate, type Principal } from '../auth/authenticate.ts';
 import { registerConnection, watchCredentials } from '../auth/connections.ts';
 import { credentialsFrom, originAllowed } from '../auth/credentials.ts';
@@ -17,7 +24,6 @@ import type { ServerContext } from '../context.ts';
 import type { StoredDoc } from '../storage/storage.ts';
 import { guardAwarenessUpdate } from './awareness-guard.ts';
 import type { Actor, DocPeer, LiveDoc } from './live-doc.ts';
-import { CLOSE, decodeMessage, encodeAwareness, encodeStep1, encodeStep2 } from './protocol.ts';
 
 /** Close a consumer that cannot keep up rather than buffer without bound. */
 const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;

@@ -2,6 +2,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { CLOSE } from '../../core/index.ts';
 import { hashToken, newToken, SESSION_PREFIX } from '../../sync-server/auth/tokens.ts';
 import { allRoutes } from '../../sync-server/http/routes/index.ts';
 import { addUser, api, login, setup, startServer, type TestServer } from './helpers.ts';
@@ -135,13 +136,13 @@ describe('authorization matrix', () => {
         ws.on('error', () => resolve(-1));
       });
     const want: Record<Persona, number | 'synced'> = {
-      none: 4401,
-      forged: 4401,
-      expired: 4401,
-      archived: 4403,
-      'end-user': 4403,
-      builder: 4403,
-      'other-admin': 4403,
+      none: CLOSE.unauthorized,
+      forged: CLOSE.unauthorized,
+      expired: CLOSE.unauthorized,
+      archived: CLOSE.forbidden,
+      'end-user': CLOSE.forbidden,
+      builder: CLOSE.forbidden,
+      'other-admin': CLOSE.forbidden,
       admin: 'synced',
     };
     for (const p of PERSONAS) expect(await socketResult(tokens[p]), p).toBe(want[p]);
@@ -160,7 +161,7 @@ describe('authorization matrix', () => {
       const ws = new WebSocket(`${t.wsUrl}/acme`, { headers: { cookie, origin: 'https://evil.example' } });
       ws.on('close', (c) => resolve(c));
     });
-    expect(code).toBe(4401);
+    expect(code).toBe(CLOSE.unauthorized);
     const good = await new Promise<string>((resolve) => {
       const ws = new WebSocket(`${t.wsUrl}/acme`, { headers: { cookie, origin: t.url } });
       ws.on('message', () => {

@@ -5,12 +5,11 @@
  */
 import { afterEach, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { createWorkspaceDoc } from '../../core/index.ts';
+import { createWorkspaceDoc, decodeMessage } from '../../core/index.ts';
 import { createLogger } from '../../sync-server/log.ts';
 import { openSqliteStorage } from '../../sync-server/storage/sqlite-storage.ts';
 import type { Storage, StoredDoc } from '../../sync-server/storage/storage.ts';
 import { type Actor, type DocPeer, LiveDoc } from '../../sync-server/sync/live-doc.ts';
-import { decodeMessage } from '../../sync-server/sync/protocol.ts';
 import { groupNames, run, tempDir } from './helpers.ts';
 
 const actor: Actor = { accountId: 'a1', email: 'admin@acme.test', name: 'Admin' };

@@ -2,6 +2,7 @@
 import http from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLOSE } from '../../core/index.ts';
 import {
   addUser,
   api,
@@ -295,7 +296,7 @@ describe('REST API', () => {
     expect(r.status).toBe(200);
     await until(() => c.closes.length > 0, 1000, 'socket close');
     expect(Date.now() - at).toBeLessThan(1000);
-    expect(c.closes[0]!.code).toBe(4403);
+    expect(c.closes[0]!.code).toBe(CLOSE.forbidden);
     expect((await api(t.url, 'GET', '/api/me', { token: second.token })).status).toBe(401);
     c.destroy();
   });

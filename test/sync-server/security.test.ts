@@ -5,6 +5,7 @@
 import http from 'node:http';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CLOSE } from '../../core/index.ts';
 import type { ServerConfig } from '../../sync-server/config.ts';
 import { accessViewCache } from '../../sync-server/http/access-view.ts';
 import { createGatehouseServer } from '../../sync-server/server.ts';
@@ -159,7 +160,7 @@ describe('finding 2: logout, token revocation and expiry end sockets and event s
     await sse.until(/event: access/);
     expect((await api(t.url, 'POST', '/api/logout', { token: tok })).status).toBe(204);
     await until(() => c.closes.length > 0, 1000, 'socket close');
-    expect(c.closes[0]!.code).toBe(4401);
+    expect(c.closes[0]!.code).toBe(CLOSE.unauthorized);
     expect((await sse.until(/event: revoked/)).text).toMatch(
       /event: revoked\ndata: \{"reason":"signed-out"\}/,
     );
@@ -191,7 +192,7 @@ describe('finding 2: logout, token revocation and expiry end sockets and event s
     });
     expect(del.status).toBe(204);
     await until(() => c.closes.length > 0, 1000, 'socket close');
-    expect(c.closes[0]!.code).toBe(4401);
+    expect(c.closes[0]!.code).toBe(CLOSE.unauthorized);
     expect((await sse.until(/event: revoked/)).text).toContain('signed-out');
     ac.abort();
     c.destroy();
@@ -212,7 +213,7 @@ describe('finding 2: logout, token revocation and expiry end sockets and event s
     );
     await sse.until(/event: access/);
     await until(() => c.closes.length > 0, 4000, 'socket close');
-    expect(c.closes[0]!.code).toBe(4401);
+    expect(c.closes[0]!.code).toBe(CLOSE.unauthorized);
     expect((await sse.until(/event: revoked/)).text).toContain('signed-out');
     c.provider.disconnect();
     ac.abort();

@@ -1,9 +1,17 @@
 import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
-import { readState } from '../../core/index.ts';
+import {
+  CLOSE,
+  encodeStep1,
+  encodeStep2,
+  encodeUpdate,
+  MESSAGE_SYNC,
+  readState,
+  SYNC_STEP1,
+  SYNC_STEP2,
+} from '../../core/index.ts';
 import {
   addUser,
   api,
@@ -115,7 +123,7 @@ describe('sync endpoint', () => {
     // A builder is refused and sees nothing, though the doc is not loaded yet.
     const b = connect(t2, 'acme', builder.token);
     await until(() => b.closes.length > 0, 5000, 'refusal');
-    expect(b.closes[0]!.code).toBe(4403);
+    expect(b.closes[0]!.code).toBe(CLOSE.forbidden);
     expect(b.doc.getMap('groups').size).toBe(0);
     b.destroy();
     await until(() => t2.server.ctx.registry.size === 0, 5000, 'doc released');
@@ -134,13 +142,6 @@ describe('sync endpoint', () => {
   it('answers a step 1 only after the updates sent before it went through (its step 2 is an ack)', async () => {
     const t = await start();
     const token = await setup(t);
-    const frame = (sub: number, payload: Uint8Array) => {
-      const e = encoding.createEncoder();
-      encoding.writeVarUint(e, 0);
-      encoding.writeVarUint(e, sub);
-      encoding.writeVarUint8Array(e, payload);
-      return encoding.toUint8Array(e);
-    };
     const doc = new Y.Doc();
     const ws = new WebSocket(`${t.wsUrl}/acme?token=${token}`);
     const received: { sub: number; at: number }[] = [];
@@ -149,15 +150,15 @@ describe('sync endpoint', () => {
     ws.on('close', (code) => {
       closeCode = code;
     });
-    ws.on('open', () => ws.send(frame(0, Y.encodeStateVector(doc))));
+    ws.on('open', () => ws.send(encodeStep1(Y.encodeStateVector(doc))));
     ws.on('message', (data: Buffer) => {
       const d = decoding.createDecoder(new Uint8Array(data));
-      if (decoding.readVarUint(d) !== 0) return;
+      if (decoding.readVarUint(d) !== MESSAGE_SYNC) return;
       const sub = decoding.readVarUint(d);
       const payload = decoding.readVarUint8Array(d);
       received.push({ sub, at: Date.now() });
-      if (sub === 0) ws.send(frame(1, Y.encodeStateAsUpdate(doc, payload)));
-      if (sub === 1 && !synced) {
+      if (sub === SYNC_STEP1) ws.send(encodeStep2(Y.encodeStateAsUpdate(doc, payload)));
+      if (sub === SYNC_STEP2 && !synced) {
         Y.applyUpdate(doc, payload, 'server');
         synced = true;
       }
@@ -176,12 +177,12 @@ describe('sync endpoint', () => {
     const badUpdates: Uint8Array[] = [];
     bad.on('update', (u: Uint8Array) => badUpdates.push(u));
     bad.getMap('groups').set('junkjunkjunk', 42 as never);
-    ws.send(frame(2, goodUpdates[0]!));
-    ws.send(frame(2, badUpdates[0]!));
-    ws.send(frame(0, Y.encodeStateVector(doc)));
+    ws.send(encodeUpdate(goodUpdates[0]!));
+    ws.send(encodeUpdate(badUpdates[0]!));
+    ws.send(encodeStep1(Y.encodeStateVector(doc)));
     await until(() => closeCode !== 0, 5000, 'close');
-    expect(closeCode).toBe(4422);
-    expect(received.slice(before).filter((m) => m.sub === 1)).toHaveLength(0);
+    expect(closeCode).toBe(CLOSE.rejected);
+    expect(received.slice(before).filter((m) => m.sub === SYNC_STEP2)).toHaveLength(0);
     const groups = await api(t.url, 'GET', '/api/workspaces/acme/groups', { token });
     expect(groups.body.groups.map((g: { name: string }) => g.name)).toContain('Acked');
   });
@@ -195,7 +196,7 @@ describe('sync endpoint', () => {
     const before = Y.encodeStateVector(good.doc);
     bad.doc.getMap('groups').set('junk', 42 as never);
     await until(() => bad.closes.length > 0, 5000, 'close');
-    expect(bad.closes[0]!.code).toBe(4422);
+    expect(bad.closes[0]!.code).toBe(CLOSE.rejected);
     expect(bad.closes[0]!.reason).toMatch(/Rejected/);
     // The good client keeps syncing and never saw the junk.
     run(good.doc, { type: 'group.create', name: 'Still fine' });
@@ -255,7 +256,7 @@ describe('sync endpoint', () => {
     run(a.doc, { type: 'group.create', name: 'x'.repeat(10) });
     a.doc.getMap('meta').set('blob', 'y'.repeat(100 * 1024));
     await until(() => a.closes.length > 0, 5000, 'close');
-    expect([1009, 4422]).toContain(a.closes[0]!.code);
+    expect([1009, CLOSE.rejected]).toContain(a.closes[0]!.code);
     a.destroy();
   });
 

@@ -1,5 +1,4 @@
 export {
-  AUTH_CLOSE_CODES,
   createSyncLink,
   defaultSyncUrl,
   type LinkStatus,

@@ -13,12 +13,9 @@ import { Awareness } from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import { WebsocketProvider } from 'y-websocket';
 import type * as Y from 'yjs';
+import { AUTH_CLOSE_CODES, MESSAGE_SYNC, SYNC_STEP2 } from '../../../../core/index.ts';
 
-/** Close codes the server uses for an expired or missing session / a non-admin. */
-export const AUTH_CLOSE_CODES: readonly number[] = [4401, 4403];
 export const MAX_BACKOFF_MS = 10_000;
-const MESSAGE_SYNC = 0;
-const SYNC_STEP_2 = 1;
 
 export type LinkStatus = 'offline' | 'connecting' | 'syncing' | 'synced';
 
@@ -99,7 +96,7 @@ export function createSyncLink(options: SyncLinkOptions): SyncLink {
     provider.messageHandlers[MESSAGE_SYNC] = (encoder, decoder, prov, emitSynced, messageType) => {
       const syncType = decoding.peekVarUint(decoder);
       originalSync(encoder, decoder, prov, emitSynced, messageType);
-      if (syncType === SYNC_STEP_2) {
+      if (syncType === SYNC_STEP2) {
         const token = waitingAcks.shift();
         if (token !== null && token !== undefined) on.ack?.(token);
       }

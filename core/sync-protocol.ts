@@ -1,5 +1,6 @@
 /**
- * The y-websocket wire protocol, as spoken by the y-websocket 3.x client:
+ * The y-websocket wire protocol, as spoken by the y-websocket 3.x client, and the server's close codes.
+ * The one copy: the server, the admin app's sync link, the benches and the tests import it from here.
  *
  *   message      = varUint(type) payload
  *   type 0 sync  = varUint(0 step1) varUint8Array(stateVector)
@@ -22,6 +23,8 @@ export const MESSAGE_QUERY_AWARENESS = 3;
 export const SYNC_STEP1 = 0;
 export const SYNC_STEP2 = 1;
 export const SYNC_UPDATE = 2;
+
+export type SyncStep = typeof SYNC_STEP1 | typeof SYNC_STEP2 | typeof SYNC_UPDATE;
 
 export type ClientMessage =
   | { readonly kind: 'step1'; readonly stateVector: Uint8Array }
@@ -60,17 +63,18 @@ export function decodeMessage(data: Uint8Array): ClientMessage | null {
   }
 }
 
-function syncMessage(sub: number, payload: Uint8Array): Uint8Array {
+/** A sync message (type 0) with sub-type `step`. */
+export function encodeSync(step: SyncStep, payload: Uint8Array): Uint8Array {
   const e = encoding.createEncoder();
   encoding.writeVarUint(e, MESSAGE_SYNC);
-  encoding.writeVarUint(e, sub);
+  encoding.writeVarUint(e, step);
   encoding.writeVarUint8Array(e, payload);
   return encoding.toUint8Array(e);
 }
 
-export const encodeStep1 = (stateVector: Uint8Array): Uint8Array => syncMessage(SYNC_STEP1, stateVector);
-export const encodeStep2 = (update: Uint8Array): Uint8Array => syncMessage(SYNC_STEP2, update);
-export const encodeUpdate = (update: Uint8Array): Uint8Array => syncMessage(SYNC_UPDATE, update);
+export const encodeStep1 = (stateVector: Uint8Array): Uint8Array => encodeSync(SYNC_STEP1, stateVector);
+export const encodeStep2 = (update: Uint8Array): Uint8Array => encodeSync(SYNC_STEP2, update);
+export const encodeUpdate = (update: Uint8Array): Uint8Array => encodeSync(SYNC_UPDATE, update);
 
 export function encodeAwareness(update: Uint8Array): Uint8Array {
   const e = encoding.createEncoder();
@@ -79,7 +83,10 @@ export function encodeAwareness(update: Uint8Array): Uint8Array {
   return encoding.toUint8Array(e);
 }
 
-/** Close codes (44xx are permanent for y-websocket ≥ 3.1: the client stops reconnecting). */
+/**
+ * WebSocket close codes. 44xx are permanent for y-websocket ≥ 3.1 (the client stops reconnecting); which
+ * error closes with which code is the error table's business (`core/errors.ts`, `sync-server/errors.ts`).
+ */
 export const CLOSE = {
   malformed: 4400,
   unauthorized: 4401,
@@ -92,3 +99,8 @@ export const CLOSE = {
   goingAway: 1001,
   internal: 1011,
 } as const;
+
+export type CloseCode = (typeof CLOSE)[keyof typeof CLOSE];
+
+/** Close codes that mean "sign in again" (expired or missing session) or "not an admin here". */
+export const AUTH_CLOSE_CODES: readonly number[] = [CLOSE.unauthorized, CLOSE.forbidden];
