@@ -2,7 +2,14 @@
 
 export { type AccessIndex, accessIndex } from './access/access-index.ts';
 export { type Explanation, explain, type Suggestion } from './access/explain.ts';
-export { globMatch, MAX_WILDCARDS, matchApp, validateUrlPattern } from './access/match-app.ts';
+export {
+  globMatch,
+  MAX_WILDCARDS,
+  type MatchableApp,
+  matchApp,
+  originPatterns,
+  validateUrlPattern,
+} from './access/match-app.ts';
 export {
   type AccessSummary,
   type AppSummary,

@@ -33,13 +33,23 @@ function decodeVia(v: unknown): Via | null {
 
 function decodeApp(v: unknown): AppSummary | null {
   if (!isObject(v)) return null;
-  const { id, name, slug, urlPatterns, level, hidden } = v;
+  const { id, name, slug, urlPatterns, createdAt, level, hidden } = v;
   if (!isString(id) || !isString(name) || !isString(slug)) return null;
   if (level !== null && !isOneOf(level, ['edit', 'view'] as const)) return null;
   const patterns = decodeArray(urlPatterns, (p) => (isString(p, 2048) ? p : null), 100);
   const via = decodeArray(v.via, decodeVia);
   if (!patterns || !via) return null;
-  return { id, name, slug, urlPatterns: patterns, level, hidden: hidden === true, via };
+  return {
+    id,
+    name,
+    slug,
+    urlPatterns: patterns,
+    // A server from before `createdAt` was summarized: ties between equal patterns fall to the id.
+    createdAt: typeof createdAt === 'number' && Number.isFinite(createdAt) ? createdAt : 0,
+    level,
+    hidden: hidden === true,
+    via,
+  };
 }
 
 function decodeDataSource(v: unknown): DataSourceSummary | null {

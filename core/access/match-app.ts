@@ -1,15 +1,19 @@
 /**
  * App URL patterns: `scheme://host[:port]/path`, where the scheme may be `*` (http or https), the host may
- * start with `*.` (any subdomain) and the path may hold `*` anywhere. `matchApp` picks the most specific
- * matching pattern (most literal characters), indexed by host once per state.
+ * start with `*.` (any subdomain) and the path may hold `*` anywhere. One parser (`parsePattern`) serves
+ * matching and the extension's host permissions. `matchApp` picks the most specific matching pattern (most
+ * literal characters), then the older app, then the smaller id, indexed by host once per state or list.
  */
 
 import { MAX_URL_PATTERN } from '../doc/schema.ts';
 import { fail, ok, type Result } from '../errors.ts';
 import type { App, WorkspaceState } from '../model.ts';
 
-interface Compiled {
-  readonly app: App;
+/** What matching reads of an app: an `App`, or an app of an access summary. */
+export type MatchableApp = Pick<App, 'id' | 'urlPatterns' | 'createdAt' | 'deletedAt'>;
+
+interface Compiled<A extends MatchableApp> {
+  readonly app: A;
   readonly scheme: string;
   readonly host: string;
   readonly wildcardHost: boolean;
@@ -59,40 +63,67 @@ export function globMatch(pieces: readonly string[], text: string): boolean {
   return true;
 }
 
-function compile(app: App, pattern: string): Compiled | null {
-  const m = PATTERN.exec(pattern);
+/** A pattern's parts, with scheme and host lower-cased; null when it is not a pattern (never throws). */
+interface PatternParts {
+  readonly scheme: string;
+  /** With its leading `*.` when the host is a wildcard. */
+  readonly host: string;
+  /** `:8080`, or empty. */
+  readonly port: string;
+  readonly path: string;
+}
+
+function parsePattern(pattern: string): PatternParts | null {
+  if (typeof pattern !== 'string') return null;
+  const m = PATTERN.exec(pattern.replace(/^([^:]*:\/\/[^/]*)/, (h) => h.toLowerCase()));
   if (!m) return null;
   const [, scheme = '*', host = '', port = '', path = '/'] = m;
-  const wildcardHost = host.startsWith('*');
-  if (path.split('*').length - 1 > MAX_WILDCARDS) return null;
+  return { scheme, host, port, path };
+}
+
+function compile<A extends MatchableApp>(app: A, pattern: string): Compiled<A> | null {
+  const p = parsePattern(pattern);
+  if (!p) return null;
+  const wildcardHost = p.host.startsWith('*');
+  if (p.path.split('*').length - 1 > MAX_WILDCARDS) return null;
   return {
     app,
-    scheme,
-    host: (wildcardHost ? host.slice(1) : host) + port,
+    scheme: p.scheme,
+    host: (wildcardHost ? p.host.slice(1) : p.host) + p.port,
     wildcardHost,
-    path: path.split('*'),
+    path: p.path.split('*'),
     specificity: pattern.replace(/\*/g, '').length,
   };
 }
 
-interface MatchIndex {
-  readonly byHost: Map<string, Compiled[]>;
-  readonly wildcard: Compiled[];
+/**
+ * The host permission patterns (`scheme://host/*`, Chrome's match-pattern syntax) that cover URL
+ * patterns: the port is dropped (a match pattern without a port matches every port), a wildcard host
+ * stays, patterns that are not valid are skipped.
+ */
+export function originPatterns(urlPatterns: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const pattern of urlPatterns) {
+    const p = parsePattern(pattern);
+    if (p) out.add(`${p.scheme}://${p.host}/*`);
+  }
+  return [...out];
 }
 
-const cache = new WeakMap<WorkspaceState, MatchIndex>();
+interface MatchIndex<A extends MatchableApp> {
+  readonly byHost: Map<string, Compiled<A>[]>;
+  readonly wildcard: Compiled<A>[];
+}
 
-function index(state: WorkspaceState): MatchIndex {
-  let idx = cache.get(state);
-  if (idx) return idx;
-  idx = { byHost: new Map(), wildcard: [] };
-  for (const app of state.apps.values()) {
+/** Per state, or per list of apps (a summary's `apps`): built once, on the first match. */
+const cache = new WeakMap<object, MatchIndex<MatchableApp>>();
+
+function buildIndex<A extends MatchableApp>(apps: Iterable<A>): MatchIndex<A> {
+  const idx: MatchIndex<A> = { byHost: new Map(), wildcard: [] };
+  for (const app of apps) {
     if (app.deletedAt !== undefined) continue;
     for (const p of app.urlPatterns) {
-      const c = compile(
-        app,
-        p.replace(/^([^:]*:\/\/[^/]*)/, (h) => h.toLowerCase()),
-      );
+      const c = compile(app, p);
       if (!c) continue;
       if (c.wildcardHost) idx.wildcard.push(c);
       else {
@@ -102,14 +133,29 @@ function index(state: WorkspaceState): MatchIndex {
       }
     }
   }
-  cache.set(state, idx);
+  return idx;
+}
+
+const isState = (s: WorkspaceState | Iterable<MatchableApp>): s is WorkspaceState => !(Symbol.iterator in s);
+
+function index(source: WorkspaceState | Iterable<MatchableApp>): MatchIndex<MatchableApp> {
+  // A state or an array is the same value next time (cached); any other iterable is read once.
+  if (!isState(source) && !Array.isArray(source)) return buildIndex(source);
+  let idx = cache.get(source);
+  if (!idx) cache.set(source, (idx = buildIndex(isState(source) ? source.apps.values() : source)));
   return idx;
 }
 
 const DEFAULT_PORTS: Readonly<Record<string, string>> = { http: ':80', https: ':443' };
 
-/** The app a URL belongs to, or null. */
-export function matchApp(state: WorkspaceState, url: string): App | null {
+/**
+ * The app a URL belongs to, or null: the most specific matching pattern; equal patterns on two apps (a
+ * merge) go to the older app, then the smaller id. Over a state, or over any list of apps (the extension
+ * matches over a summary's apps with the same rule); deleted apps never match.
+ */
+export function matchApp(state: WorkspaceState, url: string): App | null;
+export function matchApp<A extends MatchableApp>(apps: Iterable<A>, url: string): A | null;
+export function matchApp(source: WorkspaceState | Iterable<MatchableApp>, url: string): MatchableApp | null {
   if (typeof url !== 'string' || url.length > 4096) return null;
   const m = URL_RE.exec(url);
   if (!m) return null;
@@ -119,9 +165,9 @@ export function matchApp(state: WorkspaceState, url: string): App | null {
   const port = m[3] && m[3] !== DEFAULT_PORTS[scheme] ? m[3] : '';
   const path = m[4] || '/';
   const host = hostname + port;
-  const idx = index(state);
-  let best: Compiled | null = null;
-  const consider = (c: Compiled) => {
+  const idx = index(source);
+  let best: Compiled<MatchableApp> | null = null;
+  const consider = (c: Compiled<MatchableApp>) => {
     if (c.scheme !== '*' && c.scheme !== scheme) return;
     if (!globMatch(c.path, path)) return;
     // Equal patterns on two apps (a merge): the older app wins, on every replica alike.
@@ -136,5 +182,5 @@ export function matchApp(state: WorkspaceState, url: string): App | null {
   };
   for (const c of idx.byHost.get(host) ?? []) consider(c);
   for (const c of idx.wildcard) if (host.endsWith(c.host) && host.length > c.host.length) consider(c);
-  return (best as Compiled | null)?.app ?? null;
+  return (best as Compiled<MatchableApp> | null)?.app ?? null;
 }

@@ -8,6 +8,8 @@ export interface AppSummary {
   readonly name: string;
   readonly slug: string;
   readonly urlPatterns: readonly string[];
+  /** When the app was created (ms since epoch): `matchApp`'s tie-break between equal patterns. */
+  readonly createdAt: number;
   readonly level: 'edit' | 'view' | null;
   readonly hidden: boolean;
   readonly via: readonly Via[];
@@ -54,6 +56,7 @@ export function summarize(state: WorkspaceState, userId: string): AccessSummary 
       name: app.name,
       slug: app.slug,
       urlPatterns: app.urlPatterns,
+      createdAt: app.createdAt,
       level: a.level as Level as AppSummary['level'],
       hidden: a.hidden,
       via: a.via,

@@ -1,6 +1,6 @@
 /** The popup's view of the worker: session, per-workspace summaries and the app sites still to allow. */
 
-import { originPatterns } from '../match.ts';
+import { originPatterns } from '../../core/access/match-app.ts';
 import type { PopupState, WorkspaceView } from '../messages.ts';
 import type { Items } from './items.ts';
 import type { Summaries } from './summaries.ts';

@@ -1,6 +1,7 @@
 /** The extension's pure parts: message validation, storage items, decoding, matching, the panel model. */
 import { describe, expect, test } from 'vitest';
-import { matchSummaryApp, originPatterns } from '../../extension/match.ts';
+import { originPatterns } from '../../core/access/match-app.ts';
+import { matchSummaryApp } from '../../extension/match.ts';
 import { isPanelRequest, isPopupRequest } from '../../extension/messages.ts';
 import { findPanel, readPanelCache } from '../../extension/panel-cache.ts';
 import { toPanelModel } from '../../extension/panel-model.ts';
