@@ -22,7 +22,22 @@ export interface ServerConfig {
   readonly docGraceMs: number;
   /** Compact a doc's update log into its snapshot past this many updates. */
   readonly compactAfterUpdates: number;
+  /** Password attempts (sign-in, invitation acceptance) per IP+email per minute; past it, 429. */
   readonly loginAttemptsPerMinute: number;
+  /**
+   * Password attempts and password resets per IP per minute, whatever the email: high enough for many
+   * people behind one proxy. Env: LOGIN_ATTEMPTS_PER_IP_PER_MINUTE.
+   */
+  readonly loginAttemptsPerIpPerMinute: number;
+  /**
+   * Direct peers whose `X-Forwarded-For` is believed (IPs or CIDRs); nobody else's is. Env:
+   * TRUSTED_PROXIES, comma-separated.
+   */
+  readonly trustedProxies: readonly string[];
+  /** Open `/access/events` streams per account (all workspaces); past it, 429. */
+  readonly maxEventStreamsPerAccount: number;
+  /** How long an admin-issued password reset link stays valid. */
+  readonly passwordResetTtlMs: number;
   readonly sqliteSynchronous: 'full' | 'normal';
   /** Secure flag on the session cookie (set behind HTTPS). */
   readonly secureCookies: boolean;
@@ -53,6 +68,10 @@ export const DEFAULT_CONFIG: ServerConfig = {
   docGraceMs: 30_000,
   compactAfterUpdates: 500,
   loginAttemptsPerMinute: 10,
+  loginAttemptsPerIpPerMinute: 100,
+  trustedProxies: [],
+  maxEventStreamsPerAccount: 20,
+  passwordResetTtlMs: 24 * 3_600_000, // 24 hours
   sqliteSynchronous: 'normal',
   secureCookies: false,
   logLevel: 'info',
@@ -62,16 +81,28 @@ export const DEFAULT_CONFIG: ServerConfig = {
 
 export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
   const num = (v: string | undefined, d: number) => (v && Number.isFinite(Number(v)) ? Number(v) : d);
+  const list = (v: string | undefined) =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   return {
     ...DEFAULT_CONFIG,
     dataDir: env.DATA_DIR || DEFAULT_CONFIG.dataDir,
     port: num(env.PORT, DEFAULT_CONFIG.port),
     host: env.HOST || DEFAULT_CONFIG.host,
     publicUrl: env.PUBLIC_URL?.replace(/\/+$/, '') || null,
-    allowedOrigins: (env.ALLOWED_ORIGINS ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
+    allowedOrigins: list(env.ALLOWED_ORIGINS),
+    trustedProxies: list(env.TRUSTED_PROXIES),
+    loginAttemptsPerMinute: num(env.LOGIN_ATTEMPTS_PER_MINUTE, DEFAULT_CONFIG.loginAttemptsPerMinute),
+    loginAttemptsPerIpPerMinute: num(
+      env.LOGIN_ATTEMPTS_PER_IP_PER_MINUTE,
+      DEFAULT_CONFIG.loginAttemptsPerIpPerMinute,
+    ),
+    maxEventStreamsPerAccount: num(
+      env.MAX_EVENT_STREAMS_PER_ACCOUNT,
+      DEFAULT_CONFIG.maxEventStreamsPerAccount,
+    ),
     maxFrameBytes: num(env.MAX_FRAME_BYTES, DEFAULT_CONFIG.maxFrameBytes),
     compressLargeMessages: env.COMPRESS_SYNC !== '0',
     maxDocBytes: num(env.MAX_DOC_BYTES, DEFAULT_CONFIG.maxDocBytes),

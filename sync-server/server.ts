@@ -6,8 +6,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { CLOSE } from '../core/index.ts';
+import { createClientIp } from './auth/client-ip.ts';
 import { isLoopbackHost } from './auth/credentials.ts';
-import { createRateLimiter } from './auth/rate-limit.ts';
+import { createPasswordAttemptLimits } from './auth/password-attempts.ts';
 import { newToken } from './auth/tokens.ts';
 import { DEFAULT_CONFIG, type ServerConfig } from './config.ts';
 import type { ServerContext } from './context.ts';
@@ -48,7 +49,11 @@ export async function createGatehouseServer(
     storage,
     log,
     registry: null as unknown as DocRegistry,
-    loginLimiter: createRateLimiter(config.loginAttemptsPerMinute, 60_000),
+    passwordAttempts: createPasswordAttemptLimits(
+      config.loginAttemptsPerIpPerMinute,
+      config.loginAttemptsPerMinute,
+    ),
+    clientIp: createClientIp(config.trustedProxies),
     setupToken: (await storage.countAccounts()) === 0 ? newToken() : null,
     closing: false,
     onShutdown(fn) {

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import type { User } from '../../core/index.ts';
 import { authenticate, type Principal } from '../auth/authenticate.ts';
-import { credentialsFrom, originAllowed } from '../auth/credentials.ts';
+import { type Credentials, credentialsFrom, originAllowed } from '../auth/credentials.ts';
 import { userByEmail } from '../auth/member-of.ts';
 import type { ServerContext } from '../context.ts';
 import { safePath } from '../log.ts';
@@ -118,8 +118,11 @@ export function createRouter(routes: readonly Route[]) {
     let live: LiveDoc | null = null;
     try {
       const r = found.c.route;
+      const creds = checkedCredentials(ctx, req, r);
       const principal =
-        r.auth === 'none' ? await optionalPrincipal(ctx, req) : await requirePrincipal(ctx, req);
+        r.auth === 'none'
+          ? creds && (await authenticate(ctx.storage, creds.token))
+          : await requirePrincipal(ctx, creds);
       let scope: WorkspaceScope | null = null;
       if (r.auth === 'member' || r.auth === 'admin') {
         const resolved = await resolveScope(ctx, principal!, found.params.ws ?? '', r.auth);
@@ -165,19 +168,25 @@ export function createRouter(routes: readonly Route[]) {
   return { handle, routes };
 }
 
-async function optionalPrincipal(ctx: ServerContext, req: IncomingMessage): Promise<Principal | null> {
+const MUTATING = new Set<string>(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * The one Origin check of the REST API. A request carrying the session cookie (and no bearer token)
+ * must come from our own pages when it changes anything — every POST/PUT/PATCH/DELETE, public routes
+ * (logout, invitations) included — or when it reads anything behind a sign-in. A cookie on a public GET
+ * from elsewhere is simply not used.
+ */
+function checkedCredentials(ctx: ServerContext, req: IncomingMessage, r: Route): Credentials | null {
   const creds = credentialsFrom(req, null);
-  if (!creds) return null;
-  if (creds.via === 'cookie' && !originAllowed(req, ctx.config.publicUrl, ctx.config.allowedOrigins))
-    return null;
-  return authenticate(ctx.storage, creds.token);
+  if (creds?.via !== 'cookie') return creds;
+  if (originAllowed(req, ctx.config.publicUrl, ctx.config.allowedOrigins)) return creds;
+  if (MUTATING.has(req.method ?? '') || r.auth !== 'none')
+    throw new ApiError(403, 'bad-origin', 'Cross-origin requests with the session cookie are refused');
+  return null;
 }
 
-async function requirePrincipal(ctx: ServerContext, req: IncomingMessage): Promise<Principal> {
-  const creds = credentialsFrom(req, null);
+async function requirePrincipal(ctx: ServerContext, creds: Credentials | null): Promise<Principal> {
   if (!creds) throw new ApiError(401, 'unauthorized', 'Sign in first');
-  if (creds.via === 'cookie' && !originAllowed(req, ctx.config.publicUrl, ctx.config.allowedOrigins))
-    throw new ApiError(403, 'bad-origin', 'Cross-origin requests with the session cookie are refused');
   const principal = await authenticate(ctx.storage, creds.token);
   if (!principal)
     throw new ApiError(401, 'unauthorized', 'The session has expired or the token is not valid');

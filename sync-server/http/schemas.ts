@@ -86,3 +86,4 @@ export const AppPatchBody = z.object({
 export const DataSourceCreateBody = z.object({ name: text(200), kind: text(50).default('postgres') });
 export const DataSourcePatchBody = z.object({ name: text(200).optional(), kind: text(50).optional() });
 export const TokenCreateBody = z.object({ name: text(100).min(1) });
+export const PasswordResetBody = z.object({ token: text(300).min(1), password: text(256) });

@@ -82,4 +82,38 @@ CREATE TABLE IF NOT EXISTS audit (
   summary TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_ws ON audit(workspace_id, id);
+CREATE TABLE IF NOT EXISTS joined (     -- the account itself activated this user (accepted, or created the workspace)
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+  account_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  joined_at INTEGER NOT NULL,
+  PRIMARY KEY (workspace_id, account_id, user_id)
+);
+CREATE TABLE IF NOT EXISTS password_resets (
+  id TEXT PRIMARY KEY,                  -- the link's public half
+  account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  secret_hash TEXT NOT NULL,            -- SHA-256 of the link's secret half, hex
+  created_by TEXT,                      -- the issuing admin's account id
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS password_resets_account ON password_resets(account_id);
+CREATE TABLE IF NOT EXISTS migrations (  -- one-time data migrations done
+  name TEXT PRIMARY KEY,
+  at INTEGER NOT NULL
+);
 `;
+
+/** One-time data migrations, run in order at open, each in one transaction, recorded in `migrations`. */
+export const DATA_MIGRATIONS: readonly (readonly [name: string, sql: string])[] = [
+  [
+    // Before `joined` existed, "did this account join" was read from its own user.activate audit rows.
+    'joined-from-audit',
+    `INSERT OR IGNORE INTO joined (workspace_id, account_id, user_id, joined_at)
+     SELECT a.workspace_id, a.actor_id, json_extract(e.value, '$.id'), a.at
+     FROM audit a, json_each(a.entities) e
+     WHERE a.action = 'user.activate' AND a.actor_id IS NOT NULL
+       AND json_extract(e.value, '$.collection') = 'users' AND json_extract(e.value, '$.id') IS NOT NULL`,
+  ],
+];

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { ADDED_COLUMNS, SCHEMA_SQL } from './schema.ts';
+import { ADDED_COLUMNS, DATA_MIGRATIONS, SCHEMA_SQL } from './schema.ts';
 import type {
   Account,
   AccountWithSecret,
@@ -16,6 +16,7 @@ import type {
   AuditEntryInput,
   Invitation,
   Membership,
+  PasswordReset,
   Session,
   SnapshotInfo,
   Storage,
@@ -66,6 +67,15 @@ const toInvitation = (r: Row): Invitation => ({
   createdAt: r.created_at as number,
   expiresAt: r.expires_at as number,
   acceptedAt: (r.accepted_at as number | null) ?? null,
+});
+const toReset = (r: Row): PasswordReset => ({
+  id: r.id as string,
+  accountId: r.account_id as string,
+  secretHash: r.secret_hash as string,
+  createdBy: (r.created_by as string | null) ?? null,
+  createdAt: r.created_at as number,
+  expiresAt: r.expires_at as number,
+  usedAt: (r.used_at as number | null) ?? null,
 });
 const toAudit = (r: Row): AuditEntry => ({
   id: r.id as number,
@@ -127,6 +137,13 @@ export function openSqliteStorage(dataDir: string, options: SqliteOptions = {}):
     const columns = db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
     if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
   }
+  for (const [name, sql] of DATA_MIGRATIONS) {
+    if (db.prepare('SELECT 1 FROM migrations WHERE name = ?').get(name)) continue;
+    db.transaction(() => {
+      db.exec(sql);
+      db.prepare('INSERT INTO migrations (name, at) VALUES (?, ?)').run(name, Date.now());
+    })();
+  }
 
   const q = {
     insertAccount: db.prepare(
@@ -136,6 +153,7 @@ export function openSqliteStorage(dataDir: string, options: SqliteOptions = {}):
     accountById: db.prepare('SELECT * FROM accounts WHERE id = ?'),
     setPassword: db.prepare('UPDATE accounts SET password_hash = ? WHERE id = ?'),
     countAccounts: db.prepare('SELECT COUNT(*) AS n FROM accounts'),
+    deleteAccount: db.prepare('DELETE FROM accounts WHERE id = ?'),
     insertSession: db.prepare(
       'INSERT INTO sessions (id, account_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
     ),
@@ -150,6 +168,9 @@ export function openSqliteStorage(dataDir: string, options: SqliteOptions = {}):
     listTokens: db.prepare('SELECT * FROM api_tokens WHERE workspace_id = ? ORDER BY created_at'),
     deleteToken: db.prepare('DELETE FROM api_tokens WHERE workspace_id = ? AND id = ?'),
     touchToken: db.prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ?'),
+    deleteTokensOf: db.prepare(
+      'DELETE FROM api_tokens WHERE workspace_id = ? AND account_id = ? RETURNING id',
+    ),
     insertWorkspace: db.prepare('INSERT INTO workspaces (id, slug, name, created_at) VALUES (?, ?, ?, ?)'),
     workspaceBySlug: db.prepare('SELECT * FROM workspaces WHERE slug = ?'),
     workspaceById: db.prepare('SELECT * FROM workspaces WHERE id = ?'),
@@ -179,6 +200,20 @@ export function openSqliteStorage(dataDir: string, options: SqliteOptions = {}):
     ),
     invitationByHash: db.prepare('SELECT * FROM invitations WHERE token_hash = ?'),
     acceptInvitation: db.prepare('UPDATE invitations SET accepted_at = ? WHERE id = ?'),
+    claimInvitation: db.prepare(
+      'UPDATE invitations SET accepted_at = ? WHERE id = ? AND accepted_at IS NULL',
+    ),
+    releaseInvitation: db.prepare('UPDATE invitations SET accepted_at = NULL WHERE id = ?'),
+    insertJoined: db.prepare(
+      'INSERT OR IGNORE INTO joined (workspace_id, account_id, user_id, joined_at) VALUES (?, ?, ?, ?)',
+    ),
+    hasJoined: db.prepare('SELECT 1 FROM joined WHERE workspace_id = ? AND account_id = ? AND user_id = ?'),
+    dropUnusedResets: db.prepare('DELETE FROM password_resets WHERE account_id = ? AND used_at IS NULL'),
+    insertReset: db.prepare(
+      'INSERT INTO password_resets (id, account_id, secret_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    resetById: db.prepare('SELECT * FROM password_resets WHERE id = ?'),
+    useReset: db.prepare('UPDATE password_resets SET used_at = ? WHERE id = ? AND used_at IS NULL'),
     insertAudit: db.prepare(
       'INSERT INTO audit (workspace_id, at, actor_id, actor_email, actor_name, source, action, entities, entity_keys, summary) ' +
         'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -235,6 +270,11 @@ export function openSqliteStorage(dataDir: string, options: SqliteOptions = {}):
     q.insertUpdate.run(ws.id, initialUpdate);
   });
 
+  const createResetTx = db.transaction((r: PasswordReset) => {
+    q.dropUnusedResets.run(r.accountId);
+    q.insertReset.run(r.id, r.accountId, r.secretHash, r.createdBy, r.createdAt, r.expiresAt);
+  });
+
   const sessions = new ReadCache<Session>();
   const apiTokens = new ReadCache<ApiToken>();
   const accounts = new ReadCache<Account>();
@@ -265,6 +305,12 @@ export function openSqliteStorage(dataDir: string, options: SqliteOptions = {}):
     },
     async countAccounts() {
       return (q.countAccounts.get() as { n: number }).n;
+    },
+    async deleteAccount(id) {
+      q.deleteAccount.run(id);
+      accounts.delete(id);
+      sessions.deleteWhere((s) => s.accountId === id);
+      apiTokens.deleteWhere((t) => t.accountId === id);
     },
 
     async createSession({ accountId, tokenHash, expiresAt }) {
@@ -331,6 +377,11 @@ export function openSqliteStorage(dataDir: string, options: SqliteOptions = {}):
     async touchApiToken(id, at) {
       q.touchToken.run(at, id);
       apiTokens.deleteWhere((t) => t.id === id);
+    },
+    async deleteApiTokensOf(workspaceId, accountId) {
+      const ids = (q.deleteTokensOf.all(workspaceId, accountId) as { id: string }[]).map((r) => r.id);
+      apiTokens.deleteWhere((t) => t.workspaceId === workspaceId && t.accountId === accountId);
+      return ids;
     },
 
     async createWorkspace({ slug, name, initialUpdate }) {
@@ -419,6 +470,40 @@ export function openSqliteStorage(dataDir: string, options: SqliteOptions = {}):
     },
     async markInvitationAccepted(id, at) {
       q.acceptInvitation.run(at, id);
+    },
+    async claimInvitation(id, at) {
+      return q.claimInvitation.run(at, id).changes === 1;
+    },
+    async releaseInvitation(id) {
+      q.releaseInvitation.run(id);
+    },
+
+    async recordJoined({ workspaceId, accountId, userId, at }) {
+      q.insertJoined.run(workspaceId, accountId, userId, at);
+    },
+    async hasJoined(workspaceId, accountId, userId) {
+      return q.hasJoined.get(workspaceId, accountId, userId) !== undefined;
+    },
+
+    async createPasswordReset({ accountId, secretHash, createdBy, expiresAt }) {
+      const r: PasswordReset = {
+        id: randomUUID(),
+        accountId,
+        secretHash,
+        createdBy,
+        createdAt: Date.now(),
+        expiresAt,
+        usedAt: null,
+      };
+      createResetTx(r);
+      return r;
+    },
+    async passwordResetById(id) {
+      const r = q.resetById.get(id) as Row | undefined;
+      return r ? toReset(r) : null;
+    },
+    async usePasswordReset(id, at) {
+      return q.useReset.run(at, id).changes === 1;
     },
 
     async addAudit(entries) {

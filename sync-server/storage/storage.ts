@@ -55,6 +55,20 @@ export interface Invitation {
   readonly acceptedAt: number | null;
 }
 
+/** An admin-issued one-time password reset link (the secret half is stored hashed). */
+export interface PasswordReset {
+  /** The link's public half (`<id>.<secret>`). */
+  readonly id: string;
+  readonly accountId: string;
+  /** SHA-256 of the secret half, hex; compared in constant time. */
+  readonly secretHash: string;
+  /** The issuing admin's account id. */
+  readonly createdBy: string | null;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly usedAt: number | null;
+}
+
 /** Projection of a workspace doc's users, so `/api/me` need not load every doc. */
 export interface Membership {
   readonly workspaceId: string;
@@ -138,6 +152,8 @@ export interface Storage {
   accountById(id: string): Promise<Account | null>;
   setAccountPassword(id: string, passwordHash: string): Promise<void>;
   countAccounts(): Promise<number>;
+  /** Undoes an account created moments ago by a step that then failed (sessions and tokens go with it). */
+  deleteAccount(id: string): Promise<void>;
 
   // sessions (tokens stored as SHA-256 hashes)
   createSession(input: { accountId: string; tokenHash: string; expiresAt: number }): Promise<Session>;
@@ -157,6 +173,8 @@ export interface Storage {
   listApiTokens(workspaceId: string): Promise<ApiToken[]>;
   deleteApiToken(workspaceId: string, id: string): Promise<boolean>;
   touchApiToken(id: string, at: number): Promise<void>;
+  /** Deletes the account's API tokens in one workspace; returns their ids. */
+  deleteApiTokensOf(workspaceId: string, accountId: string): Promise<string[]>;
 
   // workspaces
   createWorkspace(input: { slug: string; name: string; initialUpdate: Uint8Array }): Promise<Workspace>;
@@ -189,6 +207,25 @@ export interface Storage {
   }): Promise<Invitation>;
   invitationByTokenHash(tokenHash: string): Promise<Invitation | null>;
   markInvitationAccepted(id: string, at: number): Promise<void>;
+  /** Marks the invitation accepted if it is not yet: true for exactly one of concurrent callers. */
+  claimInvitation(id: string, at: number): Promise<boolean>;
+  /** Gives a claimed invitation back (acceptance failed after the claim). */
+  releaseInvitation(id: string): Promise<void>;
+
+  // who really joined: the account itself activated the user (accepted its invitation, created the workspace)
+  recordJoined(input: { workspaceId: string; accountId: string; userId: string; at: number }): Promise<void>;
+  hasJoined(workspaceId: string, accountId: string, userId: string): Promise<boolean>;
+
+  // password resets (one live link per account: creating one drops the account's unused ones)
+  createPasswordReset(input: {
+    accountId: string;
+    secretHash: string;
+    createdBy: string | null;
+    expiresAt: number;
+  }): Promise<PasswordReset>;
+  passwordResetById(id: string): Promise<PasswordReset | null>;
+  /** Marks the link used if it is not yet: true for exactly one of concurrent callers. */
+  usePasswordReset(id: string, at: number): Promise<boolean>;
 
   // audit
   addAudit(entries: readonly AuditEntryInput[]): Promise<void>;

@@ -4,26 +4,35 @@
  * role changed (SPEC §7), closing their sockets and event streams.
  *
  * Revocation reaches past the workspace (sessions are server-wide), so it applies only to an account that
- * is really an active member here: the changed user is the one the account maps to, was active, and the
- * account activated it itself (accepted the invitation, or created the workspace) — the doc alone is not
- * evidence, since any admin of a workspace can write a user's status over sync. Otherwise the change
- * still takes effect at once in this workspace (every request and socket rechecks role and status).
+ * is really a member here: the changed user is the one the account maps to, was active, and the account
+ * joined as that user — a stored fact (`joined`), recorded when the account's own `user.activate` commits
+ * (accepting the invitation, creating the workspace). The doc alone is not evidence, since any admin of a
+ * workspace can write a user's status over sync. Otherwise the change still takes effect at once in this
+ * workspace (every request and socket rechecks role and status). The account's API tokens in this
+ * workspace are revoked either way: they were made here, and keep no power a role change took away.
  */
-import { closeConnectionsOfAccount } from '../auth/connections.ts';
+import { closeConnectionsOfAccount, closeConnectionsOfTokenId } from '../auth/connections.ts';
 import { userByEmail } from '../auth/member-of.ts';
 import type { ServerContext } from '../context.ts';
 import type { Membership } from '../storage/storage.ts';
 import type { CommitEvent, LiveDoc } from './live-doc.ts';
 
-/** Whether the account itself activated user `userId` in the workspace (server-stamped audit rows). */
-async function activatedBySelf(
+/**
+ * Records that the committing account activated its own user (the server's `user.activate` command,
+ * confirmed by the audit row written with it: a sync update is never one).
+ */
+async function recordSelfActivation(
   ctx: ServerContext,
   workspaceId: string,
-  accountId: string,
+  event: CommitEvent,
   userId: string,
-): Promise<boolean> {
-  const rows = await ctx.storage.queryAudit({ workspaceId, actor: accountId, entity: userId, limit: 200 });
-  return rows.some((r) => r.action === 'user.activate' && r.actorId === accountId);
+): Promise<void> {
+  const { accountId, email } = event.actor;
+  const u = event.state.users.get(userId);
+  if (!accountId || !email || !u || u.status !== 'active' || u.email !== email.toLowerCase()) return;
+  const [row] = await ctx.storage.queryAudit({ workspaceId, actor: accountId, entity: userId, limit: 1 });
+  if (row?.action !== 'user.activate' || row.actorId !== accountId) return;
+  await ctx.storage.recordJoined({ workspaceId, accountId, userId, at: row.at });
 }
 
 export function createAfterCommit(ctx: ServerContext) {
@@ -46,6 +55,8 @@ export function createAfterCommit(ctx: ServerContext) {
         status: u.status,
       });
       const before = event.previous.users.get(id);
+      if (before?.status !== 'active' && u.status === 'active')
+        await recordSelfActivation(ctx, live.workspace.id, event, id);
       const demoted =
         before !== undefined &&
         before.status === 'active' &&
@@ -55,12 +66,14 @@ export function createAfterCommit(ctx: ServerContext) {
       if (userByEmail(event.previous, before.email)?.id !== id) continue;
       const account = await ctx.storage.accountByEmail(before.email);
       if (!account) continue;
-      if (!(await activatedBySelf(ctx, live.workspace.id, account.id, id))) continue;
+      for (const tokenId of await ctx.storage.deleteApiTokensOf(live.workspace.id, account.id))
+        closeConnectionsOfTokenId(tokenId);
+      if (!(await ctx.storage.hasJoined(live.workspace.id, account.id, id))) continue;
       await ctx.storage.deleteSessionsOfAccount(account.id);
       closeConnectionsOfAccount(account.id, 'signed-out');
       ctx.log.info(
         { account: account.id, workspace: live.workspace.slug },
-        'sessions revoked after role or status change',
+        'sessions and API tokens revoked after role or status change',
       );
     }
     await ctx.storage.setMemberships(live.workspace.id, rows, removed);

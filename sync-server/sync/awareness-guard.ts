@@ -3,6 +3,11 @@
  *   varUint(n) { varUint(clientID) varUint(clock) varString(JSON state) }*n
  * We keep only entries for client ids this connection owns (first come, capped) and overwrite `user`
  * identity fields with the server's, so a client cannot appear as someone else.
+ *
+ * Presence is relayed to every admin, so it is bounded per connection: a state larger than
+ * MAX_AWARENESS_STATE_BYTES is dropped (before it is parsed), and updates that set states beyond
+ * AWARENESS_BURST at AWARENESS_UPDATES_PER_SECOND (a token bucket) are dropped. Removals (null states)
+ * always pass. The admin app sets presence on navigation only, far below either limit.
  */
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
@@ -12,6 +17,27 @@ export interface AwarenessIdentity {
   readonly userId: string;
   readonly name: string;
   readonly email: string;
+}
+
+/** Largest presence state relayed, as UTF-8 JSON (the admin app's is ~200 bytes). */
+export const MAX_AWARENESS_STATE_BYTES = 8 * 1024; // 8 KiB
+/** Sustained presence updates per connection per second, and the burst allowed above it. */
+export const AWARENESS_UPDATES_PER_SECOND = 4;
+export const AWARENESS_BURST = 10;
+/** Room for the identity fields the server writes into a state. */
+const IDENTITY_ALLOWANCE_BYTES = 1024;
+
+const buckets = new WeakMap<object, { tokens: number; at: number }>();
+
+/** Takes one token of the connection's bucket; false when it is empty. */
+function takeToken(conn: object, now: number): boolean {
+  const b = buckets.get(conn) ?? { tokens: AWARENESS_BURST, at: now };
+  b.tokens = Math.min(AWARENESS_BURST, b.tokens + ((now - b.at) / 1000) * AWARENESS_UPDATES_PER_SECOND);
+  b.at = now;
+  buckets.set(conn, b);
+  if (b.tokens < 1) return false;
+  b.tokens -= 1;
+  return true;
 }
 
 /** Client ids a single connection may speak for (a tab normally has one). */
@@ -25,6 +51,7 @@ export function guardAwarenessUpdate(
   owned: Set<number>,
   owners: Map<number, object>,
   identity: AwarenessIdentity,
+  now = Date.now(),
 ): Uint8Array | null {
   try {
     const d = decoding.createDecoder(update);
@@ -35,6 +62,8 @@ export function guardAwarenessUpdate(
       const clientID = decoding.readVarUint(d);
       const clock = decoding.readVarUint(d);
       const raw = decoding.readVarString(d);
+      if (raw.length > MAX_AWARENESS_STATE_BYTES || Buffer.byteLength(raw) > MAX_AWARENESS_STATE_BYTES)
+        continue;
       const owner = owners.get(clientID);
       if (owner !== undefined && owner !== conn) continue;
       if (owner === undefined && owned.size >= MAX_CLIENT_IDS_PER_CONNECTION) continue;
@@ -55,11 +84,14 @@ export function guardAwarenessUpdate(
           },
         };
       }
+      const json = JSON.stringify(state);
+      if (Buffer.byteLength(json) > MAX_AWARENESS_STATE_BYTES + IDENTITY_ALLOWANCE_BYTES) continue;
       owners.set(clientID, conn);
       owned.add(clientID);
-      out.push({ clientID, clock, state: JSON.stringify(state) });
+      out.push({ clientID, clock, state: json });
     }
     if (out.length === 0) return null;
+    if (out.some((x) => x.state !== 'null') && !takeToken(conn, now)) return null;
     const e = encoding.createEncoder();
     encoding.writeVarUint(e, out.length);
     for (const x of out) {

@@ -10,6 +10,9 @@ const HEARTBEAT_MS = 25_000;
 const DEBOUNCE_MS = 50;
 const MAX_URL = 4096;
 
+/** Open `/access/events` streams per account, capped by `maxEventStreamsPerAccount`. */
+const openStreams = new Map<string, number>();
+
 function urlParam(query: URLSearchParams): string | null {
   const url = query.get('url');
   if (url === null) return null;
@@ -60,9 +63,29 @@ export const accessRoutes: Route[] = [
     tag: 'access',
     auth: 'member',
     queryParams: [{ name: 'url', description: 'as for /access' }],
-    handler: async ({ ctx, scope, query, res, principal }) => {
+    handler: async ({ ctx, scope, query, req, res, principal }) => {
       const url = urlParam(query);
-      const live = await ctx.registry.acquire(scope!.workspace);
+      const accountId = principal!.account.id;
+      const streams = openStreams.get(accountId) ?? 0;
+      if (streams >= ctx.config.maxEventStreamsPerAccount)
+        throw new ApiError(
+          429,
+          'too-many-streams',
+          `At most ${ctx.config.maxEventStreamsPerAccount} event streams per account are open at once; close one first`,
+          undefined,
+          { 'retry-after': '30' },
+        );
+      openStreams.set(accountId, streams + 1);
+      const live = await ctx.registry.acquire(scope!.workspace).catch((err: unknown) => {
+        releaseStream(accountId);
+        throw err;
+      });
+      if (req.socket.destroyed) {
+        // Gone while the doc loaded: no close event will come to release it.
+        releaseStream(accountId);
+        ctx.registry.release(live);
+        return undefined;
+      }
       const email = principal!.account.email;
       let lastEtag = '';
       let timer: NodeJS.Timeout | null = null;
@@ -83,6 +106,7 @@ export const accessRoutes: Route[] = [
         offShutdown();
         unregister();
         stopWatching();
+        releaseStream(accountId);
         ctx.registry.release(live);
         res.end();
       };
@@ -132,3 +156,9 @@ export const accessRoutes: Route[] = [
     },
   }),
 ];
+
+function releaseStream(accountId: string): void {
+  const n = (openStreams.get(accountId) ?? 1) - 1;
+  if (n > 0) openStreams.set(accountId, n);
+  else openStreams.delete(accountId);
+}

@@ -1,6 +1,7 @@
 /** `/api/workspaces/:ws/users…`: invite (with a copyable invitation link), role, archive, restore. */
 import type { Command } from '../../../core/index.ts';
 import { requestOrigin } from '../../auth/credentials.ts';
+import { issuePasswordReset, RESET_PATH } from '../../auth/password-reset.ts';
 import { hashToken, newToken } from '../../auth/tokens.ts';
 import { apiErrorFrom, executeCommand, isDryRun } from '../execute.ts';
 import { ApiError } from '../respond.ts';
@@ -126,5 +127,39 @@ export const userRoutes: Route[] = [
       executeCommand(rc, { type: 'user.restore', userId: rc.params.id! }, (_p, s) => ({
         user: userJson(s.users.get(rc.params.id!)!),
       })),
+  }),
+  route({
+    method: 'POST',
+    path: `${U}/:id/password-reset`,
+    summary:
+      'Issue a one-time password reset link for an active user who joined this workspace (valid 24 h; ' +
+      'a new link replaces the previous one; using it ends the account’s sessions). Sessions only',
+    tag,
+    auth: 'admin',
+    handler: async (rc) => {
+      const { ctx, scope, principal } = rc;
+      // A leaked API token must not become a way to take over accounts.
+      if (principal!.kind !== 'session')
+        throw new ApiError(403, 'forbidden', 'API tokens cannot issue password resets');
+      const user = scope!.live.state().users.get(rc.params.id!);
+      if (!user) throw new ApiError(404, 'not-found', 'No such user');
+      if (user.status !== 'active')
+        throw new ApiError(409, 'user-not-active', 'Only an active user’s password can be reset');
+      const account = await ctx.storage.accountByEmail(user.email);
+      // Only for an account that really joined here: an admin cannot reach accounts it merely invited.
+      if (!account || !(await ctx.storage.hasJoined(scope!.workspace.id, account.id, user.id)))
+        throw new ApiError(409, 'user-not-joined', 'This user has not accepted an invitation here');
+      const { token, expiresAt } = await issuePasswordReset(ctx.storage, {
+        accountId: account.id,
+        createdBy: principal!.account.id,
+        ttlMs: ctx.config.passwordResetTtlMs,
+      });
+      ctx.log.info(
+        { workspace: scope!.workspace.slug, account: account.id, by: principal!.account.id },
+        'password reset link issued',
+      );
+      const url = `${requestOrigin(rc.req, ctx.config.publicUrl)}${RESET_PATH}?token=${encodeURIComponent(token)}`;
+      return { status: 201, body: { reset: { url, expiresAt } } };
+    },
   }),
 ];
