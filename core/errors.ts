@@ -1,7 +1,8 @@
 /**
  * One error model for every shell (STYLE.md "Errors"): expected failures are values with a kebab-case
- * code and a user-facing message; HTTP status and UI text are derived from the code in one place each.
+ * code and a user-facing message; HTTP status and close code are derived from the code in one table.
  */
+import { CLOSE, type CloseCode } from './sync-protocol.ts';
 
 export type ErrorCode =
   | 'invalid-input'
@@ -81,25 +82,53 @@ export const MESSAGES = {
   groupDuplicated: 'Group duplicated successfully!',
 } as const;
 
-/** HTTP status for each error code (used by the REST API; kept here so every shell agrees). */
-export function httpStatusFor(code: ErrorCode): number {
-  switch (code) {
-    case 'not-found':
-      return 404;
-    case 'name-taken':
-    case 'grant-name-taken':
-    case 'role-change-needs-confirmation':
-    case 'last-admin':
-    case 'user-exists':
-    case 'slug-taken':
-    case 'already-member':
-      return 409;
-    case 'default-group-rename':
-    case 'default-group-delete':
-    case 'default-group-members':
-    case 'admin-group-not-editable':
-      return 403;
-    default:
-      return 422;
-  }
+/**
+ * How an error leaves a shell: its HTTP status and, when it can end a sync socket, its close code
+ * (`CLOSE` in sync-protocol.ts). Shells look rows up through one function (the server's `errorRow`).
+ */
+export interface ErrorRow {
+  readonly status: number;
+  readonly close?: CloseCode;
 }
+
+/** A refused change: over REST `status`, over sync a permanent 4422 (the client rebuilds from the server). */
+const refused = (status: number) => ({ status, close: CLOSE.rejected }) as const;
+
+/**
+ * Every core code, once (STYLE.md "One error table"). `satisfies` makes the compiler refuse a code of
+ * `ErrorCode` without a row, and a row without a code.
+ */
+export const ERRORS = {
+  'invalid-input': refused(400),
+  'not-found': refused(404),
+  'name-required': refused(422),
+  'name-too-long': refused(422),
+  'name-reserved': refused(422),
+  'name-taken': refused(409),
+  'name-invalid-characters': refused(422),
+  'grant-name-required': refused(422),
+  'grant-name-too-long': refused(422),
+  'grant-name-taken': refused(409),
+  'grant-resources-required': refused(422),
+  'grant-invalid-level': refused(422),
+  'grant-hide-needs-view': refused(422),
+  'default-group-rename': refused(403),
+  'default-group-delete': refused(403),
+  'default-group-members': refused(403),
+  'admin-group-not-editable': refused(403),
+  'builder-group-scope-all-only': refused(422),
+  'end-user-view-only': refused(422),
+  'role-change-needs-confirmation': refused(409),
+  'last-admin': refused(409),
+  'user-archived': refused(422),
+  'user-not-archived': refused(422),
+  'user-exists': refused(409),
+  'invalid-email': refused(422),
+  'already-member': refused(409),
+  'not-member': refused(422),
+  'duplicate-needs-a-part': refused(422),
+  'invalid-url-pattern': refused(422),
+  'slug-taken': refused(409),
+  'invalid-slug': refused(422),
+  'nothing-to-change': refused(422),
+} as const satisfies Record<ErrorCode, ErrorRow>;

@@ -33,7 +33,6 @@ export type {
 } from './commands/command.ts';
 export { COMMAND_TYPES, commit, execute, type Planned, plan } from './commands/plan.ts';
 export { slugify } from './commands/resource-commands.ts';
-export { isValidEmail } from './commands/user-commands.ts';
 export { createWorkspaceDoc, initialOps } from './doc/create-workspace-doc.ts';
 export { DocReader, readState } from './doc/doc-reader.ts';
 export { readUser } from './doc/read-entities.ts';
@@ -54,6 +53,25 @@ export { applyOpsToState, type Fields, type FieldValue, type Op } from './ops.ts
 export { conflictOps, type RepairOptions, type RepairResult, repair } from './repair.ts';
 export { hasAnyFlag, isBuilderLevel, isBuilderLevelGrant } from './rules/builder-level.ts';
 export {
+  type ChangeCheckOptions,
+  type ChangeViolation,
+  checkChange,
+  type Touched,
+} from './rules/change-rules.ts';
+export {
+  checkEmail,
+  checkKind,
+  checkResourceName,
+  checkSlugFormat,
+  checkUserName,
+  checkWorkspaceName,
+  isValidEmail,
+  normalizeEmail,
+} from './rules/formats.ts';
+export { compareIdentity, identityFor, isIdentity } from './rules/identity.ts';
+export * as limits from './rules/limits.ts';
+export { normalizeUrlPatterns } from './rules/url-patterns.ts';
+export {
   DEFAULT_GROUP_CONTENT,
   type DefaultGroupRestrictions,
   defaultGroupRestrictions,
@@ -67,8 +85,10 @@ export {
   hasInvisibleCharacters,
   isReservedGroupName,
   NAME_MAX_LENGTH,
+  NameSet,
   normalizeName,
   RESERVED_GROUP_NAMES,
+  sameName,
   validateGrantName,
   validateGroupName,
 } from './rules/names.ts';
@@ -77,8 +97,13 @@ export {
   checkCanJoinGroup,
   checkKeepsAnAdmin,
   countBuilders,
+  defaultGroupMembers,
   groupsToLeave,
+  isActiveAdminUser,
+  isDefaultGroupMember,
+  meetsGroupRole,
   requiredRole,
+  soleActiveAdmin,
   upgradedRole,
 } from './rules/roles.ts';
 export {

@@ -14,6 +14,7 @@ import {
   type User,
   type WorkspaceState,
 } from './model.ts';
+import type { Touched } from './rules/change-rules.ts';
 
 export type FieldValue = string | number | boolean | null | readonly string[] | readonly unknown[];
 /** `undefined` removes the field (e.g. clears a tombstone). */
@@ -229,4 +230,15 @@ export function applyOpsToState(state: WorkspaceState, ops: readonly Op[]): Work
   const out = s as unknown as Record<Collection, ReadonlyMap<string, unknown>>;
   for (const [name, m] of changes) out[name] = OverlayMap.with(out[name], m);
   return s;
+}
+
+/** The entities a list of ops touches (what `checkChange` looks at). */
+export function touchedByOps(ops: readonly Op[]): Touched {
+  const t = { users: new Set<string>(), groups: new Set<string>(), apps: new Set<string>(), dataSources: new Set<string>(), conflicts: new Set<string>(), meta: false };
+  for (const op of ops) {
+    if (op.type === 'entity.create' || op.type === 'entity.set') t[op.collection].add(op.id);
+    else if (op.type === 'meta.set') t.meta = true;
+    else t.groups.add(op.groupId);
+  }
+  return t;
 }

@@ -7,6 +7,7 @@ import { newId as randomId } from './ids.ts';
 import type { Conflict, EntityRef, Group, User, WorkspaceState } from './model.ts';
 import type { Op } from './ops.ts';
 import { defaultGroupGrantViolation } from './rules/default-groups.ts';
+import { identityFor } from './rules/identity.ts';
 import { roleRank } from './rules/levels.ts';
 import { isReservedGroupName, NAME_MAX_LENGTH, normalizeName } from './rules/names.ts';
 import { activeAdmins, requiredRole } from './rules/roles.ts';
@@ -173,13 +174,16 @@ export function repair(state: WorkspaceState, options: RepairOptions = {}): Repa
     }
   }
 
-  // One unarchived user per email (concurrent invites): the oldest stays, the others are archived.
+  // One unarchived user per email (concurrent invites): the email's identity stays, the others are archived.
   const archivedNow = new Set<string>();
   const byEmail = new Map<string, User[]>();
   for (const u of [...state.users.values()].sort(byAge))
     if (u.status !== 'archived') byEmail.set(u.email, [...(byEmail.get(u.email) ?? []), u]);
-  for (const [email, [keep, ...rest]] of byEmail) {
-    if (!keep || rest.length === 0) continue;
+  for (const [email, users] of byEmail) {
+    if (users.length < 2) continue;
+    const keep = identityFor(state, email);
+    const rest = users.filter((u) => u !== keep);
+    if (!keep) continue;
     for (const u of rest) {
       archivedNow.add(u.id);
       ops.push({ type: 'entity.set', collection: 'users', id: u.id, fields: { status: 'archived' } });
@@ -188,7 +192,7 @@ export function repair(state: WorkspaceState, options: RepairOptions = {}): Repa
       'duplicate-email',
       `${email} was invited twice at once`,
       [userRef(keep), ...rest.map(userRef)],
-      `Kept the first invitation and archived the other ${rest.length}`,
+      `Kept ${keep.status === 'active' ? 'the user who accepted' : 'the first invitation'} and archived the other ${rest.length}`,
     );
   }
   // App slugs: unique among live apps; the oldest keeps its slug.

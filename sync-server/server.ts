@@ -78,13 +78,13 @@ export async function createGatehouseServer(
   const server = http.createServer((req, res) => {
     if (ctx.closing) {
       res.setHeader('connection', 'close');
-      return sendError(res, new ApiError(503, 'shutting-down', 'The server is restarting'));
+      return sendError(res, new ApiError('shutting-down', 'The server is restarting'));
     }
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://localhost');
     } catch {
-      return sendError(res, new ApiError(400, 'bad-path', 'The path is not valid'));
+      return sendError(res, new ApiError('bad-path', 'The path is not valid'));
     }
     if (url.pathname === '/healthz') return sendJson(res, 200, { ok: true });
     const started = Date.now();
@@ -105,7 +105,7 @@ export async function createGatehouseServer(
       .catch((err) => {
         log.error({ err }, 'unhandled request error');
         if (!res.headersSent)
-          sendError(res, new ApiError(500, 'internal', 'Something went wrong on the server'));
+          sendError(res, new ApiError('internal', 'Something went wrong on the server'));
         else res.destroy();
       });
   });

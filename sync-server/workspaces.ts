@@ -26,7 +26,7 @@ const RESERVED_SLUGS = new Set([
 export function checkSlug(slug: string): string {
   const s = slug.trim().toLowerCase();
   if (!SLUG.test(s) || RESERVED_SLUGS.has(s))
-    throw new ApiError(422, 'invalid-slug', 'Use 2–40 lower-case letters, digits and dashes (e.g. nexus)');
+    throw new ApiError('invalid-slug', 'Use 2–40 lower-case letters, digits and dashes (e.g. nexus)');
   return s;
 }
 
@@ -37,9 +37,9 @@ export async function createWorkspaceWithAdmin(
 ): Promise<Workspace> {
   const slug = checkSlug(input.slug);
   const name = input.name.trim();
-  if (!name) throw new ApiError(422, 'name-required', 'Give the workspace a name');
+  if (!name) throw new ApiError('name-required', 'Give the workspace a name');
   if (await ctx.storage.workspaceBySlug(slug))
-    throw new ApiError(409, 'slug-taken', 'That workspace URL is taken');
+    throw new ApiError('slug-taken', 'That workspace URL is taken');
   const doc = createWorkspaceDoc({ name, slug });
   const workspace = await ctx.storage.createWorkspace({
     slug,

@@ -6,6 +6,7 @@
 import type { Group, Role, User, WorkspaceState } from '../model.ts';
 import { isBuilderLevel } from '../rules/builder-level.ts';
 import { effectiveDefaultGroup } from '../rules/default-groups.ts';
+import { identities } from '../rules/identity.ts';
 import { roleRank } from '../rules/levels.ts';
 import { requiredRole } from '../rules/roles.ts';
 
@@ -17,6 +18,7 @@ export interface AccessIndex {
   /** Memberships that a merge left breaking a rule; ignored for access, listed for explanations. */
   readonly ignoredMemberships: ReadonlyMap<string, readonly Group[]>;
   readonly builderLevel: ReadonlyMap<string, boolean>;
+  /** Each email's identity (rules/identity.ts). */
   readonly usersByEmail: ReadonlyMap<string, User>;
   readonly liveCustomGroups: readonly Group[];
 }
@@ -56,18 +58,6 @@ function buildIndex(state: WorkspaceState): AccessIndex {
       else push(userGroups, userId, g);
     }
   }
-  const usersByEmail = new Map<string, User>();
-  // One user per email: a merge can make two (concurrent invites). Pick the same one on every replica,
-  // whatever the doc's iteration order: unarchived first, then the oldest.
-  const rank = (u: User) => [u.status === 'archived' ? 1 : 0, u.createdAt, u.id] as const;
-  const before = (a: User, b: User) => {
-    const [x, y] = [rank(a), rank(b)];
-    return x[0] - y[0] || x[1] - y[1] || (x[2] < y[2] ? -1 : x[2] > y[2] ? 1 : 0);
-  };
-  for (const u of state.users.values()) {
-    const cur = usersByEmail.get(u.email);
-    if (!cur || before(u, cur) < 0) usersByEmail.set(u.email, u);
-  }
   return {
     state,
     defaultGroups: {
@@ -78,7 +68,7 @@ function buildIndex(state: WorkspaceState): AccessIndex {
     userGroups,
     ignoredMemberships: ignored,
     builderLevel,
-    usersByEmail,
+    usersByEmail: identities(state),
     liveCustomGroups,
   };
 }

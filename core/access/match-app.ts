@@ -5,7 +5,9 @@
  * literal characters), then the older app, then the smaller id, indexed by host once per state or list.
  */
 
-import { MAX_URL_PATTERN } from '../doc/schema.ts';
+import { MAX_URL_PATTERN, MAX_WILDCARDS } from '../rules/limits.ts';
+
+export { MAX_WILDCARDS } from '../rules/limits.ts';
 import { fail, ok, type Result } from '../errors.ts';
 import type { App, WorkspaceState } from '../model.ts';
 
@@ -23,8 +25,6 @@ interface Compiled<A extends MatchableApp> {
 }
 
 const PATTERN = /^(\*|https?):\/\/((?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*)(:\d{1,5})?(\/[^\s#]*)$/;
-/** More wildcards than this add nothing real and only cost matching time. */
-export const MAX_WILDCARDS = 8;
 const URL_RE = /^([a-z][a-z0-9+.-]*):\/\/(?:[^@/?#]*@)?([^/?#:]*)(:\d+)?([^#]*)/i;
 
 /** Checks a pattern; returns it normalized (lower-case scheme and host). */

@@ -64,4 +64,9 @@ export interface CommandContext {
   readonly now?: number | undefined;
   /** Id factory (tests pass a deterministic one). */
   readonly newId?: (() => string) | undefined;
+  /**
+   * The server's own command (accepting an invitation, creating a workspace): may activate a user.
+   * Everything an admin sends — from the admin app or REST — is planned untrusted.
+   */
+  readonly trusted?: boolean | undefined;
 }

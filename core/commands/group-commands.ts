@@ -4,14 +4,14 @@ import { FLAGS, type Flags, type Group, NO_FLAGS } from '../model.ts';
 import type { Op } from '../ops.ts';
 import { grantFields } from '../ops.ts';
 import { isBuilderLevel } from '../rules/builder-level.ts';
+import { DEFAULT_GROUP_MESSAGES } from '../rules/default-groups.ts';
 import { duplicateName, validateGroupName } from '../rules/names.ts';
 import { checkCanJoinGroup, requiredRole } from '../rules/roles.ts';
 import type { CommandBody } from './command.ts';
 import { draft, findGroup, findUser, isFailure, type PlanEnv, type Planner } from './planner.ts';
 import { upgradeOps } from './upgrade-ops.ts';
 
-const DEFAULT_GROUP_MEMBERS =
-  'Members of a default group are the users with that role: change the user’s role';
+const DEFAULT_GROUP_MEMBERS = DEFAULT_GROUP_MESSAGES.members;
 
 type Of<T extends CommandBody['type']> = Extract<CommandBody, { type: T }>;
 

@@ -9,7 +9,8 @@ import { fail, type Result } from '../errors.ts';
 import { newId as randomId } from '../ids.ts';
 import { computeImpact, type Impact } from '../impact.ts';
 import type { WorkspaceState } from '../model.ts';
-import { applyOpsToState, type Op } from '../ops.ts';
+import { applyOpsToState, type Op, touchedByOps } from '../ops.ts';
+import { checkChange } from '../rules/change-rules.ts';
 import type { Command, CommandContext, CommandType } from './command.ts';
 import { planGrantAdd, planGrantRemove, planGrantUpdate } from './grant-commands.ts';
 import {
@@ -94,6 +95,12 @@ export function plan(state: WorkspaceState, command: Command, ctx: CommandContex
   if (!drafted.ok) return drafted;
   const { ops, createdId } = drafted.value;
   const after = applyOpsToState(state, ops);
+  // The same gate as a sync update's: what a command may not do, no path may.
+  const violations = checkChange(state, after, touchedByOps(ops), { mode: 'strict', trusted: ctx.trusted });
+  if (violations.length > 0) {
+    const [first] = violations;
+    return fail(first!.code, first!.message, { violations });
+  }
   const impact = computeImpact(state, after, ops);
   if (impact.roleChanges.length > 0 && command.allowRoleChange !== true)
     return fail('role-change-needs-confirmation', roleChangeMessage(impact), impact);

@@ -1,24 +1,18 @@
 /** App and data-source commands, and resolving a conflict record. */
 
-import { validateUrlPattern } from '../access/match-app.ts';
-import { MAX_TEXT, MAX_URL_PATTERNS } from '../doc/schema.ts';
 import { fail, ok, type Result } from '../errors.ts';
 import type { ResourceType, WorkspaceState } from '../model.ts';
 import type { Op } from '../ops.ts';
+import { checkKind, checkResourceName, checkSlugFormat } from '../rules/formats.ts';
+import { MAX_SLUG } from '../rules/limits.ts';
+import { normalizeUrlPatterns } from '../rules/url-patterns.ts';
 import type { CommandBody } from './command.ts';
 import { draft, findApp, findDataSource, isFailure, type Planner } from './planner.ts';
 
 type Of<T extends CommandBody['type']> = Extract<CommandBody, { type: T }>;
 
-const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
-const KIND = /^[a-z0-9][a-z0-9_.-]{0,49}$/;
-
-function resourceName(name: string, what: string): Result<string> {
-  const n = name.trim();
-  if (n.length === 0) return fail('name-required', `${what} name can’t be empty`);
-  if (n.length > MAX_TEXT)
-    return fail('name-too-long', `${what} name can have at most ${MAX_TEXT} characters`);
-  return ok(n);
+function resourceName(name: string, what: 'App' | 'Data source'): Result<string> {
+  return checkResourceName(name, what);
 }
 
 export function slugify(name: string): string {
@@ -27,14 +21,14 @@ export function slugify(name: string): string {
     .normalize('NFKD')
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
-    .slice(0, 64)
+    .slice(0, MAX_SLUG)
     .replace(/-+$/g, '');
   return s || 'app';
 }
 
 function checkSlug(state: WorkspaceState, slug: string, exceptId?: string): Result<string> {
-  if (!SLUG.test(slug))
-    return fail('invalid-slug', 'Slugs use lower-case letters, digits and dashes (at most 64)');
+  const format = checkSlugFormat(slug);
+  if (!format.ok) return format;
   for (const a of state.apps.values())
     if (a.deletedAt === undefined && a.id !== exceptId && a.slug === slug)
       return fail('slug-taken', `Another app already uses the slug “${slug}”`);
@@ -47,24 +41,12 @@ function freeSlug(state: WorkspaceState, base: string): string {
   return slug;
 }
 
-function checkPatterns(patterns: readonly string[]): Result<string[]> {
-  if (patterns.length > MAX_URL_PATTERNS)
-    return fail('invalid-url-pattern', `An app can have at most ${MAX_URL_PATTERNS} URL patterns`);
-  const out: string[] = [];
-  for (const p of patterns) {
-    const v = validateUrlPattern(p);
-    if (!v.ok) return v;
-    if (!out.includes(v.value)) out.push(v.value);
-  }
-  return ok(out);
-}
-
 export const planAppCreate: Planner<Of<'app.create'>> = ({ state, now, newId }, c) => {
   const name = resourceName(c.name, 'App');
   if (!name.ok) return name;
   const slug = c.slug === undefined ? ok(freeSlug(state, slugify(name.value))) : checkSlug(state, c.slug);
   if (!slug.ok) return slug;
-  const patterns = checkPatterns(c.urlPatterns ?? []);
+  const patterns = normalizeUrlPatterns(c.urlPatterns ?? []);
   if (!patterns.ok) return patterns;
   const id = newId();
   return draft(
@@ -95,7 +77,7 @@ export const planAppUpdate: Planner<Of<'app.update'>> = ({ state }, c) => {
     fields.slug = slug.value;
   }
   if (c.urlPatterns !== undefined) {
-    const patterns = checkPatterns(c.urlPatterns);
+    const patterns = normalizeUrlPatterns(c.urlPatterns);
     if (!patterns.ok) return patterns;
     fields.urlPatterns = patterns.value;
   }
@@ -126,16 +108,6 @@ function unlistOps(state: WorkspaceState, type: ResourceType, id: string, now: n
     }
   }
   return ops;
-}
-
-function checkKind(kind: string): Result<string> {
-  const k = kind.trim().toLowerCase();
-  return KIND.test(k)
-    ? ok(k)
-    : fail(
-        'invalid-input',
-        'Kind uses lower-case letters, digits, dots, dashes and underscores (e.g. postgres)',
-      );
 }
 
 export const planDataSourceCreate: Planner<Of<'dataSource.create'>> = ({ now, newId }, c) => {

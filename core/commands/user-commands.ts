@@ -1,32 +1,21 @@
 /** User commands: invite, role, archive, restore, activate, rename. */
 
-import { MAX_EMAIL, MAX_TEXT } from '../doc/schema.ts';
 import { fail } from '../errors.ts';
 import { ROLES } from '../model.ts';
 import type { Op } from '../ops.ts';
+import { checkEmail, checkUserName } from '../rules/formats.ts';
 import { checkKeepsAnAdmin, groupsToLeave } from '../rules/roles.ts';
 import type { CommandBody } from './command.ts';
 import { draft, findUser, isFailure, type Planner } from './planner.ts';
 
 type Of<T extends CommandBody['type']> = Extract<CommandBody, { type: T }>;
 
-/** Conservative on purpose: no characters that mean something in a URL or a header (mailto links). */
-const EMAIL = /^[a-z0-9.!$'*+_~-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+$/i;
-
-export function isValidEmail(email: string): boolean {
-  return email.length <= MAX_EMAIL && EMAIL.test(email);
-}
-
-function validName(name: string) {
-  const n = name.trim();
-  if (n.length > MAX_TEXT) return fail('name-too-long', `Name can have at most ${MAX_TEXT} characters`);
-  return { ok: true as const, value: n };
-}
+const validName = checkUserName;
 
 export const planInvite: Planner<Of<'user.invite'>> = ({ state, now, newId }, c) => {
-  const email = c.email.trim().toLowerCase();
-  if (!isValidEmail(email))
-    return fail('invalid-email', `“${c.email.slice(0, 80)}” is not a valid email address`);
+  const checked = checkEmail(c.email);
+  if (!checked.ok) return checked;
+  const email = checked.value;
   if (!ROLES.includes(c.role)) return fail('invalid-input', 'Role must be admin, builder or end-user');
   const name = validName(c.name || email.split('@')[0] || email);
   if (!name.ok) return name;

@@ -1,7 +1,7 @@
 /**
  * The workspace Y.Doc schema (ARCHITECTURE.md "Data"). Root maps hold entities as Y.Maps under fresh
  * random ids; fields are plain values (last writer wins per field). Entities are deleted by a `deletedAt`
- * tombstone, never by deleting the key. Groups nest `members` (userId → addedAt) and `grants`
+ * tombstone, never by deleting the key. Groups nest `members` (userId → true) and `grants`
  * (grantId → Y.Map); grants nest `resources` (resourceId → true).
  */
 import type { Collection } from '../model.ts';
@@ -15,8 +15,5 @@ export const MEMBERS = 'members';
 export const GRANTS = 'grants';
 export const RESOURCES = 'resources';
 
-/** Limits for text in the doc (validation rejects more). */
-export const MAX_TEXT = 200;
-export const MAX_EMAIL = 254;
-export const MAX_URL_PATTERNS = 20;
-export const MAX_URL_PATTERN = 500;
+/** The limits live in rules/limits.ts; re-exported for the readers of the schema. */
+export { MAX_EMAIL, MAX_TEXT, MAX_URL_PATTERN, MAX_URL_PATTERNS } from '../rules/limits.ts';

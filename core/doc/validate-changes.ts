@@ -5,7 +5,7 @@
  */
 import * as Y from 'yjs';
 import { validateUrlPattern } from '../access/match-app.ts';
-import { isValidEmail } from '../commands/user-commands.ts';
+import { isValidEmail } from '../rules/formats.ts';
 import { FLAGS, ROLES, USER_STATUSES } from '../model.ts';
 import { hasInvisibleCharacters, isReservedGroupName, NAME_MAX_LENGTH } from '../rules/names.ts';
 import {

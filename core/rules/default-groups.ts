@@ -2,6 +2,7 @@
  * The three default groups (SPEC.md §1 "Default groups"). Admin is fixed and never read from the doc;
  * Builder's flags are editable and its grants must use scope "all"; End-user may only hold View app grants.
  */
+import { MESSAGES } from '../errors.ts';
 import {
   ALL_FLAGS,
   type Flags,
@@ -13,6 +14,16 @@ import {
 } from '../model.ts';
 
 const FIXED_AT = 0;
+
+/** What a refused change to a default group says, on every path. */
+export const DEFAULT_GROUP_MESSAGES = {
+  rename: MESSAGES.defaultGroupRename,
+  delete: MESSAGES.defaultGroupDelete,
+  members: 'Members of a default group are the users with that role: change the user’s role',
+  adminNotEditable: MESSAGES.adminNotEditable,
+  endUserViewOnly: MESSAGES.endUserViewOnly,
+  builderScopeAll: 'Builder permissions may only apply to all apps or all data sources',
+} as const;
 
 function allGrant(
   id: string,

@@ -1,8 +1,15 @@
-/** Rule 8: group names; and the names of granular permissions. */
+/**
+ * Rule 8: group names; and the names of granular permissions. Names are compared by a key that folds
+ * case, compatibility forms and look-alike characters (Unicode TR 39 skeletons), so “НR” (Cyrillic Н) is
+ * taken when “HR” exists and “аdmin” (Cyrillic а) is reserved like “admin”.
+ */
+import { rectifyConfusion } from 'unicode-confusables';
 import { fail, ok, type Result } from '../errors.ts';
 import type { Group, WorkspaceState } from '../model.ts';
+import { NAME_MAX_LENGTH } from './limits.ts';
 
-export const NAME_MAX_LENGTH = 50;
+export { NAME_MAX_LENGTH } from './limits.ts';
+
 export const RESERVED_GROUP_NAMES: readonly string[] = [
   'admin',
   'builder',
@@ -11,20 +18,95 @@ export const RESERVED_GROUP_NAMES: readonly string[] = [
   'all users',
 ];
 
-/** Control, format (zero-width, bidi), private-use and lone surrogate characters: never in a name. */
-const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}]/u;
+/**
+ * Control (NUL, BEL, newlines), format (zero-width, bidi overrides), private-use, lone surrogate, line and
+ * paragraph separator characters: never in a name.
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Zl}\p{Zp}]/u;
 
 export function hasInvisibleCharacters(name: string): boolean {
   return INVISIBLE.test(name);
 }
 
-/** The key names are compared by: compatibility-normalized, trimmed, lower-cased. */
-export function normalizeName(name: string): string {
-  return name.normalize('NFKC').trim().toLowerCase();
+/** TR 39 skeleton: each character replaced by its prototype, in NFD, before and after. */
+function skeleton(text: string): string {
+  return rectifyConfusion(text.normalize('NFD')).normalize('NFD');
 }
 
+const KEYS = new Map<string, readonly [string, string]>();
+const MAX_CACHED_KEYS = 20_000;
+
+/**
+ * The two keys a name is compared by, both of its compatibility-normalized, trimmed form: the skeleton of
+ * the lower-cased name (“аdmin” ~ “admin”, “End‐user” ~ “end-user”), and the lower-cased skeleton (“НR” ~
+ * “HR”: a capital that looks like a Latin capital). Neither alone catches both, since skeletons do not
+ * commute with case (the skeleton of “I” is “l”, of “m” is “rn”).
+ */
+function nameKeys(name: string): readonly [string, string] {
+  let keys = KEYS.get(name);
+  if (keys !== undefined) return keys;
+  const base = name.normalize('NFKC').trim();
+  keys = [skeleton(base.toLowerCase()), skeleton(base).toLowerCase()];
+  if (KEYS.size >= MAX_CACHED_KEYS) KEYS.clear();
+  KEYS.set(name, keys);
+  return keys;
+}
+
+/** The key names are compared by, case folded and look-alikes folded (see `sameName` for the whole rule). */
+export function normalizeName(name: string): string {
+  return nameKeys(name)[0];
+}
+
+/** Whether two names count as the same: equal ignoring case, compatibility forms and look-alikes. */
+export function sameName(a: string, b: string): boolean {
+  const [x1, x2] = nameKeys(a);
+  const [y1, y2] = nameKeys(b);
+  return x1 === y1 || x2 === y2;
+}
+
+/** A set of names compared by `sameName`. */
+export class NameSet {
+  private readonly byCase = new Set<string>();
+  private readonly bySkeleton = new Set<string>();
+  constructor(names: Iterable<string> = []) {
+    for (const n of names) this.add(n);
+  }
+  has(name: string): boolean {
+    const [k1, k2] = nameKeys(name);
+    return this.byCase.has(k1) || this.bySkeleton.has(k2);
+  }
+  add(name: string): void {
+    const [k1, k2] = nameKeys(name);
+    this.byCase.add(k1);
+    this.bySkeleton.add(k2);
+  }
+}
+
+const RESERVED = new NameSet(RESERVED_GROUP_NAMES);
+
 export function isReservedGroupName(name: string): boolean {
-  return RESERVED_GROUP_NAMES.includes(normalizeName(name));
+  return RESERVED.has(name);
+}
+
+/** The format of a group name (no uniqueness): trimmed, 1–50 characters, visible, not reserved. */
+export function checkGroupNameFormat(name: string): Result<string> {
+  const trimmed = name.trim();
+  if (trimmed.length === 0) return fail('name-required', 'Group name can’t be empty');
+  if (trimmed.length > NAME_MAX_LENGTH)
+    return fail('name-too-long', `Group name can have at most ${NAME_MAX_LENGTH} characters`);
+  if (hasInvisibleCharacters(trimmed))
+    return fail('name-invalid-characters', 'Group name can’t contain invisible or control characters');
+  if (isReservedGroupName(trimmed)) return fail('name-reserved', `“${trimmed}” is a reserved name`);
+  return ok(trimmed);
+}
+
+/** The live custom group other than `exceptGroupId` whose name has the same key, if any. */
+export function groupNamed(state: WorkspaceState, name: string, exceptGroupId?: string): Group | undefined {
+  for (const g of state.groups.values()) {
+    if (g.deletedAt !== undefined || g.id === exceptGroupId || g.kind === 'default') continue;
+    if (sameName(g.name, name)) return g;
+  }
+  return undefined;
 }
 
 /** Checks a group name as typed; returns the trimmed name. `exceptGroupId` is the group being renamed. */
@@ -33,48 +115,45 @@ export function validateGroupName(
   name: string,
   exceptGroupId?: string,
 ): Result<string> {
-  const trimmed = name.trim();
-  if (trimmed.length === 0) return fail('name-required', 'Group name can’t be empty');
-  if (trimmed.length > NAME_MAX_LENGTH)
-    return fail('name-too-long', `Group name can have at most ${NAME_MAX_LENGTH} characters`);
-  if (hasInvisibleCharacters(trimmed))
-    return fail('name-invalid-characters', 'Group name can’t contain invisible or control characters');
-  if (isReservedGroupName(trimmed)) return fail('name-reserved', `“${trimmed}” is a reserved name`);
-  const key = normalizeName(trimmed);
-  for (const g of state.groups.values()) {
-    if (g.deletedAt !== undefined || g.id === exceptGroupId || g.kind === 'default') continue;
-    if (normalizeName(g.name) === key)
-      return fail('name-taken', 'Group name already exists', { groupId: g.id });
-  }
-  return ok(trimmed);
+  const format = checkGroupNameFormat(name);
+  if (!format.ok) return format;
+  const other = groupNamed(state, format.value, exceptGroupId);
+  if (other) return fail('name-taken', 'Group name already exists', { groupId: other.id });
+  return format;
 }
 
-/** Granular permission names: 1–50 characters, unique within the group ignoring case. */
-export function validateGrantName(group: Group, name: string, exceptGrantId?: string): Result<string> {
+/** The format of a permission name (no uniqueness): trimmed, 1–50 characters, visible. */
+export function checkGrantNameFormat(name: string): Result<string> {
   const trimmed = name.trim();
   if (trimmed.length === 0) return fail('grant-name-required', 'Permission name can’t be empty');
   if (trimmed.length > NAME_MAX_LENGTH)
     return fail('grant-name-too-long', `Permission name can have at most ${NAME_MAX_LENGTH} characters`);
   if (hasInvisibleCharacters(trimmed))
     return fail('name-invalid-characters', 'Permission name can’t contain invisible or control characters');
-  const key = normalizeName(trimmed);
+  return ok(trimmed);
+}
+
+/** Granular permission names: 1–50 characters, unique within the group ignoring case. */
+export function validateGrantName(group: Group, name: string, exceptGrantId?: string): Result<string> {
+  const format = checkGrantNameFormat(name);
+  if (!format.ok) return format;
   for (const g of group.grants.values()) {
     if (g.deletedAt !== undefined || g.id === exceptGrantId) continue;
-    if (normalizeName(g.name) === key)
+    if (sameName(g.name, format.value))
       return fail('grant-name-taken', 'Permission name already exists in this group');
   }
-  return ok(trimmed);
+  return format;
 }
 
 /** `<name>_copy`, then `<name>_copy_1`, `_copy_2`… (next free number), within 50 characters. */
 export function duplicateName(state: WorkspaceState, name: string): string {
-  const taken = new Set<string>();
-  for (const g of state.groups.values()) if (g.deletedAt === undefined) taken.add(normalizeName(g.name));
+  const taken = new NameSet(RESERVED_GROUP_NAMES);
+  for (const g of state.groups.values()) if (g.deletedAt === undefined) taken.add(g.name);
   const withSuffix = (suffix: string) => name.slice(0, NAME_MAX_LENGTH - suffix.length) + suffix;
   const first = withSuffix('_copy');
-  if (!taken.has(normalizeName(first))) return first;
+  if (!taken.has(first)) return first;
   for (let n = 1; ; n++) {
     const candidate = withSuffix(`_copy_${n}`);
-    if (!taken.has(normalizeName(candidate))) return candidate;
+    if (!taken.has(candidate)) return candidate;
   }
 }

@@ -2,6 +2,7 @@
 import { fail, MESSAGES, ok, type Result } from '../errors.ts';
 import type { Group, Role, User, WorkspaceState } from '../model.ts';
 import { isBuilderLevel } from './builder-level.ts';
+import { isIdentity } from './identity.ts';
 import { roleRank } from './levels.ts';
 
 /** The lowest role a member of this custom group must hold. */
@@ -29,10 +30,21 @@ export function groupsToLeave(state: WorkspaceState, userId: string, role: Role)
   return out;
 }
 
+export function isActiveAdminUser(user: Pick<User, 'role' | 'status'>): boolean {
+  return user.role === 'admin' && user.status === 'active';
+}
+
+/** Active admins that are their email's identity (a duplicate has no access until repair archives it). */
 export function activeAdmins(state: WorkspaceState): User[] {
   const out: User[] = [];
-  for (const u of state.users.values()) if (u.role === 'admin' && u.status === 'active') out.push(u);
+  for (const u of state.users.values()) if (isActiveAdminUser(u) && isIdentity(state, u)) out.push(u);
   return out;
+}
+
+/** The only active admin (rule 6: they cannot be downgraded or archived), or null when there are several. */
+export function soleActiveAdmin(state: WorkspaceState): User | null {
+  const admins = activeAdmins(state);
+  return admins.length === 1 ? admins[0]! : null;
 }
 
 /** Rule 6: the last active admin cannot be downgraded or archived. */
@@ -42,9 +54,24 @@ export function checkKeepsAnAdmin(
   action: 'role' | 'archive' = 'role',
 ): Result<true> {
   const user = state.users.get(userId);
-  if (user?.role !== 'admin' || user.status !== 'active') return ok(true);
-  if (activeAdmins(state).length > 1) return ok(true);
+  if (!user || !isActiveAdminUser(user) || soleActiveAdmin(state)?.id !== user.id) return ok(true);
   return fail('last-admin', action === 'archive' ? MESSAGES.lastAdminArchive : MESSAGES.lastAdmin);
+}
+
+/** Rules 4–5: whether a user's role is high enough for a custom group's membership to count. */
+export function meetsGroupRole(user: Pick<User, 'role'>, group: Pick<Group, 'flags' | 'grants'>): boolean {
+  return roleRank(user.role) >= roleRank(requiredRole(group));
+}
+
+/** The members of a default group: the users with its role who are not archived. */
+export function isDefaultGroupMember(user: Pick<User, 'role' | 'status'>, role: Role): boolean {
+  return user.role === role && user.status !== 'archived';
+}
+
+export function defaultGroupMembers(state: WorkspaceState, role: Role): User[] {
+  const out: User[] = [];
+  for (const u of state.users.values()) if (isDefaultGroupMember(u, role)) out.push(u);
+  return out;
 }
 
 /** Rule 7: archived users keep memberships but cannot be added to groups. */

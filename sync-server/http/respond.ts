@@ -46,7 +46,7 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<unkno
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) {
-      reject(new ApiError(413, 'payload-too-large', `Request bodies are limited to ${limit} bytes`));
+      reject(new ApiError('payload-too-large', `Request bodies are limited to ${limit} bytes`));
       req.resume();
       return;
     }
@@ -58,13 +58,13 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<unkno
       size += chunk.length;
       if (size > limit) {
         failed = true;
-        reject(new ApiError(413, 'payload-too-large', `Request bodies are limited to ${limit} bytes`));
+        reject(new ApiError('payload-too-large', `Request bodies are limited to ${limit} bytes`));
         return;
       }
       chunks.push(chunk);
     });
     req.on('error', () => {
-      if (!failed) reject(new ApiError(400, 'bad-request', 'The request body could not be read'));
+      if (!failed) reject(new ApiError('bad-request', 'The request body could not be read'));
       failed = true;
     });
     req.on('end', () => {
@@ -73,12 +73,12 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<unkno
       const type = String(req.headers['content-type'] ?? '');
       if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type))
         return reject(
-          new ApiError(415, 'unsupported-media-type', 'Send JSON with Content-Type: application/json'),
+          new ApiError('unsupported-media-type', 'Send JSON with Content-Type: application/json'),
         );
       try {
         resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
       } catch {
-        reject(new ApiError(400, 'invalid-json', 'The request body is not valid JSON'));
+        reject(new ApiError('invalid-json', 'The request body is not valid JSON'));
       }
     });
   });

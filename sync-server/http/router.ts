@@ -96,7 +96,7 @@ export function createRouter(routes: readonly Route[]) {
       segments = url.pathname.split('/').slice(1).map(decodeURIComponent);
     } catch {
       if (!url.pathname.startsWith('/api/')) return false;
-      sendError(res, new ApiError(400, 'bad-path', 'The path is not valid'));
+      sendError(res, new ApiError('bad-path', 'The path is not valid'));
       return true;
     }
     const candidates: { c: Compiled; params: Record<string, string> }[] = [];
@@ -106,13 +106,13 @@ export function createRouter(routes: readonly Route[]) {
     }
     if (candidates.length === 0) {
       if (!url.pathname.startsWith('/api/') && url.pathname !== '/api') return false;
-      sendError(res, new ApiError(404, 'not-found', 'No such endpoint'));
+      sendError(res, new ApiError('not-found', 'No such endpoint'));
       return true;
     }
     const found = candidates.find((x) => x.c.route.method === req.method);
     if (!found) {
       const allow = [...new Set(candidates.map((x) => x.c.route.method))].join(', ');
-      sendError(res, new ApiError(405, 'method-not-allowed', `Use ${allow}`, undefined, { allow }));
+      sendError(res, new ApiError('method-not-allowed', `Use ${allow}`, undefined, { allow }));
       return true;
     }
     let live: LiveDoc | null = null;
@@ -134,9 +134,7 @@ export function createRouter(routes: readonly Route[]) {
         const raw = await readJsonBody(req, ctx.config.maxBodyBytes);
         const parsed = r.body.safeParse(raw ?? {});
         if (!parsed.success)
-          throw new ApiError(
-            400,
-            'invalid-input',
+          throw new ApiError('invalid-input',
             'The request body is not valid',
             parsed.error.issues.slice(0, 20).map((i) => ({ path: i.path.join('.'), message: i.message })),
           );
@@ -157,7 +155,7 @@ export function createRouter(routes: readonly Route[]) {
       if (err instanceof ApiError) sendError(res, err);
       else {
         ctx.log.error({ err, path: safePath(url.pathname) }, 'request failed');
-        sendError(res, new ApiError(500, 'internal', 'Something went wrong on the server'));
+        sendError(res, new ApiError('internal', 'Something went wrong on the server'));
       }
     } finally {
       if (live) ctx.registry.release(live);
@@ -181,19 +179,19 @@ function checkedCredentials(ctx: ServerContext, req: IncomingMessage, r: Route):
   if (creds?.via !== 'cookie') return creds;
   if (originAllowed(req, ctx.config.publicUrl, ctx.config.allowedOrigins)) return creds;
   if (MUTATING.has(req.method ?? '') || r.auth !== 'none')
-    throw new ApiError(403, 'bad-origin', 'Cross-origin requests with the session cookie are refused');
+    throw new ApiError('bad-origin', 'Cross-origin requests with the session cookie are refused');
   return null;
 }
 
 async function requirePrincipal(ctx: ServerContext, creds: Credentials | null): Promise<Principal> {
-  if (!creds) throw new ApiError(401, 'unauthorized', 'Sign in first');
+  if (!creds) throw new ApiError('unauthorized', 'Sign in first');
   const principal = await authenticate(ctx.storage, creds.token);
   if (!principal)
-    throw new ApiError(401, 'unauthorized', 'The session has expired or the token is not valid');
+    throw new ApiError('unauthorized', 'The session has expired or the token is not valid');
   return principal;
 }
 
-const NOT_FOUND = () => new ApiError(404, 'not-found', 'Workspace not found');
+const NOT_FOUND = () => new ApiError('not-found', 'Workspace not found');
 
 async function resolveScope(
   ctx: ServerContext,
@@ -209,13 +207,11 @@ async function resolveScope(
     const user = userByEmail(live.state(), principal.account.email);
     if (!user) throw NOT_FOUND();
     if (user.status !== 'active')
-      throw new ApiError(
-        403,
-        'user-not-active',
+      throw new ApiError('user-not-active',
         user.status === 'archived' ? 'Your user is archived here' : 'Accept the invitation first',
       );
     if (level === 'admin' && user.role !== 'admin')
-      throw new ApiError(403, 'forbidden', 'Only admins may do this');
+      throw new ApiError('forbidden', 'Only admins may do this');
     const actor = {
       accountId: principal.account.id,
       email: principal.account.email,

@@ -16,7 +16,7 @@ const openStreams = new Map<string, number>();
 function urlParam(query: URLSearchParams): string | null {
   const url = query.get('url');
   if (url === null) return null;
-  if (url.length > MAX_URL) throw new ApiError(400, 'invalid-input', 'The url parameter is too long');
+  if (url.length > MAX_URL) throw new ApiError('invalid-input', 'The url parameter is too long');
   return url;
 }
 
@@ -30,7 +30,7 @@ export const accessRoutes: Route[] = [
     queryParams: [{ name: 'url', description: 'a page URL: adds the app whose URL patterns match it' }],
     handler: async ({ scope, query, req, res }) => {
       const view = accessView(scope!.live.state(), scope!.user.id, urlParam(query));
-      if (!view) throw new ApiError(404, 'not-found', 'Workspace not found');
+      if (!view) throw new ApiError('not-found', 'Workspace not found');
       const headers = {
         etag: view.etag,
         'cache-control': 'private, no-cache',
@@ -68,9 +68,7 @@ export const accessRoutes: Route[] = [
       const accountId = principal!.account.id;
       const streams = openStreams.get(accountId) ?? 0;
       if (streams >= ctx.config.maxEventStreamsPerAccount)
-        throw new ApiError(
-          429,
-          'too-many-streams',
+        throw new ApiError('too-many-streams',
           `At most ${ctx.config.maxEventStreamsPerAccount} event streams per account are open at once; close one first`,
           undefined,
           { 'retry-after': '30' },

@@ -27,9 +27,7 @@ async function checkMayCreateWorkspace(ctx: ServerContext, account: Account): Pr
     const memberships = await ctx.storage.membershipsOfEmail(account.email);
     if (memberships.some((m) => m.role === 'admin' && m.status === 'active')) return;
   }
-  throw new ApiError(
-    403,
-    'workspace-creation-disabled',
+  throw new ApiError('workspace-creation-disabled',
     policy === 'none'
       ? 'Creating workspaces is turned off on this server'
       : 'Only admins of a workspace may create workspaces on this server',
@@ -56,21 +54,19 @@ const ownRoutes: Route[] = [
       const { ctx, body } = rc;
       // Captured once: a concurrent setup may clear it while this one awaits.
       const expected = ctx.setupToken;
-      const done = () => new ApiError(410, 'setup-done', 'Setup is already done: sign in instead');
+      const done = () => new ApiError('setup-done', 'Setup is already done: sign in instead');
       if (expected === null) throw done();
       if (!sameSecret(body.token, expected))
-        throw new ApiError(
-          403,
-          'bad-setup-token',
+        throw new ApiError('bad-setup-token',
           'The setup link is not valid; use the one the server printed',
         );
       // Everything is checked before anything is created or the token is used up.
       const email = body.admin.email.toLowerCase();
-      if (!isValidEmail(email)) throw new ApiError(422, 'invalid-email', 'Enter a valid email address');
+      if (!isValidEmail(email)) throw new ApiError('invalid-email', 'Enter a valid email address');
       const name = body.admin.name.trim();
-      if (!name) throw new ApiError(422, 'name-required', 'Enter your name');
+      if (!name) throw new ApiError('name-required', 'Enter your name');
       checkSlug(body.workspace.slug);
-      if (!body.workspace.name.trim()) throw new ApiError(422, 'name-required', 'Give the workspace a name');
+      if (!body.workspace.name.trim()) throw new ApiError('name-required', 'Give the workspace a name');
       const passwordHash = await hashPassword(body.admin.password);
       // Claimed synchronously after the last await: of two concurrent setups exactly one gets here.
       if ((await ctx.storage.countAccounts()) > 0 || ctx.setupToken !== expected) throw done();
@@ -104,7 +100,7 @@ const ownRoutes: Route[] = [
       const refund = reservePasswordAttempt(ctx, rc.req, email);
       const account = await ctx.storage.accountByEmail(email);
       const ok = await verifyPassword(body.password, account?.passwordHash ?? (await dummyPasswordHash()));
-      if (!account || !ok) throw new ApiError(401, 'invalid-credentials', 'Wrong email or password');
+      if (!account || !ok) throw new ApiError('invalid-credentials', 'Wrong email or password');
       refund();
       ctx.log.info({ account: account.id }, 'signed in');
       const { passwordHash: _, ...pub } = account;
@@ -156,7 +152,7 @@ const ownRoutes: Route[] = [
     body: CreateWorkspaceBody,
     handler: async ({ ctx, principal, body }) => {
       if (principal!.kind !== 'session')
-        throw new ApiError(403, 'forbidden', 'API tokens cannot create workspaces');
+        throw new ApiError('forbidden', 'API tokens cannot create workspaces');
       await checkMayCreateWorkspace(ctx, principal!.account);
       const ws = await createWorkspaceWithAdmin(ctx, body, principal!.account);
       return { status: 201, body: { workspace: { slug: ws.slug, name: ws.name } } };

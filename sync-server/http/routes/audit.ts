@@ -10,7 +10,7 @@ function time(v: string | null, name: string): number | undefined {
   if (v === null || v === '') return undefined;
   const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
   if (!Number.isFinite(n))
-    throw new ApiError(400, 'invalid-input', `${name} must be a date (ISO 8601) or epoch ms`);
+    throw new ApiError('invalid-input', `${name} must be a date (ISO 8601) or epoch ms`);
   return n;
 }
 
@@ -54,10 +54,10 @@ export const auditRoutes: Route[] = [
       const limitRaw = query.get('limit');
       const limit = limitRaw === null ? 100 : Number(limitRaw);
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
-        throw new ApiError(400, 'invalid-input', `limit must be 1–${MAX_LIMIT}`);
+        throw new ApiError('invalid-input', `limit must be 1–${MAX_LIMIT}`);
       const cursor = query.get('cursor');
       if (cursor !== null && !/^\d{1,15}$/.test(cursor))
-        throw new ApiError(400, 'invalid-input', 'Bad cursor');
+        throw new ApiError('invalid-input', 'Bad cursor');
       const entries = await ctx.storage.queryAudit({
         workspaceId: scope!.workspace.id,
         actor: query.get('actor')?.slice(0, 254) || undefined,

@@ -60,7 +60,7 @@ export const groupRoutes: Route[] = [
     handler: async ({ scope, params }) => {
       const state = scope!.live.state();
       const g = state.groups.get(params.id!);
-      if (!g || g.deletedAt !== undefined) throw new ApiError(404, 'not-found', 'Group not found');
+      if (!g || g.deletedAt !== undefined) throw new ApiError('not-found', 'Group not found');
       return { status: 200, body: { group: groupJson(state, g) } };
     },
   }),

@@ -20,9 +20,9 @@ import { reservePasswordAttempt, startSession } from './sessions.ts';
 
 const tag = 'account';
 
-const notValid = () => new ApiError(404, 'not-found', 'This invitation is not valid any more');
+const notValid = () => new ApiError('not-found', 'This invitation is not valid any more');
 const used = () =>
-  new ApiError(410, 'invitation-used', 'This invitation has already been accepted: sign in instead');
+  new ApiError('invitation-used', 'This invitation has already been accepted: sign in instead');
 
 /** The invitation behind a token, still open (404 unknown or expired, 410 accepted), and its workspace. */
 async function openInvitation(
@@ -42,8 +42,8 @@ async function checkInvitee(ctx: ServerContext, ws: Workspace, inv: Invitation):
   await ctx.registry.with(ws, async (live) => {
     const user = live.state().users.get(inv.userId);
     if (!user || user.email !== inv.email)
-      throw new ApiError(404, 'not-found', 'This invitation was withdrawn');
-    if (user.status === 'archived') throw new ApiError(403, 'user-archived', 'Your user is archived here');
+      throw new ApiError('not-found', 'This invitation was withdrawn');
+    if (user.status === 'archived') throw new ApiError('user-archived', 'Your user is archived here');
   });
 }
 
@@ -76,7 +76,7 @@ export const invitationRoutes: Route[] = [
       const signedInAsOwner = existing !== null && rc.principal?.account.id === existing.id;
       const password = body.password ?? '';
       if (!signedInAsOwner && password.length < MIN_PASSWORD_LENGTH)
-        throw new ApiError(422, 'password-too-short', 'Enter a password of at least 8 characters');
+        throw new ApiError('password-too-short', 'Enter a password of at least 8 characters');
 
       // Counted before the hash, per IP and IP+email, with sign-in's counters; refunded unless a
       // password turned out wrong.
@@ -86,9 +86,7 @@ export const invitationRoutes: Route[] = [
       try {
         if (existing) {
           if (!signedInAsOwner && !(await verifyPassword(password, existing.passwordHash)))
-            throw new ApiError(
-              401,
-              'sign-in-required',
+            throw new ApiError('sign-in-required',
               'Wrong password: sign in as this account (or give its password) to accept',
             );
           const { passwordHash: _, ...pub } = existing;
@@ -131,7 +129,7 @@ async function createAccountOrConflict(
   } catch (err) {
     // Another acceptance (of another workspace's invitation) created the account meanwhile.
     if (await ctx.storage.accountByEmail(email))
-      throw new ApiError(409, 'account-exists', 'An account with this email exists now: give its password');
+      throw new ApiError('account-exists', 'An account with this email exists now: give its password');
     throw err;
   }
 }
@@ -142,8 +140,8 @@ async function activate(ctx: ServerContext, ws: Workspace, inv: Invitation, acco
   await ctx.registry.with(ws, async (live) => {
     const user = live.state().users.get(inv.userId);
     if (!user || user.email !== inv.email)
-      throw new ApiError(404, 'not-found', 'This invitation was withdrawn');
-    if (user.status === 'archived') throw new ApiError(403, 'user-archived', 'Your user is archived here');
+      throw new ApiError('not-found', 'This invitation was withdrawn');
+    if (user.status === 'archived') throw new ApiError('user-archived', 'Your user is archived here');
     if (user.status === 'active') {
       // Already active (written over sync): the owner accepting is what makes it a real membership.
       await ctx.storage.recordJoined({

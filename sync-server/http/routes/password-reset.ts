@@ -25,7 +25,7 @@ export const passwordResetRoutes: Route[] = [
     body: PasswordResetBody,
     handler: async ({ ctx, req, body }) => {
       if (body.password.length < MIN_PASSWORD_LENGTH)
-        throw new ApiError(422, 'password-too-short', 'Choose a password of at least 8 characters');
+        throw new ApiError('password-too-short', 'Choose a password of at least 8 characters');
       const refund = reservePasswordAttempt(ctx, req, null);
       const check = await checkPasswordReset(ctx.storage, body.token);
       if (!check.ok) {
@@ -34,7 +34,7 @@ export const passwordResetRoutes: Route[] = [
       }
       refund();
       if (!(await completePasswordReset(ctx.storage, check, body.password)))
-        throw new ApiError(410, 'reset-used', ANSWERS['reset-used'][1]);
+        throw new ApiError('reset-used', ANSWERS['reset-used'][1]);
       ctx.log.info({ account: check.accountId }, 'password reset');
       return { status: 204 };
     },

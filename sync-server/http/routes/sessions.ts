@@ -26,7 +26,7 @@ export function reservePasswordAttempt(
 ): () => void {
   const r = reserveAttempt(ctx.passwordAttempts, ctx.clientIp(req), email);
   if (!r.ok)
-    throw new ApiError(429, 'rate-limited', 'Too many password attempts; try again later', undefined, {
+    throw new ApiError('rate-limited', 'Too many password attempts; try again later', undefined, {
       'retry-after': String(r.retryAfterSeconds),
     });
   return r.refund;

@@ -36,7 +36,7 @@ export const tokenRoutes: Route[] = [
     auth: 'admin',
     body: TokenCreateBody,
     handler: async ({ ctx, scope, principal, body }) => {
-      if (principal!.kind !== 'session') throw new ApiError(403, 'forbidden', 'Sign in to create API tokens');
+      if (principal!.kind !== 'session') throw new ApiError('forbidden', 'Sign in to create API tokens');
       const secret = newToken(API_TOKEN_PREFIX);
       const token = await ctx.storage.createApiToken({
         workspaceId: scope!.workspace.id,
@@ -55,7 +55,7 @@ export const tokenRoutes: Route[] = [
     auth: 'admin',
     handler: async ({ ctx, scope, params }) => {
       if (!(await ctx.storage.deleteApiToken(scope!.workspace.id, params.id!)))
-        throw new ApiError(404, 'not-found', 'Token not found');
+        throw new ApiError('not-found', 'Token not found');
       closeConnectionsOfTokenId(params.id!);
       return { status: 204 };
     },

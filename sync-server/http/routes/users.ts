@@ -48,7 +48,7 @@ export const userRoutes: Route[] = [
       const planned = result.planned!;
       if (dryRun) return { status: 200, body: { dryRun: true, impact: planned.impact } };
       const user = scope!.live.state().users.get(planned.createdId!);
-      if (!user) throw new ApiError(500, 'internal', 'The invited user was not created');
+      if (!user) throw new ApiError('internal', 'The invited user was not created');
       const token = newToken();
       const invitation = await ctx.storage.createInvitation({
         workspaceId: scope!.workspace.id,
@@ -80,7 +80,7 @@ export const userRoutes: Route[] = [
       const userId = rc.params.id!;
       const { role, name, allowRoleChange } = rc.body;
       if (role === undefined && name === undefined)
-        throw new ApiError(400, 'invalid-input', 'Send a role or a name to change');
+        throw new ApiError('invalid-input', 'Send a role or a name to change');
       const view = () => {
         const u = rc.scope!.live.state().users.get(userId);
         return { user: u ? userJson(u) : null };
@@ -140,15 +140,15 @@ export const userRoutes: Route[] = [
       const { ctx, scope, principal } = rc;
       // A leaked API token must not become a way to take over accounts.
       if (principal!.kind !== 'session')
-        throw new ApiError(403, 'forbidden', 'API tokens cannot issue password resets');
+        throw new ApiError('forbidden', 'API tokens cannot issue password resets');
       const user = scope!.live.state().users.get(rc.params.id!);
-      if (!user) throw new ApiError(404, 'not-found', 'No such user');
+      if (!user) throw new ApiError('not-found', 'No such user');
       if (user.status !== 'active')
-        throw new ApiError(409, 'user-not-active', 'Only an active user’s password can be reset');
+        throw new ApiError('user-not-active', 'Only an active user’s password can be reset');
       const account = await ctx.storage.accountByEmail(user.email);
       // Only for an account that really joined here: an admin cannot reach accounts it merely invited.
       if (!account || !(await ctx.storage.hasJoined(scope!.workspace.id, account.id, user.id)))
-        throw new ApiError(409, 'user-not-joined', 'This user has not accepted an invitation here');
+        throw new ApiError('user-not-joined', 'This user has not accepted an invitation here');
       const { token, expiresAt } = await issuePasswordReset(ctx.storage, {
         accountId: account.id,
         createdBy: principal!.account.id,
