@@ -11,6 +11,20 @@ export {
   validateUrlPattern,
 } from './access/match-app.ts';
 export {
+  accessText,
+  levelText,
+  noAccessReason,
+  noAccessShort,
+  permissionText,
+  personText,
+  requestAccessMailto,
+  requestAccessMessage,
+  statusNote,
+  viaGrantText,
+  viaGroupText,
+  viaText,
+} from './access/present.ts';
+export {
   type AccessSummary,
   type AppSummary,
   type DataSourceSummary,

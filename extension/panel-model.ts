@@ -1,17 +1,20 @@
 /**
- * What the panel shows for one app, computed by the service worker from a cached summary. Every field is
- * display-ready text, so the content script stays small and never needs core.
+ * What the panel shows for one app, computed from a cached summary (by the worker, or by the content script
+ * from the panel cache). Every field is display-ready text from core's presenter (core/access/present.ts,
+ * the wording My access uses too), so the panel itself only places strings.
  */
-import { FLAG_LABELS, FLAGS, LEVEL_LABELS, ROLE_LABELS } from '../core/model.ts';
+import {
+  accessText,
+  levelText,
+  noAccessReason,
+  permissionText,
+  personText,
+  requestAccessMailto,
+  viaGrantText,
+} from '../core/access/present.ts';
+import { FLAGS, ROLE_LABELS } from '../core/model.ts';
 import type { ExtErrorCode } from './errors.ts';
-import type { AccessSummary, AppSummary, Via } from './summary.ts';
-
-export interface PanelVia {
-  readonly group: string;
-  readonly grant: string;
-  readonly level: string;
-  readonly hidden: boolean;
-}
+import type { AccessSummary, AppSummary } from './summary.ts';
 
 export interface PanelModel {
   /** `workspace/appId`: the key under which the collapsed state is remembered. */
@@ -19,15 +22,20 @@ export interface PanelModel {
   readonly workspace: string;
   readonly app: string;
   readonly level: 'edit' | 'view' | 'none';
+  /** The badge: `View`, `No access`. */
   readonly levelText: string;
+  /** The level in full: `View (hidden from dashboard)`. */
+  readonly accessText: string;
   readonly hidden: boolean;
   readonly role: string;
-  readonly via: readonly PanelVia[];
-  readonly dataSources: readonly { readonly name: string; readonly level: string; readonly via: string }[];
-  /** Workspace permissions that are on, as labels with the groups that give them. */
-  readonly permissions: readonly { readonly label: string; readonly via: string }[];
-  /** Only without access: whom to ask. */
-  readonly admins: readonly { readonly name: string; readonly email: string }[];
+  /** One line per grant: `HR: “HR apps” (View)`. */
+  readonly via: readonly string[];
+  /** Data sources the person can use or configure: `Payroll DB: Use — via Finance (Payroll DB)`. */
+  readonly dataSources: readonly string[];
+  /** Workspace permissions that are on, with the groups that give them. */
+  readonly permissions: readonly string[];
+  /** Only without access: whom to ask (`Ada <ada@corp.com>`). */
+  readonly admins: readonly string[];
   /** Only without access: a prefilled request (mailto: URL), or null when no admin has an email. */
   readonly requestMailto: string | null;
   /** Why there is no access, in words (null with access). */
@@ -53,69 +61,26 @@ export function panelKey(workspace: string, appId: string): string {
   return `${workspace}/${appId}`;
 }
 
-function toVia(v: Via): PanelVia {
-  return {
-    group: v.groupName,
-    grant: v.grantName,
-    level: LEVEL_LABELS[v.level],
-    hidden: v.hideFromDashboard,
-  };
-}
-
-/** A `mailto:` URL to every admin, with a subject and a body that say what is asked for and where. */
-export function requestMailto(summary: AccessSummary, app: AppSummary, pageUrl: string): string | null {
-  const to = summary.admins
-    .map((a) => a.email)
-    .filter((e) => e.includes('@'))
-    .map((e) => encodeURIComponent(e))
-    .join(',');
-  if (!to) return null;
-  const subject = `Access request: ${app.name} (${summary.workspace.name})`;
-  const body = [
-    'Hello,',
-    '',
-    `Could I get access to the app "${app.name}" in the ${summary.workspace.name} workspace?`,
-    `No group I am in grants it at the moment. I was on: ${pageUrl}`,
-    '',
-    'Thank you,',
-    `${summary.user.name} <${summary.user.email}>`,
-  ].join('\n');
-  return `mailto:${to}?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(body)}`;
-}
-
+/** Access is the summary's (core's): an invited account has what its groups grant, an archived one none. */
 export function toPanelModel(summary: AccessSummary, app: AppSummary, ctx: PanelContext): PanelModel {
-  const active = summary.user.status === 'active';
-  const level = active && app.level ? app.level : 'none';
-  const none = level === 'none';
-  const groupsOf = (via: readonly Via[]) => [...new Set(via.map((v) => v.groupName))].join(', ');
-  const reason = !none
-    ? null
-    : active
-      ? `No group you are in grants access to ${app.name}.`
-      : `Your account in ${summary.workspace.name} is ${summary.user.status}, so it has no access.`;
+  const none = app.level === null;
   return {
     key: panelKey(summary.workspace.slug, app.id),
     workspace: summary.workspace.name,
     app: app.name,
-    level,
-    levelText: none ? 'No access' : LEVEL_LABELS[level],
-    hidden: !none && app.hidden,
+    level: app.level ?? 'none',
+    levelText: levelText(app.level),
+    accessText: levelText(app.level, app.hidden),
+    hidden: app.hidden,
     role: ROLE_LABELS[summary.user.role],
-    via: none ? [] : app.via.map(toVia),
-    dataSources: active
-      ? summary.dataSources
-          .filter((d) => d.level !== null)
-          .map((d) => ({ name: d.name, level: d.level ? LEVEL_LABELS[d.level] : '', via: groupsOf(d.via) }))
-      : [],
-    permissions: active
-      ? FLAGS.filter((f) => summary.flags[f]).map((f) => ({
-          label: FLAG_LABELS[f],
-          via: (summary.flagVia[f] ?? []).join(', '),
-        }))
-      : [],
-    admins: none ? summary.admins.map((a) => ({ name: a.name, email: a.email })) : [],
-    requestMailto: none ? requestMailto(summary, app, ctx.pageUrl) : null,
-    reason,
+    via: app.via.map(viaGrantText),
+    dataSources: summary.dataSources
+      .filter((d) => d.level !== null)
+      .map((d) => `${d.name}: ${accessText(d)}`),
+    permissions: FLAGS.filter((f) => summary.flags[f]).map((f) => permissionText(summary, f)),
+    admins: none ? summary.admins.map(personText) : [],
+    requestMailto: none ? requestAccessMailto(summary, app.name, ctx.pageUrl) : null,
+    reason: none ? noAccessReason(summary, app.name) : null,
     fetchedAt: ctx.fetchedAt,
     stale: ctx.stale,
     staleReason: ctx.staleReason,

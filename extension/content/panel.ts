@@ -39,8 +39,6 @@ function staleText(m: PanelModel): string {
 }
 
 function body(m: PanelModel): Child[] {
-  const none = m.level === 'none';
-  const access = none ? 'No access' : m.hidden ? `${m.levelText} (hidden from dashboard)` : m.levelText;
   return [
     m.stale && h('p', { class: 'stale', role: 'status', 'data-gh': 'stale' }, staleText(m)),
     h('h2', { 'data-gh': 'app' }, m.app),
@@ -48,58 +46,25 @@ function body(m: PanelModel): Child[] {
       'dl',
       {},
       h('dt', {}, 'Access'),
-      h('dd', { 'data-gh': 'level' }, access),
+      h('dd', { 'data-gh': 'level' }, m.accessText),
       h('dt', {}, 'Your role'),
       h('dd', { 'data-gh': 'role' }, m.role),
       h('dt', {}, 'Workspace'),
       h('dd', {}, m.workspace),
     ),
-    ...(none
+    ...(m.level === 'none'
       ? [
           h('p', { class: 'reason', 'data-gh': 'reason' }, m.reason ?? ''),
           h('h3', {}, 'Admins to ask'),
-          h(
-            'div',
-            { 'data-gh': 'admins' },
-            list(
-              m.admins.map((a) => (a.name && a.name !== a.email ? `${a.name} <${a.email}>` : a.email)),
-              'No active admin.',
-            ),
-          ),
+          h('div', { 'data-gh': 'admins' }, list(m.admins, 'No active admin.')),
           m.requestMailto &&
             h('a', { class: 'request', href: m.requestMailto, 'data-gh': 'request' }, 'Request access'),
         ]
-      : [
-          h('h3', {}, 'Granted by'),
-          h(
-            'div',
-            { 'data-gh': 'via' },
-            list(
-              m.via.map(
-                (v) => `${v.group}: “${v.grant}” (${v.level}${v.hidden ? ', hidden from dashboard' : ''})`,
-              ),
-              'No group.',
-            ),
-          ),
-        ]),
+      : [h('h3', {}, 'Granted by'), h('div', { 'data-gh': 'via' }, list(m.via, 'No group.'))]),
     h('h3', {}, 'Data sources'),
-    h(
-      'div',
-      { 'data-gh': 'data-sources' },
-      list(
-        m.dataSources.map((d) => `${d.name}: ${d.level}${d.via ? ` (via ${d.via})` : ''}`),
-        'None you can use.',
-      ),
-    ),
+    h('div', { 'data-gh': 'data-sources' }, list(m.dataSources, 'None you can use.')),
     h('h3', {}, 'Workspace permissions'),
-    h(
-      'div',
-      { 'data-gh': 'permissions' },
-      list(
-        m.permissions.map((p) => (p.via ? `${p.label} (via ${p.via})` : p.label)),
-        'None.',
-      ),
-    ),
+    h('div', { 'data-gh': 'permissions' }, list(m.permissions, 'None.')),
   ];
 }
 

@@ -1,21 +1,23 @@
 /** One workspace in the popup: role, groups, every app with its level and via, data sources, permissions. */
-import { FLAG_LABELS, FLAGS, LEVEL_LABELS } from '../../core/model.ts';
+import {
+  accessText,
+  levelText,
+  noAccessShort,
+  permissionText,
+  personText,
+  viaText,
+} from '../../core/access/present.ts';
+import { FLAGS, ROLE_LABELS, type Role } from '../../core/model.ts';
 import { ERROR_TEXT } from '../errors.ts';
 import type { WorkspaceView } from '../messages.ts';
-import type { Via } from '../summary.ts';
 import { h } from './dom.ts';
 
-const ROLE_TEXT: Readonly<Record<string, string>> = {
-  admin: 'Admin',
-  builder: 'Builder',
-  'end-user': 'End-user',
-};
+/** The role's label (the account list's role is a plain string from the server). */
+const roleText = (role: string) => ROLE_LABELS[role as Role] ?? role;
 
 function list(items: readonly string[], empty: string): HTMLElement {
   return items.length ? h('ul', {}, ...items.map((t) => h('li', {}, t))) : h('p', { class: 'muted' }, empty);
 }
-
-const groupsOf = (via: readonly Via[]) => [...new Set(via.map((v) => v.groupName))].join(', ');
 
 export function workspaceView(w: WorkspaceView): HTMLElement {
   const s = w.summary;
@@ -23,7 +25,7 @@ export function workspaceView(w: WorkspaceView): HTMLElement {
     'section',
     { class: 'ws', 'data-ws': w.slug },
     h('h2', {}, w.name),
-    h('p', { class: 'muted', 'data-gh': 'role' }, `Role: ${ROLE_TEXT[s?.user.role ?? w.role] ?? w.role}`),
+    h('p', { class: 'muted', 'data-gh': 'role' }, `Role: ${roleText(s?.user.role ?? w.role)}`),
   );
   if (w.stale || !s) {
     const why = w.staleReason ? ERROR_TEXT[w.staleReason] : 'Not loaded yet.';
@@ -47,32 +49,24 @@ export function workspaceView(w: WorkspaceView): HTMLElement {
               'tr',
               { 'data-app': a.slug },
               h('td', {}, a.name),
-              h(
-                'td',
-                { class: `level level-${a.level ?? 'none'}` },
-                a.level ? LEVEL_LABELS[a.level] + (a.hidden ? ' (hidden)' : '') : 'No access',
-              ),
-              h('td', {}, a.level ? groupsOf(a.via) : 'No group grants it'),
+              h('td', { class: `level level-${a.level ?? 'none'}` }, levelText(a.level, a.hidden)),
+              h('td', {}, a.level ? viaText(a.via) : noAccessShort(s)),
             ),
           ),
         )
       : h('p', { class: 'muted' }, 'No apps in this workspace.'),
     h('h3', {}, 'Data sources'),
     list(
-      s.dataSources
-        .filter((d) => d.level)
-        .map((d) => `${d.name}: ${d.level ? LEVEL_LABELS[d.level] : ''} (via ${groupsOf(d.via)})`),
+      s.dataSources.filter((d) => d.level).map((d) => `${d.name}: ${accessText(d)}`),
       'None you can use.',
     ),
     h('h3', {}, 'Workspace permissions'),
     list(
-      FLAGS.filter((f) => s.flags[f]).map((f) => FLAG_LABELS[f]),
+      FLAGS.filter((f) => s.flags[f]).map((f) => permissionText(s, f)),
       'None.',
     ),
   );
   if (!s.apps.some((a) => a.level) && s.admins.length)
-    section.append(
-      h('p', { class: 'muted' }, `Admins: ${s.admins.map((a) => `${a.name} <${a.email}>`).join(', ')}`),
-    );
+    section.append(h('p', { class: 'muted' }, `Admins: ${s.admins.map(personText).join(', ')}`));
   return section;
 }

@@ -113,7 +113,7 @@ describe('extension against the real server', () => {
     await popup.locator('[data-gh=signed-in]').waitFor();
     expect(await popup.locator('[data-gh=account]').textContent()).toBe('hana@nexus.test');
     const hrRow = popup.locator('[data-app=hr-portal]');
-    await expect.poll(() => hrRow.textContent()).toBe('HR PortalViewHR');
+    await expect.poll(() => hrRow.textContent()).toBe('HR PortalViewHR (HR apps)');
     expect(await popup.locator('[data-app=crm]').textContent()).toBe('CRMNo accessNo group grants it');
     expect(await popup.locator('[data-ws=nexus] [data-gh=role]').textContent()).toBe('Role: End-user');
     expect(await axeViolations(popup)).toEqual([]);

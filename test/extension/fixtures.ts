@@ -1,5 +1,5 @@
 /** Access summaries built by core from a real workspace, for the extension's unit tests. */
-import { type AccessSummary, summarize } from '../../core/index.ts';
+import { type AccessSummary, summarize, type WorkspaceState } from '../../core/index.ts';
 import type { StorageAreaLike } from '../../extension/storage.ts';
 import { createTestWorkspace } from '../fixtures/workspace.ts';
 
@@ -7,6 +7,11 @@ export interface SummaryFixture {
   readonly builder: AccessSummary;
   readonly viewer: AccessSummary;
   readonly outsider: AccessSummary;
+  /** In Support like the viewer, but has not accepted the invitation yet. */
+  readonly invited: AccessSummary;
+  /** In Support like the viewer, archived. */
+  readonly archived: AccessSummary;
+  readonly state: WorkspaceState;
   readonly ids: { readonly payroll: string; readonly wiki: string; readonly hr: string };
 }
 
@@ -22,6 +27,8 @@ export function summaryFixture(hrPattern = 'https://hr.corp.test/*'): SummaryFix
   const builder = ws.user('bob@corp.test', 'builder');
   const viewer = ws.user('vic@corp.test', 'end-user');
   const outsider = ws.user('olga@corp.test', 'end-user');
+  const invited = ws.user('ivy@corp.test', 'end-user', 'invited');
+  const archived = ws.user('arlo@corp.test', 'end-user');
   const payroll = ws.app('Payroll <b>admin</b>', ['https://payroll.corp.test/*']);
   const wiki = ws.app('Wiki', ['https://*.wiki.test/docs/*']);
   const hr = ws.app('HR', [hrPattern]);
@@ -33,7 +40,7 @@ export function summaryFixture(hrPattern = 'https://hr.corp.test/*'): SummaryFix
   if (defaultGrant) ws.must({ type: 'grant.remove', groupId: endUsers, grantId: defaultGrant.id });
 
   const support = ws.group('Support <script>alert(1)</script>');
-  ws.must({ type: 'group.addMembers', groupId: support, userIds: [viewer] });
+  ws.must({ type: 'group.addMembers', groupId: support, userIds: [viewer, invited, archived] });
   ws.must({
     type: 'grant.add',
     groupId: support,
@@ -60,11 +67,15 @@ export function summaryFixture(hrPattern = 'https://hr.corp.test/*'): SummaryFix
       hideFromDashboard: false,
     },
   });
+  ws.must({ type: 'user.archive', userId: archived });
   const state = ws.state();
   return {
     builder: summarize(state, builder)!,
     viewer: summarize(state, viewer)!,
     outsider: summarize(state, outsider)!,
+    invited: summarize(state, invited)!,
+    archived: summarize(state, archived)!,
+    state,
     ids: { payroll, wiki, hr },
   };
 }

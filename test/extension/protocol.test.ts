@@ -1,6 +1,7 @@
 /** The extension's pure parts: message validation, storage items, decoding, matching, the panel model. */
 import { describe, expect, test } from 'vitest';
 import { originPatterns } from '../../core/access/match-app.ts';
+import { accessFor } from '../../core/index.ts';
 import { matchSummaryApp } from '../../extension/match.ts';
 import { isPanelRequest, isPopupRequest } from '../../extension/messages.ts';
 import { findPanel, readPanelCache } from '../../extension/panel-cache.ts';
@@ -153,8 +154,9 @@ describe('panel model', () => {
       role: 'End-user',
       reason: null,
     });
+    expect(m.accessText).toBe('View (hidden from dashboard)');
     expect(m.via).toEqual([
-      { group: 'Support <script>alert(1)</script>', grant: 'Payroll read', level: 'View', hidden: true },
+      'Support <script>alert(1)</script>: “Payroll read” (View, hidden from dashboard)',
     ]);
     expect(m.admins).toEqual([]);
     expect(m.requestMailto).toBeNull();
@@ -163,16 +165,18 @@ describe('panel model', () => {
   test('a builder gets Edit from the role, data sources and workspace permissions', () => {
     const m = toPanelModel(f.builder, app(f.builder, f.ids.wiki), ctx);
     expect(m).toMatchObject({ level: 'edit', levelText: 'Edit', role: 'Builder' });
-    expect(m.via.map((v) => v.group)).toContain('Builder');
-    expect(m.dataSources.map((d) => d.name)).toEqual(['Payroll DB']);
-    expect(m.permissions.map((p) => p.label)).toContain('Apps: create');
+    expect(m.via.some((v) => v.startsWith('Builder role: '))).toBe(true);
+    expect(m.dataSources).toEqual([
+      'Payroll DB: Configure — via Builder role (Data sources), Finance (Payroll DB)',
+    ]);
+    expect(m.permissions.some((p) => p.startsWith('Apps: create: Yes — via Builder role'))).toBe(true);
   });
 
   test('no access: why, whom to ask, and a prefilled request', () => {
     const m = toPanelModel(f.outsider, app(f.outsider, f.ids.payroll), ctx);
     expect(m).toMatchObject({ level: 'none', levelText: 'No access', via: [], hidden: false });
     expect(m.reason).toBe('No group you are in grants access to Payroll <b>admin</b>.');
-    expect(m.admins).toEqual([{ name: 'Ada <i>Admin</i>', email: 'ada@corp.test' }]);
+    expect(m.admins).toEqual(['Ada <i>Admin</i> <ada@corp.test>']);
     const mail = new URL(m.requestMailto!);
     expect(mail.protocol).toBe('mailto:');
     expect(decodeURIComponent(mail.pathname)).toBe('ada@corp.test');
@@ -181,11 +185,21 @@ describe('panel model', () => {
     expect(mail.searchParams.get('body')).toContain('olga@corp.test');
   });
 
-  test('an archived member has no access whatever the summary says', () => {
-    const archived = { ...f.viewer, user: { ...f.viewer.user, status: 'archived' as const } };
-    const m = toPanelModel(archived, app(archived, f.ids.payroll), ctx);
-    expect(m.level).toBe('none');
-    expect(m.reason).toContain('archived');
+  test('an archived member: core gives no access, and the reason says why', () => {
+    const m = toPanelModel(f.archived, app(f.archived, f.ids.payroll), ctx);
+    expect(m).toMatchObject({ level: 'none', via: [], dataSources: [], permissions: [] });
+    expect(m.reason).toBe('Your account in Nexus is archived, so it has no access.');
+  });
+
+  test('an invited member has what core gives them (as on My access), not "no access"', () => {
+    const core = accessFor(f.state, f.invited.user.id)!.app(f.ids.payroll);
+    expect(f.invited.user.status).toBe('invited');
+    expect(core.level).toBe('view');
+    const m = toPanelModel(f.invited, app(f.invited, f.ids.payroll), ctx);
+    expect(m).toMatchObject({ level: core.level, levelText: 'View', reason: null, requestMailto: null });
+    expect(m.via).toEqual([
+      'Support <script>alert(1)</script>: “Payroll read” (View, hidden from dashboard)',
+    ]);
   });
 });
 
