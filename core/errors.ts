@@ -36,7 +36,12 @@ export type ErrorCode =
   | 'invalid-url-pattern'
   | 'slug-taken'
   | 'invalid-slug'
-  | 'nothing-to-change';
+  | 'nothing-to-change'
+  | 'immutable-field'
+  | 'default-group-create'
+  | 'user-status-server-only'
+  | 'conflict-server-only'
+  | 'member-needs-role';
 
 export interface GatehouseError {
   readonly code: ErrorCode;
@@ -131,4 +136,9 @@ export const ERRORS = {
   'slug-taken': refused(409),
   'invalid-slug': refused(422),
   'nothing-to-change': refused(422),
+  'immutable-field': refused(422),
+  'default-group-create': refused(403),
+  'user-status-server-only': refused(422),
+  'conflict-server-only': refused(422),
+  'member-needs-role': refused(422),
 } as const satisfies Record<ErrorCode, ErrorRow>;

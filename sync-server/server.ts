@@ -5,13 +5,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { CLOSE } from '../core/index.ts';
 import { createClientIp } from './auth/client-ip.ts';
 import { isLoopbackHost } from './auth/credentials.ts';
 import { createPasswordAttemptLimits } from './auth/password-attempts.ts';
 import { newToken } from './auth/tokens.ts';
 import { DEFAULT_CONFIG, type ServerConfig } from './config.ts';
 import type { ServerContext } from './context.ts';
+import { closeCodeFor } from './errors.ts';
 import { ApiError, sendError, sendJson } from './http/respond.ts';
 import { createRouter } from './http/router.ts';
 import { allRoutes } from './http/routes/index.ts';
@@ -104,8 +104,7 @@ export async function createGatehouseServer(
       })
       .catch((err) => {
         log.error({ err }, 'unhandled request error');
-        if (!res.headersSent)
-          sendError(res, new ApiError('internal', 'Something went wrong on the server'));
+        if (!res.headersSent) sendError(res, new ApiError('internal', 'Something went wrong on the server'));
         else res.destroy();
       });
   });
@@ -183,7 +182,7 @@ export async function createGatehouseServer(
       ctx.closing = true;
       clearInterval(sweep);
       const closedHttp = new Promise<void>((r) => server.close(() => r()));
-      for (const ws of wss.clients) ws.close(CLOSE.goingAway, 'Server restarting');
+      for (const ws of wss.clients) ws.close(closeCodeFor('shutting-down'), 'Server restarting');
       for (const fn of [...shutdownHooks]) fn();
       server.closeIdleConnections();
       await ctx.registry.closeAll();

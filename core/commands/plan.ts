@@ -22,7 +22,7 @@ import {
   planRemoveMember,
   planSetFlags,
 } from './group-commands.ts';
-import type { Draft, PlanEnv, Planner } from './planner.ts';
+import type { PlanEnv, Planner } from './planner.ts';
 import {
   planAppCreate,
   planAppDelete,
@@ -85,13 +85,8 @@ export function plan(state: WorkspaceState, command: Command, ctx: CommandContex
   ];
   if (!planner) return fail('invalid-input', 'Unknown command');
   const env: PlanEnv = { state, now: ctx.now ?? Date.now(), newId: ctx.newId ?? randomId };
-  let drafted: Result<Draft>;
-  try {
-    drafted = planner(env, command);
-  } catch {
-    // Commands come from shells that validate shapes; a malformed one is refused, never half-applied.
-    return fail('invalid-input', 'Malformed command');
-  }
+  // Shells validate a command's shape (REST: zod); a malformed one is misuse and throws, before any write.
+  const drafted = planner(env, command);
   if (!drafted.ok) return drafted;
   const { ops, createdId } = drafted.value;
   const after = applyOpsToState(state, ops);

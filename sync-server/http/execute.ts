@@ -1,26 +1,11 @@
 /** Runs a core command for a REST request through the same pipeline as sync updates. */
-import {
-  type Command,
-  type ErrorCode,
-  httpStatusFor,
-  type Planned,
-  type WorkspaceState,
-} from '../../core/index.ts';
+import type { Command, Planned, WorkspaceState } from '../../core/index.ts';
 import type { ChangeError } from '../sync/live-doc.ts';
 import { ApiError } from './respond.ts';
 import type { Reply, RequestContext } from './router.ts';
 
-const SERVER_STATUS: Record<string, number> = {
-  'invalid-update': 422,
-  'malformed-update': 422,
-  'doc-too-large': 413,
-  'storage-failed': 503,
-  unavailable: 503,
-};
-
 export function apiErrorFrom(e: ChangeError): ApiError {
-  const status = SERVER_STATUS[e.code] ?? httpStatusFor(e.code as ErrorCode);
-  return new ApiError(status, e.code, e.message, e.details);
+  return new ApiError(e.code, e.message, e.details);
 }
 
 export function isDryRun(query: URLSearchParams): boolean {

@@ -1,15 +1,19 @@
 /** HTTP edge helpers: one error shape `{error:{code,message,details?}}`, JSON replies, bounded body reading. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type ApiErrorCode, errorRow } from '../errors.ts';
 
+/** An error answer; its HTTP status comes from the error table (`sync-server/errors.ts`). */
 export class ApiError extends Error {
+  readonly status: number;
+
   constructor(
-    readonly status: number,
-    readonly code: string,
+    readonly code: ApiErrorCode,
     message: string,
     readonly details?: unknown,
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
+    this.status = errorRow(code).status;
   }
 }
 

@@ -27,6 +27,7 @@ import {
   type WorkspaceState,
 } from '../../core/index.ts';
 import { isActiveAdmin } from '../auth/member-of.ts';
+import type { SocketErrorCode } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { AuditEntity, AuditEntryInput, Storage, StoredDoc, Workspace } from '../storage/storage.ts';
 import { capture } from './capture.ts';
@@ -48,7 +49,8 @@ export type Change =
   | { readonly kind: 'ops'; readonly ops: readonly Op[]; readonly action: string };
 
 export interface ChangeError {
-  readonly code: string;
+  /** Every code the pipeline refuses with can end the sender's socket. */
+  readonly code: SocketErrorCode;
   readonly message: string;
   readonly details?: unknown;
 }
@@ -286,7 +288,7 @@ export class LiveDoc {
     this.shadowDoc = null;
   }
 
-  private reject(code: string, message: string, details?: unknown): ChangeResult {
+  private reject(code: SocketErrorCode, message: string, details?: unknown): ChangeResult {
     this.rebuildShadow();
     return { ok: false, error: details === undefined ? { code, message } : { code, message, details } };
   }

@@ -1,6 +1,7 @@
 /**
  * One y-websocket connection. Auth happens after the upgrade (browsers cannot read a refused upgrade):
- * credentials → workspace → active admin, else close 4401/4403. Messages that arrive meanwhile wait.
+ * credentials → workspace → active admin, else close 4401/4403 (every close names an error code; its
+ * close code comes from the error table, sync-server/errors.ts). Messages that arrive meanwhile wait.
  * Then: our step 1 and awareness go out; client updates go through the doc's pipeline in order; a
  * rejected update closes the socket with 4422 and the reason.
  */
@@ -9,7 +10,6 @@ import type { WebSocket } from 'ws';
 import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import {
-  CLOSE,
   decodeMessage,
   encodeAwareness,
   encodeStep1,
@@ -21,6 +21,7 @@ import { registerConnection, watchCredentials } from '../auth/connections.ts';
 import { credentialsFrom, originAllowed } from '../auth/credentials.ts';
 import { userByEmail, userByEmailInDoc } from '../auth/member-of.ts';
 import type { ServerContext } from '../context.ts';
+import { closeCodeFor, type SocketErrorCode } from '../errors.ts';
 import type { StoredDoc } from '../storage/storage.ts';
 import { guardAwarenessUpdate } from './awareness-guard.ts';
 import type { Actor, DocPeer, LiveDoc } from './live-doc.ts';
@@ -45,10 +46,10 @@ export function handleSyncConnection(
   let windowStart = Date.now();
   let windowCount = 0;
 
-  const close = (code: number, reason: string) => {
+  const close = (code: SocketErrorCode, reason: string) => {
     if (closed) return;
     closed = true;
-    ws.close(code, reason.slice(0, 120));
+    ws.close(closeCodeFor(code), reason.slice(0, 120));
   };
 
   ws.on('message', (data, isBinary) => {
@@ -59,35 +60,35 @@ export function handleSyncConnection(
       windowCount = 0;
     }
     if (++windowCount > ctx.config.maxMessagesPerSecond)
-      return close(CLOSE.tooManyMessages, 'Too many messages');
-    if (!isBinary) return close(CLOSE.malformed, 'Binary messages only');
+      return close('too-many-messages', 'Too many messages');
+    if (!isBinary) return close('malformed-message', 'Binary messages only');
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
     const u8 = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (onMessage) onMessage(u8);
     else if (waiting.length < MAX_WAITING_MESSAGES) waiting.push(u8);
-    else close(CLOSE.tooManyMessages, 'Too many messages before sync');
+    else close('too-many-messages', 'Too many messages before sync');
   });
-  ws.on('error', () => close(CLOSE.internal, 'Socket error'));
+  ws.on('error', () => close('internal', 'Socket error'));
 
   void (async () => {
-    const refuse = (code: number, reason: string) => {
+    const refuse = (code: SocketErrorCode, reason: string) => {
       ctx.log.info({ workspace: slug.slice(0, 40), code }, 'sync refused');
       close(code, reason);
     };
     const creds = credentialsFrom(req, query);
-    if (!creds) return refuse(CLOSE.unauthorized, 'Sign in first');
+    if (!creds) return refuse('unauthorized', 'Sign in first');
     if (creds.via === 'cookie' && !originAllowed(req, ctx.config.publicUrl, ctx.config.allowedOrigins))
-      return refuse(CLOSE.unauthorized, 'Origin not allowed');
+      return refuse('bad-origin', 'Origin not allowed');
     let principal: Principal | null;
     try {
       principal = await authenticate(ctx.storage, creds.token);
     } catch {
-      return refuse(CLOSE.internal, 'Try again');
+      return refuse('internal', 'Try again');
     }
-    if (!principal) return refuse(CLOSE.unauthorized, 'Session expired or token not valid');
+    if (!principal) return refuse('unauthorized', 'Session expired or token not valid');
     const workspace = await ctx.storage.workspaceBySlug(slug.toLowerCase()).catch(() => null);
     if (!workspace || (principal.workspaceId !== null && principal.workspaceId !== workspace.id))
-      return refuse(CLOSE.forbidden, 'Not an admin of this workspace');
+      return refuse('forbidden', 'Not an admin of this workspace');
     if (closed) return;
     let live: LiveDoc;
     let early: EarlySync | null = null;
@@ -100,13 +101,13 @@ export function handleSyncConnection(
       });
     } catch (err) {
       ctx.log.error({ err }, 'loading a doc failed');
-      return refuse(CLOSE.internal, 'Could not load the workspace');
+      return refuse('storage-failed', 'Could not load the workspace');
     }
     const email = principal.account.email;
     const user = userByEmailInDoc(live.doc, email);
     if (closed || !user || user.status !== 'active' || user.role !== 'admin') {
       ctx.registry.release(live);
-      return refuse(CLOSE.forbidden, 'Not an admin of this workspace');
+      return refuse('forbidden', 'Not an admin of this workspace');
     }
     attach(
       ctx,
@@ -124,7 +125,7 @@ export function handleSyncConnection(
     );
   })().catch((err) => {
     ctx.log.error({ err }, 'sync connection setup failed');
-    close(CLOSE.internal, 'Internal error');
+    close('internal', 'Internal error');
   });
 }
 
@@ -135,7 +136,7 @@ function attach(
   principal: Principal,
   userId: string,
   waiting: Uint8Array[],
-  close: (code: number, reason: string) => void,
+  close: (code: SocketErrorCode, reason: string) => void,
   setHandler: (h: (data: Uint8Array) => void) => void,
   isClosed: () => boolean,
   early: EarlySync | null,
@@ -162,7 +163,7 @@ function attach(
           ? live.encodeFullState()
           : Y.encodeStateAsUpdate(live.doc, stateVector);
     } catch {
-      return close(CLOSE.malformed, 'Malformed state vector');
+      return close('malformed-message', 'Malformed state vector');
     }
     peer.send(encodeStep2(update));
   };
@@ -170,24 +171,24 @@ function attach(
   const peer: DocPeer = {
     send(message) {
       if (ws.readyState !== ws.OPEN) return;
-      if (ws.bufferedAmount > MAX_BUFFERED_BYTES) return close(CLOSE.goingAway, 'Too slow; reconnect');
+      if (ws.bufferedAmount > MAX_BUFFERED_BYTES) return close('too-slow', 'Too slow; reconnect');
       ws.send(message);
     },
     recheck(state: WorkspaceState) {
       const u = userByEmail(state, account.email);
-      if (u?.status !== 'active' || u.role !== 'admin') close(CLOSE.forbidden, 'No longer an admin here');
+      if (u?.status !== 'active' || u.role !== 'admin') close('forbidden', 'No longer an admin here');
     },
   };
 
   // Logout, token revocation and revoked sessions close the socket at once; expiry within a recheck.
-  const signedOut = () => close(CLOSE.unauthorized, 'Session ended or token revoked; sign in again');
+  const signedOut = () => close('unauthorized', 'Session ended or token revoked; sign in again');
   const unregister = registerConnection({
     accountId: account.id,
     tokenHash: principal.tokenHash,
     tokenId: principal.tokenId,
     workspaceId: live.workspace.id,
     close: (reason) =>
-      reason === 'signed-out' ? signedOut() : close(CLOSE.forbidden, 'No longer an admin here'),
+      reason === 'signed-out' ? signedOut() : close('forbidden', 'No longer an admin here'),
   });
   const stopWatching = watchCredentials(ctx.storage, principal, ctx.config.credentialRecheckMs, signedOut);
   live.peers.add(peer);
@@ -195,7 +196,7 @@ function attach(
   const handle = (data: Uint8Array) => {
     if (isClosed()) return;
     const msg = decodeMessage(data);
-    if (!msg) return close(CLOSE.malformed, 'Malformed message');
+    if (!msg) return close('malformed-message', 'Malformed message');
     switch (msg.kind) {
       case 'step1': {
         if (pending === 0) answerStep1(msg.stateVector);
@@ -203,15 +204,16 @@ function attach(
         return;
       }
       case 'update': {
-        if (++pending > MAX_PENDING_UPDATES) return close(CLOSE.tooManyMessages, 'Too many pending updates');
-        lastSubmit = live.submit({ kind: 'update', update: msg.update }, actor, 'sync', peer).then((r) => {
+        if (++pending > MAX_PENDING_UPDATES) return close('too-many-messages', 'Too many pending updates');
+        const change = { kind: 'update', update: msg.update, catchUp: msg.step2 } as const;
+        lastSubmit = live.submit(change, actor, 'sync', peer).then((r) => {
           pending--;
           if (!r.ok) {
             ctx.log.warn(
               { workspace: live.workspace.slug, account: account.id, code: r.error.code },
               'update rejected',
             );
-            close(r.error.code === 'doc-too-large' ? CLOSE.docTooLarge : CLOSE.rejected, r.error.message);
+            close(r.error.code, r.error.message);
           }
         });
         return;
@@ -222,7 +224,7 @@ function attach(
           try {
             applyAwarenessUpdate(live.awareness, guarded, peer);
           } catch {
-            close(CLOSE.malformed, 'Malformed awareness update');
+            close('malformed-message', 'Malformed awareness update');
           }
         }
         return;

@@ -1,6 +1,6 @@
 /** Every command of SPEC §1–2: what it writes and how it refuses, one row per case. */
 import { describe, expect, it } from 'vitest';
-import { type Command, defaultGroupRestrictions, type ErrorCode, MESSAGES } from '../../core/index.ts';
+import { type Command, defaultGroupRestrictions, type ErrorCode, MESSAGES, plan } from '../../core/index.ts';
 import { createTestWorkspace } from '../fixtures/workspace.ts';
 
 function setup() {
@@ -242,11 +242,6 @@ describe('commands refuse what the rules forbid', () => {
     ],
     ['delete an unknown app', () => ({ type: 'app.delete', appId: 'ghost' }), 'not-found'],
     ['an unknown command', () => ({ type: 'group.explode' }) as never, 'invalid-input'],
-    [
-      'a malformed command',
-      (e) => ({ type: 'group.addMembers', groupId: e.hr, userIds: 7 }) as never,
-      'invalid-input',
-    ],
   ])('%s → %s', (_name, make, code, message) => {
     const e = setup();
     const before = Y_encode(e);
@@ -257,6 +252,14 @@ describe('commands refuse what the rules forbid', () => {
     if (message) expect(r.error.message).toBe(message);
     expect(Y_encode(e)).toBe(before);
   });
+});
+
+it('a malformed command is misuse: plan throws and nothing is written', () => {
+  const e = setup();
+  const before = Y_encode(e);
+  const malformed = { type: 'group.addMembers', groupId: e.hr, userIds: 7 } as never;
+  expect(() => plan(e.ws.state(), malformed)).toThrow();
+  expect(Y_encode(e)).toBe(before);
 });
 
 function Y_encode(e: Env): string {

@@ -8,9 +8,9 @@ import { PasswordResetBody } from '../schemas.ts';
 import { reservePasswordAttempt } from './sessions.ts';
 
 const ANSWERS = {
-  'reset-not-valid': [404, 'This reset link is not valid: ask an admin for a new one'],
-  'reset-used': [410, 'This reset link has already been used: ask an admin for a new one'],
-  'reset-expired': [410, 'This reset link has expired: ask an admin for a new one'],
+  'reset-not-valid': 'This reset link is not valid: ask an admin for a new one',
+  'reset-used': 'This reset link has already been used: ask an admin for a new one',
+  'reset-expired': 'This reset link has expired: ask an admin for a new one',
 } as const;
 
 export const passwordResetRoutes: Route[] = [
@@ -29,12 +29,11 @@ export const passwordResetRoutes: Route[] = [
       const refund = reservePasswordAttempt(ctx, req, null);
       const check = await checkPasswordReset(ctx.storage, body.token);
       if (!check.ok) {
-        const [status, message] = ANSWERS[check.code];
-        throw new ApiError(status, check.code, message);
+        throw new ApiError(check.code, ANSWERS[check.code]);
       }
       refund();
       if (!(await completePasswordReset(ctx.storage, check, body.password)))
-        throw new ApiError('reset-used', ANSWERS['reset-used'][1]);
+        throw new ApiError('reset-used', ANSWERS['reset-used']);
       ctx.log.info({ account: check.accountId }, 'password reset');
       return { status: 204 };
     },
