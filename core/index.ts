@@ -51,6 +51,7 @@ export { createWorkspaceDoc, initialOps } from './doc/create-workspace-doc.ts';
 export { DocReader, readState } from './doc/doc-reader.ts';
 export { readUser } from './doc/read-entities.ts';
 export * as schema from './doc/schema.ts';
+export { touchedByTransaction } from './doc/touched.ts';
 export { type Violation, validateChanges } from './doc/validate-changes.ts';
 export { applyOps } from './doc/write-ops.ts';
 export * from './errors.ts';

@@ -60,7 +60,7 @@ export async function createWorkspaceWithAdmin(
     if (!invited.ok) throw apiErrorFrom(invited.error);
     const userId = invited.planned!.createdId!;
     const activated = await live.submit(
-      { kind: 'command', command: { type: 'user.activate', userId } },
+      { kind: 'command', command: { type: 'user.activate', userId }, trusted: true },
       actor,
       'api',
     );

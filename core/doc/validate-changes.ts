@@ -18,6 +18,7 @@ import {
   RESOURCES,
   ROOT_NAMES,
 } from './schema.ts';
+import { locate } from './touched.ts';
 
 export interface Violation {
   readonly path: string;
@@ -199,17 +200,6 @@ const CHECKS: Readonly<Record<string, (c: Checker, path: string, m: YMap) => voi
 function hasListContent(type: { _start: Y.Item | null }): boolean {
   for (let n = type._start; n !== null; n = n.right) if (!n.deleted) return true;
   return false;
-}
-
-/** The root type and the key of the entity under it that contains `type` (or null for a root itself). */
-function locate(type: AnyType): { root: AnyType; key: string | null } {
-  let t: AnyType = type;
-  let key: string | null = null;
-  for (let depth = 0; t._item !== null && depth < 64; depth++) {
-    key = t._item.parentSub;
-    t = t._item.parent as AnyType;
-  }
-  return { root: t, key };
 }
 
 export function validateChanges(

@@ -239,7 +239,6 @@ function checkUser(v: Verdict, id: string, b: User | undefined, a: User | undefi
     v.immutable(`${path}.email`, b.email, a.email, 'a user’s email');
     v.immutable(`${path}.createdAt`, b.createdAt, a.createdAt, 'a user’s creation time');
     if (!v.trusted) {
-      v.immutable(`${path}.activatedAt`, b.activatedAt, a.activatedAt, 'when a user accepted');
       if (b.status !== a.status && !mayChangeStatus(b, a))
         v.add(
           `${path}.status`,
@@ -247,6 +246,12 @@ function checkUser(v: Verdict, id: string, b: User | undefined, a: User | undefi
           a.status === 'active'
             ? 'A user becomes active only by accepting the invitation'
             : `A user’s status can’t go from ${b.status} to ${a.status}`,
+        );
+      else if (b.activatedAt !== a.activatedAt)
+        v.add(
+          `${path}.activatedAt`,
+          'user-status-server-only',
+          'When a user accepted their invitation is written by the server',
         );
     }
   }

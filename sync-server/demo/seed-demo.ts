@@ -41,7 +41,11 @@ export async function seedDemo(ctx: ServerContext, publicUrl: string): Promise<D
   await ctx.registry.with(workspace, async (live) => {
     const run = async (command: Command, actor: Actor = SERVER_ACTOR): Promise<string> => {
       const r = await live.submit(
-        { kind: 'command', command: { ...command, allowRoleChange: true } },
+        {
+          kind: 'command',
+          command: { ...command, allowRoleChange: true },
+          trusted: command.type === 'user.activate',
+        },
         actor,
         actor === SERVER_ACTOR ? 'server' : 'api',
       );

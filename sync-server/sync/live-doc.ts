@@ -12,7 +12,9 @@ import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import {
   applyOps,
+  type ChangeCheckOptions,
   type Command,
+  checkChange,
   commit,
   conflictOps,
   DocReader,
@@ -23,6 +25,7 @@ import {
   plan,
   repair,
   schema,
+  touchedByTransaction,
   validateChanges,
   type WorkspaceState,
 } from '../../core/index.ts';
@@ -44,8 +47,18 @@ export const SERVER_ACTOR: Actor = { accountId: null, email: null, name: 'Gateho
 export type ChangeSource = 'sync' | 'api' | 'server';
 
 export type Change =
-  | { readonly kind: 'update'; readonly update: Uint8Array }
-  | { readonly kind: 'command'; readonly command: Command; readonly dryRun?: boolean }
+  /**
+   * A client's Yjs update. `catchUp`: sent as sync step 2, i.e. what the client wrote while it was not
+   * connected; rules that concurrent edits may break are then left to repair (core's checkChange).
+   */
+  | { readonly kind: 'update'; readonly update: Uint8Array; readonly catchUp?: boolean }
+  /** `trusted`: the server's own command (accepting an invitation), which may activate a user. */
+  | {
+      readonly kind: 'command';
+      readonly command: Command;
+      readonly dryRun?: boolean;
+      readonly trusted?: boolean;
+    }
   | { readonly kind: 'ops'; readonly ops: readonly Op[]; readonly action: string };
 
 export interface ChangeError {
@@ -101,6 +114,7 @@ const isEmptyUpdate = (u: Uint8Array) => u.length === 2 && u[0] === 0 && u[1] ==
 /** A client update waiting for the next group commit. */
 interface PendingUpdate {
   readonly update: Uint8Array;
+  readonly catchUp: boolean;
   readonly actor: Actor;
   readonly source: ChangeSource;
   readonly origin: DocPeer | null;
@@ -219,7 +233,14 @@ export class LiveDoc {
     if (change.kind === 'update' && isEmptyUpdate(change.update)) return Promise.resolve(UNCHANGED);
     if (change.kind === 'update')
       return new Promise((resolve) => {
-        this.pending.push({ update: change.update, actor, source, origin, resolve });
+        this.pending.push({
+          update: change.update,
+          catchUp: change.catchUp === true,
+          actor,
+          source,
+          origin,
+          resolve,
+        });
         this.scheduleDrain();
       });
     return this.enqueue(() => this.process(change, actor, source, origin, 0));
@@ -283,7 +304,16 @@ export class LiveDoc {
     return this.shadowDoc;
   }
 
+  /** Reads the shadow incrementally: the states before and after each client update, for checkChange. */
+  private shadowReaderInstance: DocReader | null = null;
+  private get shadowReader(): DocReader {
+    this.shadowReaderInstance ??= new DocReader(this.shadow);
+    return this.shadowReaderInstance;
+  }
+
   private rebuildShadow(): void {
+    this.shadowReaderInstance?.destroy();
+    this.shadowReaderInstance = null;
     this.shadowDoc?.destroy();
     this.shadowDoc = null;
   }
@@ -293,20 +323,35 @@ export class LiveDoc {
     return { ok: false, error: details === undefined ? { code, message } : { code, message, details } };
   }
 
-  /** Steps 1–2 on the shadow: apply, validate, size check. The shadow keeps the change when accepted. */
+  /**
+   * Steps 1–2 on the shadow: apply, validate (shape, then the rules of core's checkChange when `rules`
+   * is given: client updates), size check. The shadow keeps the change when accepted.
+   */
   private check(
     mutate: () => void,
     actor: Actor,
     source: ChangeSource,
     action: string,
     bytesSoFar: number,
+    rules: ChangeCheckOptions | null = null,
   ): Accepted | null | { readonly error: ChangeError } {
+    const before = rules ? this.shadowReader.state() : null;
     let captured: ReturnType<typeof capture>;
     try {
       captured = capture(this.shadow, mutate);
     } catch {
       return { error: { code: 'malformed-update', message: 'The update could not be decoded' } };
     }
+    // An update that needs structs or deletions the server does not have would wait in the shadow and be
+    // merged into the next sender's update (stored, relayed and audited as theirs): never keep one.
+    const store = this.shadow.store;
+    if (store.pendingStructs !== null || store.pendingDs !== null)
+      return {
+        error: {
+          code: 'incomplete-update',
+          message: 'The update depends on changes the server does not have; reload to resync',
+        },
+      };
     const update = captured.update;
     if (update === null) return null;
     const violations = validateChanges(this.shadow, captured.changed);
@@ -319,6 +364,18 @@ export class LiveDoc {
           details: violations.slice(0, 20),
         },
       };
+    }
+    if (before && rules) {
+      const touched = touchedByTransaction(this.shadow, captured.changed);
+      const broken = checkChange(before, this.shadowReader.state(), touched, rules);
+      if (broken.length > 0)
+        return {
+          error: {
+            code: 'invalid-update',
+            message: `Rejected: ${broken[0]!.message}`.slice(0, 200),
+            details: broken.slice(0, 20),
+          },
+        };
     }
     if (bytesSoFar + update.length > this.options.maxDocBytes)
       return { error: { code: 'doc-too-large', message: 'The workspace document is too large' } };
@@ -349,7 +406,7 @@ export class LiveDoc {
     let planned: Planned | null = null;
     let action = 'doc.update';
     if (change.kind === 'command') {
-      const result = plan(previous, change.command, { now: Date.now() });
+      const result = plan(previous, change.command, { now: Date.now(), trusted: change.trusted === true });
       if (!result.ok) return { ok: false, error: result.error };
       planned = result.value;
       action = change.command.type;
@@ -396,6 +453,7 @@ export class LiveDoc {
         item.source,
         'doc.update',
         bytes,
+        { mode: item.catchUp ? 'merge' : 'strict', trusted: false },
       );
       if (checked === null) unchanged.push(item);
       else if ('error' in checked) {
@@ -570,6 +628,7 @@ export class LiveDoc {
     this.awareness.destroy();
     this.readerInstance?.destroy();
     this.initial = null;
+    this.shadowReaderInstance?.destroy();
     this.shadowDoc?.destroy();
     this.doc.destroy();
     this.listeners.clear();

@@ -5,6 +5,7 @@
 import http from 'node:http';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import type * as Y from 'yjs';
 import { CLOSE } from '../../core/index.ts';
 import type { ServerConfig } from '../../sync-server/config.ts';
 import { accessViewCache } from '../../sync-server/http/access-view.ts';
@@ -69,14 +70,15 @@ describe('finding 1: sessions are revoked only for real members; workspace creat
     });
     expect(inv.status).toBe(201);
     const adaUser = inv.body.user.id as string;
-    // Eve marks Ada active over sync (the doc alone cannot prove Ada ever joined), then changes her role.
+    // Eve writes Ada's status as active over sync: only accepting the invitation activates a user, so
+    // the server refuses the update and Ada stays invited. Then Eve changes Ada's role.
     const c = connect(t, 'evil', eve.token);
     await synced(c);
-    run(c.doc, { type: 'user.activate', userId: adaUser });
-    await until(async () => {
-      const r = await api(t.url, 'GET', '/api/workspaces/evil/users', { token: eve.token });
-      return r.body.users.find((u: { id: string }) => u.id === adaUser)?.status === 'active';
-    });
+    (c.doc.getMap('users').get(adaUser) as Y.Map<unknown>).set('status', 'active');
+    await until(() => c.closes.length > 0, 2000, 'refusal');
+    expect(c.closes[0]!.code).toBe(CLOSE.rejected);
+    const users = await api(t.url, 'GET', '/api/workspaces/evil/users', { token: eve.token });
+    expect(users.body.users.find((u: { id: string }) => u.id === adaUser)?.status).toBe('invited');
     const socket = connect(t, 'acme', ada);
     await synced(socket);
     const r = await api(t.url, 'PATCH', `/api/workspaces/evil/users/${adaUser}`, {
