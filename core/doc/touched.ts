@@ -2,7 +2,7 @@
  * Which entities a Yjs transaction touched (`transaction.changed`, keyed by the types it changed), as the
  * `Touched` sets `checkChange` reads. Nested types (members, grants, resources) count for their entity.
  */
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import type { Collection } from '../model.ts';
 import type { Touched } from '../rules/change-rules.ts';
 import { COLLECTIONS, META } from './schema.ts';

@@ -24,7 +24,7 @@ import type {
   WorkspaceState,
 } from '../model.ts';
 import { FLAGS } from '../model.ts';
-import { defaultGroupGrantViolation, DEFAULT_GROUP_MESSAGES } from './default-groups.ts';
+import { DEFAULT_GROUP_MESSAGES, defaultGroupGrantViolation } from './default-groups.ts';
 import {
   checkEmail,
   checkKind,
@@ -104,8 +104,7 @@ export function checkChange(
   for (const id of touched.apps) checkApp(v, id, before.apps.get(id), after.apps.get(id));
   for (const id of touched.dataSources)
     checkDataSource(v, id, before.dataSources.get(id), after.dataSources.get(id));
-  for (const id of touched.conflicts)
-    checkConflict(v, id, before.conflicts.get(id), after.conflicts.get(id));
+  for (const id of touched.conflicts) checkConflict(v, id, before.conflicts.get(id), after.conflicts.get(id));
   if (touched.meta) checkMeta(v, before.meta, after.meta);
   if (v.strict) {
     checkMemberships(v, touched);
@@ -369,4 +368,3 @@ function checkKeepsAdmins(v: Verdict, touched: Touched): void {
   if (!affected || activeAdmins(v.after).length > 0 || activeAdmins(v.before).length === 0) return;
   v.add('users', 'last-admin', 'The last active admin can’t be downgraded, archived or removed');
 }
-

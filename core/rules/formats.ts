@@ -24,7 +24,9 @@ export function isValidEmail(email: string): boolean {
 
 export function checkEmail(email: string): Result<string> {
   const e = normalizeEmail(email);
-  return isValidEmail(e) ? ok(e) : fail('invalid-email', `“${email.slice(0, 80)}” is not a valid email address`);
+  return isValidEmail(e)
+    ? ok(e)
+    : fail('invalid-email', `“${email.slice(0, 80)}” is not a valid email address`);
 }
 
 export function checkSlugFormat(slug: string): Result<string> {
@@ -47,7 +49,8 @@ export function checkKind(kind: string): Result<string> {
 export function checkResourceName(name: string, what: 'App' | 'Data source'): Result<string> {
   const n = name.trim();
   if (n.length === 0) return fail('name-required', `${what} name can’t be empty`);
-  if (n.length > MAX_TEXT) return fail('name-too-long', `${what} name can have at most ${MAX_TEXT} characters`);
+  if (n.length > MAX_TEXT)
+    return fail('name-too-long', `${what} name can have at most ${MAX_TEXT} characters`);
   if (hasInvisibleCharacters(n))
     return fail('name-invalid-characters', `${what} name can’t contain invisible or control characters`);
   return ok(n);
@@ -66,7 +69,8 @@ export function checkUserName(name: string): Result<string> {
 export function checkWorkspaceName(name: string): Result<string> {
   const n = name.trim();
   if (n.length === 0) return fail('name-required', 'Workspace name can’t be empty');
-  if (n.length > MAX_TEXT) return fail('name-too-long', `Workspace name can have at most ${MAX_TEXT} characters`);
+  if (n.length > MAX_TEXT)
+    return fail('name-too-long', `Workspace name can have at most ${MAX_TEXT} characters`);
   if (hasInvisibleCharacters(n))
     return fail('name-invalid-characters', 'Workspace name can’t contain invisible or control characters');
   return ok(n);

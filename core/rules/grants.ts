@@ -13,7 +13,6 @@ export type GrantDraft = Pick<
   'name' | 'resourceType' | 'scope' | 'resourceIds' | 'level' | 'hideFromDashboard'
 >;
 
-
 /** Checks a grant for a group; returns the normalized draft (trimmed name, unique sorted resource ids). */
 export function validateGrant(
   state: WorkspaceState,
@@ -23,7 +22,8 @@ export function validateGrant(
 ): Result<GrantDraft> {
   if (group.kind === 'default' && group.role) {
     const violation = defaultGroupGrantViolation(group.role, draft);
-    if (violation === 'admin-group-not-editable') return fail(violation, DEFAULT_GROUP_MESSAGES.adminNotEditable);
+    if (violation === 'admin-group-not-editable')
+      return fail(violation, DEFAULT_GROUP_MESSAGES.adminNotEditable);
     if (violation === 'end-user-view-only') return fail(violation, DEFAULT_GROUP_MESSAGES.endUserViewOnly);
     if (violation === 'builder-group-scope-all-only')
       return fail(violation, DEFAULT_GROUP_MESSAGES.builderScopeAll);
