@@ -74,6 +74,13 @@ export {
   type Touched,
 } from './rules/change-rules.ts';
 export {
+  DEFAULT_GROUP_CONTENT,
+  type DefaultGroupRestrictions,
+  defaultGroupRestrictions,
+  effectiveDefaultGroup,
+  storedDefaultGroup,
+} from './rules/default-groups.ts';
+export {
   checkEmail,
   checkKind,
   checkResourceName,
@@ -83,18 +90,10 @@ export {
   isValidEmail,
   normalizeEmail,
 } from './rules/formats.ts';
-export { compareIdentity, identityFor, isIdentity } from './rules/identity.ts';
-export * as limits from './rules/limits.ts';
-export { normalizeUrlPatterns } from './rules/url-patterns.ts';
-export {
-  DEFAULT_GROUP_CONTENT,
-  type DefaultGroupRestrictions,
-  defaultGroupRestrictions,
-  effectiveDefaultGroup,
-  storedDefaultGroup,
-} from './rules/default-groups.ts';
 export { type GrantDraft, grantToDraft, validateGrant } from './rules/grants.ts';
+export { compareIdentity, identityFor, isIdentity } from './rules/identity.ts';
 export { highestLevel, isHiddenByAll, levelRank, roleRank } from './rules/levels.ts';
+export * as limits from './rules/limits.ts';
 export {
   duplicateName,
   hasInvisibleCharacters,
@@ -121,6 +120,7 @@ export {
   soleActiveAdmin,
   upgradedRole,
 } from './rules/roles.ts';
+export { normalizeUrlPatterns } from './rules/url-patterns.ts';
 export {
   AUTH_CLOSE_CODES,
   CLOSE,

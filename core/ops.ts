@@ -234,7 +234,14 @@ export function applyOpsToState(state: WorkspaceState, ops: readonly Op[]): Work
 
 /** The entities a list of ops touches (what `checkChange` looks at). */
 export function touchedByOps(ops: readonly Op[]): Touched {
-  const t = { users: new Set<string>(), groups: new Set<string>(), apps: new Set<string>(), dataSources: new Set<string>(), conflicts: new Set<string>(), meta: false };
+  const t = {
+    users: new Set<string>(),
+    groups: new Set<string>(),
+    apps: new Set<string>(),
+    dataSources: new Set<string>(),
+    conflicts: new Set<string>(),
+    meta: false,
+  };
   for (const op of ops) {
     if (op.type === 'entity.create' || op.type === 'entity.set') t[op.collection].add(op.id);
     else if (op.type === 'meta.set') t.meta = true;

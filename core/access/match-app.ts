@@ -8,6 +8,7 @@
 import { MAX_URL_PATTERN, MAX_WILDCARDS } from '../rules/limits.ts';
 
 export { MAX_WILDCARDS } from '../rules/limits.ts';
+
 import { fail, ok, type Result } from '../errors.ts';
 import type { App, WorkspaceState } from '../model.ts';
 

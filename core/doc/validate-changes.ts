@@ -5,8 +5,8 @@
  */
 import * as Y from 'yjs';
 import { validateUrlPattern } from '../access/match-app.ts';
-import { isValidEmail } from '../rules/formats.ts';
 import { FLAGS, ROLES, USER_STATUSES } from '../model.ts';
+import { isValidEmail } from '../rules/formats.ts';
 import { hasInvisibleCharacters, isReservedGroupName, NAME_MAX_LENGTH } from '../rules/names.ts';
 import {
   COLLECTIONS,

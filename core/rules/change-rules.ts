@@ -12,7 +12,7 @@
  *   catch-up after being offline (`mode: 'merge'`) is accepted and `repair` restores the rule.
  * Only what the change made worse counts: a state a merge already broke does not block unrelated edits.
  */
-import type { ErrorCode, GatehouseError } from '../errors.ts';
+import type { ErrorCode, GatehouseError, Result } from '../errors.ts';
 import type {
   App,
   Conflict,
@@ -80,9 +80,12 @@ class Verdict {
     if (this.out.length < MAX_VIOLATIONS) this.out.push({ path, code, message });
   }
   /** A field's stored form must be what its check makes of it (a command stores exactly that). */
-  format(path: string, value: unknown, check: (v: string) => { ok: boolean }): void {
-    if (typeof value !== 'string') return this.add(path, 'invalid-input', 'must be text');
-    const r = check(value) as ReturnType<typeof checkEmail>;
+  format(path: string, value: unknown, check: (v: string) => Result<string>): void {
+    if (typeof value !== 'string') {
+      this.add(path, 'invalid-input', 'must be text');
+      return;
+    }
+    const r = check(value);
     if (!r.ok) this.add(path, r.error.code, r.error.message);
     else if (r.value !== value) this.add(path, 'invalid-input', 'must be stored trimmed and normalized');
   }
@@ -302,7 +305,10 @@ function checkDataSource(v: Verdict, id: string, b: DataSource | undefined, a: D
 function checkConflict(v: Verdict, id: string, b: Conflict | undefined, a: Conflict | undefined): void {
   if (!a || v.trusted) return;
   const path = `conflicts.${id}`;
-  if (!b) return v.add(path, 'conflict-server-only', 'Conflict records are written by the server');
+  if (!b) {
+    v.add(path, 'conflict-server-only', 'Conflict records are written by the server');
+    return;
+  }
   const same =
     a.code === b.code &&
     a.message === b.message &&
@@ -343,7 +349,7 @@ function checkMemberships(v: Verdict, touched: Touched): void {
   };
   for (const id of touched.groups) {
     const g = after.groups.get(id);
-    if (!g || g.kind !== 'custom' || g.deletedAt !== undefined) continue;
+    if (g?.kind !== 'custom' || g.deletedAt !== undefined) continue;
     for (const userId of g.members) check(g, userId);
   }
   // Users whose role went down: the groups they are still in (rule 5 removes them in the same change).
