@@ -1,18 +1,37 @@
-/** /api/openapi.json, generated from the route table and its zod schemas (z.toJSONSchema). */
+/**
+ * /api/openapi.json, generated from the route table and its zod schemas (z.toJSONSchema): request
+ * bodies, the success reply of every route (replies.ts) and the one error shape for every other status.
+ */
 import { z } from 'zod';
+import { DryRunReply, ErrorReply } from './replies.ts';
 import type { Route } from './router.ts';
 
-const ERROR = {
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message'],
-      properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): unknown {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
+  return rest;
+}
+
+const json = (schema: z.ZodType) => ({ 'application/json': { schema: jsonSchema(schema, 'output') } });
+const ERROR = json(ErrorReply);
+const error = (description: string) => ({ description, content: ERROR });
+
+/** The success reply, and for a route with `?dryRun` the dry run's 200 (alone or besides the reply). */
+function successResponses(r: Route): Record<string, unknown> {
+  const { status, body, other } = r.reply;
+  const content: Record<string, unknown> = {};
+  const dryRun = r.queryParams?.some((q) => q.name === 'dryRun') ?? false;
+  if (body) Object.assign(content, json(status === 200 && dryRun ? z.union([body, DryRunReply]) : body));
+  if (other) content[other] = {};
+  const out: Record<string, unknown> = {
+    [status]: {
+      description: status === 204 ? 'Done (no body)' : 'OK',
+      ...(Object.keys(content).length > 0 ? { content } : {}),
     },
-  },
-};
+  };
+  if (dryRun && status !== 200)
+    out['200'] = { description: 'dryRun=true: the impact, nothing changed', content: json(DryRunReply) };
+  return out;
+}
 
 export function openApiDocument(routes: readonly Route[]): unknown {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -39,22 +58,23 @@ export function openApiDocument(routes: readonly Route[]): unknown {
       parameters: params,
       security: r.auth === 'none' ? [] : [{ bearer: [] }, { cookie: [] }],
       responses: {
-        '200': { description: 'OK' },
-        '400': { description: 'Invalid input', content: { 'application/json': { schema: ERROR } } },
-        ...(r.auth === 'none' ? {} : { '401': { description: 'Not signed in' } }),
+        ...successResponses(r),
+        '400': error('Invalid input'),
+        ...(r.auth === 'none' ? {} : { '401': error('Not signed in') }),
         ...(r.auth === 'admin' || r.auth === 'member'
-          ? { '403': { description: 'Not allowed' }, '404': { description: 'Workspace or entity not found' } }
+          ? { '403': error('Not allowed'), '404': error('Workspace or entity not found') }
           : {}),
         ...(r.queryParams?.some((q) => q.name === 'dryRun')
-          ? { '409': { description: 'role-change-needs-confirmation: details holds the impact' } }
+          ? { '409': error('role-change-needs-confirmation (details holds the impact), or a name taken') }
           : {}),
+        default: error('Any other error: {"error":{"code","message","details"?}}'),
       },
     };
     if (r.body)
       op.requestBody = {
         required: true,
         content: {
-          'application/json': { schema: z.toJSONSchema(r.body, { io: 'input', unrepresentable: 'any' }) },
+          'application/json': { schema: jsonSchema(r.body, 'input') },
         },
       };
     paths[path] ??= {};

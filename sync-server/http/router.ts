@@ -43,6 +43,14 @@ export interface Reply {
   readonly headers?: Record<string, string>;
 }
 
+export interface RouteReply {
+  readonly status: 200 | 201 | 204;
+  /** The JSON body's schema; none when the reply has no body. */
+  readonly body?: z.ZodType;
+  /** A reply that is not JSON (CSV, server-sent events), by content type. */
+  readonly other?: string;
+}
+
 export interface Route<B = unknown> {
   readonly method: Method;
   readonly path: string;
@@ -52,6 +60,8 @@ export interface Route<B = unknown> {
   readonly body?: z.ZodType<B>;
   /** Query parameters, for the OpenAPI document only. */
   readonly queryParams?: readonly { name: string; description: string }[];
+  /** The success reply, for the OpenAPI document (replies.ts; tests hold real replies to it). */
+  readonly reply: RouteReply;
   /** Handler returns nothing when it wrote the response itself (SSE, CSV). */
   readonly handler: (rc: RequestContext<B>) => Promise<Reply | undefined>;
 }
@@ -134,7 +144,8 @@ export function createRouter(routes: readonly Route[]) {
         const raw = await readJsonBody(req, ctx.config.maxBodyBytes);
         const parsed = r.body.safeParse(raw ?? {});
         if (!parsed.success)
-          throw new ApiError('invalid-input',
+          throw new ApiError(
+            'invalid-input',
             'The request body is not valid',
             parsed.error.issues.slice(0, 20).map((i) => ({ path: i.path.join('.'), message: i.message })),
           );
@@ -186,8 +197,7 @@ function checkedCredentials(ctx: ServerContext, req: IncomingMessage, r: Route):
 async function requirePrincipal(ctx: ServerContext, creds: Credentials | null): Promise<Principal> {
   if (!creds) throw new ApiError('unauthorized', 'Sign in first');
   const principal = await authenticate(ctx.storage, creds.token);
-  if (!principal)
-    throw new ApiError('unauthorized', 'The session has expired or the token is not valid');
+  if (!principal) throw new ApiError('unauthorized', 'The session has expired or the token is not valid');
   return principal;
 }
 
@@ -207,7 +217,8 @@ async function resolveScope(
     const user = userByEmail(live.state(), principal.account.email);
     if (!user) throw NOT_FOUND();
     if (user.status !== 'active')
-      throw new ApiError('user-not-active',
+      throw new ApiError(
+        'user-not-active',
         user.status === 'archived' ? 'Your user is archived here' : 'Accept the invitation first',
       );
     if (level === 'admin' && user.role !== 'admin')

@@ -2,6 +2,7 @@
 import { credentialsStillValid, registerConnection, watchCredentials } from '../../auth/connections.ts';
 import { userByEmail } from '../../auth/member-of.ts';
 import { acceptsGzip, accessView, etagMatches } from '../access-view.ts';
+import { AccessReply } from '../replies.ts';
 import { ApiError } from '../respond.ts';
 import { type Route, route } from '../router.ts';
 
@@ -28,6 +29,7 @@ export const accessRoutes: Route[] = [
     tag: 'access',
     auth: 'member',
     queryParams: [{ name: 'url', description: 'a page URL: adds the app whose URL patterns match it' }],
+    reply: { status: 200, body: AccessReply },
     handler: async ({ scope, query, req, res }) => {
       const view = accessView(scope!.live.state(), scope!.user.id, urlParam(query));
       if (!view) throw new ApiError('not-found', 'Workspace not found');
@@ -63,12 +65,14 @@ export const accessRoutes: Route[] = [
     tag: 'access',
     auth: 'member',
     queryParams: [{ name: 'url', description: 'as for /access' }],
+    reply: { status: 200, other: 'text/event-stream' },
     handler: async ({ ctx, scope, query, req, res, principal }) => {
       const url = urlParam(query);
       const accountId = principal!.account.id;
       const streams = openStreams.get(accountId) ?? 0;
       if (streams >= ctx.config.maxEventStreamsPerAccount)
-        throw new ApiError('too-many-streams',
+        throw new ApiError(
+          'too-many-streams',
           `At most ${ctx.config.maxEventStreamsPerAccount} event streams per account are open at once; close one first`,
           undefined,
           { 'retry-after': '30' },

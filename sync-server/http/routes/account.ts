@@ -2,6 +2,7 @@
  * Setup, login/logout, the caller's account (`/api/me`), creating workspaces; with the invitation and
  * password-reset routes (their own files) this is the account table of the API.
  */
+import { z } from 'zod';
 import { isValidEmail } from '../../../core/index.ts';
 import { closeConnectionsOfToken } from '../../auth/connections.ts';
 import { clearedSessionCookie, credentialsFrom } from '../../auth/credentials.ts';
@@ -10,6 +11,7 @@ import { API_TOKEN_PREFIX, hashToken, sameSecret } from '../../auth/tokens.ts';
 import type { ServerContext } from '../../context.ts';
 import type { Account } from '../../storage/storage.ts';
 import { checkSlug, createWorkspaceWithAdmin } from '../../workspaces.ts';
+import { MeReply, SessionReply, UserJson, WorkspaceRef } from '../replies.ts';
 import { ApiError } from '../respond.ts';
 import { type Route, route } from '../router.ts';
 import { CreateWorkspaceBody, LoginBody, SetupBody } from '../schemas.ts';
@@ -27,7 +29,8 @@ async function checkMayCreateWorkspace(ctx: ServerContext, account: Account): Pr
     const memberships = await ctx.storage.membershipsOfEmail(account.email);
     if (memberships.some((m) => m.role === 'admin' && m.status === 'active')) return;
   }
-  throw new ApiError('workspace-creation-disabled',
+  throw new ApiError(
+    'workspace-creation-disabled',
     policy === 'none'
       ? 'Creating workspaces is turned off on this server'
       : 'Only admins of a workspace may create workspaces on this server',
@@ -41,6 +44,7 @@ const ownRoutes: Route[] = [
     summary: 'Whether first-run setup is still open',
     tag,
     auth: 'none',
+    reply: { status: 200, body: z.object({ open: z.boolean() }) },
     handler: async ({ ctx }) => ({ status: 200, body: { open: ctx.setupToken !== null } }),
   }),
   route({
@@ -50,6 +54,7 @@ const ownRoutes: Route[] = [
     tag,
     auth: 'none',
     body: SetupBody,
+    reply: { status: 201, body: SessionReply.extend({ workspace: WorkspaceRef }) },
     handler: async (rc) => {
       const { ctx, body } = rc;
       // Captured once: a concurrent setup may clear it while this one awaits.
@@ -57,9 +62,7 @@ const ownRoutes: Route[] = [
       const done = () => new ApiError('setup-done', 'Setup is already done: sign in instead');
       if (expected === null) throw done();
       if (!sameSecret(body.token, expected))
-        throw new ApiError('bad-setup-token',
-          'The setup link is not valid; use the one the server printed',
-        );
+        throw new ApiError('bad-setup-token', 'The setup link is not valid; use the one the server printed');
       // Everything is checked before anything is created or the token is used up.
       const email = body.admin.email.toLowerCase();
       if (!isValidEmail(email)) throw new ApiError('invalid-email', 'Enter a valid email address');
@@ -92,6 +95,7 @@ const ownRoutes: Route[] = [
     tag,
     auth: 'none',
     body: LoginBody,
+    reply: { status: 200, body: SessionReply },
     handler: async (rc) => {
       const { ctx, body } = rc;
       const email = body.email.trim().toLowerCase();
@@ -113,6 +117,7 @@ const ownRoutes: Route[] = [
     summary: 'Sign out: revokes the session',
     tag,
     auth: 'none',
+    reply: { status: 204 },
     handler: async ({ ctx, req, res }) => {
       const creds = credentialsFrom(req, null);
       if (creds && !creds.token.startsWith(API_TOKEN_PREFIX)) {
@@ -130,6 +135,7 @@ const ownRoutes: Route[] = [
     summary: 'The signed-in account and its workspaces',
     tag,
     auth: 'account',
+    reply: { status: 200, body: MeReply },
     handler: async ({ ctx, principal }) => {
       const memberships = await ctx.storage.membershipsOfEmail(principal!.account.email);
       const workspaces = [];
@@ -150,6 +156,7 @@ const ownRoutes: Route[] = [
     tag: 'workspaces',
     auth: 'account',
     body: CreateWorkspaceBody,
+    reply: { status: 201, body: z.object({ workspace: WorkspaceRef }) },
     handler: async ({ ctx, principal, body }) => {
       if (principal!.kind !== 'session')
         throw new ApiError('forbidden', 'API tokens cannot create workspaces');
@@ -164,6 +171,10 @@ const ownRoutes: Route[] = [
     summary: 'A workspace and the caller’s user in it',
     tag: 'workspaces',
     auth: 'member',
+    reply: {
+      status: 200,
+      body: z.object({ workspace: WorkspaceRef, user: UserJson.omit({ createdAt: true }) }),
+    },
     handler: async ({ scope }) => {
       const { workspace, user } = scope!;
       const meta = scope!.live.state().meta;

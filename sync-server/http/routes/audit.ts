@@ -1,5 +1,7 @@
 /** `/audit`: the server-stamped history, filterable, paged by cursor, as JSON or CSV. */
+import { z } from 'zod';
 import type { AuditEntry } from '../../storage/storage.ts';
+import { AuditEntryJson } from '../replies.ts';
 import { ApiError } from '../respond.ts';
 import { type Route, route } from '../router.ts';
 
@@ -49,6 +51,11 @@ export const auditRoutes: Route[] = [
       { name: 'limit', description: `page size, 1–${MAX_LIMIT} (default 100)` },
       { name: 'format', description: 'csv for a CSV download of every matching entry' },
     ],
+    reply: {
+      status: 200,
+      body: z.object({ entries: z.array(AuditEntryJson), nextCursor: z.string().nullable() }),
+      other: 'text/csv',
+    },
     handler: async ({ ctx, scope, query, res }) => {
       const csv = query.get('format') === 'csv';
       const limitRaw = query.get('limit');
@@ -56,8 +63,7 @@ export const auditRoutes: Route[] = [
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
         throw new ApiError('invalid-input', `limit must be 1–${MAX_LIMIT}`);
       const cursor = query.get('cursor');
-      if (cursor !== null && !/^\d{1,15}$/.test(cursor))
-        throw new ApiError('invalid-input', 'Bad cursor');
+      if (cursor !== null && !/^\d{1,15}$/.test(cursor)) throw new ApiError('invalid-input', 'Bad cursor');
       const entries = await ctx.storage.queryAudit({
         workspaceId: scope!.workspace.id,
         actor: query.get('actor')?.slice(0, 254) || undefined,

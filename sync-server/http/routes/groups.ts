@@ -1,6 +1,8 @@
 /** `/api/workspaces/:ws/groups…`: groups, members, permissions and grants, all through core commands. */
+import { z } from 'zod';
 import { type Flags, type Group, roleRank } from '../../../core/index.ts';
 import { executeCommand } from '../execute.ts';
+import { changed, GrantJson, GroupJson, ImpactReply } from '../replies.ts';
 import { ApiError } from '../respond.ts';
 import { type Route, route } from '../router.ts';
 import {
@@ -25,6 +27,7 @@ export const groupRoutes: Route[] = [
     summary: 'List groups (default and custom)',
     tag,
     auth: 'admin',
+    reply: { status: 200, body: z.object({ groups: z.array(GroupJson) }) },
     handler: async ({ scope }) => {
       const state = scope!.live.state();
       // A stable order: the roles (Admin, Builder, End-user), then custom groups by name.
@@ -43,6 +46,7 @@ export const groupRoutes: Route[] = [
     auth: 'admin',
     body: GroupCreateBody,
     queryParams: DRY_RUN,
+    reply: { status: 201, body: changed({ group: GroupJson }) },
     handler: (rc) =>
       executeCommand(
         rc,
@@ -57,6 +61,7 @@ export const groupRoutes: Route[] = [
     summary: 'Get a group',
     tag,
     auth: 'admin',
+    reply: { status: 200, body: z.object({ group: GroupJson }) },
     handler: async ({ scope, params }) => {
       const state = scope!.live.state();
       const g = state.groups.get(params.id!);
@@ -72,6 +77,7 @@ export const groupRoutes: Route[] = [
     auth: 'admin',
     body: GroupRenameBody,
     queryParams: DRY_RUN,
+    reply: { status: 200, body: changed({ group: GroupJson }) },
     handler: (rc) =>
       executeCommand(rc, { type: 'group.rename', groupId: rc.params.id!, name: rc.body.name }, (_p, s) => ({
         group: groupJson(s, s.groups.get(rc.params.id!)!),
@@ -84,6 +90,7 @@ export const groupRoutes: Route[] = [
     tag,
     auth: 'admin',
     queryParams: DRY_RUN,
+    reply: { status: 200, body: ImpactReply },
     handler: (rc) => executeCommand(rc, { type: 'group.delete', groupId: rc.params.id! }),
   }),
   route({
@@ -94,6 +101,7 @@ export const groupRoutes: Route[] = [
     auth: 'admin',
     body: DuplicateBody,
     queryParams: DRY_RUN,
+    reply: { status: 201, body: changed({ group: GroupJson }) },
     handler: (rc) =>
       executeCommand(
         rc,
@@ -110,6 +118,7 @@ export const groupRoutes: Route[] = [
     auth: 'admin',
     body: AddMembersBody,
     queryParams: DRY_RUN,
+    reply: { status: 200, body: changed({ group: GroupJson }) },
     handler: (rc) =>
       executeCommand(
         rc,
@@ -129,6 +138,7 @@ export const groupRoutes: Route[] = [
     tag,
     auth: 'admin',
     queryParams: DRY_RUN,
+    reply: { status: 200, body: ImpactReply },
     handler: (rc) =>
       executeCommand(rc, { type: 'group.removeMember', groupId: rc.params.id!, userId: rc.params.userId! }),
   }),
@@ -140,6 +150,7 @@ export const groupRoutes: Route[] = [
     auth: 'admin',
     body: FlagsBody,
     queryParams: DRY_RUN,
+    reply: { status: 200, body: changed({ group: GroupJson }) },
     handler: (rc) => {
       const { allowRoleChange, ...flags } = rc.body;
       return executeCommand(
@@ -157,6 +168,7 @@ export const groupRoutes: Route[] = [
     auth: 'admin',
     body: GrantAddBody,
     queryParams: DRY_RUN,
+    reply: { status: 201, body: changed({ grant: GrantJson.nullable() }) },
     handler: (rc) => {
       const { allowRoleChange, ...grant } = rc.body;
       return executeCommand(
@@ -178,6 +190,7 @@ export const groupRoutes: Route[] = [
     auth: 'admin',
     body: GrantPatchBody,
     queryParams: DRY_RUN,
+    reply: { status: 200, body: changed({ grant: GrantJson.nullable() }) },
     handler: (rc) => {
       const { allowRoleChange, ...patch } = rc.body;
       const clean = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
@@ -204,6 +217,7 @@ export const groupRoutes: Route[] = [
     tag,
     auth: 'admin',
     queryParams: DRY_RUN,
+    reply: { status: 200, body: ImpactReply },
     handler: (rc) =>
       executeCommand(rc, { type: 'grant.remove', groupId: rc.params.id!, grantId: rc.params.grantId! }),
   }),

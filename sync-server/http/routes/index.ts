@@ -1,4 +1,5 @@
 /** Every REST route, in one table (also the source of /api/openapi.json). */
+import { z } from 'zod';
 import { openApiDocument } from '../openapi.ts';
 import { type Route, route } from '../router.ts';
 import { accessRoutes } from './access.ts';
@@ -27,6 +28,10 @@ export function allRoutes(): Route[] {
       summary: 'This document',
       tag: 'meta',
       auth: 'none',
+      reply: {
+        status: 200,
+        body: z.looseObject({ openapi: z.string(), paths: z.record(z.string(), z.unknown()) }),
+      },
       handler: async () => {
         doc ??= openApiDocument(routes);
         return { status: 200, body: doc, headers: { 'cache-control': 'public, max-age=300' } };

@@ -8,11 +8,13 @@
  * goes on, the others get 410. A failure after the claim gives the invitation back and removes an account
  * it had just created.
  */
+import { z } from 'zod';
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from '../../auth/password.ts';
 import { hashToken } from '../../auth/tokens.ts';
 import type { ServerContext } from '../../context.ts';
 import type { Account, Invitation, Workspace } from '../../storage/storage.ts';
 import { apiErrorFrom } from '../execute.ts';
+import { SessionReply, WorkspaceRef } from '../replies.ts';
 import { ApiError } from '../respond.ts';
 import { type Route, route } from '../router.ts';
 import { AcceptInvitationBody } from '../schemas.ts';
@@ -41,8 +43,7 @@ async function openInvitation(
 async function checkInvitee(ctx: ServerContext, ws: Workspace, inv: Invitation): Promise<void> {
   await ctx.registry.with(ws, async (live) => {
     const user = live.state().users.get(inv.userId);
-    if (!user || user.email !== inv.email)
-      throw new ApiError('not-found', 'This invitation was withdrawn');
+    if (!user || user.email !== inv.email) throw new ApiError('not-found', 'This invitation was withdrawn');
     if (user.status === 'archived') throw new ApiError('user-archived', 'Your user is archived here');
   });
 }
@@ -54,6 +55,7 @@ export const invitationRoutes: Route[] = [
     summary: 'What an invitation is for (workspace and email)',
     tag,
     auth: 'none',
+    reply: { status: 200, body: z.object({ workspace: WorkspaceRef, email: z.string() }) },
     handler: async ({ ctx, params }) => {
       const { inv, ws } = await openInvitation(ctx, params.token!);
       return { status: 200, body: { workspace: { slug: ws.slug, name: ws.name }, email: inv.email } };
@@ -68,6 +70,7 @@ export const invitationRoutes: Route[] = [
     tag,
     auth: 'none',
     body: AcceptInvitationBody,
+    reply: { status: 200, body: SessionReply.extend({ workspace: WorkspaceRef }) },
     handler: async (rc) => {
       const { ctx, params, body } = rc;
       const { inv, ws } = await openInvitation(ctx, params.token!);
@@ -86,7 +89,8 @@ export const invitationRoutes: Route[] = [
       try {
         if (existing) {
           if (!signedInAsOwner && !(await verifyPassword(password, existing.passwordHash)))
-            throw new ApiError('sign-in-required',
+            throw new ApiError(
+              'sign-in-required',
               'Wrong password: sign in as this account (or give its password) to accept',
             );
           const { passwordHash: _, ...pub } = existing;
@@ -139,8 +143,7 @@ async function activate(ctx: ServerContext, ws: Workspace, inv: Invitation, acco
   const actor = { accountId: account.id, email: account.email, name: account.name };
   await ctx.registry.with(ws, async (live) => {
     const user = live.state().users.get(inv.userId);
-    if (!user || user.email !== inv.email)
-      throw new ApiError('not-found', 'This invitation was withdrawn');
+    if (!user || user.email !== inv.email) throw new ApiError('not-found', 'This invitation was withdrawn');
     if (user.status === 'archived') throw new ApiError('user-archived', 'Your user is archived here');
     if (user.status === 'active') {
       // Already active (written over sync): the owner accepting is what makes it a real membership.

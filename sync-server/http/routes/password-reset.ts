@@ -23,6 +23,7 @@ export const passwordResetRoutes: Route[] = [
     tag: 'account',
     auth: 'none',
     body: PasswordResetBody,
+    reply: { status: 204 },
     handler: async ({ ctx, req, body }) => {
       if (body.password.length < MIN_PASSWORD_LENGTH)
         throw new ApiError('password-too-short', 'Choose a password of at least 8 characters');

@@ -1,5 +1,7 @@
 /** `/api/workspaces/:ws/apps`, `/data-sources` and `/conflicts`. */
+import { z } from 'zod';
 import { executeCommand } from '../execute.ts';
+import { AppJson, ConflictJson, changed, DataSourceJson, ImpactReply } from '../replies.ts';
 import { type Route, route } from '../router.ts';
 import { AppCreateBody, AppPatchBody, DataSourceCreateBody, DataSourcePatchBody } from '../schemas.ts';
 import { appJson, conflictJson, dataSourceJson } from '../serialize.ts';
@@ -14,6 +16,7 @@ export const resourceRoutes: Route[] = [
     summary: 'List apps',
     tag: 'apps',
     auth: 'admin',
+    reply: { status: 200, body: z.object({ apps: z.array(AppJson) }) },
     handler: async ({ scope }) => {
       const apps = [...scope!.live.state().apps.values()].filter((a) => a.deletedAt === undefined);
       return { status: 200, body: { apps: apps.map(appJson) } };
@@ -27,6 +30,7 @@ export const resourceRoutes: Route[] = [
     auth: 'admin',
     body: AppCreateBody,
     queryParams: DRY_RUN,
+    reply: { status: 201, body: changed({ app: AppJson }) },
     handler: (rc) =>
       executeCommand(
         rc,
@@ -43,6 +47,7 @@ export const resourceRoutes: Route[] = [
     auth: 'admin',
     body: AppPatchBody,
     queryParams: DRY_RUN,
+    reply: { status: 200, body: changed({ app: AppJson }) },
     handler: (rc) =>
       executeCommand(rc, { type: 'app.update', appId: rc.params.id!, ...rc.body }, (_p, s) => ({
         app: appJson(s.apps.get(rc.params.id!)!),
@@ -55,6 +60,7 @@ export const resourceRoutes: Route[] = [
     tag: 'apps',
     auth: 'admin',
     queryParams: DRY_RUN,
+    reply: { status: 200, body: ImpactReply },
     handler: (rc) => executeCommand(rc, { type: 'app.delete', appId: rc.params.id! }),
   }),
   route({
@@ -63,6 +69,7 @@ export const resourceRoutes: Route[] = [
     summary: 'List data sources',
     tag: 'data sources',
     auth: 'admin',
+    reply: { status: 200, body: z.object({ dataSources: z.array(DataSourceJson) }) },
     handler: async ({ scope }) => {
       const list = [...scope!.live.state().dataSources.values()].filter((d) => d.deletedAt === undefined);
       return { status: 200, body: { dataSources: list.map(dataSourceJson) } };
@@ -76,6 +83,7 @@ export const resourceRoutes: Route[] = [
     auth: 'admin',
     body: DataSourceCreateBody,
     queryParams: DRY_RUN,
+    reply: { status: 201, body: changed({ dataSource: DataSourceJson }) },
     handler: (rc) =>
       executeCommand(
         rc,
@@ -92,6 +100,7 @@ export const resourceRoutes: Route[] = [
     auth: 'admin',
     body: DataSourcePatchBody,
     queryParams: DRY_RUN,
+    reply: { status: 200, body: changed({ dataSource: DataSourceJson }) },
     handler: (rc) =>
       executeCommand(rc, { type: 'dataSource.update', dataSourceId: rc.params.id!, ...rc.body }, (_p, s) => ({
         dataSource: dataSourceJson(s.dataSources.get(rc.params.id!)!),
@@ -104,6 +113,7 @@ export const resourceRoutes: Route[] = [
     tag: 'data sources',
     auth: 'admin',
     queryParams: DRY_RUN,
+    reply: { status: 200, body: ImpactReply },
     handler: (rc) => executeCommand(rc, { type: 'dataSource.delete', dataSourceId: rc.params.id! }),
   }),
   route({
@@ -112,6 +122,7 @@ export const resourceRoutes: Route[] = [
     summary: 'Conflicts the server repaired after merges',
     tag: 'conflicts',
     auth: 'admin',
+    reply: { status: 200, body: z.object({ conflicts: z.array(ConflictJson) }) },
     handler: async ({ scope, query }) => {
       const all = [...scope!.live.state().conflicts.values()];
       const open = query.get('all') === 'true' ? all : all.filter((c) => c.resolvedAt === undefined);
@@ -125,6 +136,7 @@ export const resourceRoutes: Route[] = [
     summary: 'Mark a conflict as seen and resolved',
     tag: 'conflicts',
     auth: 'admin',
+    reply: { status: 200, body: ImpactReply },
     handler: (rc) => executeCommand(rc, { type: 'conflict.resolve', conflictId: rc.params.id! }),
   }),
 ];

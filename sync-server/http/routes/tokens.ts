@@ -1,7 +1,9 @@
 /** `/tokens`: named API tokens for automation (admin only). The secret is shown once, stored hashed. */
+import { z } from 'zod';
 import { closeConnectionsOfTokenId } from '../../auth/connections.ts';
 import { API_TOKEN_PREFIX, hashToken, newToken } from '../../auth/tokens.ts';
 import type { ApiToken } from '../../storage/storage.ts';
+import { TokenJson } from '../replies.ts';
 import { ApiError } from '../respond.ts';
 import { type Route, route } from '../router.ts';
 import { TokenCreateBody } from '../schemas.ts';
@@ -23,6 +25,7 @@ export const tokenRoutes: Route[] = [
     summary: 'List API tokens',
     tag,
     auth: 'admin',
+    reply: { status: 200, body: z.object({ tokens: z.array(TokenJson) }) },
     handler: async ({ ctx, scope }) => ({
       status: 200,
       body: { tokens: (await ctx.storage.listApiTokens(scope!.workspace.id)).map(tokenJson) },
@@ -35,6 +38,7 @@ export const tokenRoutes: Route[] = [
     tag,
     auth: 'admin',
     body: TokenCreateBody,
+    reply: { status: 201, body: z.object({ token: TokenJson, secret: z.string() }) },
     handler: async ({ ctx, scope, principal, body }) => {
       if (principal!.kind !== 'session') throw new ApiError('forbidden', 'Sign in to create API tokens');
       const secret = newToken(API_TOKEN_PREFIX);
@@ -53,6 +57,7 @@ export const tokenRoutes: Route[] = [
     summary: 'Revoke an API token',
     tag,
     auth: 'admin',
+    reply: { status: 204 },
     handler: async ({ ctx, scope, params }) => {
       if (!(await ctx.storage.deleteApiToken(scope!.workspace.id, params.id!)))
         throw new ApiError('not-found', 'Token not found');

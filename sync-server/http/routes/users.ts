@@ -1,9 +1,11 @@
 /** `/api/workspaces/:ws/users…`: invite (with a copyable invitation link), role, archive, restore. */
+import { z } from 'zod';
 import type { Command } from '../../../core/index.ts';
 import { requestOrigin } from '../../auth/credentials.ts';
 import { issuePasswordReset, RESET_PATH } from '../../auth/password-reset.ts';
 import { hashToken, newToken } from '../../auth/tokens.ts';
 import { apiErrorFrom, executeCommand, isDryRun } from '../execute.ts';
+import { changed, UserJson } from '../replies.ts';
 import { ApiError } from '../respond.ts';
 import { type Route, route } from '../router.ts';
 import { InviteBody, UserPatchBody } from '../schemas.ts';
@@ -20,6 +22,7 @@ export const userRoutes: Route[] = [
     summary: 'List users',
     tag,
     auth: 'admin',
+    reply: { status: 200, body: z.object({ users: z.array(UserJson) }) },
     handler: async ({ scope }) => {
       const users = [...scope!.live.state().users.values()].map(userJson);
       return { status: 200, body: { users } };
@@ -33,6 +36,10 @@ export const userRoutes: Route[] = [
     auth: 'admin',
     body: InviteBody,
     queryParams: DRY_RUN,
+    reply: {
+      status: 201,
+      body: changed({ user: UserJson, invitation: z.object({ url: z.string(), expiresAt: z.number() }) }),
+    },
     handler: async (rc) => {
       const { ctx, scope, body } = rc;
       const email = body.email.toLowerCase();
@@ -76,6 +83,7 @@ export const userRoutes: Route[] = [
     auth: 'admin',
     body: UserPatchBody,
     queryParams: DRY_RUN,
+    reply: { status: 200, body: changed({ user: UserJson }) },
     handler: async (rc) => {
       const userId = rc.params.id!;
       const { role, name, allowRoleChange } = rc.body;
@@ -111,6 +119,7 @@ export const userRoutes: Route[] = [
     tag,
     auth: 'admin',
     queryParams: DRY_RUN,
+    reply: { status: 200, body: changed({ user: UserJson }) },
     handler: (rc) =>
       executeCommand(rc, { type: 'user.archive', userId: rc.params.id! }, (_p, s) => ({
         user: userJson(s.users.get(rc.params.id!)!),
@@ -123,6 +132,7 @@ export const userRoutes: Route[] = [
     tag,
     auth: 'admin',
     queryParams: DRY_RUN,
+    reply: { status: 200, body: changed({ user: UserJson }) },
     handler: (rc) =>
       executeCommand(rc, { type: 'user.restore', userId: rc.params.id! }, (_p, s) => ({
         user: userJson(s.users.get(rc.params.id!)!),
@@ -136,6 +146,7 @@ export const userRoutes: Route[] = [
       'a new link replaces the previous one; using it ends the account’s sessions). Sessions only',
     tag,
     auth: 'admin',
+    reply: { status: 201, body: z.object({ reset: z.object({ url: z.string(), expiresAt: z.number() }) }) },
     handler: async (rc) => {
       const { ctx, scope, principal } = rc;
       // A leaked API token must not become a way to take over accounts.
