@@ -23,7 +23,7 @@ async function start(config: Partial<ServerConfig> = {}) {
 }
 
 /** A JSON POST from a chosen local address (127.0.0.x are all loopback on Linux), with extra headers. */
-export function postFrom(
+function postFrom(
   t: TestServer,
   path: string,
   body: unknown,
