@@ -132,6 +132,8 @@ export {
   encodeStep2,
   encodeSync,
   encodeUpdate,
+  fitCloseReason,
+  MAX_CLOSE_REASON_BYTES,
   MESSAGE_AUTH,
   MESSAGE_AWARENESS,
   MESSAGE_QUERY_AWARENESS,

@@ -104,3 +104,23 @@ export type CloseCode = (typeof CLOSE)[keyof typeof CLOSE];
 
 /** Close codes that mean "sign in again" (expired or missing session) or "not an admin here". */
 export const AUTH_CLOSE_CODES: readonly number[] = [CLOSE.unauthorized, CLOSE.forbidden];
+
+/** RFC 6455: a close frame's reason is at most 123 bytes of UTF-8. */
+export const MAX_CLOSE_REASON_BYTES = 123;
+
+/** Cuts a close reason to what a close frame can carry, at a character boundary, with an ellipsis. */
+export function fitCloseReason(reason: string): string {
+  const bytesOf = (cp: number) => (cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4);
+  let total = 0;
+  for (const ch of reason) total += bytesOf(ch.codePointAt(0)!);
+  if (total <= MAX_CLOSE_REASON_BYTES) return reason;
+  let out = '';
+  let used = 3; // the ellipsis
+  for (const ch of reason) {
+    const n = bytesOf(ch.codePointAt(0)!);
+    if (used + n > MAX_CLOSE_REASON_BYTES) break;
+    out += ch;
+    used += n;
+  }
+  return `${out}…`;
+}

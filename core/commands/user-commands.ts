@@ -10,14 +10,12 @@ import { draft, findUser, isFailure, type Planner } from './planner.ts';
 
 type Of<T extends CommandBody['type']> = Extract<CommandBody, { type: T }>;
 
-const validName = checkUserName;
-
 export const planInvite: Planner<Of<'user.invite'>> = ({ state, now, newId }, c) => {
   const checked = checkEmail(c.email);
   if (!checked.ok) return checked;
   const email = checked.value;
   if (!ROLES.includes(c.role)) return fail('invalid-input', 'Role must be admin, builder or end-user');
-  const name = validName(c.name || email.split('@')[0] || email);
+  const name = checkUserName(c.name.trim() || email.split('@')[0] || email);
   if (!name.ok) return name;
   for (const u of state.users.values())
     if (u.email === email)
@@ -94,8 +92,7 @@ export const planActivate: Planner<Of<'user.activate'>> = ({ state, now }, c) =>
 export const planRenameUser: Planner<Of<'user.rename'>> = ({ state }, c) => {
   const user = findUser(state, c.userId);
   if (isFailure(user)) return user;
-  const name = validName(c.name);
+  const name = checkUserName(c.name);
   if (!name.ok) return name;
-  if (name.value.length === 0) return fail('name-required', 'Name can’t be empty');
   return draft([{ type: 'entity.set', collection: 'users', id: user.id, fields: { name: name.value } }]);
 };

@@ -6,7 +6,7 @@
 import * as Y from 'yjs';
 import { validateUrlPattern } from '../access/match-app.ts';
 import { FLAGS, ROLES, USER_STATUSES } from '../model.ts';
-import { isValidEmail } from '../rules/formats.ts';
+import { checkEmail } from '../rules/formats.ts';
 import { hasInvisibleCharacters, isReservedGroupName, NAME_MAX_LENGTH } from '../rules/names.ts';
 import {
   COLLECTIONS,
@@ -85,7 +85,10 @@ const META_FIELDS = ['name', 'slug', 'schemaVersion'];
 function checkUser(c: Checker, path: string, m: YMap) {
   c.keys(path, m, USER_FIELDS);
   const email = m.get('email');
-  if (typeof email !== 'string' || !isValidEmail(email)) c.add(`${path}.email`, 'must be an email address');
+  // Stored as commands store it: trimmed and lower-cased (readers lower-case, so no case may hide a duplicate).
+  const checked = typeof email === 'string' ? checkEmail(email) : null;
+  if (!checked?.ok || checked.value !== email)
+    c.add(`${path}.email`, 'must be an email address, in lower case');
   c.text(`${path}.name`, m.get('name'), 0, MAX_TEXT);
   c.oneOf(`${path}.role`, m.get('role'), ROLES);
   c.oneOf(`${path}.status`, m.get('status'), USER_STATUSES);

@@ -138,6 +138,15 @@ function checkGroup(v: Verdict, id: string, b: Group | undefined, a: Group | und
     v.immutable(`${path}.createdAt`, b.createdAt, a.createdAt, 'a group’s creation time');
     checkTombstone(v, path, b, a);
   }
+  // Members leave with their group (the delete command removes them): a tombstone over members is a merge.
+  if (
+    v.strict &&
+    a.kind === 'custom' &&
+    a.deletedAt !== undefined &&
+    b?.deletedAt === undefined &&
+    a.members.size > 0
+  )
+    v.add(`${path}.members`, 'invalid-input', 'A group is deleted together with its memberships');
   if (a.kind === 'default') checkDefaultGroup(v, path, b, a);
   else if (a.deletedAt === undefined && (!b || b.name !== a.name)) {
     v.format(`${path}.name`, a.name, checkGroupNameFormat);
@@ -320,9 +329,14 @@ function checkConflict(v: Verdict, id: string, b: Conflict | undefined, a: Confl
     v.add(`${path}.resolvedAt`, 'immutable-field', 'a resolved conflict stays resolved');
 }
 
+/** The workspace's name and slug are set when it is created; no command changes them. */
 function checkMeta(v: Verdict, b: WorkspaceMeta, a: WorkspaceMeta): void {
-  if (!v.trusted) v.immutable('meta.slug', b.slug, a.slug, 'the workspace’s slug');
-  if (b.name !== a.name) v.format('meta.name', a.name, checkWorkspaceName);
+  if (v.trusted) {
+    if (b.name !== a.name) v.format('meta.name', a.name, checkWorkspaceName);
+    return;
+  }
+  v.immutable('meta.slug', b.slug, a.slug, 'the workspace’s slug');
+  v.immutable('meta.name', b.name, a.name, 'the workspace’s name');
 }
 
 /**

@@ -56,9 +56,10 @@ export function checkResourceName(name: string, what: 'App' | 'Data source'): Re
   return ok(n);
 }
 
-/** A user's display name: trimmed, at most 200 characters (empty allowed), nothing invisible. */
+/** A user's display name: trimmed, 1–200 characters, nothing invisible. */
 export function checkUserName(name: string): Result<string> {
   const n = name.trim();
+  if (n.length === 0) return fail('name-required', 'Name can’t be empty');
   if (n.length > MAX_TEXT) return fail('name-too-long', `Name can have at most ${MAX_TEXT} characters`);
   if (hasInvisibleCharacters(n))
     return fail('name-invalid-characters', 'Name can’t contain invisible or control characters');

@@ -53,7 +53,13 @@ export function checkGrantShape(
     );
   if (draft.hideFromDashboard && draft.level !== 'view')
     return fail('grant-hide-needs-view', 'Hide from dashboard is only available with View');
-  if (draft.scope !== 'custom') return ok(true);
+  if (draft.scope !== 'custom')
+    return state !== null && draft.resourceIds.length > 0
+      ? fail(
+          'invalid-input',
+          'A permission for all resources lists none (clear the list when changing the scope)',
+        )
+      : ok(true);
   if (draft.resourceIds.length > MAX_GRANT_RESOURCES)
     return fail('invalid-input', `A permission can list at most ${MAX_GRANT_RESOURCES} resources`);
   if (state === null) return ok(true);

@@ -14,6 +14,7 @@ import {
   encodeAwareness,
   encodeStep1,
   encodeStep2,
+  fitCloseReason,
   type WorkspaceState,
 } from '../../core/index.ts';
 import { authenticate, type Principal } from '../auth/authenticate.ts';
@@ -49,7 +50,7 @@ export function handleSyncConnection(
   const close = (code: SocketErrorCode, reason: string) => {
     if (closed) return;
     closed = true;
-    ws.close(closeCodeFor(code), reason.slice(0, 120));
+    ws.close(closeCodeFor(code), fitCloseReason(reason));
   };
 
   ws.on('message', (data, isBinary) => {

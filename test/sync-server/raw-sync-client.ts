@@ -49,8 +49,10 @@ export async function openRawSyncClient(t: TestServer, slug: string, token: stri
   let closed: { code: number; reason: string } | null = null;
   const waiters: ((v: Verdict) => void)[] = [];
   let firstSync: (() => void) | null = null;
+  let failFirstSync: ((e: Error) => void) | null = null;
   const synced = new Promise<void>((resolve, reject) => {
     firstSync = resolve;
+    failFirstSync = reject;
     ws.once('error', reject);
   });
   ws.on('message', (raw: Buffer) => {
@@ -68,6 +70,7 @@ export async function openRawSyncClient(t: TestServer, slug: string, token: stri
   ws.on('close', (code, reason) => {
     closed = { code, reason: reason.toString() };
     for (const w of waiters.splice(0)) w({ accepted: false, ...closed });
+    failFirstSync?.(new Error(`closed before the first sync: ${code} ${closed.reason}`));
     firstSync = null;
   });
   await new Promise<void>((resolve, reject) => {
