@@ -3,6 +3,7 @@ import {
   type App,
   type Conflict,
   type DataSource,
+  defaultGroupMembers,
   type Grant,
   type Group,
   liveGrants,
@@ -24,7 +25,7 @@ export const grantJson = (g: Grant) => ({
 export function groupJson(state: WorkspaceState, g: Group) {
   const members =
     g.kind === 'default'
-      ? [...state.users.values()].filter((u) => u.role === g.role).map((u) => u.id)
+      ? defaultGroupMembers(state, g.role ?? 'end-user').map((u) => u.id)
       : [...g.members].filter((id) => state.users.has(id));
   return {
     id: g.id,
