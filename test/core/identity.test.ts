@@ -1,0 +1,86 @@
+/**
+ * Identity by email (issue 9, disagreement 1): when a merge leaves several users with one email, the
+ * server's membership lookup, core's access and repair's survivor are the same user — in random merged
+ * states, and in the case that locked a person out (an offline invite of someone who meanwhile accepted).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  accessFor,
+  accessIndex,
+  applyOpsToState,
+  identityFor,
+  repair,
+  type User,
+  type WorkspaceState,
+} from '../../core/index.ts';
+import { userByEmail } from '../../sync-server/auth/member-of.ts';
+import { createBaseWorkspace, runScenario, scenarioArbitrary } from '../fixtures/replicas.ts';
+
+function checkIdentities(s: WorkspaceState): number {
+  const byEmail = new Map<string, User[]>();
+  for (const u of s.users.values()) byEmail.set(u.email, [...(byEmail.get(u.email) ?? []), u]);
+  const repaired = applyOpsToState(s, repair(s, { now: 1 }).ops);
+  let duplicates = 0;
+  for (const [email, users] of byEmail) {
+    const identity = identityFor(s, email);
+    expect(userByEmail(s, email)).toBe(identity);
+    expect(accessIndex(s).usersByEmail.get(email)).toBe(identity);
+    if (users.length < 2) continue;
+    duplicates++;
+    for (const u of users) if (u !== identity) expect(accessFor(s, u.id)!.user.status).toBe('archived');
+    const survivors = users.filter((u) => repaired.users.get(u.id)?.status !== 'archived');
+    if (identity!.status !== 'archived') expect(survivors.map((u) => u.id)).toContain(identity!.id);
+    expect(survivors.length).toBeLessThanOrEqual(1);
+  }
+  return duplicates;
+}
+
+describe('identity by email', () => {
+  const base = createBaseWorkspace();
+
+  it('the server, access and repair pick the same user for every email of random merged states', () => {
+    let withDuplicates = 0;
+    fc.assert(
+      fc.property(scenarioArbitrary({ minCommands: 4, maxCommands: 10 }), (sc) => {
+        const run = runScenario(base, sc);
+        try {
+          for (const r of run.replicas) withDuplicates += checkIdentities(r.state()) > 0 ? 1 : 0;
+        } finally {
+          run.destroy();
+        }
+      }),
+      { numRuns: 100 },
+    );
+    // The generator must really produce merged duplicates, or the property proves nothing.
+    expect(withDuplicates).toBeGreaterThan(0);
+  });
+
+  it('an offline invite of someone who accepted meanwhile: the active user is the identity and survives', () => {
+    const older: User = {
+      id: 'older',
+      email: 'dup@acme.test',
+      name: 'Dup',
+      role: 'end-user',
+      status: 'invited',
+      createdAt: 1,
+    };
+    const accepted: User = { ...older, id: 'newer', status: 'active', createdAt: 2, activatedAt: 3 };
+    const admin: User = { ...older, id: 'admin', email: 'admin@acme.test', role: 'admin', status: 'active' };
+    const s: WorkspaceState = {
+      ...base.state,
+      users: new Map([
+        [admin.id, admin],
+        [older.id, older],
+        [accepted.id, accepted],
+      ]),
+    };
+    expect(identityFor(s, 'dup@acme.test')!.id).toBe('newer');
+    expect(accessFor(s, 'newer')!.hasAccess).toBe(true);
+    expect(accessFor(s, 'older')!.user.status).toBe('archived');
+    const after = applyOpsToState(s, repair(s, { now: 9 }).ops);
+    expect(after.users.get('newer')!.status).toBe('active');
+    expect(after.users.get('older')!.status).toBe('archived');
+    checkIdentities(s);
+  });
+});
