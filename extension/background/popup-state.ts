@@ -5,11 +5,18 @@ import type { PopupState, WorkspaceView } from '../messages.ts';
 import type { Items } from './items.ts';
 import type { Summaries } from './summaries.ts';
 
-/** Host patterns of app sites the extension holds no permission for yet. */
-async function missingOrigins(views: readonly WorkspaceView[]): Promise<string[]> {
+/** Host patterns of the sites of apps the person can open (a site they cannot open is not worth a prompt). */
+export function appSites(views: readonly Pick<WorkspaceView, 'summary'>[]): Set<string> {
   const wanted = new Set<string>();
   for (const v of views)
-    for (const app of v.summary?.apps ?? []) for (const o of originPatterns(app.urlPatterns)) wanted.add(o);
+    for (const app of v.summary?.apps ?? [])
+      if (app.level !== null) for (const o of originPatterns(app.urlPatterns)) wanted.add(o);
+  return wanted;
+}
+
+/** Host patterns of app sites the extension holds no permission for yet. */
+async function missingOrigins(views: readonly WorkspaceView[]): Promise<string[]> {
+  const wanted = appSites(views);
   const missing: string[] = [];
   for (const origin of wanted) {
     const has = await chrome.permissions.contains({ origins: [origin] }).catch(() => false);

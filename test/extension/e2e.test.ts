@@ -289,17 +289,40 @@ describe('extension against the real server', () => {
     await page.close();
   });
 
-  test('the popup offers to allow app sites the panel cannot run on yet', async () => {
-    const app = await server.rest(admin, 'POST', '/api/workspaces/nexus/apps', {
+  test('the popup offers to allow the sites of apps the person can open, and only those', async () => {
+    const app = await server.rest<{ app: { id: string } }>(admin, 'POST', '/api/workspaces/nexus/apps', {
       name: 'Elsewhere',
       urlPatterns: ['https://elsewhere.corp.test/*'],
     });
     expect(app.status).toBe(201);
-    const popup = await openPopup();
+    const sitesToAllow = async (p: Awaited<ReturnType<typeof openPopup>>) => {
+      const note = p.locator('[data-gh=missing-origins]');
+      return (await note.count()) > 0 ? ((await note.textContent()) ?? '') : '';
+    };
+    let popup = await openPopup();
     await popup.locator('[data-app=elsewhere]').waitFor();
-    expect(await popup.locator('[data-gh=missing-origins]').textContent()).toContain(
-      'https://elsewhere.corp.test/*',
+    expect(await sitesToAllow(popup)).not.toContain('https://elsewhere.corp.test/*');
+    await popup.close();
+    // Hana's HR group is given the app: now its site is worth allowing.
+    const groups = await server.rest<{ groups: { id: string; name: string }[] }>(
+      admin,
+      'GET',
+      '/api/workspaces/nexus/groups',
     );
+    const hr = groups.body.groups.find((g) => g.name === 'HR')!.id;
+    const grant = await server.rest(admin, 'POST', `/api/workspaces/nexus/groups/${hr}/grants`, {
+      name: 'Elsewhere',
+      resourceType: 'app',
+      scope: 'custom',
+      resourceIds: [app.body.app.id],
+      level: 'view',
+      hideFromDashboard: false,
+    });
+    expect(grant.status).toBe(201);
+    popup = await openPopup();
+    await expect
+      .poll(() => sitesToAllow(popup), { timeout: 5000 })
+      .toContain('https://elsewhere.corp.test/*');
     await popup.close();
   });
 
