@@ -115,6 +115,8 @@ export function createStaticHandler(webDir: string | null) {
     };
     if (path.basename(target) === 'sw.js' || path.basename(target) === 'service-worker.js')
       headers['service-worker-allowed'] = '/';
+    // The service worker caches a navigation's answer as the offline shell only when it carries this.
+    if (target === path.join(root!, 'index.html')) headers['x-gatehouse-shell'] = '1';
     fs.stat(target, (err, st) => {
       if (err) {
         page(res, 404, 'Not found', '<h1>Not found</h1>');

@@ -1,10 +1,13 @@
 /**
  * Gatehouse service worker: caches the app shell so a reload works offline.
- * - Navigations: network first, falling back to the cached index.html (every route is the SPA).
+ * - Navigations to the app: network first, falling back to the cached index.html. Only an answer the
+ *   server marks as the shell (`x-gatehouse-shell: 1`) is cached as the shell: a JSON health check or a
+ *   demo app page opened on the same origin never becomes the offline start page.
+ * - Navigations outside the app (/healthz, /demo-apps/, /api/, /sync) are never served from the shell.
  * - /assets/* (hashed, immutable): cache first, stored on first fetch; the app warms every lazy chunk.
  * - /api and /sync are never cached.
  */
-const CACHE = 'gatehouse-shell-v1';
+const CACHE = 'gatehouse-shell-v2';
 const SHELL = ['/', '/index.html', '/icon.svg', '/manifest.webmanifest', '/theme.js'];
 
 /** The shell plus the entry assets that index.html references. */
@@ -46,11 +49,16 @@ self.addEventListener('activate', (event) => {
   );
 });
 
+/** Paths the server answers with something other than the app: never the shell's to serve. */
+const NOT_APP = ['/healthz', '/demo-apps/', '/api/', '/sync'];
+const isAppPath = (pathname) => !NOT_APP.some((p) => pathname === p || pathname.startsWith(p));
+
 async function networkFirstShell(request) {
   const cache = await caches.open(CACHE);
   try {
     const response = await fetch(request);
-    if (response.ok) await cache.put('/index.html', response.clone());
+    if (response.ok && response.headers.get('x-gatehouse-shell') === '1')
+      await cache.put('/index.html', response.clone());
     return response;
   } catch {
     return (await cache.match('/index.html')) || (await cache.match('/')) || Response.error();
@@ -73,6 +81,7 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== self.location.origin) return;
   if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/sync')) return;
   if (request.mode === 'navigate') {
+    if (!isAppPath(url.pathname)) return;
     event.respondWith(networkFirstShell(request));
     return;
   }
