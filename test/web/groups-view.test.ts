@@ -122,13 +122,3 @@ describe('group list rows', () => {
     expect(s.roles).toEqual([]);
   });
 });
-
-describe('soleActiveAdmin', () => {
-  it('names the only active admin, and nobody once there is a second one', async () => {
-    const { soleActiveAdmin } = await import('../../web/src/lib/state/users.svelte.ts');
-    const { ws, ada } = workspace();
-    expect(soleActiveAdmin(ws.state())).toBe(ada);
-    ws.user('ann@corp.com', 'admin');
-    expect(soleActiveAdmin(ws.state())).toBeNull();
-  });
-});

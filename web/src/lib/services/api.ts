@@ -2,6 +2,7 @@
  * The server's REST API (same origin, session cookie). Every call returns a Result; network failures and
  * error bodies become `{ ok: false }` with the server's code, never a throw.
  */
+import type { Role, UserStatus } from '../../../../core/index.ts';
 
 export interface ApiError {
   readonly code: string;
@@ -21,8 +22,8 @@ export interface Account {
 export type Membership = {
   readonly slug: string;
   readonly name: string;
-  readonly role: 'admin' | 'builder' | 'end-user';
-  readonly status: string;
+  readonly role: Role;
+  readonly status: UserStatus;
 };
 export interface Me {
   readonly account: Account;

@@ -2,7 +2,7 @@
  * The Groups list rows: computed once per doc change (not per keystroke), searched by a precomputed
  * lower-case key, and small enough to keep as a local cache so the list draws before the doc has loaded.
  */
-import { type Group, ROLES, type WorkspaceState } from '../../../../core/index.ts';
+import { type Group, isDefaultGroupMember, ROLES, type WorkspaceState } from '../../../../core/index.ts';
 
 /** What the Groups list shows of a group (also what the local list cache stores). */
 export interface GroupSummary {
@@ -41,11 +41,11 @@ export function memo<K extends object, V>(compute: (k: K) => V): (k: K) => V {
   };
 }
 
-/** Non-archived users per role. */
+/** Members per default group (by role), as core's `isDefaultGroupMember` counts them. */
 const roleCountsOf = memo((users: WorkspaceState['users']) => {
   const counts = new Map<string, number>();
   for (const u of users.values())
-    if (u.status !== 'archived') counts.set(u.role, (counts.get(u.role) ?? 0) + 1);
+    if (isDefaultGroupMember(u, u.role)) counts.set(u.role, (counts.get(u.role) ?? 0) + 1);
   return counts;
 });
 

@@ -3,11 +3,13 @@
  * (members, addable users, grants, default-group restrictions). Pure selectors are exported for tests.
  */
 import {
+  checkCanJoinGroup,
   type DefaultGroupRestrictions,
   defaultGroupRestrictions,
   effectiveDefaultGroup,
   type Grant,
   type Group,
+  isDefaultGroupMember,
   liveGrants,
   type User,
   type WorkspaceState,
@@ -51,11 +53,13 @@ export function warmGroupPages(state: WorkspaceState): void {
   sortedUsersOf(state.users);
 }
 
-/** Members of a group, sorted by name: for default groups, the non-archived users with that role. */
+/** Members of a group, sorted by name: for default groups, core's `isDefaultGroupMember` (as REST lists them). */
 function sortedMembers(state: WorkspaceState, group: Group): readonly SortedUser[] {
   const all = sortedUsersOf(state.users);
-  if (group.kind === 'default')
-    return all.filter((s) => s.user.role === group.role && s.user.status !== 'archived');
+  if (group.kind === 'default') {
+    const role = group.role;
+    return role ? all.filter((s) => isDefaultGroupMember(s.user, role)) : [];
+  }
   // Small groups: look the members up instead of scanning every user.
   if (group.members.size * 16 < all.length) {
     const out: SortedUser[] = [];
@@ -79,13 +83,13 @@ export function groupMembers(state: WorkspaceState, group: Group, query: string)
   return out;
 }
 
-/** Users that may be added to a custom group: not members, not archived (rule 7). */
+/** Users that may be added to a custom group: not members, and core's `checkCanJoinGroup` (rule 7). */
 export function addableUsers(state: WorkspaceState, group: Group, query: string, limit = 50): User[] {
   const q = query.trim().toLowerCase();
   const out: User[] = [];
   for (const s of sortedUsersOf(state.users)) {
     const u = s.user;
-    if (u.status === 'archived' || group.members.has(u.id) || !userMatches(s, q)) continue;
+    if (group.members.has(u.id) || !checkCanJoinGroup(u).ok || !userMatches(s, q)) continue;
     out.push(u);
     if (out.length >= limit) break;
   }

@@ -2,6 +2,7 @@
  * Who is signed in (GET /api/me), cached locally so the app starts offline. `me === null` means signed out;
  * `expired` means a sync socket was refused for the session: local edits stay, the user signs in again.
  */
+import { isActiveAdminUser } from '../../../../core/index.ts';
 import { clearAll, database, getPref, setPref } from '../db/index.ts';
 import { api, type Me, type Membership } from '../services/api.ts';
 
@@ -36,7 +37,7 @@ class Session {
 
   isAdmin(slug: string): boolean {
     const m = this.membership(slug);
-    return m?.role === 'admin' && m.status === 'active';
+    return m !== undefined && isActiveAdminUser(m);
   }
 
   async signIn(email: string, password: string) {

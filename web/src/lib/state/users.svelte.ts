@@ -1,5 +1,5 @@
 /** Users page view model: search, role/status filters, and rows with each user's custom groups. */
-import { activeAdmins, type Group, type User, type WorkspaceState } from '../../../../core/index.ts';
+import { type Group, soleActiveAdmin, type User, type WorkspaceState } from '../../../../core/index.ts';
 import { workspace } from './workspace.svelte.ts';
 
 export interface UserRow {
@@ -34,13 +34,6 @@ export function userRows(state: WorkspaceState, query: string, role: string, sta
   return out.sort((a, b) => a.user.email.localeCompare(b.user.email));
 }
 
-/** The id of the only active admin, or null when there are several (rule 6: that one can't be downgraded or archived). */
-/** The only active admin (rule 6: they cannot be downgraded or archived), or null when there are several. */
-export function soleActiveAdmin(state: WorkspaceState): string | null {
-  const admins = activeAdmins(state);
-  return admins.length === 1 ? admins[0]!.id : null;
-}
-
 export const LAST_ADMIN_REASON =
   'The last active admin can’t be downgraded or archived. Make another user Admin first.';
 
@@ -59,5 +52,6 @@ export class UsersList {
     workspace.state ? userRows(workspace.state, this.query, this.role, this.status) : [],
   );
   readonly groups = $derived(workspace.state ? customGroups(workspace.state) : []);
-  readonly soleAdmin = $derived(workspace.state ? soleActiveAdmin(workspace.state) : null);
+  /** The only active admin's id (rule 6, core's `soleActiveAdmin`): they can't be downgraded or archived. */
+  readonly soleAdmin = $derived(workspace.state ? (soleActiveAdmin(workspace.state)?.id ?? null) : null);
 }
