@@ -92,7 +92,7 @@ export {
 } from './rules/formats.ts';
 export { type GrantDraft, grantToDraft, validateGrant } from './rules/grants.ts';
 export { compareIdentity, identityFor, isIdentity } from './rules/identity.ts';
-export { highestLevel, isHiddenByAll, levelRank, roleRank } from './rules/levels.ts';
+export { levelRank, roleRank } from './rules/levels.ts';
 export * as limits from './rules/limits.ts';
 export {
   duplicateName,

@@ -12,7 +12,7 @@ import {
   type WorkspaceState,
 } from '../model.ts';
 import { levelRank, roleRank } from '../rules/levels.ts';
-import { requiredRole } from '../rules/roles.ts';
+import { upgradedRole } from '../rules/roles.ts';
 import { accessIndex } from './access-index.ts';
 import { accessFor, type Via } from './user-access.ts';
 
@@ -97,8 +97,8 @@ export function explain(
       if (mine.has(g.id)) continue;
       const level = groupLevel(g, resource.type, resource.id);
       if (!level || levelRank(level) <= current) continue;
-      const need = requiredRole(g);
-      const roleChange = need === 'builder' && user.role === 'end-user' ? ('builder' as const) : null;
+      const upgraded = upgradedRole(user.role, [g]);
+      const roleChange = upgraded !== user.role ? upgraded : null;
       const upgrade = roleChange ? ` (and make them a ${ROLE_LABELS[roleChange]})` : '';
       suggestions.push({
         groupId: g.id,

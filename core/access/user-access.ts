@@ -15,8 +15,15 @@ import {
   type User,
   type WorkspaceState,
 } from '../model.ts';
-import { isHiddenByAll, levelOfRank, levelRank } from '../rules/levels.ts';
-import { accessIndex } from './access-index.ts';
+import {
+  type AccessCode,
+  accessCode,
+  codeHidden,
+  codeLevel,
+  combineCodes,
+  NO_ACCESS_CODE,
+} from '../rules/levels.ts';
+import { type AccessIndex, accessIndex } from './access-index.ts';
 
 /** Which group and which grant gave a level. */
 export interface Via {
@@ -44,12 +51,21 @@ export const NO_ACCESS: ResourceAccess = Object.freeze({
   via: Object.freeze([]),
 });
 
+/** Rules 1–2 over the grants that give access (the compact codes of rules/levels.ts). */
+function codeOfAll(via: readonly Via[]): AccessCode {
+  let code = NO_ACCESS_CODE;
+  for (const v of via) code = combineCodes(code, codeOf(v));
+  return code;
+}
+
 function resolve(type: ResourceType, via: readonly Via[]): ResourceAccess {
   if (via.length === 0) return NO_ACCESS;
-  let rank = 0;
-  for (const v of via) rank = Math.max(rank, levelRank(v.level));
-  const level = levelOfRank(type, rank);
-  return { level, hidden: level === 'view' && isHiddenByAll(via), via };
+  const code = codeOfAll(via);
+  return { level: codeLevel(type, code), hidden: codeHidden(code), via };
+}
+
+function codeOf(v: Via): AccessCode {
+  return accessCode(v.level, v.hideFromDashboard);
 }
 
 function viaOf(group: Group, grant: Grant): Via {
@@ -66,16 +82,6 @@ function viaOf(group: Group, grant: Grant): Via {
   };
 }
 
-/** A grant's contribution in two bits of a small number: rank (bits 0–1) and "does not hide" (bit 2). */
-const SHOWS = 4;
-function codeOf(v: Via): number {
-  const rank = levelRank(v.level);
-  return rank === 0 ? 0 : rank | (v.level === 'view' && v.hideFromDashboard ? 0 : SHOWS);
-}
-function combine(a: number, b: number): number {
-  return Math.max(a & 3, b & 3) | ((a | b) & SHOWS);
-}
-
 interface CustomGrant {
   readonly via: Via;
   readonly ids: readonly string[];
@@ -84,8 +90,8 @@ interface CustomGrant {
 class TypeAccess {
   readonly all: ResourceAccess;
   /** Level and hidden of every listed resource, as codes: one Map entry per resource, no allocation. */
-  readonly codes = new Map<string, number>();
-  private readonly allCode: number;
+  readonly codes = new Map<string, AccessCode>();
+  private readonly allCode: AccessCode;
   private readonly resolved = new Map<string, ResourceAccess>();
   constructor(
     readonly type: ResourceType,
@@ -93,21 +99,18 @@ class TypeAccess {
     private readonly custom: CustomGrant[],
   ) {
     this.all = resolve(type, allVia);
-    let base = 0;
-    for (const v of allVia) base = combine(base, codeOf(v));
+    const base = codeOfAll(allVia);
     this.allCode = base;
     for (const g of custom) {
       const c = codeOf(g.via);
-      for (const id of g.ids) this.codes.set(id, combine(this.codes.get(id) ?? base, c));
+      for (const id of g.ids) this.codes.set(id, combineCodes(this.codes.get(id) ?? base, c));
     }
   }
   level(id: string): Level | null {
-    const c = this.codes.get(id);
-    return levelOfRank(this.type, (c ?? this.allCode) & 3);
+    return codeLevel(this.type, this.codes.get(id) ?? this.allCode);
   }
   hidden(id: string): boolean {
-    const c = this.codes.get(id) ?? this.allCode;
-    return (c & 3) === 1 && (c & SHOWS) === 0;
+    return codeHidden(this.codes.get(id) ?? this.allCode);
   }
   get(id: string): ResourceAccess {
     if (!this.codes.has(id)) return this.all;
@@ -224,20 +227,12 @@ export function accessFor(state: WorkspaceState, userId: string): UserAccess | n
   if (!perState) cache.set(state, (perState = new Map()));
   const hit = perState.get(userId);
   if (hit) return hit;
-  const user = state.users.get(userId);
-  if (!user) return null;
-  const index = accessIndex(state);
-  const groups = [index.defaultGroups[user.role], ...(index.userGroups.get(userId) ?? [])];
-  const access = new UserAccess(
-    effectiveUser(index, user),
-    groups,
-    index.ignoredMemberships.get(userId) ?? [],
-  );
-  perState.set(userId, access);
+  const access = computeAccess(state, userId);
+  if (access) perState.set(userId, access);
   return access;
 }
 
-/** Computes access without touching the per-state cache (benchmarks and impact previews). */
+/** Computes access without touching the per-state cache (what the benchmarks time). */
 export function computeAccess(state: WorkspaceState, userId: string): UserAccess | null {
   const user = state.users.get(userId);
   if (!user) return null;
@@ -250,7 +245,7 @@ export function computeAccess(state: WorkspaceState, userId: string): UserAccess
 }
 
 /** A second user with the same email (concurrent invites) has no access until repair archives it. */
-function effectiveUser(index: ReturnType<typeof accessIndex>, user: User): User {
+function effectiveUser(index: AccessIndex, user: User): User {
   return index.usersByEmail.get(user.email) === user || user.status === 'archived'
     ? user
     : { ...user, status: 'archived' };

@@ -26,12 +26,10 @@ export const planGrantAdd: Planner<Of<'grant.add'>> = ({ state, now, newId }, c)
       resourceIds: g.resourceIds,
     },
   ];
-  if (
-    group.kind === 'custom' &&
-    !isBuilderLevel(group) &&
-    (g.resourceType === 'dataSource' || g.level === 'edit')
-  )
-    ops.push(...upgradeOps(state, group.members));
+  if (group.kind === 'custom' && !isBuilderLevel(group)) {
+    const grants = new Map<string, Grant>(group.grants).set(grantId, { ...g, id: grantId, createdAt: now });
+    ops.push(...upgradeOps(state, group.members, { flags: group.flags, grants }));
+  }
   return draft(ops, grantId);
 };
 
@@ -63,8 +61,8 @@ export const planGrantUpdate: Planner<Of<'grant.update'>> = ({ state }, c) => {
   if (ops.length === 0) return fail('nothing-to-change', 'Nothing to change');
   const nextGrants = new Map<string, Grant>(group.grants);
   nextGrants.set(grant.id, { ...grant, ...g });
-  if (group.kind === 'custom' && isBuilderLevel({ flags: group.flags, grants: nextGrants }))
-    ops.push(...upgradeOps(state, group.members));
+  if (group.kind === 'custom')
+    ops.push(...upgradeOps(state, group.members, { flags: group.flags, grants: nextGrants }));
   return draft(ops);
 };
 

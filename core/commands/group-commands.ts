@@ -3,10 +3,10 @@ import { fail, MESSAGES } from '../errors.ts';
 import { FLAGS, type Flags, type Group, NO_FLAGS } from '../model.ts';
 import type { Op } from '../ops.ts';
 import { grantFields } from '../ops.ts';
-import { isBuilderLevel } from '../rules/builder-level.ts';
+import { hasAnyFlag } from '../rules/builder-level.ts';
 import { DEFAULT_GROUP_MESSAGES } from '../rules/default-groups.ts';
 import { duplicateName, validateGroupName } from '../rules/names.ts';
-import { checkCanJoinGroup, requiredRole } from '../rules/roles.ts';
+import { checkCanJoinGroup, meetsGroupRole } from '../rules/roles.ts';
 import type { CommandBody } from './command.ts';
 import { draft, findGroup, findUser, isFailure, type PlanEnv, type Planner } from './planner.ts';
 import { upgradeOps } from './upgrade-ops.ts';
@@ -84,11 +84,11 @@ export const planGroupDuplicate: Planner<Of<'group.duplicate'>> = (env, c) => {
     });
   }
   if (parts.users && group.kind === 'custom') {
-    const need = requiredRole({ flags, grants: new Map(copied.map((g) => [g.id, g])) });
+    const copy = { flags, grants: new Map(copied.map((g) => [g.id, g])) };
     for (const userId of [...group.members].sort()) {
       const user = state.users.get(userId);
       if (!user || user.status === 'archived') continue;
-      if (need === 'builder' && user.role === 'end-user') continue; // a membership a merge left invalid
+      if (!meetsGroupRole(user, copy)) continue; // a membership a merge left invalid
       ops.push({ type: 'member.add', groupId: id, userId, at: now });
     }
   }
@@ -112,7 +112,7 @@ export const planAddMembers: Planner<Of<'group.addMembers'>> = ({ state, now }, 
     ops.push({ type: 'member.add', groupId: group.id, userId, at: now });
   }
   if (joining.length === 0) return fail('already-member', 'The selected users are already in this group');
-  if (isBuilderLevel(group)) ops.push(...upgradeOps(state, joining));
+  ops.push(...upgradeOps(state, joining, group));
   return draft(ops);
 };
 
@@ -140,10 +140,10 @@ export const planSetFlags: Planner<Of<'group.setFlags'>> = (env: PlanEnv, c) => 
   }
   for (const k of Object.keys(c.flags))
     if (!(FLAGS as readonly string[]).includes(k)) return fail('invalid-input', `Unknown permission “${k}”`);
-  if (group.role === 'end-user' && FLAGS.some((f) => next[f]))
+  if (group.role === 'end-user' && hasAnyFlag(next))
     return fail('end-user-view-only', MESSAGES.endUserViewOnly);
   const ops: Op[] = [{ type: 'entity.set', collection: 'groups', id: group.id, fields }];
-  if (group.kind === 'custom' && isBuilderLevel({ flags: next, grants: group.grants }))
-    ops.push(...upgradeOps(state, group.members));
+  if (group.kind === 'custom')
+    ops.push(...upgradeOps(state, group.members, { flags: next, grants: group.grants }));
   return draft(ops);
 };

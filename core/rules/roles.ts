@@ -10,7 +10,10 @@ export function requiredRole(group: Pick<Group, 'flags' | 'grants'>): Role {
   return isBuilderLevel(group) ? 'builder' : 'end-user';
 }
 
-/** Rule 4: the role a user ends with when they are in these groups (never lowers a role). */
+/**
+ * Rule 4: the role a user ends with when they are in these groups (never lowers a role). The one home of
+ * "an End-user in a builder-level group becomes a Builder": planners and explanations ask it.
+ */
 export function upgradedRole(role: Role, groups: Iterable<Pick<Group, 'flags' | 'grants'>>): Role {
   let out = role;
   for (const g of groups) {

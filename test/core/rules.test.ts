@@ -6,9 +6,7 @@ import {
   checkKeepsAnAdmin,
   duplicateName,
   type Grant,
-  highestLevel,
   isBuilderLevel,
-  isHiddenByAll,
   type Level,
   NO_FLAGS,
   validateGroupName,
@@ -27,16 +25,96 @@ const grant = (p: Partial<Grant>): Grant => ({
   ...p,
 });
 
+/** One grant of a custom group Bob (a Builder whose own role grants nothing) is in: `all` or on the resource. */
+interface GrantRow {
+  readonly type?: 'app' | 'dataSource';
+  readonly level: Level;
+  readonly hide?: boolean;
+  readonly scope?: 'all' | 'custom';
+}
+
+/** Bob's access to one app and one data source when each grant sits in a group of its own. */
+function accessThrough(grants: readonly GrantRow[]) {
+  const ws = createTestWorkspace();
+  ws.user('ada@corp.com', 'admin');
+  const bob = ws.user('bob@corp.com', 'builder');
+  const ids = { app: ws.app('Payroll'), dataSource: ws.dataSource('Payroll DB') };
+  const builderGroup = [...ws.state().groups.values()].find((g) => g.role === 'builder')!;
+  for (const g of builderGroup.grants.values())
+    ws.must({ type: 'grant.remove', groupId: builderGroup.id, grantId: g.id });
+  grants.forEach((row, i) => {
+    const groupId = ws.group(`G${i}`);
+    ws.must({ type: 'group.addMembers', groupId, userIds: [bob] });
+    const type = row.type ?? 'app';
+    const scope = row.scope ?? 'all';
+    ws.must({
+      type: 'grant.add',
+      groupId,
+      grant: {
+        name: 'p',
+        resourceType: type,
+        scope,
+        resourceIds: scope === 'custom' ? [ids[type]] : [],
+        level: row.level,
+        hideFromDashboard: row.hide ?? false,
+      },
+    });
+  });
+  const access = accessFor(ws.state(), bob)!;
+  // The compact path (matrix, impact) and the full path (summaries, with via) must say the same.
+  const of = (type: 'app' | 'dataSource') => {
+    const full = access.resource(type, ids[type]);
+    expect(access.level(type, ids[type])).toBe(full.level);
+    expect(access.hidden(type, ids[type])).toBe(full.hidden);
+    return full;
+  };
+  return { app: of('app'), dataSource: of('dataSource') };
+}
+
 describe('rule 1: highest wins', () => {
-  it.each<[Level | null, Level | null, Level | null]>([
-    ['edit', 'view', 'edit'],
-    ['view', 'edit', 'edit'],
-    ['view', null, 'view'],
-    [null, null, null],
-    ['configure', 'use', 'configure'],
-    ['use', null, 'use'],
-  ])('%s + %s = %s', (a, b, want) => {
-    expect(highestLevel(a, b)).toBe(want);
+  it.each<[string, GrantRow[], Level | null]>([
+    ['no grant', [], null],
+    ['View', [{ level: 'view' }], 'view'],
+    ['Edit', [{ level: 'edit' }], 'edit'],
+    ['View + Edit', [{ level: 'view' }, { level: 'edit' }], 'edit'],
+    ['Edit on all + View on the app', [{ level: 'edit' }, { level: 'view', scope: 'custom' }], 'edit'],
+    ['View on all + Edit on the app', [{ level: 'view' }, { level: 'edit', scope: 'custom' }], 'edit'],
+    [
+      'hidden View + Edit on the app',
+      [
+        { level: 'view', hide: true },
+        { level: 'edit', scope: 'custom' },
+      ],
+      'edit',
+    ],
+  ])('apps: %s → %s', (_name, grants, want) => {
+    const access = accessThrough(grants);
+    expect(access.app.level).toBe(want);
+    expect(access.app.via).toHaveLength(grants.length);
+  });
+
+  it.each<[string, GrantRow[], Level | null]>([
+    ['no grant', [], null],
+    ['Build with', [{ type: 'dataSource', level: 'use' }], 'use'],
+    [
+      'Configure + Build with',
+      [
+        { type: 'dataSource', level: 'configure' },
+        { type: 'dataSource', level: 'use' },
+      ],
+      'configure',
+    ],
+    [
+      'Build with on all + Configure on the data source',
+      [
+        { type: 'dataSource', level: 'use' },
+        { type: 'dataSource', level: 'configure', scope: 'custom' },
+      ],
+      'configure',
+    ],
+    ['an app grant gives no data-source access', [{ level: 'edit' }], null],
+  ])('data sources: %s → %s', (_name, grants, want) => {
+    expect(accessThrough(grants).dataSource.level).toBe(want);
   });
 
   it('unions the role default group and every custom group, flags OR-ed', () => {
@@ -74,21 +152,37 @@ describe('rule 1: highest wins', () => {
 });
 
 describe('rule 2: hidden only when every granting grant hides', () => {
-  it.each<[string, Partial<Grant>[], boolean]>([
-    ['one hiding View', [{ level: 'view', hideFromDashboard: true }], true],
-    ['hiding View + plain View', [{ level: 'view', hideFromDashboard: true }, { level: 'view' }], false],
-    ['hiding View + Edit', [{ level: 'view', hideFromDashboard: true }, { level: 'edit' }], false],
+  it.each<[string, GrantRow[], boolean]>([
+    ['no grants', [], false],
+    ['one hiding View', [{ level: 'view', hide: true }], true],
+    ['hiding View + plain View', [{ level: 'view', hide: true }, { level: 'view' }], false],
+    ['hiding View + Edit', [{ level: 'view', hide: true }, { level: 'edit' }], false],
     [
       'two hiding Views',
       [
-        { level: 'view', hideFromDashboard: true },
-        { level: 'view', hideFromDashboard: true },
+        { level: 'view', hide: true },
+        { level: 'view', hide: true, scope: 'custom' },
       ],
       true,
     ],
-    ['no grants', [], false],
-  ])('%s', (_name, grants, hidden) => {
-    expect(isHiddenByAll(grants.map(grant))).toBe(hidden);
+    [
+      'hiding View on all + plain View on the app',
+      [
+        { level: 'view', hide: true },
+        { level: 'view', scope: 'custom' },
+      ],
+      false,
+    ],
+    [
+      'plain View on all + hiding View on the app',
+      [{ level: 'view' }, { level: 'view', hide: true, scope: 'custom' }],
+      false,
+    ],
+    ['hiding View on the app only', [{ level: 'view', hide: true, scope: 'custom' }], true],
+  ])('%s → hidden %s', (_name, grants, hidden) => {
+    const access = accessThrough(grants);
+    expect(access.app.hidden).toBe(hidden);
+    if (hidden) expect(access.app.level).toBe('view');
   });
 });
 
