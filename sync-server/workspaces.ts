@@ -4,7 +4,8 @@ import { createWorkspaceDoc } from '../core/index.ts';
 import type { ServerContext } from './context.ts';
 import { apiErrorFrom } from './http/execute.ts';
 import { ApiError } from './http/respond.ts';
-import type { Account, Workspace } from './storage/storage.ts';
+import type { Account } from './storage/account-store.ts';
+import type { Workspace } from './storage/workspace-store.ts';
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 /** First path segments the server or the admin app use themselves. */

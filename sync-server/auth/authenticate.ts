@@ -1,5 +1,5 @@
 /** Resolves a bearer/cookie/query token to an account: a session, or an API token bound to one workspace. */
-import type { Account, Storage } from '../storage/storage.ts';
+import type { Account, AccountStore, ApiTokenStore, SessionStore } from '../storage/account-store.ts';
 import { API_TOKEN_PREFIX, hashToken } from './tokens.ts';
 
 export interface Principal {
@@ -12,7 +12,7 @@ export interface Principal {
 }
 
 export async function authenticate(
-  storage: Storage,
+  storage: Pick<AccountStore, 'accountById'> & SessionStore & ApiTokenStore,
   token: string,
   now = Date.now(),
 ): Promise<Principal | null> {

@@ -4,8 +4,11 @@
  * account close by account (optionally one workspace only). Each connection also rechecks its
  * credentials every `recheckMs` (expiry, revocation by another instance), see `watchCredentials`.
  */
-import type { Storage } from '../storage/storage.ts';
+import type { ApiTokenStore, SessionStore } from '../storage/account-store.ts';
 import type { Principal } from './authenticate.ts';
+
+/** What a credentials recheck reads. */
+type CredentialStores = Pick<SessionStore, 'sessionByTokenHash'> & Pick<ApiTokenStore, 'apiTokenByHash'>;
 
 export interface LiveConnection {
   readonly accountId: string;
@@ -62,7 +65,10 @@ export function closeConnectionsOfAccount(
 }
 
 /** Whether the principal's session or API token is still valid now (a storage error counts as valid). */
-export async function credentialsStillValid(storage: Storage, principal: Principal): Promise<boolean> {
+export async function credentialsStillValid(
+  storage: CredentialStores,
+  principal: Principal,
+): Promise<boolean> {
   try {
     if (principal.kind === 'api-token') return (await storage.apiTokenByHash(principal.tokenHash)) !== null;
     return (await storage.sessionByTokenHash(principal.tokenHash, Date.now())) !== null;
@@ -76,7 +82,7 @@ export async function credentialsStillValid(storage: Storage, principal: Princip
  * (expired, logged out, revoked). Returns the function that stops checking.
  */
 export function watchCredentials(
-  storage: Storage,
+  storage: CredentialStores,
   principal: Principal,
   everyMs: number,
   onInvalid: () => void,

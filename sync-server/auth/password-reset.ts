@@ -4,7 +4,7 @@
  * expires; issuing a new one for the account drops its unused ones; using one ends every session of the
  * account (and its open sockets and streams).
  */
-import type { Storage } from '../storage/storage.ts';
+import type { AccountStore, PasswordResetStore, SessionStore } from '../storage/account-store.ts';
 import { closeConnectionsOfAccount } from './connections.ts';
 import { hashPassword } from './password.ts';
 import { hashToken, newToken, sameSecret } from './tokens.ts';
@@ -13,7 +13,7 @@ export const RESET_PATH = '/reset-password';
 
 /** Creates a link for `accountId`; returns the token to put in it (never stored, never logged). */
 export async function issuePasswordReset(
-  storage: Storage,
+  storage: PasswordResetStore,
   input: { accountId: string; createdBy: string; ttlMs: number },
 ): Promise<{ token: string; expiresAt: number }> {
   const secret = newToken();
@@ -32,7 +32,7 @@ export type ResetCheck =
 
 /** Whether `token` is a live link (constant-time secret comparison). */
 export async function checkPasswordReset(
-  storage: Storage,
+  storage: PasswordResetStore,
   token: string,
   now = Date.now(),
 ): Promise<ResetCheck> {
@@ -50,7 +50,7 @@ export async function checkPasswordReset(
 
 /** Uses a checked link: false when a concurrent use won. Sets the password and ends every session. */
 export async function completePasswordReset(
-  storage: Storage,
+  storage: PasswordResetStore & AccountStore & SessionStore,
   check: { id: string; accountId: string },
   password: string,
 ): Promise<boolean> {

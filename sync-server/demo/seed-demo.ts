@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from '../../core/index.ts';
 import { hashPassword } from '../auth/password.ts';
 import type { ServerContext } from '../context.ts';
-import type { Account } from '../storage/storage.ts';
+import type { Account } from '../storage/account-store.ts';
 import { type Actor, SERVER_ACTOR } from '../sync/live-doc.ts';
 import { createWorkspaceWithAdmin } from '../workspaces.ts';
 

@@ -11,7 +11,7 @@ import { type Credentials, credentialsFrom, originAllowed } from '../auth/creden
 import { userByEmail } from '../auth/member-of.ts';
 import type { ServerContext } from '../context.ts';
 import { safePath } from '../log.ts';
-import type { Workspace } from '../storage/storage.ts';
+import type { Workspace } from '../storage/workspace-store.ts';
 import type { Actor, LiveDoc } from '../sync/live-doc.ts';
 import { ApiError, readJsonBody, sendError, sendJson } from './respond.ts';
 

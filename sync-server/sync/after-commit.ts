@@ -14,7 +14,7 @@
 import { closeConnectionsOfAccount, closeConnectionsOfTokenId } from '../auth/connections.ts';
 import { userByEmail } from '../auth/member-of.ts';
 import type { ServerContext } from '../context.ts';
-import type { Membership } from '../storage/storage.ts';
+import type { Membership } from '../storage/workspace-store.ts';
 import type { CommitEvent, LiveDoc } from './live-doc.ts';
 
 /**

@@ -4,7 +4,7 @@
  */
 import * as Y from 'yjs';
 import { FLAG_LABELS } from '../../core/index.ts';
-import type { AuditEntity } from '../storage/storage.ts';
+import type { AuditEntity } from '../storage/audit-store.ts';
 import type { Changed } from './capture.ts';
 
 const CREATED = '(created)';

@@ -8,7 +8,8 @@
  * client answered from a snapshot, see sync-connection.ts) — nothing can change the doc meanwhile, since
  * every change goes through the doc.
  */
-import type { StoredDoc, Workspace } from '../storage/storage.ts';
+import type { StoredDoc } from '../storage/document-store.ts';
+import type { Workspace } from '../storage/workspace-store.ts';
 import { LiveDoc, type LiveDocOptions } from './live-doc.ts';
 
 /** Sees the stored state before the doc is built; `hold` delays the build until the promise settles. */

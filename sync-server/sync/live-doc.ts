@@ -32,7 +32,9 @@ import {
 import { isActiveAdmin } from '../auth/member-of.ts';
 import type { SocketErrorCode } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { AuditEntity, AuditEntryInput, Storage, StoredDoc, Workspace } from '../storage/storage.ts';
+import type { AuditEntity, AuditEntryInput, AuditStore } from '../storage/audit-store.ts';
+import type { DocumentStore, StoredDoc } from '../storage/document-store.ts';
+import type { Workspace } from '../storage/workspace-store.ts';
 import { capture } from './capture.ts';
 import { describeChanges, summarizeEntities } from './describe-changes.ts';
 
@@ -87,7 +89,7 @@ export interface CommitEvent {
 }
 
 export interface LiveDocOptions {
-  readonly storage: Storage;
+  readonly storage: DocumentStore & Pick<AuditStore, 'recentAuditFor'>;
   readonly log: Logger;
   readonly maxDocBytes: number;
   readonly compactAfterUpdates: number;

@@ -23,7 +23,7 @@ import { credentialsFrom, originAllowed } from '../auth/credentials.ts';
 import { userByEmail, userByEmailInDoc } from '../auth/member-of.ts';
 import type { ServerContext } from '../context.ts';
 import { closeCodeFor, type SocketErrorCode } from '../errors.ts';
-import type { StoredDoc } from '../storage/storage.ts';
+import type { StoredDoc } from '../storage/document-store.ts';
 import { guardAwarenessUpdate } from './awareness-guard.ts';
 import type { Actor, DocPeer, LiveDoc } from './live-doc.ts';
 

@@ -7,8 +7,9 @@ import { afterEach, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { createWorkspaceDoc, decodeMessage } from '../../core/index.ts';
 import { createLogger } from '../../sync-server/log.ts';
+import type { StoredDoc } from '../../sync-server/storage/document-store.ts';
 import { openSqliteStorage } from '../../sync-server/storage/sqlite-storage.ts';
-import type { Storage, StoredDoc } from '../../sync-server/storage/storage.ts';
+import type { Storage } from '../../sync-server/storage/storage.ts';
 import { type Actor, type DocPeer, LiveDoc } from '../../sync-server/sync/live-doc.ts';
 import { groupNames, run, tempDir } from './helpers.ts';
 

@@ -9,7 +9,7 @@ import { clearedSessionCookie, credentialsFrom } from '../../auth/credentials.ts
 import { dummyPasswordHash, hashPassword, verifyPassword } from '../../auth/password.ts';
 import { API_TOKEN_PREFIX, hashToken, sameSecret } from '../../auth/tokens.ts';
 import type { ServerContext } from '../../context.ts';
-import type { Account } from '../../storage/storage.ts';
+import type { Account } from '../../storage/account-store.ts';
 import { checkSlug, createWorkspaceWithAdmin } from '../../workspaces.ts';
 import { MeReply, SessionReply, UserJson, WorkspaceRef } from '../replies.ts';
 import { ApiError } from '../respond.ts';

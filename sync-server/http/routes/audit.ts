@@ -1,6 +1,6 @@
 /** `/audit`: the server-stamped history, filterable, paged by cursor, as JSON or CSV. */
 import { z } from 'zod';
-import type { AuditEntry } from '../../storage/storage.ts';
+import type { AuditEntry } from '../../storage/audit-store.ts';
 import { AuditEntryJson } from '../replies.ts';
 import { ApiError } from '../respond.ts';
 import { type Route, route } from '../router.ts';

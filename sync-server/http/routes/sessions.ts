@@ -4,7 +4,7 @@ import { sessionCookie } from '../../auth/credentials.ts';
 import { reserveAttempt } from '../../auth/password-attempts.ts';
 import { hashToken, newToken, SESSION_PREFIX } from '../../auth/tokens.ts';
 import type { ServerContext } from '../../context.ts';
-import type { Account } from '../../storage/storage.ts';
+import type { Account } from '../../storage/account-store.ts';
 import { ApiError } from '../respond.ts';
 
 export async function startSession(ctx: ServerContext, res: ServerResponse, account: Account) {

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { closeConnectionsOfTokenId } from '../../auth/connections.ts';
 import { API_TOKEN_PREFIX, hashToken, newToken } from '../../auth/tokens.ts';
-import type { ApiToken } from '../../storage/storage.ts';
+import type { ApiToken } from '../../storage/account-store.ts';
 import { TokenJson } from '../replies.ts';
 import { ApiError } from '../respond.ts';
 import { type Route, route } from '../router.ts';

@@ -1,0 +1,43 @@
+/**
+ * The workspace doc log: one snapshot plus the updates logged after it.
+ *
+ * Durability contract: `appendUpdates` resolves only once the updates (and their audit rows) are
+ * committed; the sync pipeline relays an update only after that. Compaction swaps the snapshot and drops
+ * the updates it covers in one transaction, so no update is ever in neither.
+ */
+import type { AuditEntryInput } from './audit-store.ts';
+
+/**
+ * Facts about a snapshot's state, written with it, so that a new client can be answered from the stored
+ * bytes before the doc is loaded (only while no update is logged after the snapshot).
+ */
+export interface SnapshotInfo {
+  readonly stateVector: Uint8Array;
+  /** Lower-cased emails whose user (as `userByEmail` picks it) is an active admin in that state. */
+  readonly adminEmails: readonly string[];
+}
+
+/** What a workspace doc is made of in storage: one snapshot plus the updates logged after it. */
+export interface StoredDoc {
+  /** A V1 update (the wire format, so it can be sent as is). */
+  readonly snapshot: Uint8Array | null;
+  readonly snapshotInfo: SnapshotInfo | null;
+  readonly updates: readonly Uint8Array[];
+  /** Sequence number of the last update included (in the snapshot or the log). */
+  readonly lastSeq: number;
+  readonly bytes: number;
+}
+
+/** One accepted update and the audit record it produces, committed together. */
+export interface UpdateRecord {
+  readonly update: Uint8Array;
+  readonly audit: AuditEntryInput | null;
+}
+
+export interface DocumentStore {
+  loadDoc(workspaceId: string): Promise<StoredDoc>;
+  /** Commits the updates and their audit rows in one transaction; resolves with the last update's seq. */
+  appendUpdates(workspaceId: string, records: readonly UpdateRecord[]): Promise<number>;
+  /** Replaces the snapshot with `snapshot` (covering every update up to `uptoSeq`) and drops those updates. */
+  compact(workspaceId: string, snapshot: Uint8Array, uptoSeq: number, info?: SnapshotInfo): Promise<void>;
+}

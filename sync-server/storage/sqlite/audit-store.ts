@@ -1,0 +1,85 @@
+/** The audit log in SQLite. `entity_keys` is ` <collection> <id> …` with spaces around, for `instr`. */
+import type { AuditEntry, AuditEntryInput, AuditStore } from '../audit-store.ts';
+import type { Db, Row } from './open-database.ts';
+
+const toAudit = (r: Row): AuditEntry => ({
+  id: r.id as number,
+  workspaceId: r.workspace_id as string,
+  at: r.at as number,
+  actorId: (r.actor_id as string | null) ?? null,
+  actorEmail: (r.actor_email as string | null) ?? null,
+  actorName: (r.actor_name as string | null) ?? null,
+  source: r.source as string,
+  action: r.action as string,
+  entities: JSON.parse(r.entities as string),
+  summary: r.summary as string,
+});
+
+/** Inserts one audit row (inside the caller's transaction, if any): shared with the doc log's appends. */
+export function createAuditInsert(db: Db): (e: AuditEntryInput) => void {
+  const insert = db.prepare(
+    'INSERT INTO audit (workspace_id, at, actor_id, actor_email, actor_name, source, action, entities, entity_keys, summary) ' +
+      'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  return (e) => {
+    const keys = ` ${e.entities.map((x) => `${x.collection} ${x.id}`).join(' ')} `;
+    insert.run(
+      e.workspaceId,
+      e.at,
+      e.actorId,
+      e.actorEmail,
+      e.actorName,
+      e.source,
+      e.action,
+      JSON.stringify(e.entities),
+      keys,
+      e.summary,
+    );
+  };
+}
+
+export function sqliteAuditStore(db: Db): AuditStore {
+  const insertAudit = createAuditInsert(db);
+  const auditTx = db.transaction((entries: readonly AuditEntryInput[]) => {
+    for (const e of entries) insertAudit(e);
+  });
+  return {
+    async addAudit(entries) {
+      auditTx(entries);
+    },
+    async queryAudit(query) {
+      const where = ['workspace_id = ?'];
+      const args: unknown[] = [query.workspaceId];
+      if (query.actor) {
+        where.push('(actor_id = ? OR actor_email = ?)');
+        args.push(query.actor, query.actor.toLowerCase());
+      }
+      if (query.entity) {
+        where.push('instr(entity_keys, ?) > 0');
+        args.push(` ${query.entity} `);
+      }
+      if (query.from !== undefined) {
+        where.push('at >= ?');
+        args.push(query.from);
+      }
+      if (query.to !== undefined) {
+        where.push('at <= ?');
+        args.push(query.to);
+      }
+      if (query.before !== undefined) {
+        where.push('id < ?');
+        args.push(query.before);
+      }
+      args.push(query.limit);
+      const sql = `SELECT * FROM audit WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`;
+      return (db.prepare(sql).all(...args) as Row[]).map(toAudit);
+    },
+    async recentAuditFor(workspaceId, entityIds, sinceMs, limit) {
+      if (entityIds.length === 0) return [];
+      const ors = entityIds.map(() => 'instr(entity_keys, ?) > 0').join(' OR ');
+      const sql = `SELECT * FROM audit WHERE workspace_id = ? AND at >= ? AND source != 'server' AND (${ors}) ORDER BY id DESC LIMIT ?`;
+      const args = [workspaceId, sinceMs, ...entityIds.map((id) => ` ${id} `), limit];
+      return (db.prepare(sql).all(...args) as Row[]).map(toAudit);
+    },
+  };
+}

@@ -1,0 +1,97 @@
+/** Invitations and admin-issued password resets in SQLite: single-use links, claimed atomically. */
+import { randomUUID } from 'node:crypto';
+import type { Invitation, InvitationStore, PasswordReset, PasswordResetStore } from '../account-store.ts';
+import type { Db, Row } from './open-database.ts';
+
+const toInvitation = (r: Row): Invitation => ({
+  id: r.id as string,
+  workspaceId: r.workspace_id as string,
+  userId: r.user_id as string,
+  email: r.email as string,
+  createdAt: r.created_at as number,
+  expiresAt: r.expires_at as number,
+  acceptedAt: (r.accepted_at as number | null) ?? null,
+});
+const toReset = (r: Row): PasswordReset => ({
+  id: r.id as string,
+  accountId: r.account_id as string,
+  secretHash: r.secret_hash as string,
+  createdBy: (r.created_by as string | null) ?? null,
+  createdAt: r.created_at as number,
+  expiresAt: r.expires_at as number,
+  usedAt: (r.used_at as number | null) ?? null,
+});
+
+export function sqliteInvitationStore(db: Db): InvitationStore & PasswordResetStore {
+  const q = {
+    insertInvitation: db.prepare(
+      'INSERT INTO invitations (id, workspace_id, user_id, email, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    invitationByHash: db.prepare('SELECT * FROM invitations WHERE token_hash = ?'),
+    acceptInvitation: db.prepare('UPDATE invitations SET accepted_at = ? WHERE id = ?'),
+    claimInvitation: db.prepare(
+      'UPDATE invitations SET accepted_at = ? WHERE id = ? AND accepted_at IS NULL',
+    ),
+    releaseInvitation: db.prepare('UPDATE invitations SET accepted_at = NULL WHERE id = ?'),
+    dropUnusedResets: db.prepare('DELETE FROM password_resets WHERE account_id = ? AND used_at IS NULL'),
+    insertReset: db.prepare(
+      'INSERT INTO password_resets (id, account_id, secret_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    resetById: db.prepare('SELECT * FROM password_resets WHERE id = ?'),
+    useReset: db.prepare('UPDATE password_resets SET used_at = ? WHERE id = ? AND used_at IS NULL'),
+  };
+  const createResetTx = db.transaction((r: PasswordReset) => {
+    q.dropUnusedResets.run(r.accountId);
+    q.insertReset.run(r.id, r.accountId, r.secretHash, r.createdBy, r.createdAt, r.expiresAt);
+  });
+
+  return {
+    async createInvitation({ workspaceId, userId, email, tokenHash, expiresAt }) {
+      const inv: Invitation = {
+        id: randomUUID(),
+        workspaceId,
+        userId,
+        email: email.toLowerCase(),
+        createdAt: Date.now(),
+        expiresAt,
+        acceptedAt: null,
+      };
+      q.insertInvitation.run(inv.id, workspaceId, userId, inv.email, tokenHash, inv.createdAt, expiresAt);
+      return inv;
+    },
+    async invitationByTokenHash(tokenHash) {
+      const r = q.invitationByHash.get(tokenHash) as Row | undefined;
+      return r ? toInvitation(r) : null;
+    },
+    async markInvitationAccepted(id, at) {
+      q.acceptInvitation.run(at, id);
+    },
+    async claimInvitation(id, at) {
+      return q.claimInvitation.run(at, id).changes === 1;
+    },
+    async releaseInvitation(id) {
+      q.releaseInvitation.run(id);
+    },
+
+    async createPasswordReset({ accountId, secretHash, createdBy, expiresAt }) {
+      const r: PasswordReset = {
+        id: randomUUID(),
+        accountId,
+        secretHash,
+        createdBy,
+        createdAt: Date.now(),
+        expiresAt,
+        usedAt: null,
+      };
+      createResetTx(r);
+      return r;
+    },
+    async passwordResetById(id) {
+      const r = q.resetById.get(id) as Row | undefined;
+      return r ? toReset(r) : null;
+    },
+    async usePasswordReset(id, at) {
+      return q.useReset.run(at, id).changes === 1;
+    },
+  };
+}
