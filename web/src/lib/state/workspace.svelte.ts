@@ -69,6 +69,8 @@ export class WorkspaceStore {
   /** The merged replicated state; replaced (never mutated) on every doc change. */
   state = $state.raw<WorkspaceState | null>(null);
   link = $state<LinkStatus>('offline');
+  /** While `link` is `unreachable`: since when the server has not answered. */
+  unreachableSince = $state<number | null>(null);
   /** Local changes not yet acknowledged by the server. */
   waiting = $state(0);
   refusal = $state.raw<Refusal | null>(null);
@@ -155,8 +157,9 @@ export class WorkspaceStore {
       room: replica.slug,
       doc: replica.doc,
       on: {
-        status: (s) => {
+        status: (s, since) => {
           this.link = s;
+          this.unreachableSince = since;
         },
         ack: (token) => {
           void confirmOutbox(database(), replica.key, token).then(() => this.refreshWaiting());

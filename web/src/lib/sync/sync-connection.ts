@@ -17,7 +17,11 @@ import { AUTH_CLOSE_CODES, MESSAGE_SYNC, SYNC_STEP2 } from '../../../../core/ind
 
 export const MAX_BACKOFF_MS = 10_000;
 
-export type LinkStatus = 'offline' | 'connecting' | 'syncing' | 'synced';
+/**
+ * `offline`: the browser has no network. `unreachable`: it has, but the server cannot be reached (the
+ * provider keeps retrying with backoff, up to MAX_BACKOFF_MS apart); `unreachableSince()` says since when.
+ */
+export type LinkStatus = 'offline' | 'connecting' | 'unreachable' | 'syncing' | 'synced';
 
 export interface TerminalClose {
   readonly code: number;
@@ -27,7 +31,8 @@ export interface TerminalClose {
 }
 
 export interface SyncLinkEvents {
-  status(status: LinkStatus): void;
+  /** `unreachableSince`: set while the status is `unreachable`. */
+  status(status: LinkStatus, unreachableSince: number | null): void;
   /** Everything sent before `token` was requested is stored by the server. */
   ack(token: number): void;
   closed(close: TerminalClose): void;
@@ -36,6 +41,8 @@ export interface SyncLinkEvents {
 export interface SyncLink {
   readonly awareness: Awareness;
   status(): LinkStatus;
+  /** When the server stopped answering (ms since the epoch), while the status is `unreachable`. */
+  unreachableSince(): number | null;
   /** Asks the server to acknowledge everything sent so far; `ack(token)` follows. */
   requestAck(token: number): void;
   /** Resumes after a terminal close (e.g. after signing in again). */
@@ -68,6 +75,8 @@ export function createSyncLink(options: SyncLinkOptions): SyncLink {
     ...(options.WebSocketPolyfill ? { WebSocketPolyfill: options.WebSocketPolyfill } : {}),
   });
   let status: LinkStatus = 'offline';
+  let unreachableSince: number | null = null;
+  const browserOnline = () => typeof navigator === 'undefined' || navigator.onLine !== false;
   /** Tokens of step-1 requests in flight, in send order; `null` is the provider's own opening step 1. */
   let waitingAcks: (number | null)[] = [];
   let pendingToken: number | null = null;
@@ -75,7 +84,7 @@ export function createSyncLink(options: SyncLinkOptions): SyncLink {
   const setStatus = (next: LinkStatus) => {
     if (next === status) return;
     status = next;
-    on.status?.(next);
+    on.status?.(next, next === 'unreachable' ? unreachableSince : null);
   };
 
   const sendStep1 = (token: number) => {
@@ -103,16 +112,32 @@ export function createSyncLink(options: SyncLinkOptions): SyncLink {
     };
   }
 
+  /** A connection attempt failed or the socket dropped: offline if the browser is, else unreachable. */
+  const lost = () => {
+    if (!browserOnline()) {
+      unreachableSince = null;
+      setStatus('offline');
+      return;
+    }
+    unreachableSince ??= Date.now();
+    setStatus('unreachable');
+  };
   provider.on('status', ({ status: s }) => {
     if (s === 'connected') {
+      unreachableSince = null;
       waitingAcks = [null];
       setStatus('syncing');
     } else if (s === 'connecting') {
-      if (status !== 'syncing') setStatus('connecting');
+      // A retry: keep saying the server is unreachable until it answers.
+      if (status !== 'syncing' && status !== 'unreachable') setStatus('connecting');
     } else {
       waitingAcks = [];
-      setStatus('offline');
+      if (provider.shouldConnect) lost();
+      else setStatus('offline');
     }
+  });
+  provider.on('connection-error', () => {
+    if (provider.shouldConnect) lost();
   });
   provider.on('sync', (synced) => {
     if (!synced) return;
@@ -128,7 +153,11 @@ export function createSyncLink(options: SyncLinkOptions): SyncLink {
     on.closed?.({ code: event.code, reason: event.reason, auth: AUTH_CLOSE_CODES.includes(event.code) });
   });
 
-  const goOffline = () => provider.disconnect();
+  const goOffline = () => {
+    provider.disconnect();
+    unreachableSince = null;
+    setStatus('offline');
+  };
   const goOnline = () => provider.connect();
   if (typeof window !== 'undefined') {
     window.addEventListener('offline', goOffline);
@@ -142,6 +171,7 @@ export function createSyncLink(options: SyncLinkOptions): SyncLink {
   return {
     awareness,
     status: () => status,
+    unreachableSince: () => (status === 'unreachable' ? unreachableSince : null),
     requestAck: sendStep1,
     reconnect: () => provider.connect(),
     destroy() {
