@@ -47,6 +47,12 @@ export type {
 } from './commands/command.ts';
 export { COMMAND_TYPES, commit, execute, type Planned, plan } from './commands/plan.ts';
 export { slugify } from './commands/resource-commands.ts';
+export {
+  describeChange,
+  describeEntityChange,
+  type EntityChange,
+  type FieldChange,
+} from './describe-change.ts';
 export { createWorkspaceDoc, initialOps } from './doc/create-workspace-doc.ts';
 export { DocReader, readState } from './doc/doc-reader.ts';
 export { readUser } from './doc/read-entities.ts';
@@ -64,7 +70,7 @@ export {
   type RoleChange,
 } from './impact.ts';
 export * from './model.ts';
-export { applyOpsToState, type Fields, type FieldValue, type Op } from './ops.ts';
+export { applyOpsToState, type Fields, type FieldValue, type Op, touchedByOps } from './ops.ts';
 export { conflictOps, type RepairOptions, type RepairResult, repair } from './repair.ts';
 export { hasAnyFlag, isBuilderLevel, isBuilderLevelGrant } from './rules/builder-level.ts';
 export {
