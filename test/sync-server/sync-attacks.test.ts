@@ -279,10 +279,11 @@ describe('finding 3: an update that depends on items the server lacks', () => {
     const ok = await keeper.write((doc) => entity(doc, 'groups', ids.hr).set('folderCRUD', false));
     expect(ok).toEqual({ accepted: true });
     const ws = await t.server.ctx.storage.workspaceBySlug('acme');
-    const live = t.server.ctx.registry.peek(ws!.id) as unknown as { shadowDoc: Y.Doc | null };
-    expect(live.shadowDoc).not.toBeNull();
-    expect(live.shadowDoc!.store.pendingStructs).toBeNull();
-    expect(live.shadowDoc!.store.pendingDs).toBeNull();
+    const live = t.server.ctx.registry.peek(ws!.id) as unknown as { shadow: { shadowDoc: Y.Doc | null } };
+    const shadow = live.shadow.shadowDoc;
+    expect(shadow).not.toBeNull();
+    expect(shadow!.store.pendingStructs).toBeNull();
+    expect(shadow!.store.pendingDs).toBeNull();
     keeper.close();
   });
 });

@@ -1,0 +1,153 @@
+/**
+ * The pipeline every change of a workspace runs through, one at a time (the doc's serial queue):
+ *   1–2. shadow apply → validateChanges → core's checkChange (client updates) → size   (shadow.ts)
+ *   3.   durable commit of the updates with their audit rows, one transaction
+ *   4.   apply to the doc, relay to every peer but the sender
+ *   5.   post-commit hooks (memberships, sockets re-check, SSE), errors logged, never thrown
+ *   6.   repair what the merge broke, as the server's own change through this same pipeline
+ * A refused or unstored change is never applied to the doc or relayed; the shadow is rebuilt from it.
+ */
+import * as Y from 'yjs';
+import { applyOps, commit, encodeUpdate, type Planned, plan, type WorkspaceState } from '../../core/index.ts';
+import type { Logger } from '../log.ts';
+import type { AuditStore } from '../storage/audit-store.ts';
+import type { DocumentStore } from '../storage/document-store.ts';
+import type { Workspace } from '../storage/workspace-store.ts';
+import {
+  type Actor,
+  type Change,
+  type ChangeResult,
+  type ChangeSource,
+  type CommitEvent,
+  type DocPeer,
+  refused,
+  SERVER_ACTOR,
+  STORAGE_FAILED,
+  UNAVAILABLE,
+} from './change.ts';
+import type { Compaction } from './compaction.ts';
+import { mayNeedRepair, repairOps } from './repair-runner.ts';
+import { type Accepted, SHADOW_ORIGIN, type Shadow } from './shadow.ts';
+
+export interface PipelineDeps {
+  readonly workspace: Workspace;
+  readonly doc: Y.Doc;
+  readonly state: () => WorkspaceState;
+  readonly peers: ReadonlySet<DocPeer>;
+  readonly shadow: Shadow;
+  readonly compaction: Compaction;
+  readonly storage: Pick<DocumentStore, 'appendUpdates'> & Pick<AuditStore, 'recentAuditFor'>;
+  readonly log: Logger;
+  readonly isDestroyed: () => boolean;
+  /** Called once a commit is applied to the doc, before relaying (the stored bytes are stale now). */
+  readonly applied: () => void;
+  /** Step 5: the post-commit hook and the commit listeners; must not throw. */
+  readonly committed: (event: CommitEvent) => Promise<void>;
+}
+
+/** Depth of a change: 0 for callers' changes, 1 for the repair that follows them (never repaired). */
+export type Depth = 0 | 1;
+
+export class UpdatePipeline {
+  constructor(private readonly deps: PipelineDeps) {}
+
+  /** One change (a command, ops, or a client update outside a batch) through steps 1–6. */
+  async process(
+    change: Change,
+    actor: Actor,
+    source: ChangeSource,
+    origin: DocPeer | null,
+    depth: Depth,
+  ): Promise<ChangeResult> {
+    if (this.deps.isDestroyed()) return UNAVAILABLE;
+    const { shadow, compaction } = this.deps;
+    const previous = this.deps.state();
+    let planned: Planned | null = null;
+    let action = 'doc.update';
+    let mutate: (doc: Y.Doc) => void;
+    if (change.kind === 'command') {
+      const result = plan(previous, change.command, { now: Date.now(), trusted: change.trusted === true });
+      if (!result.ok) return { ok: false, error: result.error };
+      const p = result.value;
+      planned = p;
+      action = change.command.type;
+      if (change.dryRun) return { ok: true, planned, committed: false };
+      mutate = (doc) => commit(doc, p, SHADOW_ORIGIN);
+    } else if (change.kind === 'ops') {
+      action = change.action;
+      mutate = (doc) => applyOps(doc, [...change.ops], SHADOW_ORIGIN);
+    } else mutate = (doc) => Y.applyUpdate(doc, change.update, SHADOW_ORIGIN);
+
+    const checked = shadow.check(mutate, {
+      actor,
+      source,
+      action,
+      bytesSoFar: compaction.bytes,
+      rules: null,
+    });
+    if (checked === null) return { ok: true, planned, committed: false };
+    if ('error' in checked) {
+      shadow.rebuild();
+      return refused(checked.error);
+    }
+    if (!(await this.commit([checked], previous, origin, depth))) {
+      shadow.rebuild();
+      return STORAGE_FAILED;
+    }
+    return { ok: true, planned, committed: true };
+  }
+
+  /**
+   * Steps 3–6 for changes already applied to the shadow and validated. False when storing failed
+   * (nothing was applied or relayed; the caller rebuilds the shadow).
+   */
+  async commit(
+    accepted: readonly Accepted[],
+    previous: WorkspaceState,
+    origin: DocPeer | null,
+    depth: Depth,
+  ): Promise<boolean> {
+    const { workspace, doc, peers, compaction, storage, log } = this.deps;
+    let lastSeq: number;
+    try {
+      lastSeq = await storage.appendUpdates(
+        workspace.id,
+        accepted.map((a) => ({ update: a.update, audit: a.audit })),
+      );
+    } catch (err) {
+      log.error({ err, workspace: workspace.slug }, 'storing an update failed');
+      return false;
+    }
+    const updates = accepted.map((a) => a.update);
+    const update = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
+    compaction.appended(lastSeq, updates);
+    this.deps.applied();
+
+    // 4. Now everyone may see it (the sender of every part of it excepted).
+    Y.applyUpdate(doc, update, SHADOW_ORIGIN);
+    const message = encodeUpdate(update);
+    for (const peer of peers) if (peer !== origin) peer.send(message);
+
+    // 5. Post-commit hooks.
+    const state = this.deps.state();
+    const entities = accepted.length === 1 ? accepted[0]!.entities : accepted.flatMap((a) => a.entities);
+    const event: CommitEvent = { previous, state, entities, actor: accepted[0]!.actor };
+    if (entities.some((e) => e.collection === 'users')) for (const peer of peers) peer.recheck(state);
+    await this.deps.committed(event);
+    compaction.scheduleIfDue();
+
+    // 6. Repair what the merge broke, as the server's own change — unless nothing it reads changed.
+    if (depth === 0 && accepted.some((a) => mayNeedRepair(a.entities))) await this.repair(previous, state);
+    return true;
+  }
+
+  private async repair(previous: WorkspaceState, state: WorkspaceState): Promise<void> {
+    const { workspace, storage, log } = this.deps;
+    const found = await repairOps(previous, state, { workspaceId: workspace.id, storage, log });
+    if (!found) return;
+    const change: Change = { kind: 'ops', ops: found.ops, action: 'repair' };
+    const r = await this.process(change, SERVER_ACTOR, 'server', null, 1);
+    if (!r.ok) log.error({ error: r.error, workspace: workspace.slug }, 'repair was rejected');
+    else log.info({ workspace: workspace.slug, conflicts: found.conflicts }, 'repaired a merge');
+  }
+}
