@@ -71,7 +71,15 @@ export {
 } from './impact.ts';
 export * from './model.ts';
 export { applyOpsToState, type Fields, type FieldValue, type Op, touchedByOps } from './ops.ts';
-export { conflictOps, type RepairOptions, type RepairResult, repair } from './repair.ts';
+export { CONFLICT_CODES, type ConflictCode, isConflictCode } from './repair/conflict-codes.ts';
+export { reapplyCommand } from './repair/reapply.ts';
+export {
+  conflictOps,
+  type RepairConflict,
+  type RepairOptions,
+  type RepairResult,
+  repair,
+} from './repair/repair.ts';
 export { hasAnyFlag, isBuilderLevel, isBuilderLevelGrant } from './rules/builder-level.ts';
 export {
   type ChangeCheckOptions,

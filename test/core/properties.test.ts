@@ -401,10 +401,11 @@ describe('properties: three offline replicas', () => {
         );
         if (changed.length > 0) expect(step.command.allowRoleChange).toBe(true);
         expect(impactMismatches(step.before, step.after, planned.impact)).toEqual([]);
-        // Before any merge a replica's state keeps every rule on its own: repair finds nothing to do.
+        // Before any merge a replica's state keeps every rule on its own: repair finds nothing to do, given
+        // the state before the change as the server gives it (one replica may restore, add and archive a user).
         if (phase === 'A') {
           expect(ruleViolations(step.after)).toEqual([]);
-          expect(repair(step.after, { previous: base.state, now: REPAIR_NOW }).ops).toEqual([]);
+          expect(repair(step.after, { previous: step.before, now: REPAIR_NOW }).ops).toEqual([]);
         }
       };
       fc.assert(

@@ -8,6 +8,8 @@ import {
   conflictOps,
   DocReader,
   execute,
+  isConflictCode,
+  reapplyCommand,
   repair,
 } from '../../core/index.ts';
 import { createTestWorkspace } from '../fixtures/workspace.ts';
@@ -137,6 +139,50 @@ describe('repair', () => {
     );
     expect(repaired.groups.get(hr)!.members.size).toBe(0);
     expect(result.conflicts.map((c) => c.code)).toEqual(['member-of-deleted-group']);
+  });
+
+  it('a user archived meanwhile, added to a group by an offline edit: the membership goes, with a record', () => {
+    const { ws, eve, hr } = setup();
+    const offline = fork(ws.doc);
+    const added = execute(offline, new DocReader(offline).state(), {
+      type: 'group.addMembers',
+      groupId: hr,
+      userIds: [eve],
+    });
+    expect(added.ok).toBe(true);
+    ws.must({ type: 'user.archive', userId: eve });
+    const previous = ws.state();
+    Y.applyUpdate(ws.doc, Y.encodeStateAsUpdate(offline));
+    const merged = ws.state();
+    expect(merged.groups.get(hr)!.members.has(eve)).toBe(true);
+    const result = repair(merged, { previous });
+    expect(result.conflicts.map((c) => c.code)).toEqual(['archived-member-added']);
+    applyOps(ws.doc, [...result.ops, ...conflictOps(result.conflicts)]);
+    expect(ws.state().groups.get(hr)!.members.has(eve)).toBe(false);
+    expect(reapplyCommand(ws.state(), result.conflicts[0]!)).toBeNull();
+    expect(repair(ws.state(), { previous })).toEqual({ ops: [], conflicts: [] });
+  });
+
+  it('a member archived after joining keeps the membership (rule 7: restoring is lossless)', () => {
+    const { ws, eve, hr } = setup();
+    const previous = ws.state();
+    ws.must({ type: 'group.addMembers', groupId: hr, userIds: [eve] });
+    ws.must({ type: 'user.archive', userId: eve });
+    expect(repair(ws.state(), { previous })).toEqual({ ops: [], conflicts: [] });
+  });
+
+  it('re-apply adds the removed end-users again, through the consent of rule 4', () => {
+    const { ws, eve, hr } = setup();
+    const { repaired, result } = concurrently(
+      ws.doc,
+      [{ type: 'user.setRole', userId: eve, role: 'end-user', allowRoleChange: true }],
+      [{ type: 'group.addMembers', groupId: hr, userIds: [eve] }],
+    );
+    const command = reapplyCommand(repaired, result.conflicts[0]!);
+    expect(command).toEqual({ type: 'group.addMembers', groupId: hr, userIds: [eve] });
+    expect(reapplyCommand(repaired, { ...result.conflicts[0]!, code: 'duplicate-group-name' })).toBeNull();
+    expect(reapplyCommand(repaired, { ...result.conflicts[0]!, code: 'from-a-newer-server' })).toBeNull();
+    expect(isConflictCode('from-a-newer-server')).toBe(false);
   });
 
   it('is idempotent and quiet on states that commands produced', () => {

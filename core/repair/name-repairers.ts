@@ -1,0 +1,80 @@
+/** Repairers of names (rule 8) and slugs: what concurrent creates or renames made equal, the newer renamed. */
+import type { Group } from '../model.ts';
+import { MAX_SLUG } from '../rules/limits.ts';
+import { isReservedGroupName, normalizeName } from '../rules/names.ts';
+import { fitName, groupRef, type Repairer, sortedByAge } from './repair-step.ts';
+
+/** Group names: unique ignoring case, never reserved. The oldest keeps the name. */
+export const groupNames: Repairer = (step) => {
+  const groups = sortedByAge(step.state.groups.values()).filter((g) => g.deletedAt === undefined);
+  const taken = new Set<string>();
+  for (const g of groups) if (g.kind === 'default') taken.add(normalizeName(g.name));
+  const renames: { g: Group; name: string }[] = [];
+  for (const g of groups) {
+    if (g.kind !== 'custom') continue;
+    const key = normalizeName(g.name);
+    if (!taken.has(key) && !isReservedGroupName(g.name)) {
+      taken.add(key);
+      continue;
+    }
+    let n = 2;
+    let name = fitName(g.name.trim(), ` (${n})`);
+    while (taken.has(normalizeName(name)) || isReservedGroupName(name))
+      name = fitName(g.name.trim(), ` (${++n})`);
+    taken.add(normalizeName(name));
+    renames.push({ g, name });
+  }
+  for (const { g, name } of renames) {
+    step.op({ type: 'entity.set', collection: 'groups', id: g.id, fields: { name } });
+    step.record(`Two groups were named “${g.name}”`, [groupRef(g)], `Renamed the newer one to “${name}”`);
+  }
+};
+
+/** Permission names: unique within their group, ignoring case. The oldest keeps the name. */
+export const permissionNames: Repairer = (step) => {
+  for (const g of sortedByAge(step.state.groups.values())) {
+    if (g.deletedAt !== undefined) continue;
+    const names = new Set<string>();
+    for (const grant of sortedByAge(g.grants.values())) {
+      if (grant.deletedAt !== undefined) continue;
+      let name = grant.name;
+      for (let n = 2; names.has(normalizeName(name)); n++) name = fitName(grant.name, ` (${n})`);
+      names.add(normalizeName(name));
+      if (name === grant.name) continue;
+      step.op({ type: 'grant.set', groupId: g.id, grantId: grant.id, fields: { name } });
+      step.record(
+        `Two permissions of “${g.name}” were named “${grant.name}”`,
+        [groupRef(g)],
+        `Renamed the newer one to “${name}”`,
+      );
+    }
+  }
+};
+
+/** Room kept in a slug for a `-n` suffix. */
+const SLUG_BASE = MAX_SLUG - 6;
+
+/** App slugs: unique among live apps; the oldest keeps its slug, the others get `-2`, `-3`… */
+export const appSlugs: Repairer = (step) => {
+  const apps = sortedByAge(step.state.apps.values()).filter((a) => a.deletedAt === undefined);
+  const slugs = new Set(apps.map((a) => a.slug));
+  const seen = new Set<string>();
+  for (const a of apps) {
+    if (!seen.has(a.slug)) {
+      seen.add(a.slug);
+      continue;
+    }
+    const base = a.slug.slice(0, SLUG_BASE);
+    let n = 2;
+    while (slugs.has(`${base}-${n}`)) n++;
+    const slug = `${base}-${n}`;
+    slugs.add(slug);
+    seen.add(slug);
+    step.op({ type: 'entity.set', collection: 'apps', id: a.id, fields: { slug } });
+    step.record(
+      `Two apps used the slug “${a.slug}”`,
+      [{ collection: 'apps', id: a.id, name: a.name }],
+      `Changed the newer one's slug to “${slug}”`,
+    );
+  }
+};
