@@ -5,7 +5,7 @@
 import type * as Y from 'yjs';
 import type { Collection } from '../model.ts';
 import type { Touched } from '../rules/change-rules.ts';
-import { COLLECTIONS, META } from './schema.ts';
+import { COLLECTIONS, GRANTS, MEMBERS, META, RESOURCES } from './schema.ts';
 
 type AnyType = Y.AbstractType<unknown>;
 
@@ -28,6 +28,7 @@ export function touchedByTransaction(
   for (const [name, t] of doc.share) names.set(t as AnyType, name);
   const sets = new Map<Collection, Set<string>>(COLLECTIONS.map((c) => [c, new Set<string>()]));
   let meta = false;
+  const nested: string[] = [];
   for (const [type, keys] of changed) {
     const { root, key } = locate(type);
     const name = names.get(root);
@@ -36,6 +37,7 @@ export function touchedByTransaction(
     if (!set) continue;
     if (key !== null) set.add(key);
     else for (const k of keys) if (k !== null) set.add(k);
+    if (key !== null) nested.push(...nestedKeysSet(type, keys, name!, key));
   }
   return {
     users: sets.get('users')!,
@@ -44,5 +46,23 @@ export function touchedByTransaction(
     dataSources: sets.get('dataSources')!,
     conflicts: sets.get('conflicts')!,
     meta,
+    nestedSet: nested,
   };
+}
+
+/**
+ * Nested maps (members, grants, a grant's resources) written in this transaction, as paths: new with their
+ * entity, or a replacement of an existing one (which loses every concurrent edit in it) — checkChange
+ * tells the two apart with the state before.
+ */
+function nestedKeysSet(type: AnyType, keys: ReadonlySet<string | null>, root: string, id: string): string[] {
+  const out: string[] = [];
+  const parent = type._item?.parent as AnyType | undefined;
+  const isEntity = parent !== undefined && parent._item === null;
+  const isGrant = parent?._item?.parentSub === GRANTS;
+  for (const k of keys) {
+    if (isEntity && (k === MEMBERS || k === GRANTS)) out.push(`${root}.${id}.${k}`);
+    else if (isGrant && k === RESOURCES) out.push(`${root}.${id}.${GRANTS}.${type._item!.parentSub}.${k}`);
+  }
+  return out;
 }

@@ -34,7 +34,6 @@ import {
   checkWorkspaceName,
 } from './formats.ts';
 import { checkGrantShape } from './grants.ts';
-import { identityFor } from './identity.ts';
 import { checkGrantNameFormat, checkGroupNameFormat, groupNamed, sameName } from './names.ts';
 import { activeAdmins, checkCanJoinGroup, isActiveAdminUser, meetsGroupRole } from './roles.ts';
 import { checkUrlPatterns } from './url-patterns.ts';
@@ -47,6 +46,8 @@ export interface Touched {
   readonly dataSources: ReadonlySet<string>;
   readonly conflicts: ReadonlySet<string>;
   readonly meta: boolean;
+  /** Nested maps written (`groups.<id>.members`, `groups.<id>.grants.<grantId>.resources`); sync only. */
+  readonly nestedSet?: readonly string[] | undefined;
 }
 
 export interface ChangeCheckOptions {
@@ -89,6 +90,16 @@ class Verdict {
     if (!r.ok) this.add(path, r.error.code, r.error.message);
     else if (r.value !== value) this.add(path, 'invalid-input', 'must be stored trimmed and normalized');
   }
+  private emailCounts: Map<string, number> | null = null;
+  /** Users with this email that are not archived, after the change (counted once per check). */
+  unarchivedWithEmail(email: string): number {
+    if (!this.emailCounts) {
+      this.emailCounts = new Map();
+      for (const u of this.after.users.values())
+        if (u.status !== 'archived') this.emailCounts.set(u.email, (this.emailCounts.get(u.email) ?? 0) + 1);
+    }
+    return this.emailCounts.get(email) ?? 0;
+  }
   immutable(path: string, was: unknown, now: unknown, what: string): void {
     if (was !== now) this.add(path, 'immutable-field', `${what} never changes`);
   }
@@ -109,11 +120,22 @@ export function checkChange(
     checkDataSource(v, id, before.dataSources.get(id), after.dataSources.get(id));
   for (const id of touched.conflicts) checkConflict(v, id, before.conflicts.get(id), after.conflicts.get(id));
   if (touched.meta) checkMeta(v, before.meta, after.meta);
+  for (const path of touched.nestedSet ?? []) checkNestedSet(v, path);
   if (v.strict) {
     checkMemberships(v, touched);
     checkKeepsAdmins(v, touched);
   }
   return v.out;
+}
+
+/** Nested maps are made with their entity (or grant) and never replaced: a new one drops concurrent edits. */
+function checkNestedSet(v: Verdict, path: string): void {
+  const [collection, id, key, grantId] = path.split('.');
+  if (collection !== 'groups' || id === undefined) return;
+  const group = v.before.groups.get(id);
+  const existed =
+    key === 'grants' && grantId !== undefined ? group?.grants.has(grantId) : group !== undefined;
+  if (existed) v.add(path, 'immutable-field', 'nested maps are created with their entity and never replaced');
 }
 
 function checkTombstone(
@@ -196,6 +218,15 @@ function sameGrant(x: Grant, y: Grant): boolean {
 }
 
 function checkGrants(v: Verdict, groupPath: string, b: Group | undefined, a: Group): void {
+  // A permission is deleted with a tombstone; one that vanished (its map replaced whole) loses edits.
+  if (b)
+    for (const id of b.grants.keys())
+      if (!a.grants.has(id))
+        v.add(
+          `${groupPath}.grants.${id}`,
+          'immutable-field',
+          'permissions are deleted with a tombstone (deletedAt)',
+        );
   for (const g of changedGrants(b, a)) {
     const path = `${groupPath}.grants.${g.id}`;
     const was = b?.grants.get(g.id);
@@ -241,11 +272,8 @@ function checkUser(v: Verdict, id: string, b: User | undefined, a: User | undefi
         'user-status-server-only',
         'A user is created as invited and becomes active only by accepting the invitation',
       );
-    if (v.strict) {
-      const other = identityFor(v.before, a.email);
-      if (other && other.status !== 'archived' && a.status !== 'archived')
-        v.add(`${path}.email`, 'user-exists', 'A user with this email already exists');
-    }
+    if (v.strict && a.status !== 'archived' && v.unarchivedWithEmail(a.email) > 1)
+      v.add(`${path}.email`, 'user-exists', 'A user with this email already exists');
   } else {
     v.immutable(`${path}.email`, b.email, a.email, 'a user’s email');
     v.immutable(`${path}.createdAt`, b.createdAt, a.createdAt, 'a user’s creation time');

@@ -9,10 +9,14 @@ import { BlockList, isIP } from 'node:net';
 
 export type ClientIp = (req: IncomingMessage) => string;
 
-/** `::ffff:1.2.3.4` → `1.2.3.4`; brackets and zone ids dropped. */
+/**
+ * `::ffff:1.2.3.4` → `1.2.3.4`; brackets, ports (`1.2.3.4:5555`, `[::1]:5555`, as some proxies write
+ * X-Forwarded-For) and zone ids dropped.
+ */
 function normalize(address: string): string {
   let a = address.trim();
   if (a.startsWith('[') && a.includes(']')) a = a.slice(1, a.indexOf(']'));
+  else if (/^\d{1,3}(?:\.\d{1,3}){3}:\d{1,5}$/.test(a)) a = a.slice(0, a.lastIndexOf(':'));
   const zone = a.indexOf('%');
   if (zone >= 0) a = a.slice(0, zone);
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(a);
