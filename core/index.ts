@@ -68,7 +68,7 @@ export {
   type Impact,
   type MembershipChange,
   type RoleChange,
-} from './impact.ts';
+} from './impact/compute-impact.ts';
 export * from './model.ts';
 export { applyOpsToState, type Fields, type FieldValue, type Op, touchedByOps } from './ops.ts';
 export { CONFLICT_CODES, type ConflictCode, isConflictCode } from './repair/conflict-codes.ts';

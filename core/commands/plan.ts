@@ -7,7 +7,7 @@ import type * as Y from 'yjs';
 import { applyOps } from '../doc/write-ops.ts';
 import { fail, type Result } from '../errors.ts';
 import { newId as randomId } from '../ids.ts';
-import { computeImpact, type Impact } from '../impact.ts';
+import { computeImpact, type Impact } from '../impact/compute-impact.ts';
 import type { WorkspaceState } from '../model.ts';
 import { applyOpsToState, type Op, touchedByOps } from '../ops.ts';
 import { checkChange } from '../rules/change-rules.ts';

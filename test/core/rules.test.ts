@@ -487,4 +487,34 @@ describe('rule 9: impact before commit', () => {
       expect.objectContaining({ userId: eve, groupName: 'HR' }),
     ]);
   });
+  it("a '*' row only when live resources without their own row remain (deleted apps do not count)", () => {
+    const ws = createTestWorkspace();
+    ws.user('ada@corp.com', 'admin');
+    const eve = ws.user('eve@corp.com');
+    const payroll = ws.app('Payroll');
+    const wiki = ws.app('Wiki');
+    ws.must({ type: 'app.delete', appId: wiki });
+    const hr = ws.group('HR');
+    ws.must({
+      type: 'grant.add',
+      groupId: hr,
+      grant: {
+        name: 'p',
+        resourceType: 'app',
+        scope: 'custom',
+        resourceIds: [payroll],
+        level: 'view',
+        hideFromDashboard: false,
+      },
+    });
+    ws.must({ type: 'group.addMembers', groupId: hr, userIds: [eve] });
+    // Eve sees every app through End-user and Payroll through HR: taking End-user's grant away leaves
+    // Payroll, and no other live app, so there is nothing for an “All other apps” row to say.
+    const endUser = [...ws.state().groups.values()].find((g) => g.role === 'end-user')!;
+    const grant = [...endUser.grants.values()][0]!;
+    const r = ws.run({ type: 'grant.remove', groupId: endUser.id, grantId: grant.id });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.impact.accessChanges.filter((c) => c.userId === eve)).toEqual([]);
+  });
 });

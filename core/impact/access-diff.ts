@@ -1,0 +1,123 @@
+/** Rule 9, the access part: per user and resource, the level and visibility before against after. */
+import { accessIndex } from '../access/access-index.ts';
+import { accessFor, type ResourceAccess, UserAccess } from '../access/user-access.ts';
+import { type Group, RESOURCE_TYPES, type ResourceType, type User, type WorkspaceState } from '../model.ts';
+import type { Op } from '../ops.ts';
+import { meetsGroupRole } from '../rules/roles.ts';
+import type { ImpactDiff, Touched } from './impact-diff.ts';
+import type { AccessChange } from './impact-types.ts';
+
+/** A user's effective custom groups in `after`, derived from `before`'s index plus the touched groups. */
+function afterGroups(
+  before: WorkspaceState,
+  after: WorkspaceState,
+  user: User,
+  touched: Touched,
+): { groups: Group[]; ignored: Group[] } {
+  const idx = accessIndex(before);
+  const candidates: Group[] = [];
+  const seen = new Set<string>();
+  for (const list of [idx.userGroups.get(user.id), idx.ignoredMemberships.get(user.id)])
+    for (const g of list ?? []) {
+      if (touched.groups.has(g.id)) continue;
+      candidates.push(g);
+      seen.add(g.id);
+    }
+  for (const id of touched.groups) {
+    const g = after.groups.get(id);
+    if (g && !seen.has(id) && g.kind === 'custom' && g.deletedAt === undefined && g.members.has(user.id))
+      candidates.push(g);
+  }
+  const groups: Group[] = [];
+  const ignored: Group[] = [];
+  for (const g of candidates) (meetsGroupRole(user, g) ? groups : ignored).push(g);
+  return { groups, ignored };
+}
+
+function sameAccess(a: Compared, b: Compared): boolean {
+  return a.level === b.level && a.hidden === b.hidden;
+}
+
+/** The access rows of one user: one per resource a custom grant names, and a '*' row for the rest. */
+export function accessDiff(d: ImpactDiff, u0: User | undefined, u1: User): boolean {
+  const a0 = u0 ? accessFor(d.before, u1.id) : null;
+  const { groups, ignored } = afterGroups(d.before, d.after, u1, d.touched);
+  const a1 = new UserAccess(u1, [d.defaultGroup(u1.role), ...groups], ignored);
+  let changed = false;
+  for (const type of RESOURCE_TYPES) if (typeAccessDiff(d, type, a0, a1)) changed = true;
+  return changed;
+}
+
+/** A level and its visibility, as the impact compares them. */
+type Compared = Pick<ResourceAccess, 'level' | 'hidden'>;
+const NONE: Compared = { level: null, hidden: false };
+
+function typeAccessDiff(d: ImpactDiff, type: ResourceType, a0: UserAccess | null, a1: UserAccess): boolean {
+  const pool = type === 'app' ? d.after.apps : d.after.dataSources;
+  const userId = a1.user.id;
+  const row = (resourceId: string, resourceName: string, x: Compared, y: Compared): AccessChange => ({
+    userId,
+    resourceType: type,
+    resourceId,
+    resourceName,
+    before: x.level,
+    after: y.level,
+    hiddenBefore: x.hidden,
+    hiddenAfter: y.hidden,
+  });
+  const ids = new Set<string>(a0?.listedIds(type) ?? []);
+  for (const id of a1.listedIds(type)) ids.add(id);
+  let changed = false;
+  let listed = 0;
+  const unchanged: string[] = [];
+  for (const id of ids) {
+    const r = pool.get(id);
+    if (!r || r.deletedAt !== undefined) continue;
+    listed++;
+    const l0 = a0?.hasAccess ? a0.level(type, id) : null;
+    const l1 = a1.hasAccess ? a1.level(type, id) : null;
+    const h0 = a0?.hasAccess ? a0.hidden(type, id) : false;
+    const h1 = a1.hasAccess ? a1.hidden(type, id) : false;
+    if (l0 === l1 && h0 === h1) unchanged.push(id);
+    else {
+      changed = true;
+      d.access.push(row(id, r.name, { level: l0, hidden: h0 }, { level: l1, hidden: h1 }));
+    }
+  }
+  const x = a0?.hasAccess ? a0.allOf(type) : NONE;
+  const y = a1.hasAccess ? a1.allOf(type) : NONE;
+  if (!sameAccess(x, y) && d.liveCount(type) > listed) {
+    changed = true;
+    const star = row('*', type === 'app' ? 'All other apps' : 'All other data sources', x, y);
+    d.access.push(unchanged.length > 0 ? { ...star, exceptIds: unchanged.sort() } : star);
+  }
+  return changed;
+}
+
+/** Step 3: a deleted app or data source — everyone who could use it loses it. */
+export function deletedResourceLosses(d: ImpactDiff, ops: readonly Op[]): void {
+  const { before } = d;
+  for (const op of ops) {
+    if (op.type !== 'entity.set' || (op.collection !== 'apps' && op.collection !== 'dataSources')) continue;
+    if (op.fields.deletedAt === undefined) continue;
+    const type: ResourceType = op.collection === 'apps' ? 'app' : 'dataSource';
+    const resource = (type === 'app' ? before.apps : before.dataSources).get(op.id);
+    if (!resource || resource.deletedAt !== undefined) continue;
+    for (const user of before.users.values()) {
+      const a = accessFor(before, user.id);
+      const level = a?.hasAccess ? a.level(type, op.id) : null;
+      if (!a || level === null) continue;
+      d.affectedUsers.add(user.id);
+      d.access.push({
+        userId: user.id,
+        resourceType: type,
+        resourceId: op.id,
+        resourceName: resource.name,
+        before: level,
+        after: null,
+        hiddenBefore: a.hidden(type, op.id),
+        hiddenAfter: false,
+      });
+    }
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Rule 9: the impact of a change, as a diff between the state before and after its ops, restricted to the
+ * users the ops can affect. Access is compared in compact form, so "every other app" is one row ('*').
+ */
+
+import type { Group, User, WorkspaceState } from '../model.ts';
+import type { Op } from '../ops.ts';
+import { accessDiff, deletedResourceLosses } from './access-diff.ts';
+import { affectedUsers, ImpactDiff, isBuilderSeat, isMemberOf, touchedBy } from './impact-diff.ts';
+import type { Impact } from './impact-types.ts';
+
+export type { AccessChange, Impact, MembershipChange, RoleChange } from './impact-types.ts';
+export { MAX_ACCESS_CHANGES } from './impact-types.ts';
+
+const isLiveMember = (g: Group | undefined, userId: string) =>
+  !!g && g.kind === 'custom' && g.deletedAt === undefined && g.members.has(userId);
+
+/** The user's memberships the ops added or removed; true when there is any. */
+function membershipChanges(d: ImpactDiff, userId: string): boolean {
+  let changed = false;
+  for (const id of d.touched.groups) {
+    const g0 = d.before.groups.get(id);
+    const g1 = d.after.groups.get(id);
+    const was = isLiveMember(g0, userId);
+    const is = isLiveMember(g1, userId);
+    const groupName = (g1 ?? g0)?.name ?? '';
+    if (was && !is) d.membershipsRemoved.push({ userId, groupId: id, groupName });
+    if (!was && is) d.membershipsAdded.push({ userId, groupId: id, groupName });
+    if (was !== is) changed = true;
+  }
+  return changed;
+}
+
+/**
+ * A member whose user entity and memberships did not change, in groups whose permissions did not change,
+ * keeps exactly the access they had.
+ */
+function keepsAccess(d: ImpactDiff, u0: User | undefined, u1: User, membershipChanged: boolean): boolean {
+  if (u0 !== u1 || d.touched.defaultRoles.has(u1.role) || membershipChanged) return false;
+  for (const id of d.touched.groups)
+    if (d.contentChanged.has(id) && isMemberOf(d.before, d.after, id, u1.id)) return false;
+  return true;
+}
+
+/** Step 2, for one affected user: role change, seat, memberships and access, before against after. */
+function diffUser(d: ImpactDiff, userId: string): void {
+  const u1 = d.after.users.get(userId);
+  if (!u1) return;
+  const u0 = d.before.users.get(userId);
+  const roleChanged = u0 !== undefined && u0.role !== u1.role;
+  if (roleChanged) d.roleChanges.push({ userId, email: u1.email, name: u1.name, from: u0.role, to: u1.role });
+  d.builderDelta += Number(isBuilderSeat(u1)) - Number(isBuilderSeat(u0));
+  const membershipChanged = membershipChanges(d, userId);
+  if (keepsAccess(d, u0, u1, membershipChanged)) return;
+  // Rows are already cut and the role change counts the user: skip the diff.
+  const changed = !(d.access.truncated && roleChanged) && accessDiff(d, u0, u1);
+  if (changed || roleChanged) d.affectedUsers.add(userId);
+}
+
+export function computeImpact(before: WorkspaceState, after: WorkspaceState, ops: readonly Op[]): Impact {
+  const touched = touchedBy(before, after, ops);
+  const d = new ImpactDiff(before, after, touched);
+  for (const userId of affectedUsers(before, after, touched)) diffUser(d, userId);
+  deletedResourceLosses(d, ops);
+  return d.result();
+}

@@ -1,0 +1,156 @@
+/** What every step of one impact reads (the states, the touched entities) and the rows the steps write. */
+import type { Group, ResourceType, Role, User, WorkspaceState } from '../model.ts';
+import type { Op } from '../ops.ts';
+import { effectiveDefaultGroup } from '../rules/default-groups.ts';
+import { countBuilders } from '../rules/roles.ts';
+import {
+  type AccessChange,
+  type Impact,
+  MAX_ACCESS_CHANGES,
+  type MembershipChange,
+  type RoleChange,
+} from './impact-types.ts';
+
+/** What the ops of a change write. */
+export interface Touched {
+  readonly users: Set<string>;
+  readonly groups: Set<string>;
+  readonly defaultRoles: Set<Role>;
+}
+
+/** The users and groups the ops write, and the default roles whose group they change. */
+export function touchedBy(before: WorkspaceState, after: WorkspaceState, ops: readonly Op[]): Touched {
+  const t: Touched = { users: new Set(), groups: new Set(), defaultRoles: new Set() };
+  const touchGroup = (id: string) => {
+    t.groups.add(id);
+    const role = (after.groups.get(id) ?? before.groups.get(id))?.role;
+    if (role) t.defaultRoles.add(role);
+  };
+  for (const op of ops) {
+    if (op.type === 'entity.create' || op.type === 'entity.set') {
+      if (op.collection === 'users') t.users.add(op.id);
+      else if (op.collection === 'groups') touchGroup(op.id);
+    } else if (op.type === 'member.add' || op.type === 'member.remove') {
+      touchGroup(op.groupId);
+      t.users.add(op.userId);
+    } else if (op.type !== 'meta.set') touchGroup(op.groupId);
+  }
+  return t;
+}
+
+function sameFlags(a: Group['flags'], b: Group['flags']): boolean {
+  if (a === b) return true;
+  for (const k of Object.keys(a) as (keyof Group['flags'])[]) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+export function isMemberOf(
+  before: WorkspaceState,
+  after: WorkspaceState,
+  groupId: string,
+  userId: string,
+): boolean {
+  return !!(
+    before.groups.get(groupId)?.members.has(userId) || after.groups.get(groupId)?.members.has(userId)
+  );
+}
+
+export function isBuilderSeat(u: User | undefined): boolean {
+  return u !== undefined && u.role === 'builder' && u.status !== 'archived';
+}
+
+/** The access-change rows, cut at MAX_ACCESS_CHANGES. */
+class AccessRows {
+  readonly rows: AccessChange[] = [];
+  truncated = false;
+  push(row: AccessChange): void {
+    if (this.rows.length >= MAX_ACCESS_CHANGES) this.truncated = true;
+    else this.rows.push(row);
+  }
+}
+
+/** What every step of one impact reads, and the rows they write. */
+export class ImpactDiff {
+  readonly roleChanges: RoleChange[] = [];
+  readonly access = new AccessRows();
+  readonly membershipsAdded: MembershipChange[] = [];
+  readonly membershipsRemoved: MembershipChange[] = [];
+  readonly affectedUsers = new Set<string>();
+  builderDelta = 0;
+  /** Groups whose permissions changed (not only their members): only these change a bystander's access. */
+  readonly contentChanged: ReadonlySet<string>;
+  private readonly defaults = new Map<Role, Group>();
+  private readonly live = new Map<ResourceType, number>();
+
+  constructor(
+    readonly before: WorkspaceState,
+    readonly after: WorkspaceState,
+    readonly touched: Touched,
+  ) {
+    this.contentChanged = contentChangedGroups(before, after, touched);
+  }
+
+  defaultGroup(role: Role): Group {
+    let g = this.defaults.get(role);
+    if (!g) this.defaults.set(role, (g = effectiveDefaultGroup(this.after, role)));
+    return g;
+  }
+
+  /** Live apps or data sources after the change (tombstones do not count). */
+  liveCount(type: ResourceType): number {
+    let n = this.live.get(type);
+    if (n === undefined) {
+      n = 0;
+      for (const r of (type === 'app' ? this.after.apps : this.after.dataSources).values())
+        if (r.deletedAt === undefined) n++;
+      this.live.set(type, n);
+    }
+    return n;
+  }
+
+  result(): Impact {
+    const buildersBefore = countBuilders(this.before);
+    return {
+      roleChanges: this.roleChanges,
+      accessChanges: this.access.rows,
+      accessChangesTruncated: this.access.truncated,
+      membershipsAdded: this.membershipsAdded,
+      membershipsRemoved: this.membershipsRemoved,
+      buildersBefore,
+      buildersAfter: buildersBefore + this.builderDelta,
+      builderDelta: this.builderDelta,
+      usersAffected: this.affectedUsers.size,
+    };
+  }
+}
+
+/** Step 1: the users whose access the ops can change — touched users, members of touched groups, roles. */
+export function affectedUsers(before: WorkspaceState, after: WorkspaceState, touched: Touched): Set<string> {
+  const affected = new Set(touched.users);
+  for (const id of touched.groups)
+    for (const g of [before.groups.get(id), after.groups.get(id)])
+      if (g) for (const m of g.members) affected.add(m);
+  if (touched.defaultRoles.size > 0)
+    for (const u of after.users.values()) {
+      const old = before.users.get(u.id);
+      if (touched.defaultRoles.has(u.role) || (old && touched.defaultRoles.has(old.role))) affected.add(u.id);
+    }
+  return affected;
+}
+
+function contentChangedGroups(before: WorkspaceState, after: WorkspaceState, touched: Touched): Set<string> {
+  const out = new Set<string>();
+  for (const id of touched.groups) {
+    const g0 = before.groups.get(id);
+    const g1 = after.groups.get(id);
+    if (
+      !g0 ||
+      !g1 ||
+      g0.grants !== g1.grants ||
+      g0.deletedAt !== g1.deletedAt ||
+      !sameFlags(g0.flags, g1.flags)
+    )
+      out.add(id);
+  }
+  return out;
+}
