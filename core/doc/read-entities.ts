@@ -1,173 +1,251 @@
 /**
- * Reads one entity from its Y.Map into the plain model. Junk never throws: a value of the wrong type
- * reads as the least-privilege default (no flag, no grant, archived status, end-user role).
+ * Reads entities into the plain model. Each field's decoder is compiled from the declared schema
+ * (entity-schema.ts); the readers below only assemble them, as straight-line object literals because a
+ * 10,000-user cold read is a hot loop (the compiler checks each literal against the model type, and
+ * doc-schema.test.ts that each key takes its own field's decoder). Junk never throws: a value of the
+ * wrong type reads as the least-privilege default (no flag, no grant, archived status, end-user role).
+ *
+ * Readers read any `Source`: a Y.Map, or plain stored fields (`FieldsSource`), which is how the preview
+ * of ops (ops.ts) gives what a read of the doc gives.
  */
 import * as Y from 'yjs';
-import {
-  type App,
-  type Conflict,
-  type ConflictEdit,
-  type DataSource,
-  type EntityRef,
-  FLAGS,
-  type Flags,
-  type Grant,
-  type Group,
-  ROLES,
-  type Role,
-  USER_STATUSES,
-  type User,
-  type UserStatus,
-  type WorkspaceMeta,
-} from '../model.ts';
-import { GRANTS, MEMBERS, RESOURCES } from './schema.ts';
+import type { App, Conflict, DataSource, Grant, Group, User, WorkspaceMeta } from '../model.ts';
+import { APP, CONFLICT, DATA_SOURCE, GRANT, GROUP, META_SCHEMA, USER } from './entity-schema.ts';
+import { ABSENT, type DecodedOf, type EntitySchema, type Field, storedKeys } from './fields.ts';
 
-type YMap = Y.Map<unknown>;
+/** What a reader reads from: a Y.Map, or plain stored fields. */
+export interface Source {
+  get(key: string): unknown;
+}
+export type Reader = (id: string, src: Source) => unknown;
+type Decode = (src: Source) => unknown;
 
-const str = (m: YMap, k: string): string => {
-  const v = m.get(k);
-  return typeof v === 'string' ? v : '';
-};
-const num = (m: YMap, k: string): number => {
-  const v = m.get(k);
-  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
-};
-const optNum = (m: YMap, k: string): number | undefined => {
-  const v = m.get(k);
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-};
-const strings = (v: unknown): string[] =>
-  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-const nestedMap = (m: YMap, k: string): YMap | undefined => {
-  const v = m.get(k);
-  return v instanceof Y.Map ? (v as YMap) : undefined;
-};
+const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
-export function readUser(id: string, m: YMap): User {
-  const role = m.get('role');
-  const status = m.get('status');
-  return {
-    id,
-    email: str(m, 'email').toLowerCase(),
-    name: str(m, 'name'),
-    role: ROLES.includes(role as Role) ? (role as Role) : 'end-user',
-    status: USER_STATUSES.includes(status as UserStatus) ? (status as UserStatus) : 'archived',
-    createdAt: num(m, 'createdAt'),
-    activatedAt: optNum(m, 'activatedAt'),
+function decoder(key: string, f: Field): Decode | null {
+  switch (f.kind) {
+    case 'text':
+      return f.lowerCase
+        ? (s) => {
+            const v = s.get(key);
+            return typeof v === 'string' ? v.toLowerCase() : '';
+          }
+        : (s) => {
+            const v = s.get(key);
+            return typeof v === 'string' ? v : '';
+          };
+    case 'enum': {
+      const { values, fallback, only } = f;
+      if (only)
+        return (s) => {
+          const v = s.get(key);
+          return s.get(only.field) === only.is && values.includes(v as string) ? v : undefined;
+        };
+      return (s) => {
+        const v = s.get(key);
+        return values.includes(v as string) ? v : fallback;
+      };
+    }
+    case 'enumBy': {
+      const by = new Map(Object.entries(f.values));
+      return (s) => {
+        const v = s.get(key);
+        return by.get(s.get(f.on) as string)?.includes(v as string) ? v : ABSENT;
+      };
+    }
+    case 'time':
+      return f.optional
+        ? (s) => {
+            const v = s.get(key);
+            return isTime(v) ? v : undefined;
+          }
+        : (s) => {
+            const v = s.get(key);
+            return isTime(v) ? v : 0;
+          };
+    case 'flag': {
+      const { only } = f;
+      return only ? (s) => s.get(only.field) === only.is && s.get(key) === true : (s) => s.get(key) === true;
+    }
+    case 'flags':
+      return (s) => {
+        const out: Record<string, boolean> = {};
+        for (const k of f.keys) out[k] = s.get(k) === true;
+        return out;
+      };
+    case 'textList':
+      return (s) => {
+        const v = s.get(key);
+        return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+      };
+    case 'jsonList':
+      return (s) => {
+        const v = s.get(key);
+        if (!Array.isArray(v)) return [];
+        const out: unknown[] = [];
+        for (const item of v) {
+          const read = f.item(item);
+          if (read !== undefined) out.push(read);
+        }
+        return out;
+      };
+    case 'ids': {
+      const { stored } = f;
+      return f.sorted
+        ? (s) => {
+            const v = s.get(stored);
+            return v instanceof Y.Map ? [...v.keys()].sort() : [];
+          }
+        : (s) => {
+            const v = s.get(stored);
+            const out = new Set<string>();
+            if (v instanceof Y.Map) for (const k of v.keys()) out.add(k);
+            return out;
+          };
+    }
+    case 'entities':
+      return null; // needs the nested reader: see `decoders`
+    case 'storedOnly':
+      return null;
+  }
+}
+
+function entitiesDecoder(stored: string, read: Reader): Decode {
+  return (s) => {
+    const v = s.get(stored);
+    const out = new Map<string, unknown>();
+    if (v instanceof Y.Map)
+      for (const [id, m] of v.entries()) {
+        if (!(m instanceof Y.Map)) continue;
+        const e = read(id, m as Y.Map<unknown>);
+        if (e !== undefined) out.set(id, e);
+      }
+    return out;
   };
 }
 
-export function readGrant(id: string, m: YMap): Grant | undefined {
-  const resourceType = m.get('resourceType');
-  const scope = m.get('scope');
-  const level = m.get('level');
-  if (resourceType !== 'app' && resourceType !== 'dataSource') return undefined;
-  if (scope !== 'all' && scope !== 'custom') return undefined;
-  const levelOk =
-    resourceType === 'app' ? level === 'edit' || level === 'view' : level === 'configure' || level === 'use';
-  if (!levelOk) return undefined;
-  const resources = nestedMap(m, RESOURCES);
-  const resourceIds = resources ? [...resources.keys()].sort() : [];
+/** One decoder per field of `schema`, typed by what it decodes to; nested entities are read by `nested`. */
+export function decoders<S extends EntitySchema>(
+  schema: S,
+  nested: Readonly<Record<string, Reader>> = {},
+): { readonly [K in keyof DecodedOf<S>]: (src: Source) => DecodedOf<S>[K] } {
+  const out: Record<string, Decode> = {};
+  for (const [key, f] of Object.entries(schema.fields)) {
+    const d = f.kind === 'entities' ? entitiesDecoder(f.stored, nested[key]!) : decoder(key, f);
+    if (d) out[key] = d;
+  }
+  return out as never;
+}
+
+const U = decoders(USER);
+export function readUser(id: string, m: Source): User {
   return {
     id,
-    name: str(m, 'name'),
+    email: U.email(m),
+    name: U.name(m),
+    role: U.role(m),
+    status: U.status(m),
+    createdAt: U.createdAt(m),
+    activatedAt: U.activatedAt(m),
+  };
+}
+
+const GR = decoders(GRANT);
+export function readGrant(id: string, m: Source): Grant | undefined {
+  const resourceType = GR.resourceType(m);
+  const scope = GR.scope(m);
+  const level = GR.level(m);
+  if (resourceType === ABSENT || scope === ABSENT || level === ABSENT) return undefined;
+  return {
+    id,
+    name: GR.name(m),
     resourceType,
     scope,
-    resourceIds,
-    level: level as Grant['level'],
-    hideFromDashboard: level === 'view' && m.get('hideFromDashboard') === true,
-    createdAt: num(m, 'createdAt'),
-    deletedAt: optNum(m, 'deletedAt'),
+    resourceIds: GR.resourceIds(m),
+    level,
+    hideFromDashboard: GR.hideFromDashboard(m),
+    createdAt: GR.createdAt(m),
+    deletedAt: GR.deletedAt(m),
   };
 }
 
-export function readGroup(id: string, m: YMap): Group {
-  const flags = {} as Record<keyof Flags, boolean>;
-  for (const f of FLAGS) flags[f] = m.get(f) === true;
-  const members = new Set<string>();
-  const membersMap = nestedMap(m, MEMBERS);
-  if (membersMap) for (const k of membersMap.keys()) members.add(k);
-  const grants = new Map<string, Grant>();
-  const grantsMap = nestedMap(m, GRANTS);
-  if (grantsMap)
-    for (const [gid, gm] of grantsMap.entries()) {
-      if (!(gm instanceof Y.Map)) continue;
-      const g = readGrant(gid, gm as YMap);
-      if (g) grants.set(gid, g);
-    }
-  const kind = m.get('kind') === 'default' ? 'default' : 'custom';
-  const role = m.get('role');
+const G = decoders(GROUP, { grants: readGrant });
+export function readGroup(id: string, m: Source): Group {
   return {
     id,
-    name: str(m, 'name'),
-    kind,
-    role: kind === 'default' && ROLES.includes(role as Role) ? (role as Role) : undefined,
-    flags,
-    members,
-    grants,
-    createdAt: num(m, 'createdAt'),
-    deletedAt: optNum(m, 'deletedAt'),
+    name: G.name(m),
+    kind: G.kind(m),
+    role: G.role(m),
+    flags: G.flags(m),
+    members: G.members(m),
+    grants: G.grants(m),
+    createdAt: G.createdAt(m),
+    deletedAt: G.deletedAt(m),
   };
 }
 
-export function readApp(id: string, m: YMap): App {
+const A = decoders(APP);
+export function readApp(id: string, m: Source): App {
   return {
     id,
-    name: str(m, 'name'),
-    slug: str(m, 'slug'),
-    urlPatterns: strings(m.get('urlPatterns')),
-    createdAt: num(m, 'createdAt'),
-    deletedAt: optNum(m, 'deletedAt'),
+    name: A.name(m),
+    slug: A.slug(m),
+    urlPatterns: A.urlPatterns(m),
+    createdAt: A.createdAt(m),
+    deletedAt: A.deletedAt(m),
   };
 }
 
-export function readDataSource(id: string, m: YMap): DataSource {
+const D = decoders(DATA_SOURCE);
+export function readDataSource(id: string, m: Source): DataSource {
+  return { id, name: D.name(m), kind: D.kind(m), createdAt: D.createdAt(m), deletedAt: D.deletedAt(m) };
+}
+
+const C = decoders(CONFLICT);
+export function readConflict(id: string, m: Source): Conflict {
   return {
     id,
-    name: str(m, 'name'),
-    kind: str(m, 'kind'),
-    createdAt: num(m, 'createdAt'),
-    deletedAt: optNum(m, 'deletedAt'),
+    code: C.code(m),
+    message: C.message(m),
+    entities: C.entities(m),
+    edits: C.edits(m),
+    repair: C.repair(m),
+    createdAt: C.createdAt(m),
+    resolvedAt: C.resolvedAt(m),
   };
 }
 
-function readRefs(v: unknown): EntityRef[] {
-  if (!Array.isArray(v)) return [];
-  const out: EntityRef[] = [];
-  for (const r of v) {
-    if (r && typeof r === 'object' && typeof r.collection === 'string' && typeof r.id === 'string')
-      out.push({ collection: r.collection, id: r.id, name: typeof r.name === 'string' ? r.name : undefined });
+const M = decoders(META_SCHEMA);
+export function readMeta(m: Source): WorkspaceMeta {
+  return { name: M.name(m), slug: M.slug(m) };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Plain stored fields, for the preview of ops.
+
+/** Plain stored fields (as ops carry them) read like a Y.Map: own keys only; nested maps read as empty. */
+export class FieldsSource implements Source {
+  constructor(private readonly fields: Readonly<Record<string, unknown>>) {}
+  get(key: string): unknown {
+    return Object.hasOwn(this.fields, key) ? this.fields[key] : undefined;
+  }
+}
+
+/** The stored scalar fields of a model entity: what writing it whole would store (nested maps aside). */
+export function storedFields(schema: EntitySchema, entity: object): Record<string, unknown> {
+  const e = entity as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [key, f] of Object.entries(schema.fields)) {
+    if (f.kind === 'flags')
+      for (const k of storedKeys(key, f)) out[k] = (e[key] as Record<string, unknown>)[k];
+    else if (f.kind !== 'ids' && f.kind !== 'entities' && f.kind !== 'storedOnly') out[key] = e[key];
   }
   return out;
 }
 
-function readEdits(v: unknown): ConflictEdit[] {
-  if (!Array.isArray(v)) return [];
-  const out: ConflictEdit[] = [];
-  for (const e of v) {
-    if (e && typeof e === 'object' && typeof e.actor === 'string')
-      out.push({
-        actor: e.actor,
-        at: Number(e.at) || 0,
-        summary: typeof e.summary === 'string' ? e.summary : '',
-      });
-  }
-  return out;
-}
-
-export function readConflict(id: string, m: YMap): Conflict {
-  return {
-    id,
-    code: str(m, 'code'),
-    message: str(m, 'message'),
-    entities: readRefs(m.get('entities')),
-    edits: readEdits(m.get('edits')),
-    repair: str(m, 'repair'),
-    createdAt: num(m, 'createdAt'),
-    resolvedAt: optNum(m, 'resolvedAt'),
-  };
-}
-
-export function readMeta(m: YMap): WorkspaceMeta {
-  return { name: str(m, 'name'), slug: str(m, 'slug') };
+/** The model keys of `schema` held in nested maps (members, grants, resource ids): not plain fields. */
+export function nestedKeys(schema: EntitySchema): string[] {
+  return Object.entries(schema.fields)
+    .filter(([, f]) => f.kind === 'ids' || f.kind === 'entities')
+    .map(([key]) => key);
 }

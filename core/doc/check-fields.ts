@@ -1,0 +1,159 @@
+/**
+ * The field checks of `validateChanges`, compiled from the declared schema (entity-schema.ts): unknown
+ * fields, types, enums, lengths, formats, times, nested maps and the ids they name. Rules that need more
+ * than the entity's own fields are explicit checks in validate-changes.ts, passed in as `rule`.
+ */
+import * as Y from 'yjs';
+import { type EntitySchema, type Field, storedKeys } from './fields.ts';
+
+export interface Violation {
+  readonly path: string;
+  readonly message: string;
+}
+
+type YMap = Y.Map<unknown>;
+
+const MAX_VIOLATIONS = 20;
+
+export class Checker {
+  readonly out: Violation[] = [];
+  constructor(readonly doc: Y.Doc) {}
+  add(path: string, message: string) {
+    if (this.out.length < MAX_VIOLATIONS) this.out.push({ path, message });
+  }
+  text(path: string, v: unknown, min: number, max: number) {
+    if (typeof v !== 'string') return this.add(path, 'must be text');
+    const n = v.trim().length;
+    if (n < min || v.length > max) this.add(path, `must be ${min}–${max} characters`);
+  }
+  oneOf(path: string, v: unknown, values: readonly unknown[]) {
+    if (!values.includes(v)) this.add(path, `must be one of ${values.join(', ')}`);
+  }
+  time(path: string, v: unknown, optional: boolean) {
+    if (v === undefined && optional) return;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) this.add(path, 'must be a time');
+  }
+  bool(path: string, v: unknown) {
+    if (v !== undefined && typeof v !== 'boolean') this.add(path, 'must be true or false');
+  }
+  map(path: string, v: unknown): YMap | undefined {
+    if (v instanceof Y.Map) return v as YMap;
+    this.add(path, 'must be a map');
+    return undefined;
+  }
+  liveIds(collection: string): (id: string) => boolean {
+    const root = this.doc.getMap(collection);
+    return (id) => root.get(id) instanceof Y.Map;
+  }
+}
+
+/** Checks one entity's Y.Map, reporting under `path` (e.g. `users.<id>`). */
+export type Check = (c: Checker, path: string, m: YMap) => void;
+
+function fieldCheck(key: string, f: Field, nested: Readonly<Record<string, Check>>): Check | null {
+  switch (f.kind) {
+    case 'text': {
+      const { min, max, format } = f;
+      if (!format) return (c, path, m) => c.text(`${path}.${key}`, m.get(key), min, max);
+      return (c, path, m) => {
+        const v = m.get(key);
+        if (typeof v !== 'string' || v.trim().length < min || v.length > max || !format.test(v))
+          c.add(`${path}.${key}`, format.message);
+      };
+    }
+    case 'enum': {
+      const { values, fallback, only } = f;
+      if (only)
+        return (c, path, m) => {
+          const v = m.get(key);
+          if (m.get(only.field) === only.is) c.oneOf(`${path}.${key}`, v, values);
+          else if (v !== undefined) c.add(`${path}.${key}`, only.message);
+        };
+      return (c, path, m) => {
+        const v = m.get(key);
+        if (v !== undefined || fallback !== undefined) c.oneOf(`${path}.${key}`, v, values);
+      };
+    }
+    case 'enumBy': {
+      const by = new Map(Object.entries(f.values));
+      const first = Object.values(f.values)[0] ?? [];
+      return (c, path, m) => c.oneOf(`${path}.${key}`, m.get(key), by.get(m.get(f.on) as string) ?? first);
+    }
+    case 'time':
+      return (c, path, m) => c.time(`${path}.${key}`, m.get(key), f.optional);
+    case 'flag': {
+      const { only } = f;
+      return (c, path, m) => {
+        const v = m.get(key);
+        c.bool(`${path}.${key}`, v);
+        if (only && v === true && m.get(only.field) !== only.is) c.add(`${path}.${key}`, only.message);
+      };
+    }
+    case 'flags':
+      return (c, path, m) => {
+        for (const k of f.keys) c.bool(`${path}.${k}`, m.get(k));
+      };
+    case 'textList':
+      return (c, path, m) => {
+        const v = m.get(key);
+        if (!Array.isArray(v) || v.length > f.maxItems) c.add(`${path}.${key}`, f.message);
+        else
+          for (const item of v)
+            if (typeof item !== 'string' || !f.item.test(item)) c.add(`${path}.${key}`, f.item.message);
+      };
+    case 'jsonList':
+      return (c, path, m) => {
+        const v = m.get(key);
+        if (!Array.isArray(v) || JSON.stringify(v).length > f.maxJson)
+          c.add(`${path}.${key}`, 'must be a short list');
+      };
+    case 'ids':
+      return (c, path, m) => {
+        const p = `${path}.${f.stored}`;
+        const ids = c.map(p, m.get(f.stored));
+        if (!ids) return;
+        const live = f.refersTo.map((collection) => c.liveIds(collection));
+        for (const [id, v] of ids.entries()) {
+          if (v !== true && !(f.acceptsNumbers && typeof v === 'number')) c.add(`${p}.${id}`, 'must be true');
+          if (!live.some((isLive) => isLive(id))) c.add(`${p}.${id}`, f.missing);
+        }
+      };
+    case 'entities': {
+      const check = nested[key];
+      if (!check) throw new Error(`checkFields: no check for the nested entities of ${key}`);
+      return (c, path, m) => {
+        const p = `${path}.${f.stored}`;
+        const entities = c.map(p, m.get(f.stored));
+        if (!entities) return;
+        for (const [id, e] of entities.entries()) {
+          const em = c.map(`${p}.${id}`, e);
+          if (em) check(c, `${p}.${id}`, em);
+        }
+      };
+    }
+    case 'storedOnly':
+      return null;
+  }
+}
+
+/**
+ * The checks of one entity: no unknown field, each declared field, then `rule` (the explicit rules that
+ * need more than one field's kind). `nested` checks the entities of each `entities` field.
+ */
+export function checkFields(
+  schema: EntitySchema,
+  rule?: Check,
+  nested: Readonly<Record<string, Check>> = {},
+): Check {
+  const allowed = new Set(Object.entries(schema.fields).flatMap(([key, f]) => storedKeys(key, f)));
+  const checks: Check[] = [];
+  for (const [key, f] of Object.entries(schema.fields)) {
+    const check = fieldCheck(key, f, nested);
+    if (check) checks.push(check);
+  }
+  if (rule) checks.push(rule);
+  return (c, path, m) => {
+    for (const k of m.keys()) if (!allowed.has(k)) c.add(`${path}.${k}`, 'unknown field');
+    for (const check of checks) check(c, path, m);
+  };
+}
