@@ -11,10 +11,10 @@ import {
   type Role,
   type WorkspaceState,
 } from '../model.ts';
-import { levelRank, roleRank } from '../rules/levels.ts';
+import { accessCode, codeLevel, combineCodes, levelRank, NO_ACCESS_CODE, roleRank } from '../rules/levels.ts';
 import { upgradedRole } from '../rules/roles.ts';
 import { accessIndex } from './access-index.ts';
-import { accessFor, type Via } from './user-access.ts';
+import { accessFor, type ResourceAccess, type UserAccess, type Via } from './user-access.ts';
 
 export interface Suggestion {
   /** A custom group to join, or null for a role change. */
@@ -46,15 +46,89 @@ function grantText(v: Via, type: ResourceType): string {
   return `${LEVEL_LABELS[v.level]} via ${source} (permission “${v.grantName}”, ${scope}${hidden})`;
 }
 
-/** The best level a group's grants give on one resource, or null. */
+/** The level a group's grants give on one resource (rule 1 over them), or null. */
 function groupLevel(group: Group, type: ResourceType, id: string): Level | null {
-  let best: Level | null = null;
+  let code = NO_ACCESS_CODE;
   for (const g of group.grants.values()) {
     if (g.deletedAt !== undefined || g.resourceType !== type) continue;
     if (g.scope === 'custom' && !g.resourceIds.includes(id)) continue;
-    if (levelRank(g.level) > levelRank(best)) best = g.level;
+    code = combineCodes(code, accessCode(g.level, g.hideFromDashboard));
   }
-  return best;
+  return codeLevel(type, code);
+}
+
+/** Why the user has this access, in sentences. */
+function reasons(access: UserAccess, a: ResourceAccess, type: ResourceType, entityName: string): string[] {
+  const { user } = access;
+  const who = user.name || user.email;
+  const what = `“${entityName}”`;
+  const text: string[] = [];
+  if (!access.hasAccess) {
+    text.push(`${who} is archived: archived users keep their groups but have no access.`);
+    text.push('Restoring the user gives back exactly the access they had.');
+  } else if (a.level === null) {
+    text.push(`No group of ${who} grants access to ${what}.`);
+  } else {
+    text.push(`${who} can ${LEVEL_LABELS[a.level]} ${what}:`);
+    for (const v of a.via) text.push(grantText(v, type));
+    if (a.via.length > 1) text.push('The highest level wins.');
+    if (a.hidden)
+      text.push('Every permission that grants it hides it from the dashboard: reachable by URL only.');
+  }
+  for (const g of access.ignoredGroups) {
+    text.push(
+      `Membership in “${g.name}” is ignored: it is a builder-level group and ${ROLE_LABELS[user.role]}s cannot be in it (the server repairs this).`,
+    );
+  }
+  return text;
+}
+
+type Ranked = Suggestion & { readonly rank: number };
+
+/** The groups to join and roles to take that would give more than `current`, the smallest change first. */
+function suggestionsFor(
+  state: WorkspaceState,
+  access: UserAccess,
+  resource: { type: ResourceType; id: string },
+  current: Level | null,
+): Suggestion[] {
+  const { user } = access;
+  const index = accessIndex(state);
+  const mine = new Set(access.customGroups.map((g) => g.id));
+  const better = (g: Group) => {
+    const level = groupLevel(g, resource.type, resource.id);
+    return level && levelRank(level) > levelRank(current) ? level : null;
+  };
+  const out: Ranked[] = [];
+  for (const g of index.liveCustomGroups) {
+    const level = mine.has(g.id) ? null : better(g);
+    if (!level) continue;
+    const upgraded = upgradedRole(user.role, [g]);
+    const roleChange = upgraded !== user.role ? upgraded : null;
+    const upgrade = roleChange ? ` (and make them a ${ROLE_LABELS[roleChange]})` : '';
+    out.push({
+      groupId: g.id,
+      groupName: g.name,
+      level,
+      roleChange,
+      text: `Member of “${g.name}” would give ${LEVEL_LABELS[level]}${upgrade}`,
+      rank: (roleChange ? 10 : 0) + levelRank(level),
+    });
+  }
+  for (const role of ['builder', 'admin'] as const) {
+    const level = roleRank(role) > roleRank(user.role) ? better(index.defaultGroups[role]) : null;
+    if (!level) continue;
+    out.push({
+      groupId: null,
+      groupName: null,
+      level,
+      roleChange: role,
+      text: `Role ${ROLE_LABELS[role]} would give ${LEVEL_LABELS[level]}`,
+      rank: 20 + roleRank(role) + levelRank(level),
+    });
+  }
+  out.sort((x, y) => x.rank - y.rank || (x.groupName ?? '').localeCompare(y.groupName ?? ''));
+  return out.slice(0, MAX_SUGGESTIONS).map(({ rank: _rank, ...s }) => s);
 }
 
 export function explain(
@@ -68,69 +142,13 @@ export function explain(
   if (!access || !entity || entity.deletedAt !== undefined) return null;
   const { user } = access;
   const a = access.resource(resource.type, resource.id);
-  const what = `“${entity.name}”`;
-  const text: string[] = [];
-  if (!access.hasAccess) {
-    text.push(`${user.name || user.email} is archived: archived users keep their groups but have no access.`);
-    text.push('Restoring the user gives back exactly the access they had.');
-  } else if (a.level === null) {
-    text.push(`No group of ${user.name || user.email} grants access to ${what}.`);
-  } else {
-    text.push(`${user.name || user.email} can ${LEVEL_LABELS[a.level]} ${what}:`);
-    for (const v of a.via) text.push(grantText(v, resource.type));
-    if (a.via.length > 1) text.push('The highest level wins.');
-    if (a.hidden)
-      text.push('Every permission that grants it hides it from the dashboard: reachable by URL only.');
-  }
-  for (const g of access.ignoredGroups) {
-    text.push(
-      `Membership in “${g.name}” is ignored: it is a builder-level group and ${ROLE_LABELS[user.role]}s cannot be in it (the server repairs this).`,
-    );
-  }
-
-  const suggestions: (Suggestion & { rank: number })[] = [];
-  if (access.hasAccess) {
-    const current = levelRank(a.level);
-    const index = accessIndex(state);
-    const mine = new Set(access.customGroups.map((g) => g.id));
-    for (const g of index.liveCustomGroups) {
-      if (mine.has(g.id)) continue;
-      const level = groupLevel(g, resource.type, resource.id);
-      if (!level || levelRank(level) <= current) continue;
-      const upgraded = upgradedRole(user.role, [g]);
-      const roleChange = upgraded !== user.role ? upgraded : null;
-      const upgrade = roleChange ? ` (and make them a ${ROLE_LABELS[roleChange]})` : '';
-      suggestions.push({
-        groupId: g.id,
-        groupName: g.name,
-        level,
-        roleChange,
-        text: `Member of “${g.name}” would give ${LEVEL_LABELS[level]}${upgrade}`,
-        rank: (roleChange ? 10 : 0) + levelRank(level),
-      });
-    }
-    for (const role of ['builder', 'admin'] as const) {
-      if (roleRank(role) <= roleRank(user.role)) continue;
-      const level = groupLevel(index.defaultGroups[role], resource.type, resource.id);
-      if (!level || levelRank(level) <= current) continue;
-      suggestions.push({
-        groupId: null,
-        groupName: null,
-        level,
-        roleChange: role,
-        text: `Role ${ROLE_LABELS[role]} would give ${LEVEL_LABELS[level]}`,
-        rank: 20 + roleRank(role) + levelRank(level),
-      });
-    }
-  }
-  suggestions.sort((x, y) => x.rank - y.rank || (x.groupName ?? '').localeCompare(y.groupName ?? ''));
   return {
     resource: { type: resource.type, id: resource.id, name: entity.name },
     user: { id: user.id, name: user.name, role: user.role },
     level: access.hasAccess ? a.level : null,
     hidden: a.hidden,
     via: a.via,
-    text,
-    suggestions: suggestions.slice(0, MAX_SUGGESTIONS).map(({ rank: _rank, ...s }) => s),
+    text: reasons(access, a, resource.type, entity.name),
+    suggestions: access.hasAccess ? suggestionsFor(state, access, resource, a.level) : [],
   };
 }
