@@ -6,16 +6,19 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { createClientIp } from './auth/client-ip.ts';
+import { ConnectionRegistry } from './auth/connections.ts';
 import { isLoopbackHost } from './auth/credentials.ts';
 import { createPasswordAttemptLimits } from './auth/password-attempts.ts';
 import { newToken } from './auth/tokens.ts';
 import { DEFAULT_CONFIG, type ServerConfig } from './config.ts';
 import type { ServerContext } from './context.ts';
 import { closeCodeFor } from './errors.ts';
+import { AccessViewCache } from './http/access-view.ts';
 import { ApiError, sendError, sendJson } from './http/respond.ts';
 import { createRouter } from './http/router.ts';
 import { allRoutes } from './http/routes/index.ts';
 import { createStaticHandler, serveDemoApp } from './http/static.ts';
+import { StreamCounts } from './http/stream-counts.ts';
 import { createLogger, type Logger, safePath } from './log.ts';
 import { openSqliteStorage } from './storage/sqlite-storage.ts';
 import type { Storage } from './storage/storage.ts';
@@ -49,6 +52,9 @@ export async function createGatehouseServer(
     storage,
     log,
     registry: null as unknown as DocRegistry,
+    connections: new ConnectionRegistry(),
+    accessViews: new AccessViewCache(),
+    eventStreams: new StreamCounts(),
     passwordAttempts: createPasswordAttemptLimits(
       config.loginAttemptsPerIpPerMinute,
       config.loginAttemptsPerMinute,

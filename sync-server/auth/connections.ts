@@ -16,52 +16,57 @@ export interface LiveConnection {
   readonly tokenId: string | null;
   readonly workspaceId: string;
   /** Ends the connection; `reason` is `signed-out` (credentials gone) or `no-access`. */
-  close(reason: 'signed-out' | 'no-access'): void;
+  close(reason: CloseReason): void;
 }
 
-const open = new Set<LiveConnection>();
+export type CloseReason = 'signed-out' | 'no-access';
 
-/** Registers a connection; returns the function that unregisters it (call it on close). */
-export function registerConnection(conn: LiveConnection): () => void {
-  open.add(conn);
-  return () => open.delete(conn);
-}
+/** The open connections of one server (in its context: servers in one process share none). */
+export class ConnectionRegistry {
+  private readonly open = new Set<LiveConnection>();
 
-function closeWhere(pred: (c: LiveConnection) => boolean, reason: 'signed-out' | 'no-access'): number {
-  let n = 0;
-  for (const c of [...open]) {
-    if (!pred(c)) continue;
-    open.delete(c);
-    n++;
-    try {
-      c.close(reason);
-    } catch {
-      // already closed
-    }
+  /** Registers a connection; returns the function that unregisters it (call it on close). */
+  register(conn: LiveConnection): () => void {
+    this.open.add(conn);
+    return () => this.open.delete(conn);
   }
-  return n;
-}
 
-/** Logout, or an API token revoked (by hash). */
-export function closeConnectionsOfToken(tokenHash: string): number {
-  return closeWhere((c) => c.tokenHash === tokenHash, 'signed-out');
-}
+  get size(): number {
+    return this.open.size;
+  }
 
-/** An API token revoked by id. */
-export function closeConnectionsOfTokenId(tokenId: string): number {
-  return closeWhere((c) => c.tokenId === tokenId, 'signed-out');
-}
+  /** Logout, or an API token revoked (by hash). */
+  closeOfToken(tokenHash: string): number {
+    return this.closeWhere((c) => c.tokenHash === tokenHash, 'signed-out');
+  }
 
-/** Every connection of an account (its sessions were deleted), or only those in one workspace. */
-export function closeConnectionsOfAccount(
-  accountId: string,
-  reason: 'signed-out' | 'no-access',
-  workspaceId?: string,
-): number {
-  return closeWhere(
-    (c) => c.accountId === accountId && (workspaceId === undefined || c.workspaceId === workspaceId),
-    reason,
-  );
+  /** An API token revoked by id. */
+  closeOfTokenId(tokenId: string): number {
+    return this.closeWhere((c) => c.tokenId === tokenId, 'signed-out');
+  }
+
+  /** Every connection of an account (its sessions were deleted), or only those in one workspace. */
+  closeOfAccount(accountId: string, reason: CloseReason, workspaceId?: string): number {
+    return this.closeWhere(
+      (c) => c.accountId === accountId && (workspaceId === undefined || c.workspaceId === workspaceId),
+      reason,
+    );
+  }
+
+  private closeWhere(pred: (c: LiveConnection) => boolean, reason: CloseReason): number {
+    let n = 0;
+    for (const c of [...this.open]) {
+      if (!pred(c)) continue;
+      this.open.delete(c);
+      n++;
+      try {
+        c.close(reason);
+      } catch {
+        // already closed
+      }
+    }
+    return n;
+  }
 }
 
 /** Whether the principal's session or API token is still valid now (a storage error counts as valid). */

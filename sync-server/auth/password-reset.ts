@@ -5,7 +5,7 @@
  * account (and its open sockets and streams).
  */
 import type { AccountStore, PasswordResetStore, SessionStore } from '../storage/account-store.ts';
-import { closeConnectionsOfAccount } from './connections.ts';
+import type { ConnectionRegistry } from './connections.ts';
 import { hashPassword } from './password.ts';
 import { hashToken, newToken, sameSecret } from './tokens.ts';
 
@@ -50,7 +50,13 @@ export async function checkPasswordReset(
 
 /** Uses a checked link: false when a concurrent use won. Sets the password and ends every session. */
 export async function completePasswordReset(
-  storage: PasswordResetStore & AccountStore & SessionStore,
+  {
+    storage,
+    connections,
+  }: {
+    storage: PasswordResetStore & AccountStore & SessionStore;
+    connections: Pick<ConnectionRegistry, 'closeOfAccount'>;
+  },
   check: { id: string; accountId: string },
   password: string,
 ): Promise<boolean> {
@@ -58,6 +64,6 @@ export async function completePasswordReset(
   if (!(await storage.usePasswordReset(check.id, Date.now()))) return false;
   await storage.setAccountPassword(check.accountId, passwordHash);
   await storage.deleteSessionsOfAccount(check.accountId);
-  closeConnectionsOfAccount(check.accountId, 'signed-out');
+  connections.closeOfAccount(check.accountId, 'signed-out');
   return true;
 }

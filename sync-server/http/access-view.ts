@@ -41,108 +41,118 @@ export function acceptsGzip(header: string | string[] | undefined): boolean {
   return false;
 }
 
-/**
- * Base views (no `?url=`) cached per state and user, least recently used first out, bounded by bytes
- * (JSON plus gzip once made). The `match` part of a `?url=` view is computed per request and spliced
- * into the cached base JSON: distinct URLs never grow the cache.
- */
-let maxCacheBytes = 64 * 1024 * 1024;
 interface Entry {
   view: AccessView;
   bytes: number;
   /** The summary's apps, for the `match` part of `?url=` views. */
   readonly apps: readonly { readonly id: string }[];
 }
-const cache = new Map<string, Entry>();
-let cacheBytes = 0;
-const stateIds = new WeakMap<WorkspaceState, number>();
-let nextStateId = 1;
 
-function stateId(state: WorkspaceState): number {
-  let id = stateIds.get(state);
-  if (id === undefined) stateIds.set(state, (id = nextStateId++));
-  return id;
-}
+/** Default bound of one server's cache. */
+export const ACCESS_VIEW_CACHE_BYTES = 64 * 1024 * 1024; // 64 MiB
 
-function evict(): void {
-  for (const [key, entry] of cache) {
-    if (cacheBytes <= maxCacheBytes) return;
-    cache.delete(key);
-    cacheBytes -= entry.bytes;
+/**
+ * Base views (no `?url=`) cached per state and user, least recently used first out, bounded by bytes
+ * (JSON plus gzip once made). The `match` part of a `?url=` view is computed per request and spliced
+ * into the cached base JSON: distinct URLs never grow the cache. One per server (its context).
+ */
+export class AccessViewCache {
+  private readonly cache = new Map<string, Entry>();
+  private cacheBytes = 0;
+  private readonly stateIds = new WeakMap<WorkspaceState, number>();
+  private nextStateId = 1;
+
+  constructor(private maxBytes = ACCESS_VIEW_CACHE_BYTES) {}
+
+  /** The caller's view; null when `userId` is not a user of `state`. */
+  view(state: WorkspaceState, userId: string, url: string | null): AccessView | null {
+    const base = this.baseView(state, userId);
+    if (!base || url === null) return base?.view ?? null;
+    const app = matchApp(state, url);
+    let match: unknown = { app: null, explanation: null };
+    if (app) {
+      match = {
+        app: base.apps.find((a) => a.id === app.id) ?? null,
+        explanation: explain(state, userId, { type: 'app', id: app.id }),
+      };
+    }
+    // The base JSON is an object: add `url` and `match` as its last members (same bytes as stringifying
+    // `{ ...base, url, match }`).
+    return makeView(
+      `${base.view.json.slice(0, -1)},"url":${JSON.stringify(url)},"match":${JSON.stringify(match)}}`,
+    );
   }
-}
 
-/** Counts a view's gzip into the cache's bytes once it is made. */
-function cachedView(json: string, key: string, apps: Entry['apps']): Entry {
-  const view = makeView(json);
-  const entry: Entry = { view, bytes: view.body.length, apps };
-  const gzipped = view.gzipped;
-  const counted: AccessView = {
-    ...view,
-    gzipped: () => {
-      const known = entry.bytes > view.body.length;
-      const gz = gzipped();
-      if (!known && cache.get(key) === entry) {
-        entry.bytes += gz.length;
-        cacheBytes += gz.length;
-        evict();
-      }
-      return gz;
-    },
-  };
-  entry.view = counted;
-  if (entry.bytes <= maxCacheBytes) {
-    cache.set(key, entry);
-    cacheBytes += entry.bytes;
-    evict();
+  /** For tests and diagnostics. */
+  stats(): { entries: number; bytes: number } {
+    return { entries: this.cache.size, bytes: this.cacheBytes };
   }
-  return entry;
-}
 
-function baseView(state: WorkspaceState, userId: string): Entry | null {
-  const key = `${stateId(state)}\u0000${userId}`;
-  const hit = cache.get(key);
-  if (hit) {
-    cache.delete(key);
-    cache.set(key, hit); // most recently used
-    return hit;
+  setMaxBytes(bytes: number): void {
+    this.maxBytes = bytes;
+    this.evict();
   }
-  const summary = summarize(state, userId);
-  if (!summary) return null;
-  const { version: _version, ...stable } = summary;
-  return cachedView(JSON.stringify(stable), key, summary.apps);
-}
 
-export function accessView(state: WorkspaceState, userId: string, url: string | null): AccessView | null {
-  const base = baseView(state, userId);
-  if (!base || url === null) return base?.view ?? null;
-  const app = matchApp(state, url);
-  let match: unknown = { app: null, explanation: null };
-  if (app) {
-    match = {
-      app: base.apps.find((a) => a.id === app.id) ?? null,
-      explanation: explain(state, userId, { type: 'app', id: app.id }),
+  clear(): void {
+    this.cache.clear();
+    this.cacheBytes = 0;
+  }
+
+  private stateId(state: WorkspaceState): number {
+    let id = this.stateIds.get(state);
+    if (id === undefined) this.stateIds.set(state, (id = this.nextStateId++));
+    return id;
+  }
+
+  private evict(): void {
+    for (const [key, entry] of this.cache) {
+      if (this.cacheBytes <= this.maxBytes) return;
+      this.cache.delete(key);
+      this.cacheBytes -= entry.bytes;
+    }
+  }
+
+  /** Counts a view's gzip into the cache's bytes once it is made. */
+  private cachedView(json: string, key: string, apps: Entry['apps']): Entry {
+    const view = makeView(json);
+    const entry: Entry = { view, bytes: view.body.length, apps };
+    const gzipped = view.gzipped;
+    const counted: AccessView = {
+      ...view,
+      gzipped: () => {
+        const known = entry.bytes > view.body.length;
+        const gz = gzipped();
+        if (!known && this.cache.get(key) === entry) {
+          entry.bytes += gz.length;
+          this.cacheBytes += gz.length;
+          this.evict();
+        }
+        return gz;
+      },
     };
+    entry.view = counted;
+    if (entry.bytes <= this.maxBytes) {
+      this.cache.set(key, entry);
+      this.cacheBytes += entry.bytes;
+      this.evict();
+    }
+    return entry;
   }
-  // The base JSON is an object: add `url` and `match` as its last members (same bytes as stringifying
-  // `{ ...base, url, match }`).
-  return makeView(
-    `${base.view.json.slice(0, -1)},"url":${JSON.stringify(url)},"match":${JSON.stringify(match)}}`,
-  );
-}
 
-/** For tests and diagnostics: the cache's entries and bytes; `setMaxBytes` changes its bound. */
-export const accessViewCache = {
-  stats: () => ({ entries: cache.size, bytes: cacheBytes }),
-  setMaxBytes(bytes: number) {
-    maxCacheBytes = bytes;
-    evict();
-  },
-  clear() {
-    cache.clear();
-    cacheBytes = 0;
-  },
-};
+  private baseView(state: WorkspaceState, userId: string): Entry | null {
+    const key = `${this.stateId(state)}\u0000${userId}`;
+    const hit = this.cache.get(key);
+    if (hit) {
+      this.cache.delete(key);
+      this.cache.set(key, hit); // most recently used
+      return hit;
+    }
+    const summary = summarize(state, userId);
+    if (!summary) return null;
+    const { version: _version, ...stable } = summary;
+    return this.cachedView(JSON.stringify(stable), key, summary.apps);
+  }
+}
 
 export function etagMatches(header: string | undefined, etag: string): boolean {
   if (!header) return false;

@@ -11,7 +11,6 @@
  * workspace (every request and socket rechecks role and status). The account's API tokens in this
  * workspace are revoked either way: they were made here, and keep no power a role change took away.
  */
-import { closeConnectionsOfAccount, closeConnectionsOfTokenId } from '../auth/connections.ts';
 import { userByEmail } from '../auth/member-of.ts';
 import type { ServerContext } from '../context.ts';
 import type { Membership } from '../storage/workspace-store.ts';
@@ -67,10 +66,10 @@ export function createAfterCommit(ctx: ServerContext) {
       const account = await ctx.storage.accountByEmail(before.email);
       if (!account) continue;
       for (const tokenId of await ctx.storage.deleteApiTokensOf(live.workspace.id, account.id))
-        closeConnectionsOfTokenId(tokenId);
+        ctx.connections.closeOfTokenId(tokenId);
       if (!(await ctx.storage.hasJoined(live.workspace.id, account.id, id))) continue;
       await ctx.storage.deleteSessionsOfAccount(account.id);
-      closeConnectionsOfAccount(account.id, 'signed-out');
+      ctx.connections.closeOfAccount(account.id, 'signed-out');
       ctx.log.info(
         { account: account.id, workspace: live.workspace.slug },
         'sessions and API tokens revoked after role or status change',

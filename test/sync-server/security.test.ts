@@ -8,7 +8,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type * as Y from 'yjs';
 import { CLOSE } from '../../core/index.ts';
 import type { ServerConfig } from '../../sync-server/config.ts';
-import { accessViewCache } from '../../sync-server/http/access-view.ts';
 import { createGatehouseServer } from '../../sync-server/server.ts';
 import {
   addUser,
@@ -16,7 +15,6 @@ import {
   connect,
   login,
   PASSWORD,
-  run,
   setup,
   startServer,
   synced,
@@ -454,6 +452,7 @@ describe('finding 8: /access cache', () => {
       body: { name: 'HR', urlPatterns: ['https://hr.corp.test/*'] },
     });
     expect(app.status).toBe(201);
+    const accessViewCache = t.server.ctx.accessViews;
     accessViewCache.clear();
     const base = await api(t.url, 'GET', '/api/workspaces/acme/access', { token: eu.token });
     for (let i = 0; i < 50; i++) {

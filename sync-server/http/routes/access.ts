@@ -1,7 +1,7 @@
 /** `/access` (ETag, 304) and `/access/events` (SSE) for any active member: their own summary only. */
-import { credentialsStillValid, registerConnection, watchCredentials } from '../../auth/connections.ts';
+import { credentialsStillValid, watchCredentials } from '../../auth/connections.ts';
 import { userByEmail } from '../../auth/member-of.ts';
-import { acceptsGzip, accessView, etagMatches } from '../access-view.ts';
+import { acceptsGzip, etagMatches } from '../access-view.ts';
 import { AccessReply } from '../replies.ts';
 import { ApiError } from '../respond.ts';
 import { type Route, route } from '../router.ts';
@@ -10,9 +10,6 @@ const W = '/api/workspaces/:ws';
 const HEARTBEAT_MS = 25_000;
 const DEBOUNCE_MS = 50;
 const MAX_URL = 4096;
-
-/** Open `/access/events` streams per account, capped by `maxEventStreamsPerAccount`. */
-const openStreams = new Map<string, number>();
 
 function urlParam(query: URLSearchParams): string | null {
   const url = query.get('url');
@@ -30,8 +27,8 @@ export const accessRoutes: Route[] = [
     auth: 'member',
     queryParams: [{ name: 'url', description: 'a page URL: adds the app whose URL patterns match it' }],
     reply: { status: 200, body: AccessReply },
-    handler: async ({ scope, query, req, res }) => {
-      const view = accessView(scope!.live.state(), scope!.user.id, urlParam(query));
+    handler: async ({ ctx, scope, query, req, res }) => {
+      const view = ctx.accessViews.view(scope!.live.state(), scope!.user.id, urlParam(query));
       if (!view) throw new ApiError('not-found', 'Workspace not found');
       const headers = {
         etag: view.etag,
@@ -69,22 +66,20 @@ export const accessRoutes: Route[] = [
     handler: async ({ ctx, scope, query, req, res, principal }) => {
       const url = urlParam(query);
       const accountId = principal!.account.id;
-      const streams = openStreams.get(accountId) ?? 0;
-      if (streams >= ctx.config.maxEventStreamsPerAccount)
+      if (!ctx.eventStreams.take(accountId, ctx.config.maxEventStreamsPerAccount))
         throw new ApiError(
           'too-many-streams',
           `At most ${ctx.config.maxEventStreamsPerAccount} event streams per account are open at once; close one first`,
           undefined,
           { 'retry-after': '30' },
         );
-      openStreams.set(accountId, streams + 1);
       const live = await ctx.registry.acquire(scope!.workspace).catch((err: unknown) => {
-        releaseStream(accountId);
+        ctx.eventStreams.release(accountId);
         throw err;
       });
       if (req.socket.destroyed) {
         // Gone while the doc loaded: no close event will come to release it.
-        releaseStream(accountId);
+        ctx.eventStreams.release(accountId);
         ctx.registry.release(live);
         return undefined;
       }
@@ -108,7 +103,7 @@ export const accessRoutes: Route[] = [
         offShutdown();
         unregister();
         stopWatching();
-        releaseStream(accountId);
+        ctx.eventStreams.release(accountId);
         ctx.registry.release(live);
         res.end();
       };
@@ -125,7 +120,7 @@ export const accessRoutes: Route[] = [
           close();
           return;
         }
-        const view = accessView(state, user.id, url);
+        const view = ctx.accessViews.view(state, user.id, url);
         if (!view || view.etag === lastEtag) return;
         lastEtag = view.etag;
         res.write(`event: access\nid: ${view.etag.replaceAll('"', '')}\ndata: ${view.json}\n\n`);
@@ -143,7 +138,7 @@ export const accessRoutes: Route[] = [
         close();
       };
       // Logout, token revocation and revoked sessions end the stream at once; expiry within a recheck.
-      const unregister = registerConnection({
+      const unregister = ctx.connections.register({
         accountId: principal!.account.id,
         tokenHash: principal!.tokenHash,
         tokenId: principal!.tokenId,
@@ -158,9 +153,3 @@ export const accessRoutes: Route[] = [
     },
   }),
 ];
-
-function releaseStream(accountId: string): void {
-  const n = (openStreams.get(accountId) ?? 1) - 1;
-  if (n > 0) openStreams.set(accountId, n);
-  else openStreams.delete(accountId);
-}

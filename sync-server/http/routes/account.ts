@@ -4,7 +4,6 @@
  */
 import { z } from 'zod';
 import { isValidEmail } from '../../../core/index.ts';
-import { closeConnectionsOfToken } from '../../auth/connections.ts';
 import { clearedSessionCookie, credentialsFrom } from '../../auth/credentials.ts';
 import { dummyPasswordHash, hashPassword, verifyPassword } from '../../auth/password.ts';
 import { API_TOKEN_PREFIX, hashToken, sameSecret } from '../../auth/tokens.ts';
@@ -123,7 +122,7 @@ const ownRoutes: Route[] = [
       if (creds && !creds.token.startsWith(API_TOKEN_PREFIX)) {
         const tokenHash = hashToken(creds.token);
         await ctx.storage.deleteSessionByTokenHash(tokenHash);
-        closeConnectionsOfToken(tokenHash);
+        ctx.connections.closeOfToken(tokenHash);
       }
       res.setHeader('set-cookie', clearedSessionCookie(ctx.config.secureCookies));
       return { status: 204 };

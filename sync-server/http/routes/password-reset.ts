@@ -33,7 +33,7 @@ export const passwordResetRoutes: Route[] = [
         throw new ApiError(check.code, ANSWERS[check.code]);
       }
       refund();
-      if (!(await completePasswordReset(ctx.storage, check, body.password)))
+      if (!(await completePasswordReset(ctx, check, body.password)))
         throw new ApiError('reset-used', ANSWERS['reset-used']);
       ctx.log.info({ account: check.accountId }, 'password reset');
       return { status: 204 };

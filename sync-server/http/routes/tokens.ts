@@ -1,6 +1,5 @@
 /** `/tokens`: named API tokens for automation (admin only). The secret is shown once, stored hashed. */
 import { z } from 'zod';
-import { closeConnectionsOfTokenId } from '../../auth/connections.ts';
 import { API_TOKEN_PREFIX, hashToken, newToken } from '../../auth/tokens.ts';
 import type { ApiToken } from '../../storage/account-store.ts';
 import { TokenJson } from '../replies.ts';
@@ -61,7 +60,7 @@ export const tokenRoutes: Route[] = [
     handler: async ({ ctx, scope, params }) => {
       if (!(await ctx.storage.deleteApiToken(scope!.workspace.id, params.id!)))
         throw new ApiError('not-found', 'Token not found');
-      closeConnectionsOfTokenId(params.id!);
+      ctx.connections.closeOfTokenId(params.id!);
       return { status: 204 };
     },
   }),
