@@ -1,16 +1,15 @@
 /**
- * App URL patterns: `scheme://host[:port]/path`, where the scheme may be `*` (http or https), the host may
- * start with `*.` (any subdomain) and the path may hold `*` anywhere. One parser (`parsePattern`) serves
- * matching and the extension's host permissions. `matchApp` picks the most specific matching pattern (most
+ * Which app a URL belongs to. Patterns are parsed by rules/url-pattern-syntax.ts (the one parser, also
+ * behind the extension's host permissions). `matchApp` picks the most specific matching pattern (most
  * literal characters), then the older app, then the smaller id, indexed by host once per state or list.
  */
 
-import { MAX_URL_PATTERN, MAX_WILDCARDS } from '../rules/limits.ts';
+import type { App, WorkspaceState } from '../model.ts';
+import { MAX_WILDCARDS } from '../rules/limits.ts';
+import { parsePattern } from '../rules/url-pattern-syntax.ts';
 
 export { MAX_WILDCARDS } from '../rules/limits.ts';
-
-import { fail, ok, type Result } from '../errors.ts';
-import type { App, WorkspaceState } from '../model.ts';
+export { validateUrlPattern } from '../rules/url-pattern-syntax.ts';
 
 /** What matching reads of an app: an `App`, or an app of an access summary. */
 export type MatchableApp = Pick<App, 'id' | 'urlPatterns' | 'createdAt' | 'deletedAt'>;
@@ -25,26 +24,7 @@ interface Compiled<A extends MatchableApp> {
   readonly specificity: number;
 }
 
-const PATTERN = /^(\*|https?):\/\/((?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*)(:\d{1,5})?(\/[^\s#]*)$/;
 const URL_RE = /^([a-z][a-z0-9+.-]*):\/\/(?:[^@/?#]*@)?([^/?#:]*)(:\d+)?([^#]*)/i;
-
-/** Checks a pattern; returns it normalized (lower-case scheme and host). */
-export function validateUrlPattern(input: string): Result<string> {
-  const p = input.trim();
-  const [, scheme = '', rest = ''] = /^([^:]*):\/\/(.*)$/.exec(p) ?? [];
-  const hostEnd = rest.search(/[/]/);
-  const normalized =
-    hostEnd < 0
-      ? ''
-      : `${scheme.toLowerCase()}://${rest.slice(0, hostEnd).toLowerCase()}${rest.slice(hostEnd)}`;
-  const wildcards = normalized.split('*').length - 1;
-  if (p.length === 0 || p.length > MAX_URL_PATTERN || !PATTERN.test(normalized) || wildcards > MAX_WILDCARDS)
-    return fail(
-      'invalid-url-pattern',
-      `“${p.slice(0, 80)}” is not a URL pattern. Use e.g. https://hr.corp.com/* or https://*.corp.com/hr/*`,
-    );
-  return ok(normalized);
-}
 
 /** Glob match where `*` matches any run of characters: prefix, suffix, then the middle pieces leftmost-first. */
 export function globMatch(pieces: readonly string[], text: string): boolean {
@@ -62,24 +42,6 @@ export function globMatch(pieces: readonly string[], text: string): boolean {
     at = found + piece.length;
   }
   return true;
-}
-
-/** A pattern's parts, with scheme and host lower-cased; null when it is not a pattern (never throws). */
-interface PatternParts {
-  readonly scheme: string;
-  /** With its leading `*.` when the host is a wildcard. */
-  readonly host: string;
-  /** `:8080`, or empty. */
-  readonly port: string;
-  readonly path: string;
-}
-
-function parsePattern(pattern: string): PatternParts | null {
-  if (typeof pattern !== 'string') return null;
-  const m = PATTERN.exec(pattern.replace(/^([^:]*:\/\/[^/]*)/, (h) => h.toLowerCase()));
-  if (!m) return null;
-  const [, scheme = '*', host = '', port = '', path = '/'] = m;
-  return { scheme, host, port, path };
 }
 
 function compile<A extends MatchableApp>(app: A, pattern: string): Compiled<A> | null {

@@ -1,7 +1,8 @@
-/** An app's list of URL patterns: at most 20, each valid (access/match-app.ts parses one), no repeats. */
-import { validateUrlPattern } from '../access/match-app.ts';
+/** An app's list of URL patterns: at most 20, each valid (url-pattern-syntax.ts checks one), no repeats. */
+
 import { fail, ok, type Result } from '../errors.ts';
 import { MAX_URL_PATTERNS } from './limits.ts';
+import { validateUrlPattern } from './url-pattern-syntax.ts';
 
 /** Returns the stored form: each pattern normalized, repeats dropped, order kept. */
 export function normalizeUrlPatterns(patterns: readonly string[]): Result<string[]> {
