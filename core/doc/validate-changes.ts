@@ -9,7 +9,7 @@ import * as Y from 'yjs';
 import { hasInvisibleCharacters, isReservedGroupName } from '../rules/names.ts';
 import { type Check, Checker, checkFields, type Violation } from './check-fields.ts';
 import { APP, CONFLICT, DATA_SOURCE, GRANT, GROUP, META_SCHEMA, USER } from './entity-schema.ts';
-import { COLLECTIONS, GRANTS, META, ROOT_NAMES } from './schema.ts';
+import { COLLECTIONS, GRANTS, META, ROOT_NAMES, SCHEMA_VERSION } from './schema.ts';
 import { locate } from './touched.ts';
 
 export type { Violation } from './check-fields.ts';
@@ -79,6 +79,13 @@ export function validateChanges(
             );
       if (rootName === META) {
         checkMeta(c, META, root as YMap);
+        // The document's format: written by the server at creation (or by its migration), never by a client.
+        const version = (root as YMap).get('schemaVersion');
+        if (version !== undefined && version !== SCHEMA_VERSION)
+          c.add(
+            `${META}.schemaVersion`,
+            `must be ${SCHEMA_VERSION} (reload the app to get the current version)`,
+          );
         continue;
       }
       let set = entities.get(rootName);
