@@ -4,7 +4,6 @@ export { type AccessIndex, accessIndex } from './access/access-index.ts';
 export { type Explanation, explain, type Suggestion } from './access/explain.ts';
 export {
   globMatch,
-  MAX_WILDCARDS,
   type MatchableApp,
   matchApp,
   originPatterns,
@@ -21,7 +20,6 @@ export {
   requestAccessMessage,
   statusNote,
   viaGrantText,
-  viaGroupText,
   viaText,
 } from './access/present.ts';
 export {
@@ -30,14 +28,7 @@ export {
   type DataSourceSummary,
   summarize,
 } from './access/summarize.ts';
-export {
-  accessFor,
-  computeAccess,
-  NO_ACCESS,
-  type ResourceAccess,
-  UserAccess,
-  type Via,
-} from './access/user-access.ts';
+export { accessFor, computeAccess, type ResourceAccess, UserAccess, type Via } from './access/user-access.ts';
 export type {
   Command,
   CommandBody,
@@ -45,7 +36,7 @@ export type {
   CommandType,
   DuplicateParts,
 } from './commands/command.ts';
-export { COMMAND_TYPES, commit, execute, type Planned, plan } from './commands/plan.ts';
+export { commit, execute, type Planned, plan } from './commands/plan.ts';
 export { slugify } from './commands/resource-commands.ts';
 export {
   describeChange,
@@ -53,7 +44,7 @@ export {
   type EntityChange,
   type FieldChange,
 } from './describe-change.ts';
-export { createWorkspaceDoc, initialOps } from './doc/create-workspace-doc.ts';
+export { createWorkspaceDoc } from './doc/create-workspace-doc.ts';
 export { DocReader, readState } from './doc/doc-reader.ts';
 export { readUser } from './doc/read-entities.ts';
 export * as schema from './doc/schema.ts';
@@ -62,16 +53,10 @@ export { type Violation, validateChanges } from './doc/validate-changes.ts';
 export { applyOps } from './doc/write-ops.ts';
 export * from './errors.ts';
 export { newId } from './ids.ts';
-export {
-  type AccessChange,
-  computeImpact,
-  type Impact,
-  type MembershipChange,
-  type RoleChange,
-} from './impact/compute-impact.ts';
+export type { AccessChange, Impact, MembershipChange, RoleChange } from './impact/compute-impact.ts';
 export * from './model.ts';
 export { applyOpsToState, type Fields, type FieldValue, type Op, touchedByOps } from './ops.ts';
-export { CONFLICT_CODES, type ConflictCode, isConflictCode } from './repair/conflict-codes.ts';
+export { type ConflictCode, isConflictCode } from './repair/conflict-codes.ts';
 export { reapplyCommand } from './repair/reapply.ts';
 export {
   conflictOps,
@@ -80,7 +65,7 @@ export {
   type RepairResult,
   repair,
 } from './repair/repair.ts';
-export { hasAnyFlag, isBuilderLevel, isBuilderLevelGrant } from './rules/builder-level.ts';
+export { isBuilderLevel } from './rules/builder-level.ts';
 export {
   type ChangeCheckOptions,
   type ChangeViolation,
@@ -88,53 +73,23 @@ export {
   type Touched,
 } from './rules/change-rules.ts';
 export {
-  DEFAULT_GROUP_CONTENT,
   type DefaultGroupRestrictions,
   defaultGroupRestrictions,
   effectiveDefaultGroup,
-  storedDefaultGroup,
 } from './rules/default-groups.ts';
-export {
-  checkEmail,
-  checkKind,
-  checkResourceName,
-  checkSlugFormat,
-  checkUserName,
-  checkWorkspaceName,
-  isValidEmail,
-  normalizeEmail,
-} from './rules/formats.ts';
-export { type GrantDraft, grantToDraft, validateGrant } from './rules/grants.ts';
-export { compareIdentity, identityFor, isIdentity } from './rules/identity.ts';
+export { isValidEmail } from './rules/formats.ts';
+export { compareIdentity, identityFor } from './rules/identity.ts';
 export { levelRank, roleRank } from './rules/levels.ts';
 export * as limits from './rules/limits.ts';
+export { duplicateName, validateGrantName, validateGroupName } from './rules/names.ts';
 export {
-  duplicateName,
-  hasInvisibleCharacters,
-  isReservedGroupName,
-  NAME_MAX_LENGTH,
-  NameSet,
-  normalizeName,
-  RESERVED_GROUP_NAMES,
-  sameName,
-  validateGrantName,
-  validateGroupName,
-} from './rules/names.ts';
-export {
-  activeAdmins,
   checkCanJoinGroup,
   checkKeepsAnAdmin,
-  countBuilders,
   defaultGroupMembers,
-  groupsToLeave,
   isActiveAdminUser,
   isDefaultGroupMember,
-  meetsGroupRole,
-  requiredRole,
   soleActiveAdmin,
-  upgradedRole,
 } from './rules/roles.ts';
-export { normalizeUrlPatterns } from './rules/url-patterns.ts';
 export {
   AUTH_CLOSE_CODES,
   CLOSE,

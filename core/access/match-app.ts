@@ -8,7 +8,6 @@ import type { App, WorkspaceState } from '../model.ts';
 import { MAX_WILDCARDS } from '../rules/limits.ts';
 import { parsePattern } from '../rules/url-pattern-syntax.ts';
 
-export { MAX_WILDCARDS } from '../rules/limits.ts';
 export { validateUrlPattern } from '../rules/url-pattern-syntax.ts';
 
 /** What matching reads of an app: an `App`, or an app of an access summary. */

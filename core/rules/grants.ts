@@ -5,8 +5,6 @@ import { DEFAULT_GROUP_MESSAGES, defaultGroupGrantViolation } from './default-gr
 import { MAX_GRANT_RESOURCES } from './limits.ts';
 import { validateGrantName } from './names.ts';
 
-export { MAX_GRANT_RESOURCES } from './limits.ts';
-
 /** A grant as an admin describes it: the stored fields without id and times. */
 export type GrantDraft = Pick<
   Grant,

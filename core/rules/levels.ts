@@ -19,7 +19,7 @@ export function levelRank(level: Level | null | undefined): number {
   }
 }
 
-export function levelOfRank(type: ResourceType, rank: number): Level | null {
+function levelOfRank(type: ResourceType, rank: number): Level | null {
   if (rank >= 2) return type === 'app' ? 'edit' : 'configure';
   if (rank === 1) return type === 'app' ? 'view' : 'use';
   return null;

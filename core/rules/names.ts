@@ -8,8 +8,6 @@ import { fail, ok, type Result } from '../errors.ts';
 import type { Group, WorkspaceState } from '../model.ts';
 import { NAME_MAX_LENGTH } from './limits.ts';
 
-export { NAME_MAX_LENGTH } from './limits.ts';
-
 export const RESERVED_GROUP_NAMES: readonly string[] = [
   'admin',
   'builder',
