@@ -68,6 +68,11 @@ describe('matchRoute', () => {
   it('reads tokens from the path or the query', () => {
     expect(matchRoute('/setup', '?token=abc')).toEqual({ page: 'setup', token: 'abc' });
     expect(matchRoute('/invitations/xyz')).toEqual({ page: 'accept-invitation', token: 'xyz' });
+    expect(matchRoute('/reset-password', '?token=id.secret')).toEqual({
+      page: 'reset-password',
+      token: 'id.secret',
+    });
+    expect(matchRoute('/reset-password')).toEqual({ page: 'reset-password', token: '' });
   });
 
   it('builds group paths that round-trip', () => {

@@ -11,6 +11,7 @@ export const PAGES = {
   'sign-in': cast(() => import('./SignInPage.svelte')),
   setup: cast(() => import('./SetupPage.svelte')),
   'accept-invitation': cast(() => import('./AcceptInvitationPage.svelte')),
+  'reset-password': cast(() => import('./ResetPasswordPage.svelte')),
   workspaces: cast(() => import('./WorkspacesPage.svelte')),
   dashboard: cast(() => import('./DashboardPage.svelte')),
   'my-access': cast(() => import('./MyAccessPage.svelte')),

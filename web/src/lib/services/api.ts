@@ -30,6 +30,16 @@ export interface Me {
   readonly workspaces: readonly Membership[];
 }
 
+/** The server's shortest password (it answers 422 `password-too-short` below it). */
+export const MIN_PASSWORD_LENGTH = 8;
+
+/** An admin-issued one-time password reset link (`POST …/users/:id/password-reset`). */
+export interface PasswordResetLink {
+  readonly url: string;
+  /** When the link stops working (ms since the epoch). */
+  readonly expiresAt: number;
+}
+
 export interface AuditEntry {
   readonly id?: string | number;
   readonly at: number | string;
@@ -92,6 +102,13 @@ export const api = {
       `${ws(slug)}/users`,
       body,
     ),
+  issuePasswordReset: (slug: string, userId: string) =>
+    request<{ reset: PasswordResetLink }>(
+      'POST',
+      `${ws(slug)}/users/${encodeURIComponent(userId)}/password-reset`,
+    ),
+  resetPassword: (token: string, password: string) =>
+    request<null>('POST', '/api/password-reset', { token, password }),
   audit: (slug: string) => request<unknown>('GET', `${ws(slug)}/audit`),
   access: (slug: string) => request<unknown>('GET', `${ws(slug)}/access`),
 };

@@ -16,6 +16,14 @@ const TEXT: Readonly<Record<string, string>> = {
   'invalid-credentials': 'Incorrect email or password',
   'rate-limited': 'Too many attempts. Please wait a minute and try again.',
   'nothing-to-change': 'Nothing to change',
+  'reset-not-valid':
+    'This reset link is not valid. Check that you opened the whole link, or ask an admin for a new one.',
+  'reset-used': 'This reset link has already been used. Ask an admin for a new one.',
+  'reset-expired': 'This reset link has expired. Ask an admin for a new one.',
+  'password-too-short': 'Choose a password of at least 8 characters.',
+  'user-not-active': 'Only a user who has joined can have their password reset.',
+  'user-not-joined':
+    'This user has not accepted their invitation yet: send them the invitation link instead.',
 };
 
 export function errorText(error: AnyError): string {

@@ -85,4 +85,7 @@ export const userService = {
       { summary: `Restore ${user.email}`, success: 'User restored' },
     ),
   invite: (slug: string, email: string, name: string, role: Role) => api.invite(slug, { email, name, role }),
+  /** A one-time link that lets `user` set a new password (server call; replaces any earlier link). */
+  issuePasswordReset: (slug: string, user: User) => api.issuePasswordReset(slug, user.id),
+  resetPassword: (token: string, password: string) => api.resetPassword(token, password),
 };

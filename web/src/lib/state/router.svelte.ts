@@ -33,6 +33,7 @@ export type Route =
   | { page: 'sign-in' }
   | { page: 'setup'; token: string }
   | { page: 'accept-invitation'; token: string }
+  | { page: 'reset-password'; token: string }
   | { page: 'workspaces' }
   | { page: 'dashboard'; ws: string }
   | { page: 'my-access'; ws: string }
@@ -58,6 +59,8 @@ export function matchRoute(path: string, search = ''): Route {
   if (a === 'setup') return { page: 'setup', token: b ?? q.get('token') ?? '' };
   if (a === 'invitations' || a === 'invite' || a === 'accept-invitation')
     return { page: 'accept-invitation', token: b ?? q.get('token') ?? '' };
+  if (a === 'reset-password' && b === undefined)
+    return { page: 'reset-password', token: q.get('token') ?? '' };
   if (a === 'workspaces') return { page: 'workspaces' };
   const ws = a as string;
   if (b === undefined) return { page: 'dashboard', ws };

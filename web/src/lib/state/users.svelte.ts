@@ -34,6 +34,14 @@ export function userRows(state: WorkspaceState, query: string, role: string, sta
   return out.sort((a, b) => a.user.email.localeCompare(b.user.email));
 }
 
+/**
+ * Whether the Users page offers a password reset link: for a user who joined (active). The server decides
+ * (it also checks that they accepted an invitation here) and its refusal is shown as is.
+ */
+export function canResetPassword(user: Pick<User, 'status'>): boolean {
+  return user.status === 'active';
+}
+
 export const LAST_ADMIN_REASON =
   'The last active admin can’t be downgraded or archived. Make another user Admin first.';
 
