@@ -223,8 +223,8 @@ function impactMismatches(
       const pool = type === 'app' ? after.apps : after.dataSources;
       const star = rows.get(`${u.id}|${type}|*`);
       // Resources a custom grant of the user names (before or after) get their own row when they change;
-      // today '*' covers only the others (where that misleads, see the known bug at the end of this file).
-      // A fix may instead list the exceptions on the '*' row (`exceptIds`) or give them no-change rows.
+      // '*' covers the others and lists the unchanged named ones in `exceptIds` (see the regressions at the
+      // end of this file).
       const except = (star as { exceptIds?: readonly string[] } | undefined)?.exceptIds ?? [];
       const named = new Set(
         options.strictStar
@@ -499,7 +499,7 @@ describe('properties: three offline replicas', () => {
 });
 
 // ---------------------------------------------------------------------------------------------------------
-// Known core bugs the properties led to: these fail until core is fixed.
+// Regressions: core bugs the properties led to, each fixed.
 
 /** Two offline replicas of the base workspace that edit, then exchange everything. */
 function twoReplicas(edit: (a: Replica, b: Replica) => void): [Replica, Replica] {
@@ -518,17 +518,17 @@ function must(r: Replica, command: Command): string {
   return result.value.createdId ?? '';
 }
 
-describe('known core bugs: merges and impact', () => {
+describe('regressions: merges and impact', () => {
   it('repair leaves one user per email after concurrent invites, and every replica maps the email alike', () => {
     const [a, b] = twoReplicas((a, b) => {
       must(a, { type: 'user.invite', email: 'nia@corp.io', name: 'Nia', role: 'end-user' });
       must(b, { type: 'user.invite', email: 'nia@corp.io', name: 'Nia', role: 'admin' });
     });
     try {
-      // Today the two replicas pick different users for the same email (Y.Map insertion order)…
+      // The replicas once picked different users for the same email (Y.Map insertion order)…
       const userFor = (r: Replica) => accessIndex(readState(r.doc)).usersByEmail.get('nia@corp.io')?.id;
-      expect.soft(userFor(a)).toBe(userFor(b));
-      // …and repair keeps both users (one End-user, one Admin) live for one account. (Users are never
+      expect(userFor(a)).toBe(userFor(b));
+      // …and repair kept both users (one End-user, one Admin) live for one account. (Users are never
       // removed, so at most one of them may stay unarchived.)
       const { repaired } = repairDoc(a.doc, base.state);
       const live = [...repaired.users.values()].filter(
@@ -547,9 +547,9 @@ describe('known core bugs: merges and impact', () => {
       must(b, { type: 'app.create', name: 'CRM', urlPatterns: ['https://crm.corp.io/*'] });
     });
     try {
-      // Today both apps have slug “crm”; matchApp breaks the tie by Y.Map insertion order, which differs.
+      // Both apps get slug “crm”; matchApp once broke the tie by Y.Map insertion order, which differs.
       const matched = (r: Replica) => matchApp(readState(r.doc), 'https://crm.corp.io/home')?.id;
-      expect.soft(matched(a)).toBe(matched(b));
+      expect(matched(a)).toBe(matched(b));
       const { repaired } = repairDoc(a.doc, base.state);
       const slugs = [...repaired.apps.values()].filter((x) => x.deletedAt === undefined).map((x) => x.slug);
       expect(new Set(slugs).size).toBe(slugs.length);

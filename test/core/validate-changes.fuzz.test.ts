@@ -44,8 +44,8 @@ type Changed = Map<Y.AbstractType<unknown>, Set<string | null>>;
 
 /**
  * The server's shadow: the stored doc loaded from bytes. `typed` reads its roots as maps first; an untyped
- * shadow loses root-level changes today (see "known core bugs" below), so the hostile properties use a
- * typed one and the legitimate-update property an untyped one.
+ * shadow once lost root-level changes (see the regressions below), so the hostile properties use a typed
+ * one and the legitimate-update property an untyped one.
  */
 function shadowDoc(clientID = 7, typed = true): Y.Doc {
   const doc = cloneBase(base, clientID);
@@ -752,7 +752,7 @@ describe('validateChanges fuzz', () => {
 });
 
 // ---------------------------------------------------------------------------------------------------------
-// Known core bugs: these fail until core/doc/validate-changes.ts (and grant.update) are fixed.
+// Regressions: merges and shadows that validateChanges (and grant.update) once got wrong.
 
 /** Two admins edit offline from the base workspace, then reconnect to the server one after the other. */
 function twoAdmins(edit: (a: Replica, b: Replica) => void): Violation[] {
@@ -788,7 +788,7 @@ const PAYROLL = byName(s0.apps, 'Payroll');
 const WIKI = byName(s0.apps, 'Wiki');
 const PAYROLL_DB = byName(s0.dataSources, 'Payroll DB');
 
-describe('known core bugs: validateChanges', () => {
+describe('regressions: validateChanges', () => {
   it('reports root-level changes on a shadow whose roots were untyped when the update arrived', () => {
     // validateChanges types the roots itself, but `changed` is keyed by the untyped placeholders the
     // transaction saw; rootNameOf() no longer finds them and skips every change made at root level.
@@ -822,8 +822,8 @@ describe('known core bugs: validateChanges', () => {
         patch: { resourceIds: [PAYROLL, WIKI] },
       });
     });
-    // Today: 'names no such resource' for Wiki (an app, now listed by a data-source grant); repair would
-    // drop it, but the server refuses b's whole offline batch instead.
+    // Once: 'names no such resource' for Wiki (an app, now listed by a data-source grant); repair drops it,
+    // but the server refused b's whole offline batch instead.
     expect(violations).toEqual([]);
   });
 
@@ -845,7 +845,7 @@ describe('known core bugs: validateChanges', () => {
         allowRoleChange: true,
       });
     });
-    // Today: level 'edit' (b, higher client id) on resourceType 'dataSource' (a): 'must be one of configure, use'.
+    // Once: level 'edit' (b, higher client id) on resourceType 'dataSource' (a): 'must be one of configure, use'.
     expect(violations).toEqual([]);
   });
 
@@ -866,7 +866,7 @@ describe('known core bugs: validateChanges', () => {
         patch: { hideFromDashboard: true },
       });
     });
-    // Today: 'only with View'.
+    // Once: 'only with View'.
     expect(violations).toEqual([]);
   });
 
