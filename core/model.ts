@@ -99,7 +99,7 @@ export interface App {
   readonly id: string;
   readonly name: string;
   readonly slug: string;
-  /** e.g. `https://hr.corp.com/*`; see match-app.ts. */
+  /** e.g. `https://hr.corp.com/*`; see rules/url-pattern-syntax.ts. */
   readonly urlPatterns: readonly string[];
   readonly createdAt: number;
   readonly deletedAt?: number | undefined;
@@ -117,6 +117,7 @@ export interface DataSource {
 /** A repair the server made after a merge broke a rule (ARCHITECTURE.md "Data"). */
 export interface Conflict {
   readonly id: string;
+  /** A `ConflictCode` (repair/conflict-codes.ts) when this version wrote it; plain text as stored. */
   readonly code: string;
   readonly message: string;
   readonly entities: readonly EntityRef[];
