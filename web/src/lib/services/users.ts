@@ -1,5 +1,13 @@
 /** User mutations: role change (always previewed), archive, restore, invite (server), CSV import rows. */
-import { ROLE_LABELS, ROLES, type Role, type User, type WorkspaceState } from '../../../../core/index.ts';
+import {
+  identityFor,
+  isValidEmail,
+  ROLE_LABELS,
+  ROLES,
+  type Role,
+  type User,
+  type WorkspaceState,
+} from '../../../../core/index.ts';
 import { confirmations } from '../state/confirm.svelte.ts';
 import { toasts } from '../state/toasts.svelte.ts';
 import { workspace } from '../state/workspace.svelte.ts';
@@ -34,12 +42,11 @@ export interface ImportRow {
   readonly error: string | null;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
-/** Validates CSV rows (`email,name,role`; a header row is skipped). Pure, for tests. */
+/**
+ * Validates CSV rows (`email,name,role`; a header row is skipped) with core's email format and identity
+ * rules (what `user.invite` checks). Pure, for tests.
+ */
 export function checkImportRows(state: WorkspaceState, rows: readonly (readonly string[])[]): ImportRow[] {
-  const existing = new Set<string>();
-  for (const u of state.users.values()) existing.add(u.email);
   const seen = new Set<string>();
   const out: ImportRow[] = [];
   rows.forEach((r, i) => {
@@ -56,8 +63,8 @@ export function checkImportRows(state: WorkspaceState, rows: readonly (readonly 
         ? 'end-user'
         : null;
     let error: string | null = null;
-    if (!EMAIL.test(email)) error = 'Invalid email';
-    else if (existing.has(email)) error = 'User already exists';
+    if (!isValidEmail(email)) error = 'Invalid email';
+    else if (identityFor(state, email)) error = 'User already exists';
     else if (seen.has(email)) error = 'Duplicate email in the file';
     else if (role === null) error = `Unknown role “${rawRole}” (use Admin, Builder or End-user)`;
     seen.add(email);
