@@ -2,7 +2,7 @@
 import type { Command, Planned, WorkspaceState } from '../../core/index.ts';
 import type { ChangeError } from '../sync/live-doc.ts';
 import { ApiError } from './respond.ts';
-import type { Reply, RequestContext } from './router.ts';
+import type { Reply, WorkspaceScope } from './route.ts';
 
 export function apiErrorFrom(e: ChangeError): ApiError {
   return new ApiError(e.code, e.message, e.details);
@@ -18,12 +18,12 @@ export function isDryRun(query: URLSearchParams): boolean {
  * `view` builds the reply body from the committed plan and the state after it.
  */
 export async function executeCommand(
-  rc: RequestContext<unknown>,
+  rc: { readonly scope: WorkspaceScope; readonly query: URLSearchParams },
   command: Command,
   view: (planned: Planned, state: WorkspaceState) => Record<string, unknown> = () => ({}),
   status = 200,
 ): Promise<Reply> {
-  const scope = rc.scope!;
+  const { scope } = rc;
   const dryRun = isDryRun(rc.query);
   // A dry run previews the impact of a role-changing change too: planned as if confirmed, nothing changes.
   const submitted = dryRun ? ({ ...command, allowRoleChange: true } as Command) : command;

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { DryRunReply, ErrorReply } from './replies.ts';
-import type { Route } from './router.ts';
+import type { Route } from './route.ts';
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): unknown {
   const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' });

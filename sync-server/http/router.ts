@@ -1,74 +1,18 @@
 /**
- * A small table-driven router. Each route declares its auth level and body schema; the router enforces
- * both before the handler runs (every request re-checks the caller's role and status in the workspace),
- * and the same table generates /api/openapi.json.
+ * A small table-driven router. Each route (route.ts) declares its auth level and body schema; the router
+ * enforces both before the handler runs (every request re-checks the caller's role and status in the
+ * workspace), and gives the handler what its types promise: a principal unless the route is public, the
+ * workspace scope for the workspace levels, and the path's parameters.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { z } from 'zod';
-import type { User } from '../../core/index.ts';
 import { authenticate, type Principal } from '../auth/authenticate.ts';
 import { type Credentials, credentialsFrom, originAllowed } from '../auth/credentials.ts';
 import { userByEmail } from '../auth/member-of.ts';
 import type { ServerContext } from '../context.ts';
 import { safePath } from '../log.ts';
-import type { Workspace } from '../storage/workspace-store.ts';
-import type { Actor, LiveDoc } from '../sync/live-doc.ts';
+import type { LiveDoc } from '../sync/live-doc.ts';
 import { ApiError, readJsonBody, sendError, sendJson } from './respond.ts';
-
-export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-/** none: public; account: signed in; member: active user of `:ws`; admin: active admin of `:ws`. */
-export type AuthLevel = 'none' | 'account' | 'member' | 'admin';
-
-export interface WorkspaceScope {
-  readonly workspace: Workspace;
-  readonly live: LiveDoc;
-  readonly user: User;
-  readonly actor: Actor;
-}
-
-export interface RequestContext<B = unknown> {
-  readonly ctx: ServerContext;
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
-  readonly params: Readonly<Record<string, string>>;
-  readonly query: URLSearchParams;
-  readonly body: B;
-  readonly principal: Principal | null;
-  readonly scope: WorkspaceScope | null;
-}
-
-export interface Reply {
-  readonly status: number;
-  readonly body?: unknown;
-  readonly headers?: Record<string, string>;
-}
-
-export interface RouteReply {
-  readonly status: 200 | 201 | 204;
-  /** The JSON body's schema; none when the reply has no body. */
-  readonly body?: z.ZodType;
-  /** A reply that is not JSON (CSV, server-sent events), by content type. */
-  readonly other?: string;
-}
-
-export interface Route<B = unknown> {
-  readonly method: Method;
-  readonly path: string;
-  readonly summary: string;
-  readonly tag: string;
-  readonly auth: AuthLevel;
-  readonly body?: z.ZodType<B>;
-  /** Query parameters, for the OpenAPI document only. */
-  readonly queryParams?: readonly { name: string; description: string }[];
-  /** The success reply, for the OpenAPI document (replies.ts; tests hold real replies to it). */
-  readonly reply: RouteReply;
-  /** Handler returns nothing when it wrote the response itself (SSE, CSV). */
-  readonly handler: (rc: RequestContext<B>) => Promise<Reply | undefined>;
-}
-
-export function route<B = unknown>(r: Route<B>): Route {
-  return r as unknown as Route;
-}
+import type { Route, WorkspaceScope } from './route.ts';
 
 interface Compiled {
   readonly route: Route;
@@ -129,15 +73,16 @@ export function createRouter(routes: readonly Route[]) {
     try {
       const r = found.c.route;
       const creds = checkedCredentials(ctx, req, r);
-      const principal =
-        r.auth === 'none'
-          ? creds && (await authenticate(ctx.storage, creds.token))
-          : await requirePrincipal(ctx, creds);
+      let principal: Principal | null;
       let scope: WorkspaceScope | null = null;
-      if (r.auth === 'member' || r.auth === 'admin') {
-        const resolved = await resolveScope(ctx, principal!, found.params.ws ?? '', r.auth);
-        live = resolved.live;
-        scope = resolved;
+      if (r.auth === 'none') principal = creds && (await authenticate(ctx.storage, creds.token));
+      else {
+        const signedIn = await requirePrincipal(ctx, creds);
+        principal = signedIn;
+        if (r.auth === 'member' || r.auth === 'admin') {
+          scope = await resolveScope(ctx, signedIn, found.params.ws ?? '', r.auth);
+          live = scope.live;
+        }
       }
       let body: unknown;
       if (r.body) {

@@ -4,7 +4,7 @@ import { userByEmail } from '../../auth/member-of.ts';
 import { acceptsGzip, etagMatches } from '../access-view.ts';
 import { AccessReply } from '../replies.ts';
 import { ApiError } from '../respond.ts';
-import { type Route, route } from '../router.ts';
+import { type Route, route } from '../route.ts';
 
 const W = '/api/workspaces/:ws';
 const HEARTBEAT_MS = 25_000;
@@ -28,7 +28,7 @@ export const accessRoutes: Route[] = [
     queryParams: [{ name: 'url', description: 'a page URL: adds the app whose URL patterns match it' }],
     reply: { status: 200, body: AccessReply },
     handler: async ({ ctx, scope, query, req, res }) => {
-      const view = ctx.accessViews.view(scope!.live.state(), scope!.user.id, urlParam(query));
+      const view = ctx.accessViews.view(scope.live.state(), scope.user.id, urlParam(query));
       if (!view) throw new ApiError('not-found', 'Workspace not found');
       const headers = {
         etag: view.etag,
@@ -65,7 +65,7 @@ export const accessRoutes: Route[] = [
     reply: { status: 200, other: 'text/event-stream' },
     handler: async ({ ctx, scope, query, req, res, principal }) => {
       const url = urlParam(query);
-      const accountId = principal!.account.id;
+      const accountId = principal.account.id;
       if (!ctx.eventStreams.take(accountId, ctx.config.maxEventStreamsPerAccount))
         throw new ApiError(
           'too-many-streams',
@@ -73,7 +73,7 @@ export const accessRoutes: Route[] = [
           undefined,
           { 'retry-after': '30' },
         );
-      const live = await ctx.registry.acquire(scope!.workspace).catch((err: unknown) => {
+      const live = await ctx.registry.acquire(scope.workspace).catch((err: unknown) => {
         ctx.eventStreams.release(accountId);
         throw err;
       });
@@ -83,7 +83,7 @@ export const accessRoutes: Route[] = [
         ctx.registry.release(live);
         return undefined;
       }
-      const email = principal!.account.email;
+      const email = principal.account.email;
       let lastEtag = '';
       let timer: NodeJS.Timeout | null = null;
       let closed = false;
@@ -110,7 +110,7 @@ export const accessRoutes: Route[] = [
       const push = async () => {
         timer = null;
         if (closed) return;
-        const valid = await credentialsStillValid(ctx.storage, principal!);
+        const valid = await credentialsStillValid(ctx.storage, principal);
         const state = live.state();
         const user = userByEmail(state, email);
         if (!valid || !user || user.status !== 'active') {
@@ -139,13 +139,13 @@ export const accessRoutes: Route[] = [
       };
       // Logout, token revocation and revoked sessions end the stream at once; expiry within a recheck.
       const unregister = ctx.connections.register({
-        accountId: principal!.account.id,
-        tokenHash: principal!.tokenHash,
-        tokenId: principal!.tokenId,
-        workspaceId: scope!.workspace.id,
+        accountId: principal.account.id,
+        tokenHash: principal.tokenHash,
+        tokenId: principal.tokenId,
+        workspaceId: scope.workspace.id,
         close: revoke,
       });
-      const stopWatching = watchCredentials(ctx.storage, principal!, ctx.config.credentialRecheckMs, () =>
+      const stopWatching = watchCredentials(ctx.storage, principal, ctx.config.credentialRecheckMs, () =>
         revoke('signed-out'),
       );
       await push();

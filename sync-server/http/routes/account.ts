@@ -12,7 +12,7 @@ import type { Account } from '../../storage/account-store.ts';
 import { checkSlug, createWorkspaceWithAdmin } from '../../workspaces.ts';
 import { MeReply, SessionReply, UserJson, WorkspaceRef } from '../replies.ts';
 import { ApiError } from '../respond.ts';
-import { type Route, route } from '../router.ts';
+import { type Route, route } from '../route.ts';
 import { CreateWorkspaceBody, LoginBody, SetupBody } from '../schemas.ts';
 import { invitationRoutes } from './invitations.ts';
 import { passwordResetRoutes } from './password-reset.ts';
@@ -136,16 +136,16 @@ const ownRoutes: Route[] = [
     auth: 'account',
     reply: { status: 200, body: MeReply },
     handler: async ({ ctx, principal }) => {
-      const memberships = await ctx.storage.membershipsOfEmail(principal!.account.email);
+      const memberships = await ctx.storage.membershipsOfEmail(principal.account.email);
       const workspaces = [];
       for (const m of memberships) {
-        if (principal!.workspaceId !== null && principal!.workspaceId !== m.workspaceId) continue;
+        if (principal.workspaceId !== null && principal.workspaceId !== m.workspaceId) continue;
         const ws = await ctx.storage.workspaceById(m.workspaceId);
         if (ws)
           workspaces.push({ slug: ws.slug, name: ws.name, role: m.role, status: m.status, userId: m.userId });
       }
       workspaces.sort((a, b) => a.name.localeCompare(b.name));
-      return { status: 200, body: { account: principal!.account, workspaces } };
+      return { status: 200, body: { account: principal.account, workspaces } };
     },
   }),
   route({
@@ -157,10 +157,10 @@ const ownRoutes: Route[] = [
     body: CreateWorkspaceBody,
     reply: { status: 201, body: z.object({ workspace: WorkspaceRef }) },
     handler: async ({ ctx, principal, body }) => {
-      if (principal!.kind !== 'session')
+      if (principal.kind !== 'session')
         throw new ApiError('forbidden', 'API tokens cannot create workspaces');
-      await checkMayCreateWorkspace(ctx, principal!.account);
-      const ws = await createWorkspaceWithAdmin(ctx, body, principal!.account);
+      await checkMayCreateWorkspace(ctx, principal.account);
+      const ws = await createWorkspaceWithAdmin(ctx, body, principal.account);
       return { status: 201, body: { workspace: { slug: ws.slug, name: ws.name } } };
     },
   }),
@@ -175,8 +175,8 @@ const ownRoutes: Route[] = [
       body: z.object({ workspace: WorkspaceRef, user: UserJson.omit({ createdAt: true }) }),
     },
     handler: async ({ scope }) => {
-      const { workspace, user } = scope!;
-      const meta = scope!.live.state().meta;
+      const { workspace, user } = scope;
+      const meta = scope.live.state().meta;
       return {
         status: 200,
         body: {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AuditEntry } from '../../storage/audit-store.ts';
 import { AuditEntryJson } from '../replies.ts';
 import { ApiError } from '../respond.ts';
-import { type Route, route } from '../router.ts';
+import { type Route, route } from '../route.ts';
 
 const MAX_LIMIT = 500;
 const CSV_LIMIT = 50_000;
@@ -65,7 +65,7 @@ export const auditRoutes: Route[] = [
       const cursor = query.get('cursor');
       if (cursor !== null && !/^\d{1,15}$/.test(cursor)) throw new ApiError('invalid-input', 'Bad cursor');
       const entries = await ctx.storage.queryAudit({
-        workspaceId: scope!.workspace.id,
+        workspaceId: scope.workspace.id,
         actor: query.get('actor')?.slice(0, 254) || undefined,
         entity: query.get('entity')?.slice(0, 100) || undefined,
         from: time(query.get('from'), 'from'),
@@ -97,7 +97,7 @@ export const auditRoutes: Route[] = [
         const text = `${lines.join('\r\n')}\r\n`;
         res.writeHead(200, {
           'content-type': 'text/csv; charset=utf-8',
-          'content-disposition': `attachment; filename="audit-${scope!.workspace.slug}.csv"`,
+          'content-disposition': `attachment; filename="audit-${scope.workspace.slug}.csv"`,
           'cache-control': 'no-store',
           'x-content-type-options': 'nosniff',
         });

@@ -4,7 +4,7 @@ import { type Flags, type Group, roleRank } from '../../../core/index.ts';
 import { executeCommand } from '../execute.ts';
 import { changed, GrantJson, GroupJson, ImpactReply } from '../replies.ts';
 import { ApiError } from '../respond.ts';
-import { type Route, route } from '../router.ts';
+import { type Route, route } from '../route.ts';
 import {
   AddMembersBody,
   DuplicateBody,
@@ -29,7 +29,7 @@ export const groupRoutes: Route[] = [
     auth: 'admin',
     reply: { status: 200, body: z.object({ groups: z.array(GroupJson) }) },
     handler: async ({ scope }) => {
-      const state = scope!.live.state();
+      const state = scope.live.state();
       // A stable order: the roles (Admin, Builder, End-user), then custom groups by name.
       const order = (g: Group) => (g.kind === 'default' ? 2 - roleRank(g.role ?? 'end-user') : 3);
       const groups = [...state.groups.values()]
@@ -63,8 +63,8 @@ export const groupRoutes: Route[] = [
     auth: 'admin',
     reply: { status: 200, body: z.object({ group: GroupJson }) },
     handler: async ({ scope, params }) => {
-      const state = scope!.live.state();
-      const g = state.groups.get(params.id!);
+      const state = scope.live.state();
+      const g = state.groups.get(params.id);
       if (!g || g.deletedAt !== undefined) throw new ApiError('not-found', 'Group not found');
       return { status: 200, body: { group: groupJson(state, g) } };
     },
@@ -79,8 +79,8 @@ export const groupRoutes: Route[] = [
     queryParams: DRY_RUN,
     reply: { status: 200, body: changed({ group: GroupJson }) },
     handler: (rc) =>
-      executeCommand(rc, { type: 'group.rename', groupId: rc.params.id!, name: rc.body.name }, (_p, s) => ({
-        group: groupJson(s, s.groups.get(rc.params.id!)!),
+      executeCommand(rc, { type: 'group.rename', groupId: rc.params.id, name: rc.body.name }, (_p, s) => ({
+        group: groupJson(s, s.groups.get(rc.params.id)!),
       })),
   }),
   route({
@@ -91,7 +91,7 @@ export const groupRoutes: Route[] = [
     auth: 'admin',
     queryParams: DRY_RUN,
     reply: { status: 200, body: ImpactReply },
-    handler: (rc) => executeCommand(rc, { type: 'group.delete', groupId: rc.params.id! }),
+    handler: (rc) => executeCommand(rc, { type: 'group.delete', groupId: rc.params.id }),
   }),
   route({
     method: 'POST',
@@ -105,7 +105,7 @@ export const groupRoutes: Route[] = [
     handler: (rc) =>
       executeCommand(
         rc,
-        { type: 'group.duplicate', groupId: rc.params.id!, parts: rc.body.parts },
+        { type: 'group.duplicate', groupId: rc.params.id, parts: rc.body.parts },
         (p, s) => ({ group: groupJson(s, s.groups.get(p.createdId!)!) }),
         201,
       ),
@@ -124,11 +124,11 @@ export const groupRoutes: Route[] = [
         rc,
         {
           type: 'group.addMembers',
-          groupId: rc.params.id!,
+          groupId: rc.params.id,
           userIds: rc.body.userIds,
           allowRoleChange: rc.body.allowRoleChange,
         },
-        (_p, s) => ({ group: groupJson(s, s.groups.get(rc.params.id!)!) }),
+        (_p, s) => ({ group: groupJson(s, s.groups.get(rc.params.id)!) }),
       ),
   }),
   route({
@@ -140,7 +140,7 @@ export const groupRoutes: Route[] = [
     queryParams: DRY_RUN,
     reply: { status: 200, body: ImpactReply },
     handler: (rc) =>
-      executeCommand(rc, { type: 'group.removeMember', groupId: rc.params.id!, userId: rc.params.userId! }),
+      executeCommand(rc, { type: 'group.removeMember', groupId: rc.params.id, userId: rc.params.userId }),
   }),
   route({
     method: 'PUT',
@@ -155,8 +155,8 @@ export const groupRoutes: Route[] = [
       const { allowRoleChange, ...flags } = rc.body;
       return executeCommand(
         rc,
-        { type: 'group.setFlags', groupId: rc.params.id!, flags: flags as Partial<Flags>, allowRoleChange },
-        (_p, s) => ({ group: groupJson(s, s.groups.get(rc.params.id!)!) }),
+        { type: 'group.setFlags', groupId: rc.params.id, flags: flags as Partial<Flags>, allowRoleChange },
+        (_p, s) => ({ group: groupJson(s, s.groups.get(rc.params.id)!) }),
       );
     },
   }),
@@ -173,9 +173,9 @@ export const groupRoutes: Route[] = [
       const { allowRoleChange, ...grant } = rc.body;
       return executeCommand(
         rc,
-        { type: 'grant.add', groupId: rc.params.id!, grant, allowRoleChange },
+        { type: 'grant.add', groupId: rc.params.id, grant, allowRoleChange },
         (p, s) => {
-          const g = s.groups.get(rc.params.id!)?.grants.get(p.createdId!);
+          const g = s.groups.get(rc.params.id)?.grants.get(p.createdId!);
           return { grant: g ? grantJson(g) : null };
         },
         201,
@@ -198,13 +198,13 @@ export const groupRoutes: Route[] = [
         rc,
         {
           type: 'grant.update',
-          groupId: rc.params.id!,
-          grantId: rc.params.grantId!,
+          groupId: rc.params.id,
+          grantId: rc.params.grantId,
           patch: clean,
           allowRoleChange,
         },
         (_p, s) => {
-          const g = s.groups.get(rc.params.id!)?.grants.get(rc.params.grantId!);
+          const g = s.groups.get(rc.params.id)?.grants.get(rc.params.grantId);
           return { grant: g ? grantJson(g) : null };
         },
       );
@@ -219,6 +219,6 @@ export const groupRoutes: Route[] = [
     queryParams: DRY_RUN,
     reply: { status: 200, body: ImpactReply },
     handler: (rc) =>
-      executeCommand(rc, { type: 'grant.remove', groupId: rc.params.id!, grantId: rc.params.grantId! }),
+      executeCommand(rc, { type: 'grant.remove', groupId: rc.params.id, grantId: rc.params.grantId }),
   }),
 ];

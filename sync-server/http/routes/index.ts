@@ -1,7 +1,7 @@
 /** Every REST route, in one table (also the source of /api/openapi.json). */
 import { z } from 'zod';
 import { openApiDocument } from '../openapi.ts';
-import { type Route, route } from '../router.ts';
+import { type Route, route } from '../route.ts';
 import { accessRoutes } from './access.ts';
 import { accountRoutes } from './account.ts';
 import { auditRoutes } from './audit.ts';

@@ -17,7 +17,7 @@ import type { Workspace } from '../../storage/workspace-store.ts';
 import { apiErrorFrom } from '../execute.ts';
 import { SessionReply, WorkspaceRef } from '../replies.ts';
 import { ApiError } from '../respond.ts';
-import { type Route, route } from '../router.ts';
+import { type Route, route } from '../route.ts';
 import { AcceptInvitationBody } from '../schemas.ts';
 import { reservePasswordAttempt, startSession } from './sessions.ts';
 
@@ -58,7 +58,7 @@ export const invitationRoutes: Route[] = [
     auth: 'none',
     reply: { status: 200, body: z.object({ workspace: WorkspaceRef, email: z.string() }) },
     handler: async ({ ctx, params }) => {
-      const { inv, ws } = await openInvitation(ctx, params.token!);
+      const { inv, ws } = await openInvitation(ctx, params.token);
       return { status: 200, body: { workspace: { slug: ws.slug, name: ws.name }, email: inv.email } };
     },
   }),
@@ -74,7 +74,7 @@ export const invitationRoutes: Route[] = [
     reply: { status: 200, body: SessionReply.extend({ workspace: WorkspaceRef }) },
     handler: async (rc) => {
       const { ctx, params, body } = rc;
-      const { inv, ws } = await openInvitation(ctx, params.token!);
+      const { inv, ws } = await openInvitation(ctx, params.token);
       await checkInvitee(ctx, ws, inv);
       const existing = await ctx.storage.accountByEmail(inv.email);
       const signedInAsOwner = existing !== null && rc.principal?.account.id === existing.id;

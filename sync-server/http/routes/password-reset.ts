@@ -3,7 +3,7 @@
 import { MIN_PASSWORD_LENGTH } from '../../auth/password.ts';
 import { checkPasswordReset, completePasswordReset } from '../../auth/password-reset.ts';
 import { ApiError } from '../respond.ts';
-import { type Route, route } from '../router.ts';
+import { type Route, route } from '../route.ts';
 import { PasswordResetBody } from '../schemas.ts';
 import { reservePasswordAttempt } from './sessions.ts';
 

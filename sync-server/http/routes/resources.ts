@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { executeCommand } from '../execute.ts';
 import { AppJson, ConflictJson, changed, DataSourceJson, ImpactReply } from '../replies.ts';
-import { type Route, route } from '../router.ts';
+import { type Route, route } from '../route.ts';
 import { AppCreateBody, AppPatchBody, DataSourceCreateBody, DataSourcePatchBody } from '../schemas.ts';
 import { appJson, conflictJson, dataSourceJson } from '../serialize.ts';
 
@@ -18,7 +18,7 @@ export const resourceRoutes: Route[] = [
     auth: 'admin',
     reply: { status: 200, body: z.object({ apps: z.array(AppJson) }) },
     handler: async ({ scope }) => {
-      const apps = [...scope!.live.state().apps.values()].filter((a) => a.deletedAt === undefined);
+      const apps = [...scope.live.state().apps.values()].filter((a) => a.deletedAt === undefined);
       return { status: 200, body: { apps: apps.map(appJson) } };
     },
   }),
@@ -49,8 +49,8 @@ export const resourceRoutes: Route[] = [
     queryParams: DRY_RUN,
     reply: { status: 200, body: changed({ app: AppJson }) },
     handler: (rc) =>
-      executeCommand(rc, { type: 'app.update', appId: rc.params.id!, ...rc.body }, (_p, s) => ({
-        app: appJson(s.apps.get(rc.params.id!)!),
+      executeCommand(rc, { type: 'app.update', appId: rc.params.id, ...rc.body }, (_p, s) => ({
+        app: appJson(s.apps.get(rc.params.id)!),
       })),
   }),
   route({
@@ -61,7 +61,7 @@ export const resourceRoutes: Route[] = [
     auth: 'admin',
     queryParams: DRY_RUN,
     reply: { status: 200, body: ImpactReply },
-    handler: (rc) => executeCommand(rc, { type: 'app.delete', appId: rc.params.id! }),
+    handler: (rc) => executeCommand(rc, { type: 'app.delete', appId: rc.params.id }),
   }),
   route({
     method: 'GET',
@@ -71,7 +71,7 @@ export const resourceRoutes: Route[] = [
     auth: 'admin',
     reply: { status: 200, body: z.object({ dataSources: z.array(DataSourceJson) }) },
     handler: async ({ scope }) => {
-      const list = [...scope!.live.state().dataSources.values()].filter((d) => d.deletedAt === undefined);
+      const list = [...scope.live.state().dataSources.values()].filter((d) => d.deletedAt === undefined);
       return { status: 200, body: { dataSources: list.map(dataSourceJson) } };
     },
   }),
@@ -102,8 +102,8 @@ export const resourceRoutes: Route[] = [
     queryParams: DRY_RUN,
     reply: { status: 200, body: changed({ dataSource: DataSourceJson }) },
     handler: (rc) =>
-      executeCommand(rc, { type: 'dataSource.update', dataSourceId: rc.params.id!, ...rc.body }, (_p, s) => ({
-        dataSource: dataSourceJson(s.dataSources.get(rc.params.id!)!),
+      executeCommand(rc, { type: 'dataSource.update', dataSourceId: rc.params.id, ...rc.body }, (_p, s) => ({
+        dataSource: dataSourceJson(s.dataSources.get(rc.params.id)!),
       })),
   }),
   route({
@@ -114,7 +114,7 @@ export const resourceRoutes: Route[] = [
     auth: 'admin',
     queryParams: DRY_RUN,
     reply: { status: 200, body: ImpactReply },
-    handler: (rc) => executeCommand(rc, { type: 'dataSource.delete', dataSourceId: rc.params.id! }),
+    handler: (rc) => executeCommand(rc, { type: 'dataSource.delete', dataSourceId: rc.params.id }),
   }),
   route({
     method: 'GET',
@@ -124,7 +124,7 @@ export const resourceRoutes: Route[] = [
     auth: 'admin',
     reply: { status: 200, body: z.object({ conflicts: z.array(ConflictJson) }) },
     handler: async ({ scope, query }) => {
-      const all = [...scope!.live.state().conflicts.values()];
+      const all = [...scope.live.state().conflicts.values()];
       const open = query.get('all') === 'true' ? all : all.filter((c) => c.resolvedAt === undefined);
       open.sort((a, b) => b.createdAt - a.createdAt);
       return { status: 200, body: { conflicts: open.map(conflictJson) } };
@@ -137,6 +137,6 @@ export const resourceRoutes: Route[] = [
     tag: 'conflicts',
     auth: 'admin',
     reply: { status: 200, body: ImpactReply },
-    handler: (rc) => executeCommand(rc, { type: 'conflict.resolve', conflictId: rc.params.id! }),
+    handler: (rc) => executeCommand(rc, { type: 'conflict.resolve', conflictId: rc.params.id }),
   }),
 ];

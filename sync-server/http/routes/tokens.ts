@@ -4,7 +4,7 @@ import { API_TOKEN_PREFIX, hashToken, newToken } from '../../auth/tokens.ts';
 import type { ApiToken } from '../../storage/account-store.ts';
 import { TokenJson } from '../replies.ts';
 import { ApiError } from '../respond.ts';
-import { type Route, route } from '../router.ts';
+import { type Route, route } from '../route.ts';
 import { TokenCreateBody } from '../schemas.ts';
 
 const T = '/api/workspaces/:ws/tokens';
@@ -27,7 +27,7 @@ export const tokenRoutes: Route[] = [
     reply: { status: 200, body: z.object({ tokens: z.array(TokenJson) }) },
     handler: async ({ ctx, scope }) => ({
       status: 200,
-      body: { tokens: (await ctx.storage.listApiTokens(scope!.workspace.id)).map(tokenJson) },
+      body: { tokens: (await ctx.storage.listApiTokens(scope.workspace.id)).map(tokenJson) },
     }),
   }),
   route({
@@ -39,11 +39,11 @@ export const tokenRoutes: Route[] = [
     body: TokenCreateBody,
     reply: { status: 201, body: z.object({ token: TokenJson, secret: z.string() }) },
     handler: async ({ ctx, scope, principal, body }) => {
-      if (principal!.kind !== 'session') throw new ApiError('forbidden', 'Sign in to create API tokens');
+      if (principal.kind !== 'session') throw new ApiError('forbidden', 'Sign in to create API tokens');
       const secret = newToken(API_TOKEN_PREFIX);
       const token = await ctx.storage.createApiToken({
-        workspaceId: scope!.workspace.id,
-        accountId: principal!.account.id,
+        workspaceId: scope.workspace.id,
+        accountId: principal.account.id,
         name: body.name.trim(),
         tokenHash: hashToken(secret),
       });
@@ -58,9 +58,9 @@ export const tokenRoutes: Route[] = [
     auth: 'admin',
     reply: { status: 204 },
     handler: async ({ ctx, scope, params }) => {
-      if (!(await ctx.storage.deleteApiToken(scope!.workspace.id, params.id!)))
+      if (!(await ctx.storage.deleteApiToken(scope.workspace.id, params.id)))
         throw new ApiError('not-found', 'Token not found');
-      ctx.connections.closeOfTokenId(params.id!);
+      ctx.connections.closeOfTokenId(params.id);
       return { status: 204 };
     },
   }),

@@ -7,7 +7,7 @@ import { hashToken, newToken } from '../../auth/tokens.ts';
 import { apiErrorFrom, executeCommand, isDryRun } from '../execute.ts';
 import { changed, UserJson } from '../replies.ts';
 import { ApiError } from '../respond.ts';
-import { type Route, route } from '../router.ts';
+import { type Route, route } from '../route.ts';
 import { InviteBody, UserPatchBody } from '../schemas.ts';
 import { userJson } from '../serialize.ts';
 
@@ -24,7 +24,7 @@ export const userRoutes: Route[] = [
     auth: 'admin',
     reply: { status: 200, body: z.object({ users: z.array(UserJson) }) },
     handler: async ({ scope }) => {
-      const users = [...scope!.live.state().users.values()].map(userJson);
+      const users = [...scope.live.state().users.values()].map(userJson);
       return { status: 200, body: { users } };
     },
   }),
@@ -50,15 +50,15 @@ export const userRoutes: Route[] = [
         role: body.role,
       };
       const dryRun = isDryRun(rc.query);
-      const result = await scope!.live.submit({ kind: 'command', command, dryRun }, scope!.actor, 'api');
+      const result = await scope.live.submit({ kind: 'command', command, dryRun }, scope.actor, 'api');
       if (!result.ok) throw apiErrorFrom(result.error);
       const planned = result.planned!;
       if (dryRun) return { status: 200, body: { dryRun: true, impact: planned.impact } };
-      const user = scope!.live.state().users.get(planned.createdId!);
+      const user = scope.live.state().users.get(planned.createdId!);
       if (!user) throw new ApiError('internal', 'The invited user was not created');
       const token = newToken();
       const invitation = await ctx.storage.createInvitation({
-        workspaceId: scope!.workspace.id,
+        workspaceId: scope.workspace.id,
         userId: user.id,
         email,
         tokenHash: hashToken(token),
@@ -85,20 +85,20 @@ export const userRoutes: Route[] = [
     queryParams: DRY_RUN,
     reply: { status: 200, body: changed({ user: UserJson }) },
     handler: async (rc) => {
-      const userId = rc.params.id!;
+      const userId = rc.params.id;
       const { role, name, allowRoleChange } = rc.body;
       if (role === undefined && name === undefined)
         throw new ApiError('invalid-input', 'Send a role or a name to change');
       const view = () => {
-        const u = rc.scope!.live.state().users.get(userId);
+        const u = rc.scope.live.state().users.get(userId);
         return { user: u ? userJson(u) : null };
       };
       if (role !== undefined && name !== undefined) {
         // Both or neither: the name is checked before the role is committed (a bad name changes nothing).
         const rename: Command = { type: 'user.rename', userId, name };
-        const checked = await rc.scope!.live.submit(
+        const checked = await rc.scope.live.submit(
           { kind: 'command', command: rename, dryRun: true },
-          rc.scope!.actor,
+          rc.scope.actor,
           'api',
         );
         if (!checked.ok) throw apiErrorFrom(checked.error);
@@ -121,8 +121,8 @@ export const userRoutes: Route[] = [
     queryParams: DRY_RUN,
     reply: { status: 200, body: changed({ user: UserJson }) },
     handler: (rc) =>
-      executeCommand(rc, { type: 'user.archive', userId: rc.params.id! }, (_p, s) => ({
-        user: userJson(s.users.get(rc.params.id!)!),
+      executeCommand(rc, { type: 'user.archive', userId: rc.params.id }, (_p, s) => ({
+        user: userJson(s.users.get(rc.params.id)!),
       })),
   }),
   route({
@@ -134,8 +134,8 @@ export const userRoutes: Route[] = [
     queryParams: DRY_RUN,
     reply: { status: 200, body: changed({ user: UserJson }) },
     handler: (rc) =>
-      executeCommand(rc, { type: 'user.restore', userId: rc.params.id! }, (_p, s) => ({
-        user: userJson(s.users.get(rc.params.id!)!),
+      executeCommand(rc, { type: 'user.restore', userId: rc.params.id }, (_p, s) => ({
+        user: userJson(s.users.get(rc.params.id)!),
       })),
   }),
   route({
@@ -150,23 +150,23 @@ export const userRoutes: Route[] = [
     handler: async (rc) => {
       const { ctx, scope, principal } = rc;
       // A leaked API token must not become a way to take over accounts.
-      if (principal!.kind !== 'session')
+      if (principal.kind !== 'session')
         throw new ApiError('forbidden', 'API tokens cannot issue password resets');
-      const user = scope!.live.state().users.get(rc.params.id!);
+      const user = scope.live.state().users.get(rc.params.id);
       if (!user) throw new ApiError('not-found', 'No such user');
       if (user.status !== 'active')
         throw new ApiError('user-not-active', 'Only an active user’s password can be reset');
       const account = await ctx.storage.accountByEmail(user.email);
       // Only for an account that really joined here: an admin cannot reach accounts it merely invited.
-      if (!account || !(await ctx.storage.hasJoined(scope!.workspace.id, account.id, user.id)))
+      if (!account || !(await ctx.storage.hasJoined(scope.workspace.id, account.id, user.id)))
         throw new ApiError('user-not-joined', 'This user has not accepted an invitation here');
       const { token, expiresAt } = await issuePasswordReset(ctx.storage, {
         accountId: account.id,
-        createdBy: principal!.account.id,
+        createdBy: principal.account.id,
         ttlMs: ctx.config.passwordResetTtlMs,
       });
       ctx.log.info(
-        { workspace: scope!.workspace.slug, account: account.id, by: principal!.account.id },
+        { workspace: scope.workspace.slug, account: account.id, by: principal.account.id },
         'password reset link issued',
       );
       const url = `${requestOrigin(rc.req, ctx.config.publicUrl)}${RESET_PATH}?token=${encodeURIComponent(token)}`;
