@@ -2,18 +2,19 @@
  * Ops: the low-level writes that commands and repairs produce. The same list is written to a Y.Doc
  * (doc/write-ops.ts) or applied to a plain state (applyOpsToState) to preview an impact.
  */
+import { GRANT, GROUP, META_SCHEMA, SCHEMAS } from './doc/entity-schema.ts';
 import { OverlayMap } from './doc/overlay-map.ts';
 import {
-  type Collection,
-  type Conflict,
-  type DataSource,
-  FLAGS,
-  type Flags,
-  type Grant,
-  type Group,
-  type User,
-  type WorkspaceState,
-} from './model.ts';
+  FieldsSource,
+  patcher,
+  READERS,
+  readGrant,
+  readGroup,
+  readMeta,
+  type Source,
+} from './doc/read-entities.ts';
+import { COLLECTIONS } from './doc/schema.ts';
+import type { App, Collection, Conflict, DataSource, Grant, Group, User, WorkspaceState } from './model.ts';
 import type { Touched } from './rules/change-rules.ts';
 
 export type FieldValue = string | number | boolean | null | readonly string[] | readonly unknown[];
@@ -73,59 +74,17 @@ export function grantFields(
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+type Entity = User | Group | App | DataSource | Conflict;
+type Patch = (entity: Entity, fields: Fields) => Entity | undefined;
 
-function merge<T extends object>(base: T, fields: Fields): T {
-  const out = { ...base } as Record<string, unknown>;
-  for (const [k, v] of Object.entries(fields)) {
-    if (v === undefined) delete out[k];
-    else out[k] = v;
-  }
-  return out as T;
-}
-
-function groupFromFields(id: string, f: Fields): Group {
-  const flags = {} as Mutable<Flags>;
-  for (const flag of FLAGS) flags[flag] = f[flag] === true;
-  return {
-    id,
-    name: String(f.name ?? ''),
-    kind: f.kind === 'default' ? 'default' : 'custom',
-    role: f.role === 'admin' || f.role === 'builder' || f.role === 'end-user' ? f.role : undefined,
-    flags,
-    members: new Set(),
-    grants: new Map(),
-    createdAt: Number(f.createdAt ?? 0),
-    deletedAt: typeof f.deletedAt === 'number' ? f.deletedAt : undefined,
-  };
-}
-
-function setGroupFields(group: Group, fields: Fields): Group {
-  const flags = { ...group.flags } as Mutable<Flags>;
-  let touchedFlags = false;
-  const rest: Record<string, FieldValue | undefined> = {};
-  for (const [k, v] of Object.entries(fields)) {
-    if ((FLAGS as readonly string[]).includes(k)) {
-      flags[k as keyof Flags] = v === true;
-      touchedFlags = true;
-    } else rest[k] = v;
-  }
-  const next = merge(group, rest);
-  return touchedFlags ? { ...next, flags } : next;
-}
-
-function grantFromFields(id: string, f: Fields, resourceIds: readonly string[]): Grant {
-  return {
-    id,
-    name: String(f.name ?? ''),
-    resourceType: f.resourceType === 'dataSource' ? 'dataSource' : 'app',
-    scope: f.scope === 'custom' ? 'custom' : 'all',
-    resourceIds: [...resourceIds].sort(),
-    level: (f.level as Grant['level']) ?? 'view',
-    hideFromDashboard: f.hideFromDashboard === true,
-    createdAt: Number(f.createdAt ?? 0),
-    deletedAt: typeof f.deletedAt === 'number' ? f.deletedAt : undefined,
-  };
-}
+// The preview reads what the ops write with the doc's own readers (doc/read-entities.ts): an entity
+// created from fields, or its stored fields with an edit written over them, reads as the doc would.
+const PATCH = Object.fromEntries(
+  COLLECTIONS.map((c) => [c, patcher<Entity, Entity | undefined>(SCHEMAS[c], READERS[c])]),
+) as Readonly<Record<Collection, Patch>>;
+const patchGroup = patcher(GROUP, readGroup);
+const patchGrant = patcher(GRANT, readGrant);
+const patchMeta = patcher(META_SCHEMA, (_id: string, src: Source) => readMeta(src));
 
 interface GroupDraft {
   group: Group;
@@ -161,29 +120,30 @@ export function applyOpsToState(state: WorkspaceState, ops: readonly Op[]): Work
   };
   const members = (d: GroupDraft) => (d.members ??= new Set(d.group.members));
   const grants = (d: GroupDraft) => (d.grants ??= new Map(d.group.grants));
-  const updateGrant = (groupId: string, grantId: string, fn: (g: Grant) => Grant) => {
+  const updateGrant = (groupId: string, grantId: string, fn: (g: Grant) => Grant | undefined) => {
     const d = draft(groupId);
     if (!d) return;
     const grant = (d.grants ?? d.group.grants).get(grantId);
-    if (grant) grants(d).set(grantId, fn(grant));
+    if (!grant) return;
+    const next = fn(grant);
+    if (next) grants(d).set(grantId, next);
+    else grants(d).delete(grantId); // a shape the doc's reader ignores
   };
 
   for (const op of ops) {
     switch (op.type) {
       case 'entity.create': {
-        if (op.collection === 'groups') {
-          drafts.delete(op.id);
-          col('groups').set(op.id, groupFromFields(op.id, op.fields));
-        } else col(op.collection).set(op.id, merge({ id: op.id } as object, op.fields));
+        if (op.collection === 'groups') drafts.delete(op.id);
+        col(op.collection).set(op.id, READERS[op.collection](op.id, new FieldsSource(op.fields)));
         break;
       }
       case 'entity.set': {
         if (op.collection === 'groups') {
           const d = draft(op.id);
-          if (d) d.group = setGroupFields(d.group, op.fields);
+          if (d) d.group = patchGroup(d.group, op.fields);
         } else {
-          const cur = get(op.collection, op.id) as (User | DataSource | Conflict) | undefined;
-          if (cur) col(op.collection).set(op.id, merge(cur, op.fields));
+          const cur = get(op.collection, op.id) as Entity | undefined;
+          if (cur) col(op.collection).set(op.id, PATCH[op.collection](cur, op.fields));
         }
         break;
       }
@@ -199,11 +159,14 @@ export function applyOpsToState(state: WorkspaceState, ops: readonly Op[]): Work
       }
       case 'grant.create': {
         const d = draft(op.groupId);
-        if (d) grants(d).set(op.grantId, grantFromFields(op.grantId, op.fields, op.resourceIds));
+        if (!d) break;
+        const g = readGrant(op.grantId, new FieldsSource(op.fields));
+        if (g) grants(d).set(op.grantId, { ...g, resourceIds: [...new Set(op.resourceIds)].sort() });
+        else grants(d).delete(op.grantId); // a shape the doc's reader ignores
         break;
       }
       case 'grant.set':
-        updateGrant(op.groupId, op.grantId, (g) => merge(g, op.fields));
+        updateGrant(op.groupId, op.grantId, (g) => patchGrant(g, op.fields));
         break;
       case 'grant.resources':
         updateGrant(op.groupId, op.grantId, (g) => {
@@ -214,7 +177,7 @@ export function applyOpsToState(state: WorkspaceState, ops: readonly Op[]): Work
         });
         break;
       case 'meta.set':
-        s.meta = merge(s.meta, op.fields);
+        s.meta = patchMeta(s.meta, op.fields);
         break;
     }
   }

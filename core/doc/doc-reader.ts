@@ -5,19 +5,10 @@
 import * as Y from 'yjs';
 import type { Collection, WorkspaceState } from '../model.ts';
 import { OverlayMap } from './overlay-map.ts';
-import { readApp, readConflict, readDataSource, readGroup, readMeta, readUser } from './read-entities.ts';
+import { READERS, type Reader, readMeta } from './read-entities.ts';
 import { COLLECTIONS, META } from './schema.ts';
 
 type YMap = Y.Map<unknown>;
-type Reader = (id: string, m: YMap) => unknown;
-
-const READERS: Readonly<Record<Collection, Reader>> = {
-  users: readUser,
-  groups: readGroup,
-  apps: readApp,
-  dataSources: readDataSource,
-  conflicts: readConflict,
-};
 
 function readCollection(root: YMap, read: Reader): Map<string, unknown> {
   const out = new Map<string, unknown>();

@@ -9,7 +9,7 @@
  * of ops (ops.ts) gives what a read of the doc gives.
  */
 import * as Y from 'yjs';
-import type { App, Conflict, DataSource, Grant, Group, User, WorkspaceMeta } from '../model.ts';
+import type { App, Collection, Conflict, DataSource, Grant, Group, User, WorkspaceMeta } from '../model.ts';
 import { APP, CONFLICT, DATA_SOURCE, GRANT, GROUP, META_SCHEMA, USER } from './entity-schema.ts';
 import { ABSENT, type DecodedOf, type EntitySchema, type Field, storedKeys } from './fields.ts';
 
@@ -220,6 +220,15 @@ export function readMeta(m: Source): WorkspaceMeta {
   return { name: M.name(m), slug: M.slug(m) };
 }
 
+/** The reader of each collection's entities. */
+export const READERS = {
+  users: readUser,
+  groups: readGroup,
+  apps: readApp,
+  dataSources: readDataSource,
+  conflicts: readConflict,
+} as const satisfies Record<Collection, Reader>;
+
 // ---------------------------------------------------------------------------------------------------------
 // Plain stored fields, for the preview of ops.
 
@@ -231,21 +240,31 @@ export class FieldsSource implements Source {
   }
 }
 
-/** The stored scalar fields of a model entity: what writing it whole would store (nested maps aside). */
-export function storedFields(schema: EntitySchema, entity: object): Record<string, unknown> {
-  const e = entity as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
+/**
+ * Re-reads an entity as the doc would read it once `fields` are written over its stored fields (what
+ * `entity.set`, `grant.set` and `meta.set` do). Nested maps (members, grants, resource ids) are kept from
+ * `entity`: their ops are separate.
+ */
+export function patcher<T extends object, R extends T | undefined>(
+  schema: EntitySchema,
+  read: (id: string, src: Source) => R,
+): (entity: T, fields: Readonly<Record<string, unknown>>) => R {
+  const scalars: string[] = [];
+  const flagSets: [string, readonly string[]][] = [];
+  const nested: string[] = [];
   for (const [key, f] of Object.entries(schema.fields)) {
-    if (f.kind === 'flags')
-      for (const k of storedKeys(key, f)) out[k] = (e[key] as Record<string, unknown>)[k];
-    else if (f.kind !== 'ids' && f.kind !== 'entities' && f.kind !== 'storedOnly') out[key] = e[key];
+    if (f.kind === 'flags') flagSets.push([key, storedKeys(key, f)]);
+    else if (f.kind === 'ids' || f.kind === 'entities') nested.push(key);
+    else if (f.kind !== 'storedOnly') scalars.push(key);
   }
-  return out;
-}
-
-/** The model keys of `schema` held in nested maps (members, grants, resource ids): not plain fields. */
-export function nestedKeys(schema: EntitySchema): string[] {
-  return Object.entries(schema.fields)
-    .filter(([, f]) => f.kind === 'ids' || f.kind === 'entities')
-    .map(([key]) => key);
+  return (entity, fields) => {
+    const e = entity as Record<string, unknown>;
+    const stored: Record<string, unknown> = {};
+    for (const k of scalars) stored[k] = e[k];
+    for (const [key, keys] of flagSets)
+      for (const k of keys) stored[k] = (e[key] as Record<string, unknown>)[k];
+    const next = read(e.id as string, new FieldsSource(Object.assign(stored, fields)));
+    if (next !== undefined) for (const k of nested) (next as Record<string, unknown>)[k] = e[k];
+    return next;
+  };
 }
