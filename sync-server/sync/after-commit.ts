@@ -36,7 +36,7 @@ async function recordSelfActivation(
 
 export function createAfterCommit(ctx: ServerContext) {
   return async (live: LiveDoc, event: CommitEvent): Promise<void> => {
-    const userIds = new Set(event.entities.filter((e) => e.collection === 'users').map((e) => e.id));
+    const userIds = event.users;
     if (userIds.size === 0) return;
     const rows: Membership[] = [];
     const removed: string[] = [];

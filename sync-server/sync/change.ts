@@ -53,6 +53,8 @@ export interface CommitEvent {
   readonly previous: WorkspaceState;
   readonly state: WorkspaceState;
   readonly entities: readonly AuditEntity[];
+  /** Every user the change touched (the audit's entity list is capped; this is not). */
+  readonly users: ReadonlySet<string>;
   readonly actor: Actor;
 }
 

@@ -8,6 +8,8 @@ import type { AuditEntity } from '../storage/audit-store.ts';
 import type { Changed } from './capture.ts';
 
 const CREATED = '(created)';
+/** Apps, data sources and conflicts listed per audit row; more are left out (users and groups never). */
+export const MAX_OTHERS = 1000;
 
 function rootName(doc: Y.Doc, type: Y.AbstractType<unknown>): string | null {
   for (const [name, t] of doc.share) if (t === type) return name;
@@ -58,7 +60,11 @@ export function describeChanges(doc: Y.Doc, changed: Changed): AuditEntity[] {
       for (const k of keys) touch(root, id, k ?? '#');
     } else touch(root, id, nested);
   }
-  return [...byKey.values()].slice(0, 1000).map((e) => ({
+  // Users and groups (who may do what) are always listed in full; other entities up to MAX_OTHERS.
+  const all = [...byKey.values()];
+  const key = all.filter((e) => e.collection === 'users' || e.collection === 'groups');
+  const others = all.filter((e) => e.collection !== 'users' && e.collection !== 'groups');
+  return [...key, ...others.slice(0, MAX_OTHERS)].map((e) => ({
     collection: e.collection,
     id: e.id.slice(0, 100),
     name: e.collection === 'meta' ? undefined : entityName(doc, e.collection, e.id),

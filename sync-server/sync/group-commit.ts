@@ -122,6 +122,7 @@ export class GroupCommit {
         action: 'doc.update',
         bytesSoFar: bytes,
         rules: { mode: item.catchUp ? 'merge' : 'strict', trusted: false },
+        senderEmail: item.source === 'sync' ? item.actor.email : null,
       });
       if (checked === null) unchanged.push(item);
       else if ('error' in checked) {

@@ -10,10 +10,15 @@ import {
   type ChangeCheckOptions,
   checkChange,
   DocReader,
+  describeChange,
+  describeEntityChange,
   schema,
+  type Touched,
   touchedByTransaction,
   validateChanges,
+  type WorkspaceState,
 } from '../../core/index.ts';
+import { isActiveAdmin } from '../auth/member-of.ts';
 import type { AuditEntity, AuditEntryInput } from '../storage/audit-store.ts';
 import { capture } from './capture.ts';
 import type { Actor, ChangeError, ChangeSource } from './change.ts';
@@ -26,6 +31,8 @@ export const SHADOW_ORIGIN = Symbol('shadow');
 export interface Accepted {
   readonly update: Uint8Array;
   readonly entities: readonly AuditEntity[];
+  /** Every user the change touched, uncapped: revocation and socket rechecks must see them all. */
+  readonly users: ReadonlySet<string>;
   readonly audit: AuditEntryInput;
   readonly actor: Actor;
 }
@@ -39,6 +46,11 @@ export interface CheckInput {
   readonly bytesSoFar: number;
   /** Client updates: core's checkChange in this mode; null for commands and ops (plan checked them). */
   readonly rules: ChangeCheckOptions | null;
+  /**
+   * A client update's sender: it must still be an active admin in the state the update is applied to
+   * (an update queued behind the one that demoted its sender is refused, not committed).
+   */
+  readonly senderEmail?: string | null | undefined;
 }
 
 /** Accepted; null when the change changes nothing; or why it is refused. */
@@ -86,7 +98,9 @@ export class Shadow {
   /** Applies `mutate` to the shadow and checks what it changed. The shadow keeps an accepted change. */
   check(mutate: (shadow: Y.Doc) => void, input: CheckInput): CheckResult {
     const { rules } = input;
-    const before = rules ? this.reader.state() : null;
+    const before = this.reader.state();
+    if (input.senderEmail && !isActiveAdmin(before, input.senderEmail))
+      return { error: { code: 'forbidden', message: 'No longer an admin here' } };
     let captured: ReturnType<typeof capture>;
     try {
       captured = capture(this.doc, () => mutate(this.doc));
@@ -105,9 +119,10 @@ export class Shadow {
     if (update === null) return null;
     const violations = validateChanges(this.doc, captured.changed);
     if (violations.length > 0) return invalid(violations);
-    if (before && rules) {
-      const touched = touchedByTransaction(this.doc, captured.changed);
-      const broken = checkChange(before, this.reader.state(), touched, rules);
+    const after = this.reader.state();
+    const touched = touchedByTransaction(this.doc, captured.changed);
+    if (rules) {
+      const broken = checkChange(before, after, touched, rules);
       if (broken.length > 0) return invalid(broken);
     }
     if (input.bytesSoFar + update.length > this.maxDocBytes)
@@ -122,14 +137,34 @@ export class Shadow {
       source: input.source,
       action: input.action,
       entities,
-      summary: summarizeEntities(entities),
+      summary: summarize(before, after, touched, entities),
     };
-    return { update, entities, audit, actor: input.actor };
+    return { update, entities, users: touched.users, audit, actor: input.actor };
   }
 
   destroy(): void {
     this.rebuild();
   }
+}
+
+const MAX_SUMMARY = 2000;
+
+/**
+ * The History line: what changed, old → new, and whom it concerned (core's describeChange), security
+ * relevant entities first; the field list of describeChanges when there is nothing to say in words.
+ */
+function summarize(
+  before: WorkspaceState,
+  after: WorkspaceState,
+  touched: Touched,
+  entities: readonly AuditEntity[],
+): string {
+  const changes = describeChange(before, after, touched);
+  if (changes.length === 0) return summarizeEntities(entities);
+  const lines = changes.slice(0, 20).map(describeEntityChange);
+  if (changes.length > 20) lines.push(`and ${changes.length - 20} more`);
+  const text = lines.join('; ');
+  return text.length > MAX_SUMMARY ? `${text.slice(0, MAX_SUMMARY - 1)}…` : text;
 }
 
 function invalid(found: readonly { readonly message: string }[]): { readonly error: ChangeError } {

@@ -131,8 +131,9 @@ export class UpdatePipeline {
     // 5. Post-commit hooks.
     const state = this.deps.state();
     const entities = accepted.length === 1 ? accepted[0]!.entities : accepted.flatMap((a) => a.entities);
-    const event: CommitEvent = { previous, state, entities, actor: accepted[0]!.actor };
-    if (entities.some((e) => e.collection === 'users')) for (const peer of peers) peer.recheck(state);
+    const users = new Set(accepted.flatMap((a) => [...a.users]));
+    const event: CommitEvent = { previous, state, entities, users, actor: accepted[0]!.actor };
+    if (users.size > 0) for (const peer of peers) peer.recheck(state);
     await this.deps.committed(event);
     compaction.scheduleIfDue();
 

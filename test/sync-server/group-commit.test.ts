@@ -11,7 +11,7 @@ import type { StoredDoc } from '../../sync-server/storage/document-store.ts';
 import { openSqliteStorage } from '../../sync-server/storage/sqlite-storage.ts';
 import type { Storage } from '../../sync-server/storage/storage.ts';
 import { type Actor, type DocPeer, LiveDoc } from '../../sync-server/sync/live-doc.ts';
-import { groupNames, run, tempDir } from './helpers.ts';
+import { groupNames, run, tempDir, workspaceDocWithAdmin } from './helpers.ts';
 
 const actor: Actor = { accountId: 'a1', email: 'admin@acme.test', name: 'Admin' };
 let cleanup: (() => Promise<void>)[] = [];
@@ -22,7 +22,7 @@ afterEach(async () => {
 
 async function setupDoc() {
   const storage = openSqliteStorage(tempDir());
-  const initial = createWorkspaceDoc({ name: 'Acme', slug: 'acme' }, Date.now());
+  const initial = workspaceDocWithAdmin(actor.email!);
   const ws = await storage.createWorkspace({
     slug: 'acme',
     name: 'Acme',

@@ -5,7 +5,7 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { type Command, commit, plan, readState } from '../../core/index.ts';
+import { type Command, commit, createWorkspaceDoc, plan, readState } from '../../core/index.ts';
 import type { ServerConfig } from '../../sync-server/config.ts';
 import { createGatehouseServer, type GatehouseServer } from '../../sync-server/server.ts';
 
@@ -176,4 +176,20 @@ export function groupNames(doc: Y.Doc): string[] {
     .filter((g) => g.deletedAt === undefined && g.kind === 'custom')
     .map((g) => g.name)
     .sort();
+}
+
+/** A new workspace doc with `email` as its active admin (a sync update's sender must be one). */
+export function workspaceDocWithAdmin(email: string, slug = 'acme'): Y.Doc {
+  const doc = createWorkspaceDoc({ name: slug.toUpperCase(), slug }, Date.now());
+  const invited = plan(readState(doc), { type: 'user.invite', email, name: 'Admin', role: 'admin' });
+  if (!invited.ok) throw new Error(invited.error.message);
+  commit(doc, invited.value);
+  const activated = plan(
+    readState(doc),
+    { type: 'user.activate', userId: invited.value.createdId! },
+    { trusted: true },
+  );
+  if (!activated.ok) throw new Error(activated.error.message);
+  commit(doc, activated.value);
+  return doc;
 }

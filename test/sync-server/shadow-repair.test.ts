@@ -9,7 +9,7 @@ import { type Command, createWorkspaceDoc, readState } from '../../core/index.ts
 import { createLogger } from '../../sync-server/log.ts';
 import { openSqliteStorage } from '../../sync-server/storage/sqlite-storage.ts';
 import { type Actor, LiveDoc } from '../../sync-server/sync/live-doc.ts';
-import { run, tempDir } from './helpers.ts';
+import { run, tempDir, workspaceDocWithAdmin } from './helpers.ts';
 
 const actor: Actor = { accountId: 'a1', email: 'admin@acme.test', name: 'Admin' };
 let cleanup: (() => Promise<void>)[] = [];
@@ -20,7 +20,7 @@ afterEach(async () => {
 
 it('a refused update in a batch does not reach the repair of the accepted ones', async () => {
   const storage = openSqliteStorage(tempDir());
-  const initial = createWorkspaceDoc({ name: 'Acme', slug: 'acme' }, Date.now());
+  const initial = workspaceDocWithAdmin(actor.email!);
   const ws = await storage.createWorkspace({
     slug: 'acme',
     name: 'Acme',
