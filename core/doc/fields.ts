@@ -228,3 +228,11 @@ export function storedKeys(name: string, f: Field): readonly string[] {
   if (f.kind === 'ids' || f.kind === 'entities') return [f.stored];
   return [name];
 }
+
+/** The stored keys of the nested Y.Maps of an entity, created with it under these fixed keys. */
+export function nestedMapKeys(schema: EntitySchema): string[] {
+  const out: string[] = [];
+  for (const f of Object.values(schema.fields))
+    if (f.kind === 'ids' || f.kind === 'entities') out.push(f.stored);
+  return out;
+}

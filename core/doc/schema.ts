@@ -2,7 +2,8 @@
  * The workspace Y.Doc schema (ARCHITECTURE.md "Data"). Root maps hold entities as Y.Maps under fresh
  * random ids; fields are plain values (last writer wins per field). Entities are deleted by a `deletedAt`
  * tombstone, never by deleting the key. Groups nest `members` (userId → true) and `grants`
- * (grantId → Y.Map); grants nest `resources` (resourceId → true).
+ * (grantId → Y.Map); grants nest `resources` (resourceId → true). The fields of each entity are declared
+ * in entity-schema.ts.
  */
 import type { Collection } from '../model.ts';
 

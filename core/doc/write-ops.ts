@@ -2,7 +2,9 @@
 import * as Y from 'yjs';
 import type { Collection } from '../model.ts';
 import type { Fields, Op } from '../ops.ts';
-import { GRANTS, MEMBERS, META, RESOURCES } from './schema.ts';
+import { SCHEMAS } from './entity-schema.ts';
+import { nestedMapKeys } from './fields.ts';
+import { COLLECTIONS, GRANTS, MEMBERS, META, RESOURCES } from './schema.ts';
 
 /** `always`: write even an unchanged value, so that it competes with concurrent writes (grant shapes). */
 function setFields(map: Y.Map<unknown>, fields: Fields, always = false): void {
@@ -12,6 +14,9 @@ function setFields(map: Y.Map<unknown>, fields: Fields, always = false): void {
     } else if (always || map.get(k) !== v) map.set(k, v);
   }
 }
+
+/** The nested maps each entity is created with (a group's members and grants), from the schema. */
+const NESTED = new Map(COLLECTIONS.map((c) => [c, nestedMapKeys(SCHEMAS[c])]));
 
 function entity(doc: Y.Doc, collection: Collection, id: string): Y.Map<unknown> | undefined {
   const v = doc.getMap(collection).get(id);
@@ -36,10 +41,7 @@ export function applyOps(doc: Y.Doc, ops: readonly Op[], origin: unknown = null)
           // Integrate the new map first: a Y.Map is only readable once it is in the doc.
           const map = doc.getMap(op.collection).set(op.id, new Y.Map<unknown>());
           setFields(map, op.fields);
-          if (op.collection === 'groups') {
-            map.set(MEMBERS, new Y.Map());
-            map.set(GRANTS, new Y.Map());
-          }
+          for (const key of NESTED.get(op.collection) ?? []) map.set(key, new Y.Map());
           break;
         }
         case 'entity.set': {
