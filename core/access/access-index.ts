@@ -7,8 +7,7 @@ import type { Group, Role, User, WorkspaceState } from '../model.ts';
 import { isBuilderLevel } from '../rules/builder-level.ts';
 import { effectiveDefaultGroup } from '../rules/default-groups.ts';
 import { identities } from '../rules/identity.ts';
-import { roleRank } from '../rules/levels.ts';
-import { requiredRole } from '../rules/roles.ts';
+import { meetsRole, requiredRole } from '../rules/roles.ts';
 
 export interface AccessIndex {
   readonly state: WorkspaceState;
@@ -50,11 +49,11 @@ function buildIndex(state: WorkspaceState): AccessIndex {
     liveCustomGroups.push(g);
     const builder = isBuilderLevel(g);
     builderLevel.set(g.id, builder);
-    const need = roleRank(requiredRole(g));
+    const need = requiredRole(g);
     for (const userId of g.members) {
       const user = state.users.get(userId);
       if (!user) continue;
-      if (roleRank(user.role) < need) push(ignored, userId, g);
+      if (!meetsRole(user.role, need)) push(ignored, userId, g);
       else push(userGroups, userId, g);
     }
   }

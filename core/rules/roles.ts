@@ -18,7 +18,7 @@ export function upgradedRole(role: Role, groups: Iterable<Pick<Group, 'flags' | 
   let out = role;
   for (const g of groups) {
     const need = requiredRole(g);
-    if (roleRank(need) > roleRank(out)) out = need;
+    if (!meetsRole(out, need)) out = need;
   }
   return out;
 }
@@ -28,7 +28,7 @@ export function groupsToLeave(state: WorkspaceState, userId: string, role: Role)
   const out: Group[] = [];
   for (const g of state.groups.values()) {
     if (g.kind !== 'custom' || g.deletedAt !== undefined || !g.members.has(userId)) continue;
-    if (roleRank(requiredRole(g)) > roleRank(role)) out.push(g);
+    if (!meetsRole(role, requiredRole(g))) out.push(g);
   }
   return out;
 }
@@ -61,9 +61,14 @@ export function checkKeepsAnAdmin(
   return fail('last-admin', action === 'archive' ? MESSAGES.lastAdminArchive : MESSAGES.lastAdmin);
 }
 
+/** Whether `role` is at least `need` (Admin above Builder above End-user). */
+export function meetsRole(role: Role, need: Role): boolean {
+  return roleRank(role) >= roleRank(need);
+}
+
 /** Rules 4–5: whether a user's role is high enough for a custom group's membership to count. */
 export function meetsGroupRole(user: Pick<User, 'role'>, group: Pick<Group, 'flags' | 'grants'>): boolean {
-  return roleRank(user.role) >= roleRank(requiredRole(group));
+  return meetsRole(user.role, requiredRole(group));
 }
 
 /** The members of a default group: the users with its role who are not archived. */
