@@ -228,7 +228,8 @@ export function describeChange(
   return out;
 }
 
-const COLLECTION_LABELS: Readonly<Record<EntityChange['collection'], string>> = {
+/** What each collection's entities are called in History and the audit. */
+export const COLLECTION_LABELS: Readonly<Record<EntityChange['collection'], string>> = {
   users: 'User',
   groups: 'Group',
   apps: 'App',

@@ -3,7 +3,7 @@
  * Nested maps (group members, grants, grant resources) are reported as the field that holds them.
  */
 import * as Y from 'yjs';
-import { FLAG_LABELS } from '../../core/index.ts';
+import { COLLECTION_LABELS, FLAG_LABELS } from '../../core/index.ts';
 import type { AuditEntity } from '../storage/audit-store.ts';
 import type { Changed } from './capture.ts';
 
@@ -72,14 +72,7 @@ export function describeChanges(doc: Y.Doc, changed: Changed): AuditEntity[] {
   }));
 }
 
-const LABELS: Readonly<Record<string, string>> = {
-  users: 'User',
-  groups: 'Group',
-  apps: 'App',
-  dataSources: 'Data source',
-  conflicts: 'Conflict',
-  meta: 'Workspace',
-};
+const LABELS: Readonly<Record<string, string>> = COLLECTION_LABELS;
 const FIELD_LABELS: Readonly<Record<string, string>> = {
   ...FLAG_LABELS,
   grants: 'granular permissions',

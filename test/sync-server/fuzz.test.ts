@@ -20,6 +20,7 @@ import {
   api,
   connect,
   groupNames,
+  rng,
   run,
   setup,
   startServer,
@@ -35,17 +36,6 @@ beforeAll(async () => {
   admin = await setup(t, 'acme');
 });
 afterAll(() => t.close());
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function seedFrames(): Uint8Array[] {
   const doc = createWorkspaceDoc({ name: 'X', slug: 'x' });

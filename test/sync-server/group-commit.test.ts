@@ -5,7 +5,7 @@
  */
 import { afterEach, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { createWorkspaceDoc, decodeMessage } from '../../core/index.ts';
+import { decodeMessage } from '../../core/index.ts';
 import { createLogger } from '../../sync-server/log.ts';
 import type { StoredDoc } from '../../sync-server/storage/document-store.ts';
 import { openSqliteStorage } from '../../sync-server/storage/sqlite-storage.ts';

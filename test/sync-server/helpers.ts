@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterEach } from 'vitest';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
@@ -192,4 +193,37 @@ export function workspaceDocWithAdmin(email: string, slug = 'acme'): Y.Doc {
   if (!activated.ok) throw new Error(activated.error.message);
   commit(doc, activated.value);
   return doc;
+}
+
+/**
+ * Servers started by one test file, stopped after each test: `const start = serversPerTest()` at the
+ * top of the file, then `const t = await start(config)` in a test.
+ */
+export function serversPerTest(): ((config?: Partial<ServerConfig>) => Promise<TestServer>) & {
+  /** Stops a server the test started another way after the test too. */
+  track(t: TestServer): void;
+} {
+  let servers: TestServer[] = [];
+  afterEach(async () => {
+    // A test may already have stopped one (restarts): stopping again is not an error here.
+    for (const s of servers) await s.close().catch(() => {});
+    servers = [];
+  });
+  const start = async (config: Partial<ServerConfig> = {}) => {
+    const t = await startServer(config);
+    servers.push(t);
+    return t;
+  };
+  return Object.assign(start, { track: (t: TestServer) => void servers.push(t) });
+}
+
+/** Deterministic PRNG (mulberry32): fuzz tests replay the same cases from a seed. */
+export function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let x = Math.imul(a ^ (a >>> 15), 1 | a);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
 }

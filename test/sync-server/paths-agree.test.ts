@@ -21,7 +21,7 @@ import {
   type WorkspaceState,
 } from '../../core/index.ts';
 import { canonical, normalizeState } from '../fixtures/replicas.ts';
-import { addUser, api, setup, startServer, type TestServer } from './helpers.ts';
+import { addUser, api, rng, setup, startServer, type TestServer } from './helpers.ts';
 import { openRawSyncClient, type RawSyncClient } from './raw-sync-client.ts';
 
 const { COLLECTIONS } = schema;
@@ -278,17 +278,6 @@ function storedValue(row: Row, after: WorkspaceState): string {
       return [...after.users.values()].find((u) => !before.users.has(u.id))!.email;
     }
   }
-}
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Edit {

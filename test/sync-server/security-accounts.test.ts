@@ -6,20 +6,10 @@
 
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { ServerConfig } from '../../sync-server/config.ts';
-import { addUser, api, login, PASSWORD, setup, startServer, type TestServer } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { addUser, api, login, PASSWORD, serversPerTest, setup, type TestServer } from './helpers.ts';
 
-let servers: TestServer[] = [];
-afterEach(async () => {
-  for (const s of servers) await s.close();
-  servers = [];
-});
-async function start(config: Partial<ServerConfig> = {}) {
-  const t = await startServer(config);
-  servers.push(t);
-  return t;
-}
+const start = serversPerTest();
 const W = '/api/workspaces/acme';
 const me = async (t: TestServer, token: string) => (await api(t.url, 'GET', '/api/me', { token })).status;
 
@@ -54,7 +44,6 @@ describe('finding 6: revocation does not stop after 200 of the user’s own chan
     const ada = await setup(first, 'acme', 'ada@acme.test');
     const bob = await addUser(first, ada, 'acme', 'bob@acme.test', 'builder');
     await first.close();
-    servers = servers.filter((s) => s !== first);
     // An older data file: no joined rows, migration not done.
     const db = new Database(path.join(first.dataDir, 'gatehouse.sqlite'));
     db.exec('DELETE FROM joined; DELETE FROM migrations;');

@@ -2,30 +2,20 @@
  * Issue 8, finding 11: presence (awareness) capped in size and rate per connection, event streams
  * capped per account, and the admin-issued one-time password reset.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type { ServerConfig } from '../../sync-server/config.ts';
+import { describe, expect, it } from 'vitest';
 import {
   addUser,
   api,
   connect,
   login,
   PASSWORD,
+  serversPerTest,
   setup,
-  startServer,
   synced,
   type TestServer,
 } from './helpers.ts';
 
-let servers: TestServer[] = [];
-afterEach(async () => {
-  for (const s of servers) await s.close();
-  servers = [];
-});
-async function start(config: Partial<ServerConfig> = {}) {
-  const t = await startServer(config);
-  servers.push(t);
-  return t;
-}
+const start = serversPerTest();
 const W = '/api/workspaces/acme';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

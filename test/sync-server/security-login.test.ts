@@ -6,21 +6,11 @@
 
 import type { IncomingMessage } from 'node:http';
 import http from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createClientIp } from '../../sync-server/auth/client-ip.ts';
-import type { ServerConfig } from '../../sync-server/config.ts';
-import { addUser, api, PASSWORD, setup, startServer, type TestServer } from './helpers.ts';
+import { addUser, api, PASSWORD, serversPerTest, setup, type TestServer } from './helpers.ts';
 
-let servers: TestServer[] = [];
-afterEach(async () => {
-  for (const s of servers) await s.close();
-  servers = [];
-});
-async function start(config: Partial<ServerConfig> = {}) {
-  const t = await startServer(config);
-  servers.push(t);
-  return t;
-}
+const start = serversPerTest();
 
 /** A JSON POST from a chosen local address (127.0.0.x are all loopback on Linux), with extra headers. */
 function postFrom(

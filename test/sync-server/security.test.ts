@@ -4,10 +4,9 @@
  */
 import http from 'node:http';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type * as Y from 'yjs';
 import { CLOSE } from '../../core/index.ts';
-import type { ServerConfig } from '../../sync-server/config.ts';
 import { createGatehouseServer } from '../../sync-server/server.ts';
 import {
   addUser,
@@ -15,24 +14,15 @@ import {
   connect,
   login,
   PASSWORD,
+  serversPerTest,
   setup,
-  startServer,
   synced,
   type TestServer,
   tempDir,
   until,
 } from './helpers.ts';
 
-let servers: TestServer[] = [];
-afterEach(async () => {
-  for (const s of servers) await s.close();
-  servers = [];
-});
-async function start(config: Partial<ServerConfig> = {}) {
-  const t = await startServer(config);
-  servers.push(t);
-  return t;
-}
+const start = serversPerTest();
 
 /** Reads an SSE response until `re` matches or the stream ends. */
 function sseReader(res: Response) {
@@ -295,7 +285,7 @@ describe('finding 9: invitation tokens never reach the logs', () => {
       dataDir: '',
       close: () => server.close(),
     };
-    servers.push(t);
+    start.track(t);
     const admin = await setup(t, 'acme');
     const inv = await api(t.url, 'POST', '/api/workspaces/acme/users', {
       token: admin,

@@ -5,7 +5,7 @@
  */
 import { afterEach, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { type Command, createWorkspaceDoc, readState } from '../../core/index.ts';
+import { type Command, readState } from '../../core/index.ts';
 import { createLogger } from '../../sync-server/log.ts';
 import { openSqliteStorage } from '../../sync-server/storage/sqlite-storage.ts';
 import { type Actor, LiveDoc } from '../../sync-server/sync/live-doc.ts';
