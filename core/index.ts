@@ -39,6 +39,7 @@ export type {
 export { commit, execute, type Planned, plan } from './commands/plan.ts';
 export { slugify } from './commands/resource-commands.ts';
 export {
+  COLLECTION_LABELS,
   describeChange,
   describeEntityChange,
   type EntityChange,
