@@ -58,9 +58,8 @@ function codeOfAll(via: readonly Via[]): AccessCode {
   return code;
 }
 
-function resolve(type: ResourceType, via: readonly Via[]): ResourceAccess {
+function resolve(type: ResourceType, via: readonly Via[], code = codeOfAll(via)): ResourceAccess {
   if (via.length === 0) return NO_ACCESS;
-  const code = codeOfAll(via);
   return { level: codeLevel(type, code), hidden: codeHidden(code), via };
 }
 
@@ -98,9 +97,9 @@ class TypeAccess {
     private readonly allVia: Via[],
     private readonly custom: CustomGrant[],
   ) {
-    this.all = resolve(type, allVia);
     const base = codeOfAll(allVia);
     this.allCode = base;
+    this.all = resolve(type, allVia, base);
     for (const g of custom) {
       const c = codeOf(g.via);
       for (const id of g.ids) this.codes.set(id, combineCodes(this.codes.get(id) ?? base, c));
