@@ -115,7 +115,7 @@ class TypeAccess {
     if (!this.codes.has(id)) return this.all;
     return this.overrides.get(id)!;
   }
-  /** ResourceAccess (with via) of every listed resource, built on first use, as the eager version did. */
+  /** ResourceAccess (with via) of every listed resource, built on first use (summaries need it; decisions do not). */
   get overrides(): ReadonlyMap<string, ResourceAccess> {
     if (this.resolved.size === 0 && this.codes.size > 0) {
       const customVia = new Map<string, Via[]>();

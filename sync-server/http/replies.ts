@@ -77,7 +77,7 @@ export const ConflictJson = z.object({
   resolvedAt: Ms.nullable(),
 });
 
-// What a change does (core/impact.ts).
+// What a change does (core/impact/).
 const UserRef = { userId: z.string() };
 export const Impact = z.looseObject({
   roleChanges: z.array(
