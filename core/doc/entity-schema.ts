@@ -162,7 +162,7 @@ export const CONFLICT = entity('conflict', {
 export const META_SCHEMA = entity('meta', {
   name: text(1, MAX_TEXT),
   slug: text(1, MAX_WORKSPACE_SLUG),
-  /** Written once at creation (schema.ts' SCHEMA_VERSION); a v2 migration reads it. */
+  /** Written by the server only (schema.ts' SCHEMA_VERSION, checked in validate-changes.ts); a migration reads it. */
   schemaVersion: storedOnly(),
 });
 

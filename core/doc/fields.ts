@@ -99,7 +99,7 @@ export interface EntitiesField {
   readonly stored: string;
   readonly schema: EntitySchema;
 }
-/** Stored in the doc, not part of the model (meta.schemaVersion); not checked. */
+/** Stored in the doc, not part of the model (meta.schemaVersion); any check is an explicit rule. */
 export interface StoredOnlyField {
   readonly kind: 'storedOnly';
 }

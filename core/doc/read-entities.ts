@@ -131,7 +131,10 @@ export function decoders<S extends EntitySchema>(
 ): { readonly [K in keyof DecodedOf<S>]: (src: Source) => DecodedOf<S>[K] } {
   const out: Record<string, Decode> = {};
   for (const [key, f] of Object.entries(schema.fields)) {
-    const d = f.kind === 'entities' ? entitiesDecoder(f.stored, nested[key]!) : decoder(key, f);
+    const read = nested[key];
+    if (f.kind === 'entities' && !read)
+      throw new Error(`decoders: no reader for the nested entities of ${key}`);
+    const d = f.kind === 'entities' && read ? entitiesDecoder(f.stored, read) : decoder(key, f);
     if (d) out[key] = d;
   }
   return out as never;
