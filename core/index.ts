@@ -78,7 +78,7 @@ export {
   defaultGroupRestrictions,
   effectiveDefaultGroup,
 } from './rules/default-groups.ts';
-export { isValidEmail } from './rules/formats.ts';
+export { checkWorkspaceSlug, isValidEmail, RESERVED_WORKSPACE_SLUGS } from './rules/formats.ts';
 export { compareIdentity, identityFor } from './rules/identity.ts';
 export { levelRank, roleRank } from './rules/levels.ts';
 export * as limits from './rules/limits.ts';

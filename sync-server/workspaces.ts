@@ -1,34 +1,17 @@
 /** Creating a workspace: its doc with the default groups, then its first admin, through the pipeline. */
 import * as Y from 'yjs';
-import { createWorkspaceDoc } from '../core/index.ts';
+import { checkWorkspaceSlug, createWorkspaceDoc } from '../core/index.ts';
 import type { ServerContext } from './context.ts';
 import { apiErrorFrom } from './http/execute.ts';
 import { ApiError } from './http/respond.ts';
 import type { Account } from './storage/account-store.ts';
 import type { Workspace } from './storage/workspace-store.ts';
 
-const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
-/** First path segments the server or the admin app use themselves. */
-const RESERVED_SLUGS = new Set([
-  'api',
-  'sync',
-  'setup',
-  'login',
-  'logout',
-  'invitations',
-  'demo-apps',
-  'assets',
-  'healthz',
-  'my-access',
-  'settings',
-  'static',
-]);
-
+/** A workspace slug as typed, in its stored form (core's rule); throws the API's error otherwise. */
 export function checkSlug(slug: string): string {
-  const s = slug.trim().toLowerCase();
-  if (!SLUG.test(s) || RESERVED_SLUGS.has(s))
-    throw new ApiError('invalid-slug', 'Use 2–40 lower-case letters, digits and dashes (e.g. nexus)');
-  return s;
+  const r = checkWorkspaceSlug(slug);
+  if (!r.ok) throw new ApiError('invalid-slug', r.error.message);
+  return r.value;
 }
 
 export async function createWorkspaceWithAdmin(

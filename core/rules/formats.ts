@@ -5,7 +5,7 @@
  * the same function.
  */
 import { fail, ok, type Result } from '../errors.ts';
-import { MAX_EMAIL, MAX_KIND, MAX_SLUG, MAX_TEXT } from './limits.ts';
+import { MAX_EMAIL, MAX_KIND, MAX_SLUG, MAX_TEXT, MAX_WORKSPACE_SLUG } from './limits.ts';
 import { hasInvisibleCharacters } from './names.ts';
 
 /** Conservative on purpose: no characters that mean something in a URL or a header (mailto links). */
@@ -75,4 +75,34 @@ export function checkWorkspaceName(name: string): Result<string> {
   if (hasInvisibleCharacters(n))
     return fail('name-invalid-characters', 'Workspace name can’t contain invisible or control characters');
   return ok(n);
+}
+
+const WORKSPACE_SLUG = new RegExp(`^[a-z0-9](?:[a-z0-9-]{0,${MAX_WORKSPACE_SLUG - 2}}[a-z0-9])?$`);
+/** First path segments the server or the admin app use themselves: never a workspace's slug. */
+export const RESERVED_WORKSPACE_SLUGS: ReadonlySet<string> = new Set([
+  'api',
+  'sync',
+  'setup',
+  'login',
+  'sign-in',
+  'logout',
+  'invitations',
+  'invite',
+  'accept-invitation',
+  'reset-password',
+  'workspaces',
+  'demo-apps',
+  'assets',
+  'healthz',
+  'my-access',
+  'settings',
+  'static',
+]);
+
+/** A workspace's slug as typed: trimmed, lower-cased, up to 40 letters, digits and dashes, not reserved. */
+export function checkWorkspaceSlug(slug: string): Result<string> {
+  const s = slug.trim().toLowerCase();
+  return WORKSPACE_SLUG.test(s) && !RESERVED_WORKSPACE_SLUGS.has(s)
+    ? ok(s)
+    : fail('invalid-slug', 'Use 2–40 lower-case letters, digits and dashes (e.g. nexus)');
 }

@@ -19,8 +19,11 @@ export const MAX_GRANT_RESOURCES = 10_000;
 export const MAX_SLUG = 64;
 /** Data-source kinds (`postgres`, `restapi`, …). */
 export const MAX_KIND = 50;
-/** Workspace slugs. */
-export const MAX_WORKSPACE_SLUG = 64;
+/** Workspace slugs (the first path segment of the admin app's URLs). */
+export const MAX_WORKSPACE_SLUG = 40;
 /** Conflict records: message and repair texts, and the JSON of their entity and edit lists. */
 export const MAX_CONFLICT_TEXT = 2000;
 export const MAX_CONFLICT_LIST_JSON = 20_000;
+/** Passwords: at least 8 characters (NIST SP 800-63B), at most 256 (scrypt input stays cheap). */
+export const MIN_PASSWORD_LENGTH = 8;
+export const MAX_PASSWORD_LENGTH = 256;

@@ -3,6 +3,7 @@
  * be raised later without breaking existing hashes.
  */
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { limits } from '../../core/index.ts';
 
 const N = 16_384;
 const R = 8;
@@ -11,7 +12,8 @@ const KEY_BYTES = 32;
 const SALT_BYTES = 16;
 /** Longest password accepted: keeps hashing time bounded. */
 export const MAX_PASSWORD_LENGTH = 256;
-export const MIN_PASSWORD_LENGTH = 8;
+/** core's limit (rules/limits.ts), re-exported for the routes that set passwords. */
+export const MIN_PASSWORD_LENGTH = limits.MIN_PASSWORD_LENGTH;
 
 function derive(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {

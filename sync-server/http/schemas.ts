@@ -1,11 +1,12 @@
 /** Request body schemas (zod 4). The OpenAPI document is generated from these. */
 import { z } from 'zod';
+import { limits } from '../../core/index.ts';
 
 const text = (max: number) => z.string().max(max);
 const id = z.string().min(1).max(100);
 
 export const Email = z.string().trim().min(3).max(254);
-export const Password = z.string().min(8).max(256);
+export const Password = z.string().min(limits.MIN_PASSWORD_LENGTH).max(limits.MAX_PASSWORD_LENGTH);
 
 export const SetupBody = z.object({
   token: text(200),

@@ -3,6 +3,7 @@
  * error bodies become `{ ok: false }` with the server's code, never a throw.
  */
 import type { Role, UserStatus } from '../../../../core/index.ts';
+import { limits } from '../../../../core/index.ts';
 
 export interface ApiError {
   readonly code: string;
@@ -31,7 +32,7 @@ export interface Me {
 }
 
 /** The server's shortest password (it answers 422 `password-too-short` below it). */
-export const MIN_PASSWORD_LENGTH = 8;
+export const MIN_PASSWORD_LENGTH = limits.MIN_PASSWORD_LENGTH;
 
 /** An admin-issued one-time password reset link (`POST …/users/:id/password-reset`). */
 export interface PasswordResetLink {
