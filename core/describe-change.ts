@@ -142,14 +142,11 @@ function members(state: WorkspaceState, ids: Iterable<string>) {
   return out;
 }
 
-/** The entities a change touched, each with exactly what changed; entities that did not change are left out. */
-export function describeChange(
-  before: WorkspaceState,
-  after: WorkspaceState,
-  touched: Touched,
-): EntityChange[] {
+type Describer = (before: WorkspaceState, after: WorkspaceState, ids: ReadonlySet<string>) => EntityChange[];
+
+const describeUsers: Describer = (before, after, ids) => {
   const out: EntityChange[] = [];
-  for (const id of touched.users) {
+  for (const id of ids) {
     const a = after.users.get(id);
     if (!a) continue;
     const b = before.users.get(id);
@@ -157,7 +154,12 @@ export function describeChange(
     if (!b || fields.length > 0)
       out.push({ collection: 'users', id, name: a.email, kind: b ? 'updated' : 'created', fields });
   }
-  for (const id of touched.groups) {
+  return out;
+};
+
+const describeGroups: Describer = (before, after, ids) => {
+  const out: EntityChange[] = [];
+  for (const id of ids) {
     const a = after.groups.get(id);
     const b = before.groups.get(id);
     const kind = kindOf(b, a);
@@ -178,25 +180,32 @@ export function describeChange(
       leftCount: leftIds.length || undefined,
     });
   }
-  for (const id of touched.apps) {
-    const a = after.apps.get(id);
-    const b = before.apps.get(id);
-    const kind = kindOf(b, a);
-    if (!a || !kind) continue;
-    const fields = kind === 'updated' && b ? appFields(b, a) : [];
-    if (kind !== 'updated' || fields.length > 0)
-      out.push({ collection: 'apps', id, name: a.name, kind, fields });
-  }
-  for (const id of touched.dataSources) {
-    const a = after.dataSources.get(id);
-    const b = before.dataSources.get(id);
-    const kind = kindOf(b, a);
-    if (!a || !kind) continue;
-    const fields = kind === 'updated' && b ? dataSourceFields(b, a) : [];
-    if (kind !== 'updated' || fields.length > 0)
-      out.push({ collection: 'dataSources', id, name: a.name, kind, fields });
-  }
-  for (const id of touched.conflicts) {
+  return out;
+};
+
+/** Apps and data sources: created, deleted, or the fields that changed. */
+function resources<T extends App | DataSource>(
+  collection: 'apps' | 'dataSources',
+  pick: (s: WorkspaceState) => ReadonlyMap<string, T>,
+  fieldsOf: (b: T, a: T) => FieldChange[],
+): Describer {
+  return (before, after, ids) => {
+    const out: EntityChange[] = [];
+    for (const id of ids) {
+      const a = pick(after).get(id);
+      const b = pick(before).get(id);
+      const kind = kindOf(b, a);
+      if (!a || !kind) continue;
+      const fields = kind === 'updated' && b ? fieldsOf(b, a) : [];
+      if (kind !== 'updated' || fields.length > 0) out.push({ collection, id, name: a.name, kind, fields });
+    }
+    return out;
+  };
+}
+
+const describeConflicts: Describer = (before, after, ids) => {
+  const out: EntityChange[] = [];
+  for (const id of ids) {
     const a = after.conflicts.get(id);
     const b = before.conflicts.get(id);
     if (!a) continue;
@@ -210,22 +219,36 @@ export function describeChange(
         fields: [{ field: 'resolvedAt', label: 'status', from: 'Open', to: 'Resolved' }],
       });
   }
-  if (touched.meta && (before.meta.name !== after.meta.name || before.meta.slug !== after.meta.slug))
-    out.push({
-      collection: 'meta',
-      id: 'meta',
-      name: after.meta.name,
-      kind: 'updated',
-      fields: [
-        ...(before.meta.name !== after.meta.name
-          ? [{ field: 'name', label: 'name', from: text(before.meta.name), to: text(after.meta.name) }]
-          : []),
-        ...(before.meta.slug !== after.meta.slug
-          ? [{ field: 'slug', label: 'slug', from: text(before.meta.slug), to: text(after.meta.slug) }]
-          : []),
-      ],
-    });
   return out;
+};
+
+function describeMeta(before: WorkspaceState, after: WorkspaceState): EntityChange[] {
+  const fields: FieldChange[] = [];
+  for (const field of ['name', 'slug'] as const)
+    if (before.meta[field] !== after.meta[field])
+      fields.push({ field, label: field, from: text(before.meta[field]), to: text(after.meta[field]) });
+  return fields.length
+    ? [{ collection: 'meta', id: 'meta', name: after.meta.name, kind: 'updated', fields }]
+    : [];
+}
+
+const describeApps = resources('apps', (s) => s.apps, appFields);
+const describeDataSources = resources('dataSources', (s) => s.dataSources, dataSourceFields);
+
+/** The entities a change touched, each with exactly what changed; entities that did not change are left out. */
+export function describeChange(
+  before: WorkspaceState,
+  after: WorkspaceState,
+  touched: Touched,
+): EntityChange[] {
+  return [
+    ...describeUsers(before, after, touched.users),
+    ...describeGroups(before, after, touched.groups),
+    ...describeApps(before, after, touched.apps),
+    ...describeDataSources(before, after, touched.dataSources),
+    ...describeConflicts(before, after, touched.conflicts),
+    ...(touched.meta ? describeMeta(before, after) : []),
+  ];
 }
 
 /** What each collection's entities are called in History and the audit. */

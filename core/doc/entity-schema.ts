@@ -9,7 +9,7 @@
  * default groups, not hidden outside View. Rules that need the rest of the doc (references, reserved
  * names, one default group per role) are explicit checks in validate-changes.ts.
  */
-import { validateUrlPattern } from '../access/match-app.ts';
+
 import {
   APP_LEVELS,
   type App,
@@ -41,6 +41,7 @@ import {
   MAX_WORKSPACE_SLUG,
   NAME_MAX_LENGTH,
 } from '../rules/limits.ts';
+import { validateUrlPattern } from '../rules/url-pattern-syntax.ts';
 import {
   ABSENT,
   type EntitySchema,

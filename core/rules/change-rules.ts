@@ -24,6 +24,7 @@ import type {
   WorkspaceState,
 } from '../model.ts';
 import { FLAGS } from '../model.ts';
+import { hasAnyFlag } from './builder-level.ts';
 import { DEFAULT_GROUP_MESSAGES, defaultGroupGrantViolation } from './default-groups.ts';
 import {
   checkEmail,
@@ -34,6 +35,7 @@ import {
   checkWorkspaceName,
 } from './formats.ts';
 import { checkGrantShape } from './grants.ts';
+import { roleRank } from './levels.ts';
 import { checkGrantNameFormat, checkGroupNameFormat, groupNamed, sameName } from './names.ts';
 import { activeAdmins, checkCanJoinGroup, isActiveAdminUser, meetsGroupRole } from './roles.ts';
 import { checkUrlPatterns } from './url-patterns.ts';
@@ -189,7 +191,7 @@ function checkDefaultGroup(v: Verdict, path: string, b: Group | undefined, a: Gr
   const flagsChanged = FLAGS.some((f) => (b?.flags[f] ?? false) !== a.flags[f]);
   if (role === 'admin' && b && (flagsChanged || changedGrants(b, a).length > 0))
     v.add(path, 'admin-group-not-editable', DEFAULT_GROUP_MESSAGES.adminNotEditable);
-  if (role === 'end-user' && flagsChanged && FLAGS.some((f) => a.flags[f]))
+  if (role === 'end-user' && flagsChanged && hasAnyFlag(a.flags))
     v.add(path, 'end-user-view-only', DEFAULT_GROUP_MESSAGES.endUserViewOnly);
 }
 
@@ -398,7 +400,7 @@ function checkMemberships(v: Verdict, touched: Touched): void {
   const lowered = [...touched.users].filter((id) => {
     const b = before.users.get(id);
     const a = after.users.get(id);
-    return b !== undefined && a !== undefined && b.role !== a.role;
+    return b !== undefined && a !== undefined && roleRank(a.role) < roleRank(b.role);
   });
   if (lowered.length === 0) return;
   for (const g of after.groups.values()) {
