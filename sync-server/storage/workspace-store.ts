@@ -3,6 +3,7 @@
  * the `joined` facts (the account itself activated the user: accepted its invitation, created the
  * workspace), which session revocation relies on (sync/after-commit.ts).
  */
+import type { Role, UserStatus } from '../../core/index.ts';
 
 export interface Workspace {
   readonly id: string;
@@ -17,8 +18,8 @@ export interface Membership {
   readonly workspaceId: string;
   readonly userId: string;
   readonly email: string;
-  readonly role: string;
-  readonly status: string;
+  readonly role: Role;
+  readonly status: UserStatus;
 }
 
 export interface WorkspaceStore {

@@ -7,6 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import type * as Y from 'yjs';
 import type { User } from '../../core/index.ts';
+import { isActiveAdminUser } from '../../core/index.ts';
 import { authenticate, type Principal } from '../auth/authenticate.ts';
 import { credentialsFrom, originAllowed } from '../auth/credentials.ts';
 import { userByEmailInDoc } from '../auth/member-of.ts';
@@ -48,6 +49,6 @@ export async function authorizeSync(
 /** The principal's user in the loaded doc, if it is an active admin there. */
 export function syncAdmin(doc: Y.Doc, principal: Principal): SyncAuth<{ readonly user: User }> {
   const user = userByEmailInDoc(doc, principal.account.email);
-  if (user?.status !== 'active' || user.role !== 'admin') return NOT_ADMIN;
+  if (!user || !isActiveAdminUser(user)) return NOT_ADMIN;
   return { ok: true, user };
 }

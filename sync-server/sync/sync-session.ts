@@ -12,6 +12,7 @@ import {
   encodeAwareness,
   encodeStep1,
   encodeStep2,
+  isActiveAdminUser,
   type WorkspaceState,
 } from '../../core/index.ts';
 import type { Principal } from '../auth/authenticate.ts';
@@ -77,8 +78,7 @@ export class SyncSession implements DocPeer {
 
   recheck(state: WorkspaceState): void {
     const u = userByEmail(state, this.principal.account.email);
-    if (u?.status !== 'active' || u.role !== 'admin')
-      this.socket.close('forbidden', 'No longer an admin here');
+    if (!u || !isActiveAdminUser(u)) this.socket.close('forbidden', 'No longer an admin here');
   }
 
   /** Joins the doc's peers and starts serving; `early`: the snapshot answer already sent, if any. */

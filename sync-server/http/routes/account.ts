@@ -3,7 +3,7 @@
  * password-reset routes (their own files) this is the account table of the API.
  */
 import { z } from 'zod';
-import { isValidEmail } from '../../../core/index.ts';
+import { isActiveAdminUser, isValidEmail } from '../../../core/index.ts';
 import { clearedSessionCookie, credentialsFrom } from '../../auth/credentials.ts';
 import { dummyPasswordHash, hashPassword, verifyPassword } from '../../auth/password.ts';
 import { API_TOKEN_PREFIX, hashToken, sameSecret } from '../../auth/tokens.ts';
@@ -26,7 +26,7 @@ async function checkMayCreateWorkspace(ctx: ServerContext, account: Account): Pr
   if (policy === 'all') return;
   if (policy === 'admins') {
     const memberships = await ctx.storage.membershipsOfEmail(account.email);
-    if (memberships.some((m) => m.role === 'admin' && m.status === 'active')) return;
+    if (memberships.some(isActiveAdminUser)) return;
   }
   throw new ApiError(
     'workspace-creation-disabled',

@@ -1,5 +1,6 @@
 /** Workspaces, the memberships projection and the `joined` facts in SQLite. */
 import { randomUUID } from 'node:crypto';
+import { ROLES, type Role, USER_STATUSES, type UserStatus } from '../../../core/index.ts';
 import type { Membership, Workspace, WorkspaceStores } from '../workspace-store.ts';
 import type { Db, Row } from './open-database.ts';
 import { ReadCache } from './read-cache.ts';
@@ -14,8 +15,9 @@ const toMembership = (r: Row): Membership => ({
   workspaceId: r.workspace_id as string,
   userId: r.user_id as string,
   email: r.email as string,
-  role: r.role as string,
-  status: r.status as string,
+  // Least privilege for anything the file holds that is not a role or status (never written by us).
+  role: (ROLES as readonly unknown[]).includes(r.role) ? (r.role as Role) : 'end-user',
+  status: (USER_STATUSES as readonly unknown[]).includes(r.status) ? (r.status as UserStatus) : 'archived',
 });
 
 export function sqliteWorkspaceStore(db: Db): WorkspaceStores {
