@@ -1,18 +1,37 @@
 /** App and data-source commands, and resolving a conflict record. */
 
 import { fail, ok, type Result } from '../errors.ts';
-import type { ResourceType, WorkspaceState } from '../model.ts';
+import type { App, DataSource, ResourceType, WorkspaceState } from '../model.ts';
 import type { Op } from '../ops.ts';
 import { checkKind, checkResourceName, checkSlugFormat } from '../rules/formats.ts';
 import { MAX_SLUG } from '../rules/limits.ts';
+import { liveNamed } from '../rules/names.ts';
 import { normalizeUrlPatterns } from '../rules/url-patterns.ts';
 import type { CommandBody } from './command.ts';
 import { draft, findApp, findDataSource, isFailure, type Planner } from './planner.ts';
 
 type Of<T extends CommandBody['type']> = Extract<CommandBody, { type: T }>;
 
-function resourceName(name: string, what: 'App' | 'Data source'): Result<string> {
-  return checkResourceName(name, what);
+/** A name as typed for an app or data source: its format, and no other live one of the kind named alike. */
+function resourceName(
+  state: WorkspaceState,
+  name: string,
+  what: 'App' | 'Data source',
+  exceptId?: string,
+): Result<string> {
+  const format = checkResourceName(name, what);
+  if (!format.ok) return format;
+  const pool: Iterable<App | DataSource> = what === 'App' ? state.apps.values() : state.dataSources.values();
+  const other = liveNamed(pool, format.value, exceptId);
+  if (other)
+    return fail(
+      'name-taken',
+      `${what === 'App' ? 'An app' : 'A data source'} named “${other.name}” already exists`,
+      {
+        id: other.id,
+      },
+    );
+  return format;
 }
 
 export function slugify(name: string): string {
@@ -42,7 +61,7 @@ function freeSlug(state: WorkspaceState, base: string): string {
 }
 
 export const planAppCreate: Planner<Of<'app.create'>> = ({ state, now, newId }, c) => {
-  const name = resourceName(c.name, 'App');
+  const name = resourceName(state, c.name, 'App');
   if (!name.ok) return name;
   const slug = c.slug === undefined ? ok(freeSlug(state, slugify(name.value))) : checkSlug(state, c.slug);
   if (!slug.ok) return slug;
@@ -67,7 +86,7 @@ export const planAppUpdate: Planner<Of<'app.update'>> = ({ state }, c) => {
   if (isFailure(app)) return app;
   const fields: Record<string, string | string[]> = {};
   if (c.name !== undefined) {
-    const name = resourceName(c.name, 'App');
+    const name = resourceName(state, c.name, 'App', app.id);
     if (!name.ok) return name;
     fields.name = name.value;
   }
@@ -110,8 +129,8 @@ function unlistOps(state: WorkspaceState, type: ResourceType, id: string, now: n
   return ops;
 }
 
-export const planDataSourceCreate: Planner<Of<'dataSource.create'>> = ({ now, newId }, c) => {
-  const name = resourceName(c.name, 'Data source');
+export const planDataSourceCreate: Planner<Of<'dataSource.create'>> = ({ state, now, newId }, c) => {
+  const name = resourceName(state, c.name, 'Data source');
   if (!name.ok) return name;
   const kind = checkKind(c.kind);
   if (!kind.ok) return kind;
@@ -134,7 +153,7 @@ export const planDataSourceUpdate: Planner<Of<'dataSource.update'>> = ({ state }
   if (isFailure(ds)) return ds;
   const fields: Record<string, string> = {};
   if (c.name !== undefined) {
-    const name = resourceName(c.name, 'Data source');
+    const name = resourceName(state, c.name, 'Data source', ds.id);
     if (!name.ok) return name;
     fields.name = name.value;
   }

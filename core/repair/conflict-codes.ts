@@ -13,6 +13,7 @@ export const CONFLICT_CODES = [
   'duplicate-group-name',
   'duplicate-permission-name',
   'duplicate-email',
+  'duplicate-resource-name',
   'duplicate-app-slug',
   'no-active-admin',
 ] as const;

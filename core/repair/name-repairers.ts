@@ -1,27 +1,25 @@
 /** Repairers of names (rule 8) and slugs: what concurrent creates or renames made equal, the newer renamed. */
-import type { Group } from '../model.ts';
-import { MAX_SLUG } from '../rules/limits.ts';
-import { isReservedGroupName, normalizeName } from '../rules/names.ts';
+import type { App, DataSource, Group } from '../model.ts';
+import { MAX_SLUG, MAX_TEXT } from '../rules/limits.ts';
+import { isReservedGroupName, NameSet, normalizeName } from '../rules/names.ts';
 import { fitName, groupRef, type Repairer, sortedByAge } from './repair-step.ts';
 
-/** Group names: unique ignoring case, never reserved. The oldest keeps the name. */
+/** Group names: unique ignoring case and look-alikes (names.ts' sameName), never reserved. The oldest keeps the name. */
 export const groupNames: Repairer = (step) => {
   const groups = sortedByAge(step.state.groups.values()).filter((g) => g.deletedAt === undefined);
-  const taken = new Set<string>();
-  for (const g of groups) if (g.kind === 'default') taken.add(normalizeName(g.name));
+  const taken = new NameSet();
+  for (const g of groups) if (g.kind === 'default') taken.add(g.name);
   const renames: { g: Group; name: string }[] = [];
   for (const g of groups) {
     if (g.kind !== 'custom') continue;
-    const key = normalizeName(g.name);
-    if (!taken.has(key) && !isReservedGroupName(g.name)) {
-      taken.add(key);
+    if (!taken.has(g.name) && !isReservedGroupName(g.name)) {
+      taken.add(g.name);
       continue;
     }
     let n = 2;
     let name = fitName(g.name.trim(), ` (${n})`);
-    while (taken.has(normalizeName(name)) || isReservedGroupName(name))
-      name = fitName(g.name.trim(), ` (${++n})`);
-    taken.add(normalizeName(name));
+    while (taken.has(name) || isReservedGroupName(name)) name = fitName(g.name.trim(), ` (${++n})`);
+    taken.add(name);
     renames.push({ g, name });
   }
   for (const { g, name } of renames) {
@@ -76,5 +74,34 @@ export const appSlugs: Repairer = (step) => {
       [{ collection: 'apps', id: a.id, name: a.name }],
       `Changed the newer one's slug to “${slug}”`,
     );
+  }
+};
+
+/** App and data-source names: unique per kind ignoring case and look-alikes. The oldest keeps the name. */
+export const resourceNames: Repairer = (step) => {
+  for (const collection of ['apps', 'dataSources'] as const) {
+    const live = sortedByAge<App | DataSource>(step.state[collection].values()).filter(
+      (r) => r.deletedAt === undefined,
+    );
+    const taken = new NameSet();
+    for (const r of live) {
+      if (!taken.has(r.name)) {
+        taken.add(r.name);
+        continue;
+      }
+      const base = r.name.trim();
+      let n = 2;
+      const fit = (k: number) => base.slice(0, MAX_TEXT - ` (${k})`.length) + ` (${k})`;
+      while (taken.has(fit(n))) n++;
+      const name = fit(n);
+      taken.add(name);
+      const what = collection === 'apps' ? 'apps' : 'data sources';
+      step.op({ type: 'entity.set', collection, id: r.id, fields: { name } });
+      step.record(
+        `Two ${what} were named “${r.name}”`,
+        [{ collection, id: r.id, name: r.name }],
+        `Renamed the newer one to “${name}”`,
+      );
+    }
   }
 };

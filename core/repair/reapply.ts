@@ -35,6 +35,7 @@ const REAPPLY: Readonly<Record<ConflictCode, Reapply>> = {
   'duplicate-group-name': nothing,
   'duplicate-permission-name': nothing,
   'duplicate-email': nothing,
+  'duplicate-resource-name': nothing,
   'duplicate-app-slug': nothing,
   'no-active-admin': nothing,
 };

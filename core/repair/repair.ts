@@ -19,7 +19,7 @@ import {
   membersBelowGroupRole,
   membersOfDeletedGroups,
 } from './group-repairers.ts';
-import { appSlugs, groupNames, permissionNames } from './name-repairers.ts';
+import { appSlugs, groupNames, permissionNames, resourceNames } from './name-repairers.ts';
 import type { Repairer } from './repair-step.ts';
 import { activeAdmin, duplicateEmails } from './user-repairers.ts';
 
@@ -51,6 +51,7 @@ const REPAIRERS: Readonly<Record<ConflictCode, Repairer>> = {
   'duplicate-group-name': groupNames,
   'duplicate-permission-name': permissionNames,
   'duplicate-email': duplicateEmails,
+  'duplicate-resource-name': resourceNames,
   'duplicate-app-slug': appSlugs,
   'no-active-admin': activeAdmin,
 };

@@ -36,7 +36,7 @@ import {
 } from './formats.ts';
 import { checkGrantShape } from './grants.ts';
 import { roleRank } from './levels.ts';
-import { checkGrantNameFormat, checkGroupNameFormat, groupNamed, sameName } from './names.ts';
+import { checkGrantNameFormat, checkGroupNameFormat, groupNamed, liveNamed, sameName } from './names.ts';
 import { activeAdmins, checkCanJoinGroup, isActiveAdminUser, meetsGroupRole } from './roles.ts';
 import { checkUrlPatterns } from './url-patterns.ts';
 
@@ -314,7 +314,11 @@ function checkApp(v: Verdict, id: string, b: App | undefined, a: App | undefined
     checkTombstone(v, path, b, a);
   }
   if (a.deletedAt !== undefined) return;
-  if (!b || b.name !== a.name) v.format(`${path}.name`, a.name, (n) => checkResourceName(n, 'App'));
+  if (!b || b.name !== a.name) {
+    v.format(`${path}.name`, a.name, (n) => checkResourceName(n, 'App'));
+    if (v.strict && liveNamed(v.after.apps.values(), a.name, id))
+      v.add(`${path}.name`, 'name-taken', 'An app with this name already exists');
+  }
   if (!b || b.slug !== a.slug) {
     v.format(`${path}.slug`, a.slug, checkSlugFormat);
     if (v.strict)
@@ -336,7 +340,11 @@ function checkDataSource(v: Verdict, id: string, b: DataSource | undefined, a: D
     checkTombstone(v, path, b, a);
   }
   if (a.deletedAt !== undefined) return;
-  if (!b || b.name !== a.name) v.format(`${path}.name`, a.name, (n) => checkResourceName(n, 'Data source'));
+  if (!b || b.name !== a.name) {
+    v.format(`${path}.name`, a.name, (n) => checkResourceName(n, 'Data source'));
+    if (v.strict && liveNamed(v.after.dataSources.values(), a.name, id))
+      v.add(`${path}.name`, 'name-taken', 'A data source with this name already exists');
+  }
   if (!b || b.kind !== a.kind) v.format(`${path}.kind`, a.kind, checkKind);
 }
 

@@ -107,6 +107,20 @@ export function groupNamed(state: WorkspaceState, name: string, exceptGroupId?: 
   return undefined;
 }
 
+/**
+ * The live entity other than `exceptId` whose name counts as the same as `name` (SPEC clarification:
+ * app and data-source names are unique like group names), if any.
+ */
+export function liveNamed<T extends { id: string; name: string; deletedAt?: number | undefined }>(
+  entities: Iterable<T>,
+  name: string,
+  exceptId?: string,
+): T | undefined {
+  for (const e of entities)
+    if (e.deletedAt === undefined && e.id !== exceptId && sameName(e.name, name)) return e;
+  return undefined;
+}
+
 /** Checks a group name as typed; returns the trimmed name. `exceptGroupId` is the group being renamed. */
 export function validateGroupName(
   state: WorkspaceState,

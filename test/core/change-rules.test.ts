@@ -142,6 +142,24 @@ describe('rules across entities: refused live, left to repair in a catch-up', ()
       'member-needs-role',
     ],
     [
+      'two apps with one name ignoring case (issue 11 #4)',
+      (ws) => {
+        ws.app('CRM');
+        const id = ws.app('Wiki');
+        return (doc) => entity(doc, 'apps', id).set('name', 'crm');
+      },
+      'name-taken',
+    ],
+    [
+      'two data sources with one name ignoring case',
+      (ws) => {
+        ws.dataSource('Payroll DB');
+        const id = ws.dataSource('Sales DB');
+        return (doc) => entity(doc, 'dataSources', id).set('name', 'payroll db');
+      },
+      'name-taken',
+    ],
+    [
       'the last active admin archived',
       (ws) => {
         const admin = [...ws.state().users.values()].find((u) => u.role === 'admin')?.id;

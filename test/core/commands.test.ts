@@ -369,7 +369,18 @@ describe('commands write what they say', () => {
 
   it('apps and data sources: create, update, delete; a deleted resource leaves every grant', () => {
     const { ws, hr, grantId, app: payroll, ds } = setup();
-    const id = ws.must({ type: 'app.create', name: 'Payroll', urlPatterns: ['HTTPS://Pay.Corp.com/*'] });
+    // Names are unique like group names (SPEC clarification), ignoring case and look-alikes.
+    for (const name of ['payroll', ' PAYROLL ', 'Раyroll'])
+      expect(ws.run({ type: 'app.create', name })).toMatchObject({
+        ok: false,
+        error: { code: 'name-taken' },
+      });
+    expect(ws.run({ type: 'dataSource.create', name: 'payroll db', kind: 'postgres' })).toMatchObject({
+      ok: false,
+      error: { code: 'name-taken' },
+    });
+    // A different name whose slug is taken gets the next free slug.
+    const id = ws.must({ type: 'app.create', name: 'Payroll!', urlPatterns: ['HTTPS://Pay.Corp.com/*'] });
     expect(ws.state().apps.get(id)).toMatchObject({
       slug: 'payroll-2',
       urlPatterns: ['https://pay.corp.com/*'],

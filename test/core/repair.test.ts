@@ -190,3 +190,22 @@ describe('repair', () => {
     expect(repair(ws.state())).toEqual({ ops: [], conflicts: [] });
   });
 });
+
+describe('app and data-source names (SPEC clarification, issue 11 #4)', () => {
+  it('two replicas naming apps alike: the older keeps the name, the newer is renamed with a record', () => {
+    const ws = createTestWorkspace();
+    const a = fork(ws.doc);
+    const b = fork(ws.doc);
+    const ra = execute(a, new DocReader(a).state(), { type: 'app.create', name: 'CRM' }, { now: 1 });
+    const rb = execute(b, new DocReader(b).state(), { type: 'app.create', name: 'crm ' }, { now: 2 });
+    expect(ra.ok && rb.ok).toBe(true);
+    merge(a, b);
+    const state = new DocReader(a).state();
+    const { ops, conflicts } = repair(state, { now: 3 });
+    applyOps(a, [...ops, ...conflictOps(conflicts)]);
+    const names = [...new DocReader(a).state().apps.values()].map((x) => x.name).sort();
+    expect(names).toEqual(['CRM', 'crm (2)']);
+    expect(conflicts.map((c) => c.code)).toEqual(['duplicate-resource-name', 'duplicate-app-slug']);
+    expect(repair(new DocReader(a).state(), { now: 4 }).ops).toEqual([]);
+  });
+});

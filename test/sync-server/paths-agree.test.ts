@@ -175,7 +175,7 @@ for (const n of [
   'Émile',
 ])
   rows.push(groupName(n));
-for (const n of ['Wiki', '  Wiki2 ', '', 'x'.repeat(201), 'Pay\u0000roll', 'RTL\u202Eppa'])
+for (const n of ['Wiki', 'crm', 'ＣＲＭ', '  Wiki2 ', '', 'x'.repeat(201), 'Pay\u0000roll', 'RTL\u202Eppa'])
   rows.push({
     what: 'app name',
     input: n,
