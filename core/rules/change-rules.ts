@@ -1,18 +1,3 @@
-/**
- * The rules a change must keep, judged on the states before and after it: the one gate every path that
- * changes a workspace goes through — `plan()` for commands (REST and the admin app) and the server's sync
- * pipeline for Yjs updates from clients, after the shape checks of `validateChanges`. A rule lives once,
- * in the functions this module calls (names.ts, formats.ts, default-groups.ts, roles.ts, grants.ts).
- *
- * Two kinds of rules:
- * - rules of one entity (formats, default groups, immutable fields, who may write a status): no merge of
- *   legitimate edits breaks them, so a change that breaks one is refused on every path;
- * - rules across entities (unique names, who may be in a group, at least one admin): concurrent edits
- *   can break them without anyone doing wrong. A live change is refused (`mode: 'strict'`); a replica's
- *   catch-up after being offline (`mode: 'merge'`) is accepted and `repair` restores the rule.
- * Only what the change made worse counts: a state a merge already broke does not block unrelated edits.
- */
-import type { ErrorCode, GatehouseError, Result } from '../errors.ts';
 import type {
   App,
   Conflict,
@@ -25,6 +10,8 @@ import type {
 } from '../model.ts';
 import { FLAGS } from '../model.ts';
 import { hasAnyFlag } from './builder-level.ts';
+import { checkKeepsAdmins, checkMemberships } from './change-rules-across.ts';
+import { type ChangeCheckOptions, type ChangeViolation, type Touched, Verdict } from './change-verdict.ts';
 import { DEFAULT_GROUP_MESSAGES, defaultGroupGrantViolation } from './default-groups.ts';
 import {
   checkEmail,
@@ -35,77 +22,10 @@ import {
   checkWorkspaceName,
 } from './formats.ts';
 import { checkGrantShape } from './grants.ts';
-import { roleRank } from './levels.ts';
 import { checkGrantNameFormat, checkGroupNameFormat, groupNamed, liveNamed, sameName } from './names.ts';
-import { activeAdmins, checkCanJoinGroup, isActiveAdminUser, meetsGroupRole } from './roles.ts';
 import { checkUrlPatterns } from './url-patterns.ts';
 
-/** The entities a change touched, by collection. */
-export interface Touched {
-  readonly users: ReadonlySet<string>;
-  readonly groups: ReadonlySet<string>;
-  readonly apps: ReadonlySet<string>;
-  readonly dataSources: ReadonlySet<string>;
-  readonly conflicts: ReadonlySet<string>;
-  readonly meta: boolean;
-  /** Nested maps written (`groups.<id>.members`, `groups.<id>.grants.<grantId>.resources`); sync only. */
-  readonly nestedSet?: readonly string[] | undefined;
-}
-
-export interface ChangeCheckOptions {
-  /** `strict` for commands and live updates; `merge` for an offline replica's catch-up (see above). */
-  readonly mode: 'strict' | 'merge';
-  /** The server's own writes (accepting an invitation, repair): may activate users and write conflicts. */
-  readonly trusted?: boolean | undefined;
-}
-
-export interface ChangeViolation extends GatehouseError {
-  /** Where, as `collection.id[.field]`. */
-  readonly path: string;
-}
-
-const MAX_VIOLATIONS = 20;
-
-class Verdict {
-  readonly out: ChangeViolation[] = [];
-  constructor(
-    readonly before: WorkspaceState,
-    readonly after: WorkspaceState,
-    readonly options: ChangeCheckOptions,
-  ) {}
-  get strict(): boolean {
-    return this.options.mode === 'strict';
-  }
-  get trusted(): boolean {
-    return this.options.trusted === true;
-  }
-  add(path: string, code: ErrorCode, message: string): void {
-    if (this.out.length < MAX_VIOLATIONS) this.out.push({ path, code, message });
-  }
-  /** A field's stored form must be what its check makes of it (a command stores exactly that). */
-  format(path: string, value: unknown, check: (v: string) => Result<string>): void {
-    if (typeof value !== 'string') {
-      this.add(path, 'invalid-input', 'must be text');
-      return;
-    }
-    const r = check(value);
-    if (!r.ok) this.add(path, r.error.code, r.error.message);
-    else if (r.value !== value) this.add(path, 'invalid-input', 'must be stored trimmed and normalized');
-  }
-  private emailCounts: Map<string, number> | null = null;
-  /** Users with this email that are not archived, after the change (counted once per check). */
-  unarchivedWithEmail(email: string): number {
-    if (!this.emailCounts) {
-      this.emailCounts = new Map();
-      for (const u of this.after.users.values())
-        if (u.status !== 'archived') this.emailCounts.set(u.email, (this.emailCounts.get(u.email) ?? 0) + 1);
-    }
-    return this.emailCounts.get(email) ?? 0;
-  }
-  immutable(path: string, was: unknown, now: unknown, what: string): void {
-    if (was !== now) this.add(path, 'immutable-field', `${what} never changes`);
-  }
-}
+export type { ChangeCheckOptions, ChangeViolation, Touched } from './change-verdict.ts';
 
 /** Checks a change; an empty list means it keeps every rule. Never throws on a state read from junk. */
 export function checkChange(
@@ -375,54 +295,4 @@ function checkMeta(v: Verdict, b: WorkspaceMeta, a: WorkspaceMeta): void {
   }
   v.immutable('meta.slug', b.slug, a.slug, 'the workspace’s slug');
   v.immutable('meta.name', b.name, a.name, 'the workspace’s name');
-}
-
-/**
- * Rules 4, 5 and 7 for the memberships the change made: no archived user added to a group, and every
- * member of a custom group holds the role it needs — unless it already failed before the change.
- */
-function checkMemberships(v: Verdict, touched: Touched): void {
-  const { before, after } = v;
-  const needsRole = (user: User | undefined, g: Group) => user !== undefined && !meetsGroupRole(user, g);
-  const check = (g: Group, userId: string) => {
-    const user = after.users.get(userId);
-    const was = before.groups.get(g.id);
-    const wasMember = was?.deletedAt === undefined && was?.members.has(userId) === true;
-    if (!wasMember && user) {
-      const can = checkCanJoinGroup(user);
-      if (!can.ok) v.add(`groups.${g.id}.members.${userId}`, can.error.code, can.error.message);
-    }
-    if (needsRole(user, g) && !(wasMember && was && needsRole(before.users.get(userId), was)))
-      v.add(
-        `groups.${g.id}.members.${userId}`,
-        'member-needs-role',
-        `${user?.email ?? userId} is an End-user: “${g.name}” is builder-level, so they must become a Builder (with confirmation) to be in it`,
-      );
-  };
-  for (const id of touched.groups) {
-    const g = after.groups.get(id);
-    if (g?.kind !== 'custom' || g.deletedAt !== undefined) continue;
-    for (const userId of g.members) check(g, userId);
-  }
-  // Users whose role went down: the groups they are still in (rule 5 removes them in the same change).
-  const lowered = [...touched.users].filter((id) => {
-    const b = before.users.get(id);
-    const a = after.users.get(id);
-    return b !== undefined && a !== undefined && roleRank(a.role) < roleRank(b.role);
-  });
-  if (lowered.length === 0) return;
-  for (const g of after.groups.values()) {
-    if (g.kind !== 'custom' || g.deletedAt !== undefined || touched.groups.has(g.id)) continue;
-    for (const userId of lowered) if (g.members.has(userId)) check(g, userId);
-  }
-}
-
-/** Rule 6: a change that leaves no active admin, where there was one, is refused. */
-function checkKeepsAdmins(v: Verdict, touched: Touched): void {
-  const affected = [...touched.users].some((id) => {
-    const b = v.before.users.get(id);
-    return b !== undefined && isActiveAdminUser(b);
-  });
-  if (!affected || activeAdmins(v.after).length > 0 || activeAdmins(v.before).length === 0) return;
-  v.add('users', 'last-admin', 'The last active admin can’t be downgraded, archived or removed');
 }
