@@ -91,9 +91,9 @@ export const resourceNames: Repairer = (step) => {
       }
       const base = r.name.trim();
       let n = 2;
-      const fit = (k: number) => base.slice(0, MAX_TEXT - ` (${k})`.length) + ` (${k})`;
-      while (taken.has(fit(n))) n++;
-      const name = fit(n);
+      const numbered = (k: number) => base.slice(0, MAX_TEXT - ` (${k})`.length) + ` (${k})`;
+      while (taken.has(numbered(n))) n++;
+      const name = numbered(n);
       taken.add(name);
       const what = collection === 'apps' ? 'apps' : 'data sources';
       step.op({ type: 'entity.set', collection, id: r.id, fields: { name } });
