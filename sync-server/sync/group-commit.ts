@@ -54,6 +54,8 @@ export interface GroupCommitDeps {
 
 export class GroupCommit {
   private pending: PendingUpdate[] = [];
+  /** The pipeline's `usersVersion` when this batch's senders were last known to be admins. */
+  private sendersCheckedAt = -1;
   private drainScheduled = false;
   private drainDone: Promise<void> = Promise.resolve();
 
@@ -113,6 +115,11 @@ export class GroupCommit {
     const unchanged: PendingUpdate[] = [];
     let bytes = compaction.bytes;
     let refusal: { item: PendingUpdate; error: ChangeError } | null = null;
+    // Senders were checked at connect and by the recheck after each commit that touched users; an update
+    // queued before such a commit (this batch's or an earlier one) is checked again here. Identity
+    // lookups cost O(users), so only then.
+    let usersTouched = pipeline.usersVersion !== this.sendersCheckedAt;
+    this.sendersCheckedAt = pipeline.usersVersion;
     let i = 0;
     for (; i < batch.length; i++) {
       const item = batch[i]!;
@@ -122,7 +129,7 @@ export class GroupCommit {
         action: 'doc.update',
         bytesSoFar: bytes,
         rules: { mode: item.catchUp ? 'merge' : 'strict', trusted: false },
-        senderEmail: item.source === 'sync' ? item.actor.email : null,
+        senderEmail: usersTouched && item.source === 'sync' ? item.actor.email : null,
       });
       if (checked === null) unchanged.push(item);
       else if ('error' in checked) {
@@ -130,6 +137,7 @@ export class GroupCommit {
         break;
       } else {
         bytes += checked.update.length;
+        if (checked.users.size > 0) usersTouched = true;
         accepted.push(checked);
         acceptedItems.push(item);
       }

@@ -49,6 +49,8 @@ export interface PipelineDeps {
 export type Depth = 0 | 1;
 
 export class UpdatePipeline {
+  /** Counts commits that touched users (every path: sync, REST, repair): who is an admin may have changed. */
+  usersVersion = 0;
   constructor(private readonly deps: PipelineDeps) {}
 
   /** One change (a command, ops, or a client update outside a batch) through steps 1–6. */
@@ -133,7 +135,10 @@ export class UpdatePipeline {
     const entities = accepted.length === 1 ? accepted[0]!.entities : accepted.flatMap((a) => a.entities);
     const users = new Set(accepted.flatMap((a) => [...a.users]));
     const event: CommitEvent = { previous, state, entities, users, actor: accepted[0]!.actor };
-    if (users.size > 0) for (const peer of peers) peer.recheck(state);
+    if (users.size > 0) {
+      this.usersVersion++;
+      for (const peer of peers) peer.recheck(state);
+    }
     await this.deps.committed(event);
     compaction.scheduleIfDue();
 
