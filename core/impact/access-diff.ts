@@ -3,6 +3,7 @@ import { accessIndex } from '../access/access-index.ts';
 import { accessFor, type ResourceAccess, UserAccess } from '../access/user-access.ts';
 import { type Group, RESOURCE_TYPES, type ResourceType, type User, type WorkspaceState } from '../model.ts';
 import type { Op } from '../ops.ts';
+import { isIdentity } from '../rules/identity.ts';
 import { meetsGroupRole } from '../rules/roles.ts';
 import type { ImpactDiff, Touched } from './impact-diff.ts';
 import type { AccessChange } from './impact-types.ts';
@@ -42,7 +43,10 @@ function sameAccess(a: Compared, b: Compared): boolean {
 export function accessDiff(d: ImpactDiff, u0: User | undefined, u1: User): boolean {
   const a0 = u0 ? accessFor(d.before, u1.id) : null;
   const { groups, ignored } = afterGroups(d.before, d.after, u1, d.touched);
-  const a1 = new UserAccess(u1, [d.defaultGroup(u1.role), ...groups], ignored);
+  // As accessFor does: a second user with the same email (a merge) has no access until repair archives it.
+  const effective =
+    u1.status !== 'archived' && !isIdentity(d.after, u1) ? { ...u1, status: 'archived' as const } : u1;
+  const a1 = new UserAccess(effective, [d.defaultGroup(u1.role), ...groups], ignored);
   let changed = false;
   for (const type of RESOURCE_TYPES) if (typeAccessDiff(d, type, a0, a1)) changed = true;
   return changed;

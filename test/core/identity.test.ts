@@ -10,6 +10,7 @@ import {
   accessIndex,
   applyOpsToState,
   identityFor,
+  plan,
   repair,
   type User,
   type WorkspaceState,
@@ -82,5 +83,27 @@ describe('identity by email', () => {
     expect(after.users.get('newer')!.status).toBe('active');
     expect(after.users.get('older')!.status).toBe('archived');
     checkIdentities(s);
+  });
+});
+
+describe('identity in the impact preview', () => {
+  it('renaming the duplicate of an invited admin gives it no access in the impact (as accessFor says)', () => {
+    const base = createBaseWorkspace();
+    const first: User = {
+      id: 'nia-1',
+      email: 'nia@corp.io',
+      name: '',
+      role: 'admin',
+      status: 'invited',
+      createdAt: 1,
+    };
+    const second: User = { ...first, id: 'nia-2', createdAt: 2 };
+    const users = new Map(base.state.users);
+    users.set(first.id, first);
+    users.set(second.id, second);
+    const s: WorkspaceState = { ...base.state, users };
+    const r = plan(s, { type: 'user.rename', userId: 'nia-2', name: 'Nia' });
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.value.impact.accessChanges.filter((c) => c.userId === 'nia-2')).toEqual([]);
   });
 });
