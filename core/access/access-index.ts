@@ -7,7 +7,7 @@ import type { Group, Role, User, WorkspaceState } from '../model.ts';
 import { isBuilderLevel } from '../rules/builder-level.ts';
 import { effectiveDefaultGroup } from '../rules/default-groups.ts';
 import { identities } from '../rules/identity.ts';
-import { meetsRole, requiredRole } from '../rules/roles.ts';
+import { meetsGroupRole, meetsRole, requiredRole } from '../rules/roles.ts';
 
 export interface AccessIndex {
   readonly state: WorkspaceState;
@@ -20,6 +20,47 @@ export interface AccessIndex {
   /** Each email's identity (rules/identity.ts). */
   readonly usersByEmail: ReadonlyMap<string, User>;
   readonly liveCustomGroups: readonly Group[];
+}
+
+/**
+ * What one user's access is made of — the one place of rules 4–7 and identity, read by computeAccess
+ * (UserAccess, with reasons) and by the compiled form (compiled-access.ts, vectors).
+ */
+export interface AccessSources {
+  /** The user as access reads them: a second user with the same email counts as archived until repair. */
+  readonly user: User;
+  /** False for archived users: they keep memberships but have no access (rule 7). */
+  readonly hasAccess: boolean;
+  /** The role's default group first (Admin: everything), then the custom memberships that count. */
+  readonly groups: readonly Group[];
+  /** Memberships a merge left breaking rules 4–5 (a builder-level group of an End-user): no access. */
+  readonly ignored: readonly Group[];
+}
+
+/**
+ * The sources of a user's access from their live custom memberships (any order), their email's identity
+ * (rules/identity.ts) and the effective default groups.
+ */
+export function accessSources(
+  user: User,
+  identity: User | undefined,
+  defaultGroups: Readonly<Record<Role, Group>>,
+  memberships: Iterable<Group>,
+): AccessSources {
+  const effective =
+    identity === user || user.status === 'archived' ? user : { ...user, status: 'archived' as const };
+  const groups: Group[] = [defaultGroups[user.role]];
+  const ignored: Group[] = [];
+  for (const g of memberships) (meetsGroupRole(user, g) ? groups : ignored).push(g);
+  return { user: effective, hasAccess: effective.status !== 'archived', groups, ignored };
+}
+
+/** `accessSources` of a user of the index's state. */
+export function sourcesInIndex(index: AccessIndex, user: User): AccessSources {
+  const counted = index.userGroups.get(user.id);
+  const ignored = index.ignoredMemberships.get(user.id);
+  const memberships = !ignored ? (counted ?? []) : !counted ? ignored : [...counted, ...ignored];
+  return accessSources(user, index.usersByEmail.get(user.email), index.defaultGroups, memberships);
 }
 
 const cache = new WeakMap<WorkspaceState, AccessIndex>();

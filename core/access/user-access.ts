@@ -23,7 +23,7 @@ import {
   combineCodes,
   NO_ACCESS_CODE,
 } from '../rules/levels.ts';
-import { type AccessIndex, accessIndex } from './access-index.ts';
+import { accessIndex, sourcesInIndex } from './access-index.ts';
 
 /** Which group and which grant gave a level. */
 export interface Via {
@@ -235,17 +235,6 @@ export function accessFor(state: WorkspaceState, userId: string): UserAccess | n
 export function computeAccess(state: WorkspaceState, userId: string): UserAccess | null {
   const user = state.users.get(userId);
   if (!user) return null;
-  const index = accessIndex(state);
-  return new UserAccess(
-    effectiveUser(index, user),
-    [index.defaultGroups[user.role], ...(index.userGroups.get(userId) ?? [])],
-    index.ignoredMemberships.get(userId) ?? [],
-  );
-}
-
-/** A second user with the same email (concurrent invites) has no access until repair archives it. */
-function effectiveUser(index: AccessIndex, user: User): User {
-  return index.usersByEmail.get(user.email) === user || user.status === 'archived'
-    ? user
-    : { ...user, status: 'archived' };
+  const sources = sourcesInIndex(accessIndex(state), user);
+  return new UserAccess(sources.user, sources.groups, sources.ignored);
 }
