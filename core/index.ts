@@ -36,6 +36,11 @@ export type {
   CommandType,
   DuplicateParts,
 } from './commands/command.ts';
+export {
+  type DuplicateContents,
+  duplicateContents,
+  type SkippedMember,
+} from './commands/duplicate-contents.ts';
 export { commit, execute, type Planned, plan } from './commands/plan.ts';
 export { slugify } from './commands/resource-commands.ts';
 export {
@@ -82,7 +87,7 @@ export { checkWorkspaceSlug, isValidEmail, RESERVED_WORKSPACE_SLUGS } from './ru
 export { compareIdentity, identityFor } from './rules/identity.ts';
 export { levelRank, roleRank } from './rules/levels.ts';
 export * as limits from './rules/limits.ts';
-export { duplicateName, validateGrantName, validateGroupName } from './rules/names.ts';
+export { duplicateName, freeGrantName, validateGrantName, validateGroupName } from './rules/names.ts';
 export {
   checkCanJoinGroup,
   checkKeepsAnAdmin,

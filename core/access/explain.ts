@@ -13,8 +13,8 @@ import {
 } from '../model.ts';
 import { accessCode, codeLevel, combineCodes, levelRank, NO_ACCESS_CODE, roleRank } from '../rules/levels.ts';
 import { upgradedRole } from '../rules/roles.ts';
-import { accessIndex } from './access-index.ts';
-import { accessFor, type ResourceAccess, type UserAccess, type Via } from './user-access.ts';
+import { accessIndex, accessSources } from './access-index.ts';
+import { accessFor, type ResourceAccess, UserAccess, type Via } from './user-access.ts';
 
 export interface Suggestion {
   /** A custom group to join, or null for a role change. */
@@ -85,7 +85,35 @@ function reasons(access: UserAccess, a: ResourceAccess, type: ResourceType, enti
 
 type Ranked = Suggestion & { readonly rank: number };
 
-/** The groups to join and roles to take that would give more than `current`, the smallest change first. */
+/**
+ * The user's access after joining `join` (or none) with role `role`: the same sources as accessFor — their
+ * memberships (ones ignored for a lower role count once the role is high enough), the role's default group.
+ */
+function accessAfter(state: WorkspaceState, access: UserAccess, join: Group | null, role: Role): UserAccess {
+  const index = accessIndex(state);
+  const user = role === access.user.role ? access.user : { ...access.user, role };
+  const memberships = [...access.customGroups, ...access.ignoredGroups];
+  if (join) memberships.push(join);
+  const s = accessSources(user, user, index.defaultGroups, memberships);
+  return new UserAccess(s.user, s.groups, s.ignored);
+}
+
+/** What a suggestion says: the level the user would really end with, and where it would come from. */
+function suggestionText(lead: string, after: ResourceAccess, roleChange: Role | null): string {
+  const level = after.level ? LEVEL_LABELS[after.level] : '';
+  if (!roleChange) return `${lead} would give ${level}`;
+  const roleName = ROLE_LABELS[roleChange];
+  const byRole = after.via.some((v) => v.groupKind === 'default' && v.level === after.level);
+  return byRole
+    ? `${lead} would give ${level} (and make them a ${roleName}: the ${roleName} role gives ${level})`
+    : `${lead} would give ${level} (and make them a ${roleName})`;
+}
+
+/**
+ * The groups to join and roles to take that would give more than `current`, the smallest change first.
+ * Each states the access the user would really end with: computed from their sources after the change,
+ * so a group that upgrades them to Builder says what the Builder role gives too.
+ */
 function suggestionsFor(
   state: WorkspaceState,
   access: UserAccess,
@@ -95,38 +123,31 @@ function suggestionsFor(
   const { user } = access;
   const index = accessIndex(state);
   const mine = new Set(access.customGroups.map((g) => g.id));
-  const better = (g: Group) => {
-    const level = groupLevel(g, resource.type, resource.id);
-    return level && levelRank(level) > levelRank(current) ? level : null;
-  };
+  const gives = (g: Group) => groupLevel(g, resource.type, resource.id) !== null;
   const out: Ranked[] = [];
-  for (const g of index.liveCustomGroups) {
-    const level = mine.has(g.id) ? null : better(g);
-    if (!level) continue;
-    const upgraded = upgradedRole(user.role, [g]);
-    const roleChange = upgraded !== user.role ? upgraded : null;
-    const upgrade = roleChange ? ` (and make them a ${ROLE_LABELS[roleChange]})` : '';
+  const consider = (join: Group | null, role: Role, lead: string, rankBase: number) => {
+    const after = accessAfter(state, access, join, role).resource(resource.type, resource.id);
+    const level = after.level;
+    if (!level || levelRank(level) <= levelRank(current)) return;
+    const roleChange = role !== user.role ? role : null;
     out.push({
-      groupId: g.id,
-      groupName: g.name,
+      groupId: join?.id ?? null,
+      groupName: join?.name ?? null,
       level,
       roleChange,
-      text: `Member of “${g.name}” would give ${LEVEL_LABELS[level]}${upgrade}`,
-      rank: (roleChange ? 10 : 0) + levelRank(level),
+      text: suggestionText(lead, after, join ? roleChange : null),
+      rank: rankBase + (roleChange && join ? 10 : 0) + levelRank(level),
     });
+  };
+  for (const g of index.liveCustomGroups) {
+    // A group that grants nothing on this resource helps only through the role it brings: the role's own
+    // suggestion says that more plainly.
+    if (mine.has(g.id) || !gives(g)) continue;
+    consider(g, upgradedRole(user.role, [g]), `Member of “${g.name}”`, 0);
   }
-  for (const role of ['builder', 'admin'] as const) {
-    const level = roleRank(role) > roleRank(user.role) ? better(index.defaultGroups[role]) : null;
-    if (!level) continue;
-    out.push({
-      groupId: null,
-      groupName: null,
-      level,
-      roleChange: role,
-      text: `Role ${ROLE_LABELS[role]} would give ${LEVEL_LABELS[level]}`,
-      rank: 20 + roleRank(role) + levelRank(level),
-    });
-  }
+  for (const role of ['builder', 'admin'] as const)
+    if (roleRank(role) > roleRank(user.role))
+      consider(null, role, `Role ${ROLE_LABELS[role]}`, 20 + roleRank(role));
   out.sort((x, y) => x.rank - y.rank || (x.groupName ?? '').localeCompare(y.groupName ?? ''));
   return out.slice(0, MAX_SUGGESTIONS).map(({ rank: _rank, ...s }) => s);
 }

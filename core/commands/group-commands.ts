@@ -1,13 +1,14 @@
 /** Group commands: create, rename, delete, duplicate, members, flags. */
 import { fail, MESSAGES } from '../errors.ts';
-import { FLAGS, type Flags, type Group, NO_FLAGS } from '../model.ts';
+import { FLAGS, type Flags, NO_FLAGS } from '../model.ts';
 import type { Op } from '../ops.ts';
 import { grantFields } from '../ops.ts';
 import { hasAnyFlag } from '../rules/builder-level.ts';
 import { DEFAULT_GROUP_MESSAGES } from '../rules/default-groups.ts';
-import { duplicateName, validateGroupName } from '../rules/names.ts';
-import { checkCanJoinGroup, meetsGroupRole } from '../rules/roles.ts';
+import { validateGroupName } from '../rules/names.ts';
+import { checkCanJoinGroup } from '../rules/roles.ts';
 import type { CommandBody } from './command.ts';
+import { duplicateContents } from './duplicate-contents.ts';
 import { draft, findGroup, findUser, isFailure, type PlanEnv, type Planner } from './planner.ts';
 import { upgradeOps } from './upgrade-ops.ts';
 
@@ -60,21 +61,17 @@ export const planGroupDuplicate: Planner<Of<'group.duplicate'>> = (env, c) => {
   const { parts } = c;
   if (!parts.users && !parts.permissions && !parts.apps && !parts.dataSources)
     return fail('duplicate-needs-a-part', 'Select at least one part of the group to duplicate');
+  const copy = duplicateContents(state, group, parts);
   const id = newId();
-  const flags = parts.permissions && group.kind === 'custom' ? group.flags : NO_FLAGS;
   const ops: Op[] = [
     {
       type: 'entity.create',
       collection: 'groups',
       id,
-      fields: { name: duplicateName(state, group.name), kind: 'custom', createdAt: now, ...flags },
+      fields: { name: copy.name, kind: 'custom', createdAt: now, ...copy.flags },
     },
   ];
-  const copied: Group['grants'] extends ReadonlyMap<string, infer G> ? G[] : never = [];
-  for (const g of group.grants.values()) {
-    if (g.deletedAt !== undefined) continue;
-    if (g.resourceType === 'app' ? !parts.apps : !parts.dataSources) continue;
-    copied.push(g);
+  for (const g of copy.grants)
     ops.push({
       type: 'grant.create',
       groupId: id,
@@ -82,16 +79,7 @@ export const planGroupDuplicate: Planner<Of<'group.duplicate'>> = (env, c) => {
       fields: grantFields(g, now),
       resourceIds: g.resourceIds,
     });
-  }
-  if (parts.users && group.kind === 'custom') {
-    const copy = { flags, grants: new Map(copied.map((g) => [g.id, g])) };
-    for (const userId of [...group.members].sort()) {
-      const user = state.users.get(userId);
-      if (!user || user.status === 'archived') continue;
-      if (!meetsGroupRole(user, copy)) continue; // a membership a merge left invalid
-      ops.push({ type: 'member.add', groupId: id, userId, at: now });
-    }
-  }
+  for (const user of copy.members) ops.push({ type: 'member.add', groupId: id, userId: user.id, at: now });
   return draft(ops, id);
 };
 

@@ -157,6 +157,20 @@ export function validateGrantName(group: Group, name: string, exceptGrantId?: st
   return format;
 }
 
+/**
+ * A permission name free in `group`: `base`, else `base 2`, `base 3`… (what "+ Add permission" proposes,
+ * so the dialog never opens on a name that is already taken).
+ */
+export function freeGrantName(group: Group, base: string): string {
+  const taken = (name: string) => !validateGrantName(group, name).ok;
+  if (!taken(base)) return base;
+  for (let n = 2; ; n++) {
+    const suffix = ` ${n}`;
+    const candidate = base.slice(0, NAME_MAX_LENGTH - suffix.length) + suffix;
+    if (!taken(candidate)) return candidate;
+  }
+}
+
 /** `<name>_copy`, then `<name>_copy_1`, `_copy_2`… (next free number), within 50 characters. */
 export function duplicateName(state: WorkspaceState, name: string): string {
   const taken = new NameSet(RESERVED_GROUP_NAMES);

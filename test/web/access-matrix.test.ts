@@ -1,6 +1,7 @@
 /** Access matrix: levels per user × app from core, filters, and the access-review CSV. */
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
+import { explain, liveGrants } from '../../core/index.ts';
 import { createDatabase, openReplica, resetReplica } from '../../web/src/lib/db/index.ts';
 import { buildMatrix, matrixCsvRows } from '../../web/src/lib/state/access-matrix.svelte.ts';
 import { createTestWorkspace } from '../fixtures/workspace.ts';
@@ -48,6 +49,56 @@ describe('buildMatrix', () => {
     expect(rows.slice(1).map((r) => [r[4], r[5], r[7]])).toEqual([
       ['CRM', 'view', 'End-user'],
       ['Payroll', 'view', 'End-user'],
+    ]);
+  });
+});
+
+describe('matrix suggestions (issue 11 #7)', () => {
+  /** Eve (End-user) with no access to Payroll: the End-user role's "all apps" grant is removed. */
+  function noAccess() {
+    const f = fixture();
+    const endUsers = f.ws.groupByName('End-user');
+    for (const g of liveGrants(f.ws.state().groups.get(endUsers)!))
+      f.ws.must({ type: 'grant.remove', groupId: endUsers, grantId: g.id });
+    const grant = (groupId: string, level: 'view' | 'edit') =>
+      f.ws.must({
+        type: 'grant.add',
+        groupId,
+        grant: {
+          name: 'Payroll',
+          resourceType: 'app',
+          scope: 'custom',
+          resourceIds: [f.payroll],
+          level,
+          hideFromDashboard: false,
+        },
+      });
+    return { ...f, grant };
+  }
+
+  it('states the access the user would really end with when the group makes them a Builder', () => {
+    const { ws, eve, payroll, grant } = noAccess();
+    const sales = ws.group('Sales');
+    grant(sales, 'view');
+    ws.must({ type: 'group.setFlags', groupId: sales, flags: { appCreate: true } });
+    const s = explain(ws.state(), eve, { type: 'app', id: payroll })!;
+    expect(s.level).toBeNull();
+    const viaSales = s.suggestions.find((x) => x.groupName === 'Sales')!;
+    expect(viaSales).toMatchObject({ level: 'edit', roleChange: 'builder' });
+    expect(viaSales.text).toBe(
+      'Member of “Sales” would give Edit (and make them a Builder: the Builder role gives Edit)',
+    );
+  });
+
+  it('says what a group gives when the role stays, and what a role gives', () => {
+    const { ws, eve, payroll, grant } = noAccess();
+    const ops = ws.group('Ops');
+    grant(ops, 'view');
+    const s = explain(ws.state(), eve, { type: 'app', id: payroll })!;
+    expect(s.suggestions.map((x) => x.text)).toEqual([
+      'Member of “Ops” would give View',
+      'Role Builder would give Edit',
+      'Role Admin would give Edit',
     ]);
   });
 });
