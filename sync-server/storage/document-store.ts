@@ -34,10 +34,41 @@ export interface UpdateRecord {
   readonly audit: AuditEntryInput | null;
 }
 
+/** A logged update with its sequence number (increasing per workspace; gap-free on PostgreSQL). */
+export interface SeqUpdate {
+  readonly seq: number;
+  readonly update: Uint8Array;
+}
+
+export interface AppendOptions {
+  /**
+   * A fence for state-dependent writes (repairs): the append fails with `HeadMovedError` (storage/errors.ts)
+   * and stores nothing unless the workspace's head seq is still this one.
+   */
+  readonly expectedHeadSeq?: number;
+  /** The instance that commits (kept with each row on PostgreSQL, for fan-out and forensics). */
+  readonly instance?: string;
+}
+
 export interface DocumentStore {
   loadDoc(workspaceId: string): Promise<StoredDoc>;
-  /** Commits the updates and their audit rows in one transaction; resolves with the last update's seq. */
-  appendUpdates(workspaceId: string, records: readonly UpdateRecord[]): Promise<number>;
+  /**
+   * Commits the updates and their audit rows in one transaction; resolves with the workspace's head seq
+   * after it (the last update's seq). An update whose exact bytes are already logged is stored once: a
+   * resend changes nothing, and its audit row is not written again.
+   */
+  appendUpdates(
+    workspaceId: string,
+    records: readonly UpdateRecord[],
+    options?: AppendOptions,
+  ): Promise<number>;
   /** Replaces the snapshot with `snapshot` (covering every update up to `uptoSeq`) and drops those updates. */
   compact(workspaceId: string, snapshot: Uint8Array, uptoSeq: number, info?: SnapshotInfo): Promise<void>;
+  /**
+   * The logged updates with seq > `afterSeq`, in order (for a fan-out backfill); null when some of them are
+   * inside the snapshot now (compacted): the caller reloads the doc instead.
+   */
+  updatesSince(workspaceId: string, afterSeq: number): Promise<SeqUpdate[] | null>;
+  /** The head seq (last committed update's) of each known workspace among `workspaceIds`, in one read. */
+  headSeqs(workspaceIds: readonly string[]): Promise<Map<string, number>>;
 }

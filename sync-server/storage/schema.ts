@@ -4,6 +4,7 @@
 export const ADDED_COLUMNS: readonly (readonly [string, string, string])[] = [
   ['doc_snapshots', 'state_vector', 'BLOB'],
   ['doc_snapshots', 'admin_emails', 'TEXT'],
+  ['doc_updates', 'update_hash', 'BLOB'], // SHA-256 of data: a resent update is logged once
 ];
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS accounts (
@@ -107,6 +108,11 @@ CREATE TABLE IF NOT EXISTS migrations (  -- one-time data migrations done
 
 /** One-time data migrations, run in order at open, each in one transaction, recorded in `migrations`. */
 export const DATA_MIGRATIONS: readonly (readonly [name: string, sql: string])[] = [
+  // Rows logged before update_hash existed keep NULL (distinct in a UNIQUE index).
+  [
+    'doc-updates-hash-index',
+    'CREATE UNIQUE INDEX IF NOT EXISTS doc_updates_hash ON doc_updates(workspace_id, update_hash)',
+  ],
   [
     // Before `joined` existed, "did this account join" was read from its own user.activate audit rows.
     'joined-from-audit',

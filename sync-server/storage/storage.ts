@@ -1,6 +1,6 @@
 /**
  * Storage: everything the server keeps, as stores per aggregate so that PostgreSQL can implement the same
- * interfaces next. Each caller is typed with the stores it uses; `Storage` is their sum, for wiring.
+ * interfaces (postgres-storage.ts). Each caller is typed with the stores it uses; `Storage` is their sum, for wiring.
  * Methods return promises even though the SQLite implementation is synchronous underneath; callers must
  * not assume a write happened before its promise resolves.
  *
@@ -16,4 +16,9 @@ import type { WorkspaceStores } from './workspace-store.ts';
 
 export interface Storage extends DocumentStore, AuditStore, AccountStores, WorkspaceStores {
   close(): Promise<void>;
+  /**
+   * Registers `fn` to run when the database becomes unreachable (once per outage; PostgreSQL only: an
+   * embedded file does not go away). The server closes sync sockets with 1013 then.
+   */
+  onUnavailable?(fn: () => void): () => void;
 }

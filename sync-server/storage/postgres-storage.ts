@@ -1,0 +1,42 @@
+/**
+ * Storage on PostgreSQL (`DATABASE_URL`): one pool per instance, versioned migrations at open
+ * (postgres/migrations.ts), one store per aggregate (postgres/*.ts), the same interfaces and the same
+ * contract as SQLite (test/storage). Every write is a single transaction.
+ */
+import { postgresAccountStore } from './postgres/account-store.ts';
+import { postgresAuditStore } from './postgres/audit-store.ts';
+import { postgresDocumentStore } from './postgres/document-store.ts';
+import { postgresInvitationStore } from './postgres/invitation-store.ts';
+import { KeyedQueue } from './postgres/keyed-queue.ts';
+import { migrate } from './postgres/migrations.ts';
+import { createDb, mapError, type PostgresOptions } from './postgres/pool.ts';
+import { postgresWorkspaceStore } from './postgres/workspace-store.ts';
+import type { Storage } from './storage.ts';
+
+export type { PostgresOptions };
+
+/** Connects, migrates (or refuses a newer schema: SchemaTooNewError) and returns the storage. */
+export async function openPostgresStorage(url: string, options: PostgresOptions = {}): Promise<Storage> {
+  const db = createDb(url, options);
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.close().catch(() => {});
+    throw mapError(err);
+  }
+  const queue = new KeyedQueue();
+  let closed = false;
+  return {
+    ...postgresDocumentStore(db, queue),
+    ...postgresAuditStore(db),
+    ...postgresAccountStore(db),
+    ...postgresInvitationStore(db),
+    ...postgresWorkspaceStore(db),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.close();
+    },
+    onUnavailable: (fn) => db.onUnavailable(fn),
+  };
+}
