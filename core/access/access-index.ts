@@ -7,7 +7,7 @@ import type { Group, Role, User, WorkspaceState } from '../model.ts';
 import { isBuilderLevel } from '../rules/builder-level.ts';
 import { effectiveDefaultGroup } from '../rules/default-groups.ts';
 import { identities } from '../rules/identity.ts';
-import { meetsGroupRole, meetsRole, requiredRole } from '../rules/roles.ts';
+import { meetsRole, requiredRole } from '../rules/roles.ts';
 
 export interface AccessIndex {
   readonly state: WorkspaceState;
@@ -39,19 +39,21 @@ export interface AccessSources {
 
 /**
  * The sources of a user's access from their live custom memberships (any order), their email's identity
- * (rules/identity.ts) and the effective default groups.
+ * (rules/identity.ts) and the effective default groups. `need` is rules/roles.ts `requiredRole`, or a
+ * cache of it (the compiled form keeps it per compiled group).
  */
 export function accessSources(
   user: User,
   identity: User | undefined,
   defaultGroups: Readonly<Record<Role, Group>>,
   memberships: Iterable<Group>,
+  need: (group: Group) => Role = requiredRole,
 ): AccessSources {
   const effective =
     identity === user || user.status === 'archived' ? user : { ...user, status: 'archived' as const };
   const groups: Group[] = [defaultGroups[user.role]];
   const ignored: Group[] = [];
-  for (const g of memberships) (meetsGroupRole(user, g) ? groups : ignored).push(g);
+  for (const g of memberships) (meetsRole(user.role, need(g)) ? groups : ignored).push(g);
   return { user: effective, hasAccess: effective.status !== 'archived', groups, ignored };
 }
 

@@ -1,0 +1,229 @@
+/**
+ * Compiled access: per user, one `AccessCode` per app and per data source in typed arrays over the
+ * resource indexes (compiled-groups.ts), so a decision is `vector[index]`. Built once per state; a new
+ * state derived from the previous one by a few edits is updated incrementally (compiled-update.ts).
+ *
+ * The rules are the ones computeAccess applies, from the same functions: which groups count for a user
+ * (access-index.ts `accessSources`: default group of the role, rules 4–7, identity), each grant's code and
+ * how codes combine (rules/levels.ts). Users with the same set of groups share one set of vectors.
+ * Vectors cover live resources only; use `UserAccess` (computeAccess) for the reasons (via).
+ */
+import {
+  FLAGS,
+  type Flag,
+  type Group,
+  type Level,
+  type ResourceType,
+  type Role,
+  type User,
+  type WorkspaceState,
+} from '../model.ts';
+import { effectiveDefaultGroup } from '../rules/default-groups.ts';
+import { compareIdentity } from '../rules/identity.ts';
+import { type AccessCode, codeHidden, codeLevel, NO_ACCESS_CODE } from '../rules/levels.ts';
+import { requiredRole } from '../rules/roles.ts';
+import { accessSources } from './access-index.ts';
+import {
+  type CompiledGroup,
+  type CompiledSet,
+  compileGroup,
+  compileSet,
+  type ResourceIndex,
+  type RoleBase,
+  resourceIndex,
+  roleBase,
+  setKey,
+} from './compiled-groups.ts';
+
+/** One user's compiled access. The vectors are shared with every user of the same groups: never write them. */
+export interface CompiledUserAccess {
+  /** As access reads them (a duplicate of an email reads as archived until repair). */
+  readonly user: User;
+  readonly hasAccess: boolean;
+  /** Bit i is FLAGS[i]. */
+  readonly flags: number;
+  /** `AccessCode` per app index (rules/levels.ts: `codeLevel`, `codeHidden`); 0 is no access. */
+  readonly apps: Uint8Array;
+  readonly dataSources: Uint8Array;
+}
+
+/** What a compiled state is built from; shared between versions wherever an edit left it alone. */
+export interface CompiledParts {
+  readonly resources: ResourceIndex;
+  /** Each role's default group, compiled with its vectors (the start of every set of that role). */
+  readonly defaults: Readonly<Record<Role, RoleBase>>;
+  readonly defaultGroups: Readonly<Record<Role, Group>>;
+  /** Live custom groups, compiled. */
+  readonly groups: ReadonlyMap<string, CompiledGroup>;
+  /** User id → ids of the live custom groups that list them (whether or not the membership counts). */
+  readonly memberOf: ReadonlyMap<string, readonly string[]>;
+  /** Email → ids of the users with that email (identity, rules/identity.ts). */
+  readonly byEmail: ReadonlyMap<string, readonly string[]>;
+  /** Vectors per set of group serials: valid for every version over the same resource indexes. */
+  readonly sets: Map<string, CompiledSet>;
+}
+
+/** The previous version and the users whose compiled access the edits between them may have changed. */
+export interface CompiledParent {
+  readonly access: CompiledAccess;
+  readonly invalid: ReadonlySet<string>;
+}
+
+export class CompiledAccess {
+  private readonly own = new Map<string, CompiledUserAccess | null>();
+  private readonly noAccess: CompiledSet;
+
+  constructor(
+    readonly state: WorkspaceState,
+    readonly parts: CompiledParts,
+    private readonly parent: CompiledParent | null = null,
+    /** Versions reachable through `parent` (bounded, so old states are let go). */
+    readonly depth = 0,
+  ) {
+    const { apps, dataSources } = parts.resources;
+    this.noAccess = {
+      flags: 0,
+      apps: new Uint8Array(apps.length),
+      dataSources: new Uint8Array(dataSources.length),
+    };
+  }
+
+  get resources(): ResourceIndex {
+    return this.parts.resources;
+  }
+
+  /** The user's compiled access; null for an unknown user. Cached per version and user. */
+  user(userId: string): CompiledUserAccess | null {
+    const hit = this.own.get(userId);
+    if (hit !== undefined) return hit;
+    const inherited = this.inherited(userId);
+    const access = inherited !== undefined ? inherited : this.compute(userId);
+    this.own.set(userId, access);
+    return access;
+  }
+
+  /** The code of a user on an app (0 for an unknown user or app). */
+  appCode(userId: string, appId: string): AccessCode {
+    const i = this.parts.resources.appIndex.get(appId);
+    if (i === undefined) return NO_ACCESS_CODE;
+    return this.user(userId)?.apps[i] ?? NO_ACCESS_CODE;
+  }
+
+  /** One decision: the user's level on a resource (null: none, or not a live resource). */
+  level(userId: string, type: ResourceType, id: string): Level | null {
+    const a = this.user(userId);
+    if (!a) return null;
+    return codeLevel(type, codeOf(this, a, type, id));
+  }
+
+  hidden(userId: string, type: ResourceType, id: string): boolean {
+    const a = this.user(userId);
+    return a ? codeHidden(codeOf(this, a, type, id)) : false;
+  }
+
+  /** An entry of an older version that no edit since invalidated. */
+  private inherited(userId: string): CompiledUserAccess | null | undefined {
+    let link = this.parent;
+    while (link) {
+      if (link.invalid.has(userId)) return undefined;
+      const hit = link.access.own.get(userId);
+      if (hit !== undefined) return hit;
+      link = link.access.parent;
+    }
+    return undefined;
+  }
+
+  private compute(userId: string): CompiledUserAccess | null {
+    const { state, parts } = this;
+    const user = state.users.get(userId);
+    if (!user) return null;
+    let identity: User | undefined;
+    for (const id of parts.byEmail.get(user.email) ?? []) {
+      const u = state.users.get(id);
+      if (u && (!identity || compareIdentity(u, identity) < 0)) identity = u;
+    }
+    const memberships: Group[] = [];
+    for (const id of parts.memberOf.get(userId) ?? []) {
+      const g = parts.groups.get(id);
+      if (g) memberships.push(g.group);
+    }
+    const sources = accessSources(user, identity, parts.defaultGroups, memberships, this.need);
+    const set = sources.hasAccess ? this.setOf(user.role, sources.groups) : this.noAccess;
+    return { user: sources.user, hasAccess: sources.hasAccess, ...set };
+  }
+
+  /** rules/roles.ts `requiredRole` of a live custom group, compiled once per group version. */
+  private readonly need = (g: Group): Role => this.parts.groups.get(g.id)?.need ?? requiredRole(g);
+
+  private setOf(role: Role, groups: readonly Group[]): CompiledSet {
+    const { parts } = this;
+    const base = parts.defaults[role];
+    const custom: CompiledGroup[] = [];
+    for (let i = 1; i < groups.length; i++) custom.push(parts.groups.get(groups[i]!.id)!);
+    const key = setKey(base.group, custom);
+    let set = parts.sets.get(key);
+    if (!set) parts.sets.set(key, (set = compileSet(base, custom)));
+    return set;
+  }
+}
+
+function codeOf(c: CompiledAccess, a: CompiledUserAccess, type: ResourceType, id: string): AccessCode {
+  const res = c.resources;
+  const i = (type === 'app' ? res.appIndex : res.dataSourceIndex).get(id);
+  if (i === undefined) return NO_ACCESS_CODE;
+  return (type === 'app' ? a.apps : a.dataSources)[i] ?? NO_ACCESS_CODE;
+}
+
+/** Whether a flag is on in compiled flags. */
+export function hasFlag(flags: number, flag: Flag): boolean {
+  return (flags & (1 << FLAGS.indexOf(flag))) !== 0;
+}
+
+function push(map: Map<string, string[]>, key: string, value: string): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** The compiled defaults of a state (Admin fixed, Builder and End-user as stored, rule-breaking parts ignored). */
+export function compileDefaults(
+  state: WorkspaceState,
+  resources: ResourceIndex,
+): { defaults: Record<Role, RoleBase>; defaultGroups: Record<Role, Group> } {
+  const defaultGroups = {
+    admin: effectiveDefaultGroup(state, 'admin'),
+    builder: effectiveDefaultGroup(state, 'builder'),
+    'end-user': effectiveDefaultGroup(state, 'end-user'),
+  };
+  return {
+    defaults: {
+      admin: roleBase(compileGroup(defaultGroups.admin, resources), resources),
+      builder: roleBase(compileGroup(defaultGroups.builder, resources), resources),
+      'end-user': roleBase(compileGroup(defaultGroups['end-user'], resources), resources),
+    },
+    defaultGroups,
+  };
+}
+
+/** Compiles a state from scratch: O(groups' grants + memberships + users); user vectors on first use. */
+export function buildCompiled(state: WorkspaceState): CompiledAccess {
+  const resources = resourceIndex(state);
+  const groups = new Map<string, CompiledGroup>();
+  const memberOf = new Map<string, string[]>();
+  for (const g of state.groups.values()) {
+    if (g.kind !== 'custom' || g.deletedAt !== undefined) continue;
+    groups.set(g.id, compileGroup(g, resources));
+    for (const userId of g.members) push(memberOf, userId, g.id);
+  }
+  const byEmail = new Map<string, string[]>();
+  for (const u of state.users.values()) push(byEmail, u.email, u.id);
+  const parts: CompiledParts = {
+    resources,
+    ...compileDefaults(state, resources),
+    groups,
+    memberOf,
+    byEmail,
+    sets: new Map(),
+  };
+  return new CompiledAccess(state, parts);
+}
