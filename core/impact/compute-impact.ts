@@ -6,7 +6,14 @@
 import type { Group, User, WorkspaceState } from '../model.ts';
 import type { Op } from '../ops.ts';
 import { accessDiff, deletedResourceLosses } from './access-diff.ts';
-import { affectedUsers, ImpactDiff, isBuilderSeat, isMemberOf, touchedBy } from './impact-diff.ts';
+import {
+  affectedUsers,
+  ImpactDiff,
+  isBuilderSeat,
+  isMemberOf,
+  isPaidSeat,
+  touchedBy,
+} from './impact-diff.ts';
 import type { Impact } from './impact-types.ts';
 
 export type { AccessChange, Impact, MembershipChange, RoleChange } from './impact-types.ts';
@@ -50,6 +57,7 @@ function diffUser(d: ImpactDiff, userId: string): void {
   const roleChanged = u0 !== undefined && u0.role !== u1.role;
   if (roleChanged) d.roleChanges.push({ userId, email: u1.email, name: u1.name, from: u0.role, to: u1.role });
   d.builderDelta += Number(isBuilderSeat(u1)) - Number(isBuilderSeat(u0));
+  d.seatDelta += Number(isPaidSeat(u1)) - Number(isPaidSeat(u0));
   const membershipChanged = membershipChanges(d, userId);
   if (keepsAccess(d, u0, u1, membershipChanged)) return;
   // Rows are already cut and the role change counts the user: skip the diff.

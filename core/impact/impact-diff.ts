@@ -59,6 +59,17 @@ export function isBuilderSeat(u: User | undefined): boolean {
   return u !== undefined && u.role === 'builder' && u.status !== 'archived';
 }
 
+/** A paid seat as ToolJet bills them: an admin or a builder who is not archived. */
+export function isPaidSeat(u: User | undefined): boolean {
+  return u !== undefined && u.role !== 'end-user' && u.status !== 'archived';
+}
+
+export function countSeats(state: WorkspaceState): number {
+  let n = 0;
+  for (const u of state.users.values()) if (isPaidSeat(u)) n++;
+  return n;
+}
+
 /** The access-change rows, cut at MAX_ACCESS_CHANGES. */
 class AccessRows {
   readonly rows: AccessChange[] = [];
@@ -77,6 +88,7 @@ export class ImpactDiff {
   readonly membershipsRemoved: MembershipChange[] = [];
   readonly affectedUsers = new Set<string>();
   builderDelta = 0;
+  seatDelta = 0;
   /** Groups whose permissions changed (not only their members): only these change a bystander's access. */
   readonly contentChanged: ReadonlySet<string>;
   private readonly defaults = new Map<Role, Group>();
@@ -110,6 +122,7 @@ export class ImpactDiff {
 
   result(): Impact {
     const buildersBefore = countBuilders(this.before);
+    const seatsBefore = countSeats(this.before);
     return {
       roleChanges: this.roleChanges,
       accessChanges: this.access.rows,
@@ -119,6 +132,9 @@ export class ImpactDiff {
       buildersBefore,
       buildersAfter: buildersBefore + this.builderDelta,
       builderDelta: this.builderDelta,
+      seatsBefore,
+      seatsAfter: seatsBefore + this.seatDelta,
+      seatDelta: this.seatDelta,
       usersAffected: this.affectedUsers.size,
     };
   }

@@ -1,4 +1,4 @@
-/** Rule 9: the shape of an impact — role changes, access gained and lost, memberships, builder seats. */
+/** Rule 9: the shape of an impact — role changes, access gained and lost, memberships, builders and paid seats. */
 import type { Level, ResourceType, Role } from '../model.ts';
 
 export interface RoleChange {
@@ -39,6 +39,13 @@ export interface Impact {
   readonly buildersBefore: number;
   readonly buildersAfter: number;
   readonly builderDelta: number;
+  /**
+   * Paid seats as ToolJet bills them: admins and builders who are not archived (end-users are free).
+   * Builder → Admin changes no seat; Builder → End-user frees one.
+   */
+  readonly seatsBefore: number;
+  readonly seatsAfter: number;
+  readonly seatDelta: number;
   readonly usersAffected: number;
 }
 

@@ -85,6 +85,10 @@ describe('replies match /api/openapi.json', () => {
     const W = '/api/workspaces/{ws}';
     expect((await call('GET', '/api/me', {}, { token: admin })).status).toBe(200);
     expect((await call('GET', '/api/me', {})).status).toBe(401);
+    expect((await call('GET', '/api/session', {}, { token: admin })).body.me.account.email).toBe(
+      'admin@acme.test',
+    );
+    expect((await call('GET', '/api/session', {})).body).toEqual({ me: null });
     expect(
       (await call('POST', '/api/workspaces', {}, { token: admin, body: { name: 'Beta', slug: 'beta' } }))
         .status,

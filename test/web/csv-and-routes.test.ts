@@ -1,7 +1,7 @@
 /** CSV parsing/writing, CSV import checks, routes, presence, conflict re-apply. */
 import { describe, expect, it } from 'vitest';
 import { reapplyCommand } from '../../web/src/lib/services/conflicts.ts';
-import { parseCsv, toCsv } from '../../web/src/lib/services/csv.ts';
+import { decodeCsv, parseCsv, toCsv } from '../../web/src/lib/services/csv.ts';
 import { parsePatterns } from '../../web/src/lib/services/resources.ts';
 import { checkImportRows } from '../../web/src/lib/services/users.ts';
 import { peersOn } from '../../web/src/lib/state/presence.svelte.ts';
@@ -20,6 +20,55 @@ describe('csv', () => {
     const csv = toCsv([['x,y', 'plain', '=HYPERLINK("evil")']]);
     expect(csv).toBe('"x,y",plain,"\'=HYPERLINK(""evil"")"\r\n');
     expect(parseCsv(csv)).toEqual([['x,y', 'plain', '\'=HYPERLINK("evil")']]);
+  });
+});
+
+describe('csv files as spreadsheets write them', () => {
+  const utf8 = (s: string) => new TextEncoder().encode(s);
+  const utf16le = (s: string, bom = true) => {
+    const out = new Uint8Array((bom ? 2 : 0) + s.length * 2);
+    if (bom) out.set([0xff, 0xfe]);
+    for (let i = 0; i < s.length; i++) {
+      out[(bom ? 2 : 0) + i * 2] = s.charCodeAt(i) & 0xff;
+      out[(bom ? 2 : 0) + i * 2 + 1] = s.charCodeAt(i) >> 8;
+    }
+    return out;
+  };
+  const rows = [
+    ['email', 'name', 'role'],
+    ['ana@corp.com', 'Ana Díaz', 'Builder'],
+  ];
+
+  it('Excel (comma, CRLF) and Google Sheets (comma, LF)', () => {
+    expect(parseCsv(decodeCsv(utf8('email,name,role\r\nana@corp.com,Ana Díaz,Builder\r\n')))).toEqual(rows);
+    expect(parseCsv(decodeCsv(utf8('email,name,role\nana@corp.com,Ana Díaz,Builder')))).toEqual(rows);
+  });
+
+  it('semicolons (Excel in many locales), with a UTF-8 BOM', () => {
+    const text = decodeCsv(utf8('\uFEFFemail;name;role\r\nana@corp.com;Ana Díaz;Builder\r\n'));
+    expect(parseCsv(text)).toEqual(rows);
+    // A comma inside a field of a `;` file is part of the field.
+    expect(parseCsv('email;name;role\na@x.io;Doe, Jo;Admin\nb@x.io;Roe, Al;Builder')[1]).toEqual([
+      'a@x.io',
+      'Doe, Jo',
+      'Admin',
+    ]);
+  });
+
+  it('UTF-16 LE with a BOM (Excel "Unicode text", tab-separated) and without one', () => {
+    expect(parseCsv(decodeCsv(utf16le('email\tname\trole\r\nana@corp.com\tAna Díaz\tBuilder\r\n')))).toEqual(
+      rows,
+    );
+    expect(parseCsv(decodeCsv(utf16le('email;name;role\r\nana@corp.com;Ana Díaz;Builder', false)))).toEqual(
+      rows,
+    );
+  });
+
+  it('quoted fields with newlines, quotes and delimiters', () => {
+    expect(parseCsv('email;name;role\r\n"ana@corp.com";"Ana\r\n""the boss""; Díaz";Admin\r\n')).toEqual([
+      ['email', 'name', 'role'],
+      ['ana@corp.com', 'Ana\n"the boss"; Díaz', 'Admin'],
+    ]);
   });
 });
 
@@ -43,6 +92,20 @@ describe('checkImportRows', () => {
     ]);
     expect(rows[0]?.role).toBe('builder');
     expect(rows[5]).toMatchObject({ role: 'end-user', name: 'e' });
+  });
+
+  it('shows an unknown role as written and refuses the row, whatever else is wrong with it', () => {
+    const ws = createTestWorkspace();
+    ws.user('taken@corp.com');
+    const rows = checkImportRows(ws.state(), [
+      ['sam@corp.com', 'Sam', 'Superuser'],
+      ['taken@corp.com', 'T', 'Superuser'],
+    ]);
+    expect(rows[0]).toMatchObject({ role: null, roleText: 'Superuser' });
+    expect(rows[0]?.error).toContain('Unknown role “Superuser”');
+    expect(rows[1]?.error).toBe(
+      'User already exists; Unknown role “Superuser” (use Admin, Builder or End-user)',
+    );
   });
 });
 

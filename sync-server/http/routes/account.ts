@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { isActiveAdminUser, isValidEmail } from '../../../core/index.ts';
+import type { Principal } from '../../auth/authenticate.ts';
 import { clearedSessionCookie, credentialsFrom } from '../../auth/credentials.ts';
 import { dummyPasswordHash, hashPassword, verifyPassword } from '../../auth/password.ts';
 import { API_TOKEN_PREFIX, hashToken, sameSecret } from '../../auth/tokens.ts';
@@ -34,6 +35,20 @@ async function checkMayCreateWorkspace(ctx: ServerContext, account: Account): Pr
       ? 'Creating workspaces is turned off on this server'
       : 'Only admins of a workspace may create workspaces on this server',
   );
+}
+
+/** The account and its workspaces (an API token sees only its own workspace). */
+async function meOf(ctx: ServerContext, principal: Principal) {
+  const memberships = await ctx.storage.membershipsOfEmail(principal.account.email);
+  const workspaces = [];
+  for (const m of memberships) {
+    if (principal.workspaceId !== null && principal.workspaceId !== m.workspaceId) continue;
+    const ws = await ctx.storage.workspaceById(m.workspaceId);
+    if (ws)
+      workspaces.push({ slug: ws.slug, name: ws.name, role: m.role, status: m.status, userId: m.userId });
+  }
+  workspaces.sort((a, b) => a.name.localeCompare(b.name));
+  return { account: principal.account, workspaces };
 }
 
 const ownRoutes: Route[] = [
@@ -135,17 +150,20 @@ const ownRoutes: Route[] = [
     tag,
     auth: 'account',
     reply: { status: 200, body: MeReply },
-    handler: async ({ ctx, principal }) => {
-      const memberships = await ctx.storage.membershipsOfEmail(principal.account.email);
-      const workspaces = [];
-      for (const m of memberships) {
-        if (principal.workspaceId !== null && principal.workspaceId !== m.workspaceId) continue;
-        const ws = await ctx.storage.workspaceById(m.workspaceId);
-        if (ws)
-          workspaces.push({ slug: ws.slug, name: ws.name, role: m.role, status: m.status, userId: m.userId });
-      }
-      workspaces.sort((a, b) => a.name.localeCompare(b.name));
-      return { status: 200, body: { account: principal.account, workspaces } };
+    handler: async ({ ctx, principal }) => ({ status: 200, body: await meOf(ctx, principal) }),
+  }),
+  route({
+    method: 'GET',
+    path: '/api/session',
+    summary:
+      'Whether the caller is signed in: `me` as GET /api/me answers it, or null (200 either way, so an app ' +
+      'can probe without an error status)',
+    tag,
+    auth: 'none',
+    reply: { status: 200, body: z.object({ me: MeReply.nullable() }) },
+    handler: async ({ ctx, principal, res }) => {
+      res.setHeader('cache-control', 'no-store');
+      return { status: 200, body: { me: principal ? await meOf(ctx, principal) : null } };
     },
   }),
   route({

@@ -23,7 +23,10 @@ import { reservePasswordAttempt, startSession } from './sessions.ts';
 
 const tag = 'account';
 
-const notValid = () => new ApiError('not-found', 'This invitation is not valid any more');
+const notValid = () =>
+  new ApiError('not-found', 'This invitation link is not valid: ask an admin for a new one');
+const expired = () =>
+  new ApiError('not-found', 'This invitation has expired: ask an admin of the workspace for a new one');
 const used = () =>
   new ApiError('invitation-used', 'This invitation has already been accepted: sign in instead');
 
@@ -33,8 +36,9 @@ async function openInvitation(
   token: string,
 ): Promise<{ inv: Invitation; ws: Workspace }> {
   const inv = await ctx.storage.invitationByTokenHash(hashToken(token));
-  if (!inv || inv.expiresAt < Date.now()) throw notValid();
+  if (!inv) throw notValid();
   if (inv.acceptedAt !== null) throw used();
+  if (inv.expiresAt < Date.now()) throw expired();
   const ws = await ctx.storage.workspaceById(inv.workspaceId);
   if (!ws) throw notValid();
   return { inv, ws };
@@ -53,13 +57,22 @@ export const invitationRoutes: Route[] = [
   route({
     method: 'GET',
     path: '/api/invitations/:token',
-    summary: 'What an invitation is for (workspace and email)',
+    summary:
+      'What an invitation is for (workspace, email and the name the admin gave); 404 unknown or expired, ' +
+      '410 already accepted — so the page says so before anyone types a password',
     tag,
     auth: 'none',
-    reply: { status: 200, body: z.object({ workspace: WorkspaceRef, email: z.string() }) },
+    reply: {
+      status: 200,
+      body: z.object({ workspace: WorkspaceRef, email: z.string(), name: z.string() }),
+    },
     handler: async ({ ctx, params }) => {
       const { inv, ws } = await openInvitation(ctx, params.token);
-      return { status: 200, body: { workspace: { slug: ws.slug, name: ws.name }, email: inv.email } };
+      const name = await ctx.registry.with(ws, async (live) => live.state().users.get(inv.userId)?.name);
+      return {
+        status: 200,
+        body: { workspace: { slug: ws.slug, name: ws.name }, email: inv.email, name: name ?? '' },
+      };
     },
   }),
   route({
@@ -74,6 +87,9 @@ export const invitationRoutes: Route[] = [
     reply: { status: 200, body: SessionReply.extend({ workspace: WorkspaceRef }) },
     handler: async (rc) => {
       const { ctx, params, body } = rc;
+      // A name given blank is refused (never turned into the email's local part), whoever the email is.
+      if (body.name !== undefined && body.name.trim() === '')
+        throw new ApiError('name-required', 'Enter your name');
       const { inv, ws } = await openInvitation(ctx, params.token);
       await checkInvitee(ctx, ws, inv);
       const existing = await ctx.storage.accountByEmail(inv.email);
@@ -107,7 +123,7 @@ export const invitationRoutes: Route[] = [
       let created = false;
       try {
         if (!account) {
-          const name = body.name?.trim() || inv.email.split('@')[0]!;
+          const name = body.name?.trim() || (await invitedName(ctx, ws, inv)) || inv.email;
           account = await createAccountOrConflict(ctx, inv.email, name, passwordHash!);
           created = true;
         }
@@ -122,6 +138,11 @@ export const invitationRoutes: Route[] = [
     },
   }),
 ];
+
+/** The name the admin gave the invited user (what an acceptance without a name takes). */
+async function invitedName(ctx: ServerContext, ws: Workspace, inv: Invitation): Promise<string> {
+  return ctx.registry.with(ws, async (live) => live.state().users.get(inv.userId)?.name.trim() ?? '');
+}
 
 async function createAccountOrConflict(
   ctx: ServerContext,

@@ -87,7 +87,8 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 const ws = (slug: string) => `/api/workspaces/${encodeURIComponent(slug)}`;
 
 export const api = {
-  me: () => request<Me>('GET', '/api/me'),
+  /** Who is signed in, or `me: null` (200 either way: probing before sign-in logs no 401). */
+  session: () => request<{ me: Me | null }>('GET', '/api/session'),
   login: (email: string, password: string) => request<unknown>('POST', '/api/login', { email, password }),
   logout: () => request<unknown>('POST', '/api/logout'),
   setup: (body: {
@@ -95,6 +96,11 @@ export const api = {
     workspace: { name: string; slug: string };
     admin: { email: string; name: string; password: string };
   }) => request<unknown>('POST', '/api/setup', body),
+  invitation: (token: string) =>
+    request<{ workspace: { slug: string; name: string }; email: string; name: string }>(
+      'GET',
+      `/api/invitations/${encodeURIComponent(token)}`,
+    ),
   acceptInvitation: (token: string, body: { name: string; password: string }) =>
     request<unknown>('POST', `/api/invitations/${encodeURIComponent(token)}/accept`, body),
   invite: (slug: string, body: { email: string; name: string; role: string }) =>

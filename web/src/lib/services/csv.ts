@@ -1,36 +1,34 @@
-/** Minimal RFC 4180 CSV: parse (quotes, escaped quotes, CRLF) and write. Parsing never throws. */
+/**
+ * CSV in and out. Reading: bytes as Excel and Google Sheets write them (UTF-8 with or without a BOM,
+ * UTF-16 with a BOM, CRLF) and papaparse with delimiter detection (`,` `;` tab `|`: Excel in many locales
+ * writes `;`). Writing: RFC 4180 with formulas neutralised. Parsing never throws.
+ */
+import Papa from 'papaparse';
 
+/** Decodes a file's bytes: UTF-16 LE/BE by their BOM (or by the zero bytes of ASCII text), else UTF-8. */
+export function decodeCsv(bytes: Uint8Array): string {
+  const [b0, b1] = bytes;
+  let encoding = 'utf-8';
+  if (b0 === 0xff && b1 === 0xfe) encoding = 'utf-16le';
+  else if (b0 === 0xfe && b1 === 0xff) encoding = 'utf-16be';
+  else if (bytes.length >= 4 && b0 !== 0 && b1 === 0 && bytes[3] === 0) encoding = 'utf-16le';
+  else if (bytes.length >= 4 && b0 === 0 && b1 !== 0 && bytes[2] === 0) encoding = 'utf-16be';
+  // TextDecoder drops the BOM of the encoding it decodes.
+  return new TextDecoder(encoding).decode(bytes);
+}
+
+/**
+ * Rows of fields; the delimiter is detected, blank lines are skipped, a leading BOM is dropped. Line breaks
+ * are read as `\n` whichever a file mixes (also inside quoted fields).
+ */
 export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else field += ch;
-    } else if (ch === '"' && field === '') quoted = true;
-    else if (ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += ch;
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows.filter((r) => r.some((f) => f.trim() !== ''));
+  const res = Papa.parse<string[]>(text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n'), {
+    newline: '\n',
+    delimiter: '',
+    delimitersToGuess: [',', ';', '\t', '|'],
+    skipEmptyLines: 'greedy',
+  });
+  return res.data.filter((r) => Array.isArray(r) && r.some((f) => f.trim() !== ''));
 }
 
 function cell(value: string): string {

@@ -38,13 +38,27 @@ export interface ImportRow {
   readonly line: number;
   readonly email: string;
   readonly name: string;
-  readonly role: Role;
+  /** The role to invite with; null when the file's role is not one (the row is refused). */
+  readonly role: Role | null;
+  /** What the Role column shows: the role's label, or the file's text when it is not a role. */
+  readonly roleText: string;
+  /** Every reason the row is refused, joined; null when it can be imported. */
   readonly error: string | null;
+}
+
+function roleFrom(raw: string): Role | null {
+  const key = raw
+    .toLowerCase()
+    .replace(/[\s_]+/g, '-')
+    .replace(/^end-users$/, 'end-user');
+  if (key === '') return 'end-user';
+  return (ROLES as readonly string[]).includes(key) ? (key as Role) : null;
 }
 
 /**
  * Validates CSV rows (`email,name,role`; a header row is skipped) with core's email format and identity
- * rules (what `user.invite` checks). Pure, for tests.
+ * rules (what `user.invite` checks). A row is shown as it will be treated: an unknown role is shown as
+ * written and refused, never read as End-user. Pure, for tests.
  */
 export function checkImportRows(state: WorkspaceState, rows: readonly (readonly string[])[]): ImportRow[] {
   const seen = new Set<string>();
@@ -53,27 +67,20 @@ export function checkImportRows(state: WorkspaceState, rows: readonly (readonly 
     const [rawEmail = '', rawName = '', rawRole = ''] = r.map((f) => f.trim());
     if (i === 0 && rawEmail.toLowerCase() === 'email') return;
     const email = rawEmail.toLowerCase();
-    const roleKey = rawRole
-      .toLowerCase()
-      .replace(/[\s_]+/g, '-')
-      .replace(/^end-users$/, 'end-user');
-    const role = (ROLES as readonly string[]).includes(roleKey)
-      ? (roleKey as Role)
-      : roleKey === ''
-        ? 'end-user'
-        : null;
-    let error: string | null = null;
-    if (!isValidEmail(email)) error = 'Invalid email';
-    else if (identityFor(state, email)) error = 'User already exists';
-    else if (seen.has(email)) error = 'Duplicate email in the file';
-    else if (role === null) error = `Unknown role “${rawRole}” (use Admin, Builder or End-user)`;
+    const role = roleFrom(rawRole);
+    const errors: string[] = [];
+    if (!isValidEmail(email)) errors.push('Invalid email');
+    else if (identityFor(state, email)) errors.push('User already exists');
+    else if (seen.has(email)) errors.push('Duplicate email in the file');
+    if (role === null) errors.push(`Unknown role “${rawRole}” (use Admin, Builder or End-user)`);
     seen.add(email);
     out.push({
       line: i + 1,
       email,
       name: rawName || email.split('@')[0] || email,
-      role: role ?? 'end-user',
-      error,
+      role,
+      roleText: role === null ? rawRole : ROLE_LABELS[role],
+      error: errors.length ? errors.join('; ') : null,
     });
   });
   return out;

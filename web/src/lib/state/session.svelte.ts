@@ -1,6 +1,7 @@
 /**
- * Who is signed in (GET /api/me), cached locally so the app starts offline. `me === null` means signed out;
- * `expired` means a sync socket was refused for the session: local edits stay, the user signs in again.
+ * Who is signed in (GET /api/session, which answers 200 signed out too: no 401 logged before sign-in),
+ * cached locally so the app starts offline. `me === null` means signed out; `expired` means a sync socket
+ * was refused for the session: local edits stay, the user signs in again.
  */
 import { isActiveAdminUser } from '../../../../core/index.ts';
 import { clearAll, database, getPref, setPref } from '../db/index.ts';
@@ -16,11 +17,11 @@ class Session {
   expired = $state(false);
 
   async load(): Promise<void> {
-    const res = await api.me();
+    const res = await api.session();
     if (res.ok) {
-      this.me = res.value;
+      this.me = res.value?.me ?? null;
       this.offline = false;
-      await setPref(database(), ME_KEY, res.value).catch(() => {});
+      if (this.me) await setPref(database(), ME_KEY, this.me).catch(() => {});
     } else if (res.error.status === 0 || res.error.status >= 500) {
       this.offline = true;
       this.me = (await getPref<Me>(database(), ME_KEY).catch(() => undefined)) ?? null;
