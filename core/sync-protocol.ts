@@ -98,6 +98,8 @@ export const CLOSE = {
   /** Not 44xx: the client reconnects (server shutting down, storage failure). */
   goingAway: 1001,
   internal: 1011,
+  /** Try again later (RFC 6455 1013): the server's database is unreachable; the client reconnects. */
+  tryAgainLater: 1013,
 } as const;
 
 export type CloseCode = (typeof CLOSE)[keyof typeof CLOSE];

@@ -2,6 +2,13 @@
 export interface ServerConfig {
   /** Where SQLite lives. */
   readonly dataDir: string;
+  /**
+   * PostgreSQL (`postgres://…`) instead of SQLite: cluster mode, several instances over one database.
+   * Env: DATABASE_URL. Null: the SQLite file in `dataDir`, as always.
+   */
+  readonly databaseUrl: string | null;
+  /** Connections per instance to PostgreSQL. Env: DATABASE_POOL_SIZE. */
+  readonly databasePoolSize: number;
   readonly port: number;
   readonly host: string;
   /** The origin browsers use to reach the server, e.g. `http://localhost:8080`; derived from Host if unset. */
@@ -53,6 +60,8 @@ export interface ServerConfig {
 
 export const DEFAULT_CONFIG: ServerConfig = {
   dataDir: './data',
+  databaseUrl: null,
+  databasePoolSize: 10,
   port: 8080,
   host: '0.0.0.0',
   publicUrl: null,
@@ -89,6 +98,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
   return {
     ...DEFAULT_CONFIG,
     dataDir: env.DATA_DIR || DEFAULT_CONFIG.dataDir,
+    databaseUrl: env.DATABASE_URL?.trim() || null,
+    databasePoolSize: num(env.DATABASE_POOL_SIZE, DEFAULT_CONFIG.databasePoolSize),
     port: num(env.PORT, DEFAULT_CONFIG.port),
     host: env.HOST || DEFAULT_CONFIG.host,
     publicUrl: env.PUBLIC_URL?.replace(/\/+$/, '') || null,

@@ -50,7 +50,7 @@ export const SERVER_ERRORS = {
 
   // The server cannot right now: transient, the client retries or reconnects.
   internal: { status: 500, close: CLOSE.internal },
-  'storage-failed': { status: 503, close: CLOSE.internal },
+  'storage-failed': { status: 503, close: CLOSE.tryAgainLater },
   unavailable: { status: 503, close: CLOSE.goingAway },
   'shutting-down': { status: 503, close: CLOSE.goingAway },
   'too-slow': { status: 503, close: CLOSE.goingAway },

@@ -1,20 +1,37 @@
 /**
  * `npm start` entry (via scripts/start.mjs): the only module with side effects. Reads the environment,
- * starts the server, prints the setup link or the demo sign-ins, and shuts down cleanly on SIGTERM/SIGINT.
+ * starts the server (on PostgreSQL when DATABASE_URL is set, else SQLite in DATA_DIR), prints the setup
+ * link or the demo sign-ins, and shuts down cleanly on SIGTERM/SIGINT. A start that cannot work (bad
+ * DATABASE_URL, database unreachable, schema too new) is one line on stderr and exit code 1.
  */
 import path from 'node:path';
 import { configFromEnv } from './config.ts';
 import { seedDemo } from './demo/seed-demo.ts';
-import { createGatehouseServer } from './server.ts';
+import { createGatehouseServer, type GatehouseServer } from './server.ts';
+import { redactUrl, StorageStartError } from './storage/open-storage.ts';
 
 const args = new Set(process.argv.slice(2));
 const env = configFromEnv(process.env);
 const config = { ...env, webDir: env.webDir ?? process.env.WEB_DIR ?? path.resolve('dist/web') };
 
-const server = await createGatehouseServer(config);
+/** A start that cannot work (bad DATABASE_URL, database unreachable or too new): one line, exit 1. */
+async function startOrExit(): Promise<GatehouseServer> {
+  try {
+    return await createGatehouseServer(config);
+  } catch (err) {
+    if (!(err instanceof StorageStartError)) throw err;
+    process.stderr.write(`Gatehouse cannot start: ${err.message}\n`);
+    process.exit(1);
+  }
+}
+
+const server = await startOrExit();
 const { log } = server.ctx;
 const { url } = await server.listen();
-log.info({ url, dataDir: path.resolve(config.dataDir) }, 'Gatehouse is listening');
+const storage = config.databaseUrl
+  ? { database: redactUrl(config.databaseUrl) }
+  : { dataDir: path.resolve(config.dataDir) };
+log.info({ url, ...storage }, 'Gatehouse is listening');
 
 if (args.has('--demo')) {
   const logins = await seedDemo(server.ctx, url);

@@ -20,7 +20,7 @@ import { allRoutes } from './http/routes/index.ts';
 import { createStaticHandler, serveDemoApp } from './http/static.ts';
 import { StreamCounts } from './http/stream-counts.ts';
 import { createLogger, type Logger, safePath } from './log.ts';
-import { openSqliteStorage } from './storage/sqlite-storage.ts';
+import { openStorage } from './storage/open-storage.ts';
 import type { Storage } from './storage/storage.ts';
 import { createAfterCommit } from './sync/after-commit.ts';
 import { DocRegistry } from './sync/doc-registry.ts';
@@ -45,7 +45,7 @@ export async function createGatehouseServer(
   const config: ServerConfig = { ...DEFAULT_CONFIG, ...partial };
   const log = deps.log ?? createLogger(config.logLevel);
   const storage =
-    deps.storage ?? openSqliteStorage(config.dataDir, { synchronous: config.sqliteSynchronous });
+    deps.storage ?? (await openStorage({ ...config, postgres: { poolSize: config.databasePoolSize } }));
   const shutdownHooks = new Set<() => void>();
   const ctx: ServerContext = {
     config,
@@ -156,6 +156,14 @@ export async function createGatehouseServer(
       slug = '';
     }
     wss.handleUpgrade(req, socket, head, (ws) => handleSyncConnection(ctx, ws, req, slug, url.searchParams));
+  });
+
+  // The database went away (PostgreSQL): sync sockets close with 1013 and reconnect once it is back;
+  // nothing is relayed meanwhile, as nothing can be committed.
+  storage.onUnavailable?.(() => {
+    log.warn('storage unreachable: closing sync sockets (1013)');
+    for (const ws of wss.clients)
+      ws.close(closeCodeFor('storage-failed'), 'Storage unavailable; try again later');
   });
 
   const sweep = setInterval(

@@ -39,10 +39,15 @@ export function sendJson(
   res.end(text);
 }
 
+/** Seconds a client waits before retrying when storage is unreachable (503 storage-failed). */
+const STORAGE_RETRY_AFTER_S = '5';
+
 export function sendError(res: ServerResponse, err: ApiError): void {
   const error: Record<string, unknown> = { code: err.code, message: err.message };
   if (err.details !== undefined) error.details = err.details;
-  sendJson(res, err.status, { error }, err.headers);
+  const headers =
+    err.code === 'storage-failed' ? { 'retry-after': STORAGE_RETRY_AFTER_S, ...err.headers } : err.headers;
+  sendJson(res, err.status, { error }, headers);
 }
 
 /** Reads a JSON body up to `limit` bytes. No body (or an empty one) reads as `undefined`. */

@@ -10,6 +10,7 @@ import { type Credentials, credentialsFrom, originAllowed } from '../auth/creden
 import { userByEmail } from '../auth/member-of.ts';
 import type { ServerContext } from '../context.ts';
 import { safePath } from '../log.ts';
+import { isStorageUnavailable } from '../storage/errors.ts';
 import type { LiveDoc } from '../sync/live-doc.ts';
 import { ApiError, readJsonBody, sendError, sendJson } from './respond.ts';
 import type { Route, WorkspaceScope } from './route.ts';
@@ -109,7 +110,10 @@ export function createRouter(routes: readonly Route[]) {
       if (reply) sendJson(res, reply.status, reply.body ?? null, reply.headers);
     } catch (err) {
       if (err instanceof ApiError) sendError(res, err);
-      else {
+      else if (isStorageUnavailable(err)) {
+        ctx.log.warn({ err, path: safePath(url.pathname) }, 'storage unavailable');
+        sendError(res, new ApiError('storage-failed', 'The database is unreachable; try again shortly'));
+      } else {
         ctx.log.error({ err, path: safePath(url.pathname) }, 'request failed');
         sendError(res, new ApiError('internal', 'Something went wrong on the server'));
       }

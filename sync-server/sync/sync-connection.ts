@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { ServerContext } from '../context.ts';
 import type { SocketErrorCode } from '../errors.ts';
+import { isStorageUnavailable } from '../storage/errors.ts';
 import type { LiveDoc } from './live-doc.ts';
 import { answerFromSnapshot, type EarlySync } from './snapshot-answer.ts';
 import { authorizeSync, syncAdmin } from './sync-auth.ts';
@@ -50,6 +51,7 @@ export function handleSyncConnection(
     new SyncSession({ ctx, socket, live, principal, userId: admin.user.id }).start(early);
   })().catch((err) => {
     ctx.log.error({ err }, 'sync connection setup failed');
-    socket.close('internal', 'Internal error');
+    if (isStorageUnavailable(err)) socket.close('storage-failed', 'Storage unavailable; try again later');
+    else socket.close('internal', 'Internal error');
   });
 }

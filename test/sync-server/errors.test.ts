@@ -24,7 +24,7 @@ describe('the error table', () => {
     ['name-taken', CLOSE.rejected],
     ['doc-too-large', CLOSE.docTooLarge],
     ['too-many-messages', CLOSE.tooManyMessages],
-    ['storage-failed', CLOSE.internal],
+    ['storage-failed', CLOSE.tryAgainLater],
     ['shutting-down', CLOSE.goingAway],
   ])('%s closes a socket with %i', (code, close) => {
     expect(closeCodeFor(code)).toBe(close);

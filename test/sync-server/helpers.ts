@@ -1,14 +1,18 @@
-/** Test harness: a real server on 127.0.0.1:0 with SQLite in a temp dir, HTTP helpers, y-websocket clients. */
+/**
+ * Test harness: a real server on 127.0.0.1:0 with SQLite in a temp dir (or PostgreSQL: see startServer),
+ * HTTP helpers, y-websocket clients.
+ */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach } from 'vitest';
+import { afterAll, afterEach } from 'vitest';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { type Command, commit, createWorkspaceDoc, plan, readState } from '../../core/index.ts';
 import type { ServerConfig } from '../../sync-server/config.ts';
 import { createGatehouseServer, type GatehouseServer } from '../../sync-server/server.ts';
+import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 
 export interface TestServer {
   readonly server: GatehouseServer;
@@ -22,8 +26,28 @@ export function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-test-'));
 }
 
+/**
+ * `GATEHOUSE_TEST_STORAGE=postgres npx vitest run <file>` runs a file's servers on PostgreSQL (a
+ * throwaway server per file, or DATABASE_URL's): a fresh database per data dir, so a restart on the same
+ * `dataDir` finds its data again.
+ */
+const onPostgres = process.env.GATEHOUSE_TEST_STORAGE === 'postgres';
+let testPostgres: Promise<TestPostgres> | null = null;
+const databaseOf = new Map<string, Promise<string>>();
+function databaseFor(dataDir: string): Promise<string> {
+  testPostgres ??= startPostgres();
+  let url = databaseOf.get(dataDir);
+  if (!url) {
+    url = testPostgres.then((pg) => pg.createDatabase());
+    databaseOf.set(dataDir, url);
+  }
+  return url;
+}
+if (onPostgres) afterAll(async () => testPostgres && (await (await testPostgres).stop()));
+
 export async function startServer(config: Partial<ServerConfig> = {}): Promise<TestServer> {
   const dataDir = config.dataDir ?? tempDir();
+  const databaseUrl = config.databaseUrl ?? (onPostgres ? await databaseFor(dataDir) : null);
   const server = await createGatehouseServer({
     port: 0,
     host: '127.0.0.1',
@@ -31,6 +55,7 @@ export async function startServer(config: Partial<ServerConfig> = {}): Promise<T
     docGraceMs: 200,
     ...config,
     dataDir,
+    databaseUrl,
   });
   const { port } = await server.listen();
   const url = `http://127.0.0.1:${port}`;
