@@ -6,7 +6,7 @@
  * only picks the words. Pure: plain strings, never HTML (callers insert them as text).
  */
 import { FLAG_LABELS, type Flag, LEVEL_LABELS, type Level } from '../model.ts';
-import type { AccessSummary } from './summarize.ts';
+import type { AccessSummary, AppSummary } from './summarize.ts';
 import type { Via } from './user-access.ts';
 
 interface Person {
@@ -51,6 +51,30 @@ export function accessText(a: {
 }): string {
   const level = levelText(a.level, a.hidden);
   return a.level !== null && a.via.length > 0 ? `${level} — via ${viaText(a.via)}` : level;
+}
+
+/**
+ * The apps of a summary as My access lists them (issue 11): those the user can open (on their dashboard),
+ * those reachable by link only (View, hidden from the dashboard), and those they have no access to.
+ */
+export function appSections(summary: Pick<AccessSummary, 'apps'>): {
+  readonly open: readonly AppSummary[];
+  readonly byLink: readonly AppSummary[];
+  readonly none: readonly AppSummary[];
+} {
+  const open: AppSummary[] = [];
+  const byLink: AppSummary[] = [];
+  const none: AppSummary[] = [];
+  for (const a of summary.apps) (a.level === null ? none : a.hidden ? byLink : open).push(a);
+  return { open, byLink, none };
+}
+
+/** Whom to ask, in a sentence: `Ask Ada <ada@corp.com> or Bo <bo@corp.com>.`; null without admins. */
+export function whomToAsk(summary: Pick<AccessSummary, 'admins'>): string | null {
+  const people = summary.admins.map(personText);
+  if (people.length === 0) return null;
+  const list = people.length === 1 ? people[0] : `${people.slice(0, -1).join(', ')} or ${people.at(-1)}`;
+  return `To get access, ask a workspace admin: ${list}.`;
 }
 
 /** A workspace permission: `Apps: create: Yes — via Finance`, `Apps: create: No`. */

@@ -1,10 +1,11 @@
 /**
- * The Gatehouse REST API as the worker uses it: sign-in, `/me`, the access summary with ETag, and the
- * `/access/events` stream. Every call answers a result; a network failure is `unreachable`.
+ * The Gatehouse REST API as the worker uses it: sign-in, `/me`, the access (the user's summary and the
+ * workspace's catalog it refers to, each with ETag), and the `/access/events` stream. Every call answers
+ * a result; a network failure is `unreachable`.
  */
 import { decodeArray, isObject, isString } from '../decode.ts';
 import { type ExtErrorCode, type ExtResult, extFail, extOk } from '../errors.ts';
-import { type AccessSummary, decodeSummary } from '../summary.ts';
+import { type AccessCatalog, decodeCatalog, decodeUserSummary, type UserSummary } from '../summary.ts';
 
 export const REQUEST_TIMEOUT_MS = 8_000;
 
@@ -25,9 +26,20 @@ export interface Me {
   readonly workspaces: readonly Membership[];
 }
 
+/** A summary and the catalog it was made over, with their ETags. */
+export interface HeldAccess {
+  readonly summary: UserSummary;
+  readonly etag: string | null;
+  readonly catalog: AccessCatalog;
+  readonly catalogEtag: string;
+}
+
 export type AccessAnswer =
-  | { readonly changed: true; readonly summary: AccessSummary; readonly etag: string | null }
+  | { readonly changed: true; readonly access: HeldAccess }
   | { readonly changed: false };
+
+/** A summary names its catalog by id: the catalog's ETag without quotes. */
+const catalogEtagOf = (summary: UserSummary) => `"${summary.catalog}"`;
 
 function decodeAccount(v: unknown): Account | null {
   if (!isObject(v) || !isString(v.email)) return null;
@@ -107,18 +119,39 @@ export function createApi(serverUrl: string, token: string | null = null) {
       return extOk({ account, workspaces });
     },
 
-    /** The summary, or `changed: false` when the server answers 304 to `etag`. */
-    async access(workspace: string, etag: string | null): Promise<ExtResult<AccessAnswer>> {
-      const res = await call(
-        `/api/workspaces/${encodeURIComponent(workspace)}/access`,
-        etag ? { headers: { 'If-None-Match': etag } } : {},
-      );
-      if (!res) return extFail('unreachable');
-      if (res.status === 304) return extOk({ changed: false });
-      if (!res.ok) return extFail(statusError(res.status, 'signed-out'));
-      const summary = decodeSummary(await json(res));
-      if (!summary) return extFail('bad-response');
-      return extOk({ changed: true, summary, etag: res.headers.get('ETag') });
+    /**
+     * The summary (If-None-Match: the held one's ETag), and the catalog it names when that is not the
+     * held one (If-None-Match too; the catalog is the same for every member and changes rarely). A
+     * catalog that changed between the two requests means one more round; `changed: false` on a 304.
+     */
+    async access(workspace: string, held: HeldAccess | null): Promise<ExtResult<AccessAnswer>> {
+      const base = `/api/workspaces/${encodeURIComponent(workspace)}/access`;
+      for (let round = 0; round < 3; round++) {
+        const etag = round === 0 ? held?.etag : null;
+        const res = await call(base, etag ? { headers: { 'If-None-Match': etag } } : {});
+        if (!res) return extFail('unreachable');
+        if (res.status === 304 && held) return extOk({ changed: false });
+        if (!res.ok) return extFail(statusError(res.status, 'signed-out'));
+        const summary = decodeUserSummary(await json(res));
+        if (!summary) return extFail('bad-response');
+        const answer = (catalog: AccessCatalog) =>
+          extOk<AccessAnswer>({
+            changed: true,
+            access: { summary, etag: res.headers.get('ETag'), catalog, catalogEtag: catalogEtagOf(summary) },
+          });
+        if (held && held.catalogEtag === catalogEtagOf(summary)) return answer(held.catalog);
+        const cat = await call(
+          `${base}/catalog`,
+          held ? { headers: { 'If-None-Match': held.catalogEtag } } : {},
+        );
+        if (!cat) return extFail('unreachable');
+        if (cat.status === 304) continue; // the held catalog is current: the summary was older, ask again
+        if (!cat.ok) return extFail(statusError(cat.status, 'signed-out'));
+        const catalog = decodeCatalog(await json(cat));
+        if (!catalog) return extFail('bad-response');
+        if (cat.headers.get('ETag') === catalogEtagOf(summary)) return answer(catalog);
+      }
+      return extFail('server-error');
     },
 
     /**

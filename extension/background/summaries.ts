@@ -7,7 +7,7 @@ import { type ExtResult, extFail, extOk } from '../errors.ts';
 import type { SignIn } from '../messages.ts';
 import { normalizeServerUrl } from '../server-url.ts';
 import { type Api, createApi } from './api.ts';
-import type { CachedSummary, Items, Session } from './items.ts';
+import { type CachedSummary, cachedSummary, type Items, type Session } from './items.ts';
 
 export interface SummariesDeps {
   readonly items: Items;
@@ -68,12 +68,18 @@ export function createSummaries({ items, createApi: makeApi = createApi, now = D
     const s = await getSession();
     if (!s) return null;
     const before = await cached(workspace);
-    const answer = await makeApi(s.serverUrl, s.token).access(workspace, before?.etag ?? null);
+    const answer = await makeApi(s.serverUrl, s.token).access(workspace, before?.held ?? null);
     if (session !== s) return cached(workspace); // signed out or in again meanwhile
     let entry: CachedSummary | null;
     if (answer.ok && answer.value.changed) {
-      const { summary, etag } = answer.value;
-      entry = { summary, etag, fetchedAt: now(), stale: false, staleReason: null };
+      const { access } = answer.value;
+      entry = cachedSummary({
+        held: access,
+        etag: access.etag,
+        fetchedAt: now(),
+        stale: false,
+        staleReason: null,
+      });
     } else if (answer.ok) {
       entry = before && { ...before, fetchedAt: now(), stale: false, staleReason: null };
     } else {

@@ -1,10 +1,22 @@
 /**
- * The caller's access summary as served by `/access` and `/access/events`, cached per state and user
- * (bounded by bytes), with an ETag that changes only when the summary does (not with unrelated doc changes).
+ * What `/access`, `/access/catalog` and `/access/events` serve, serialized once and kept:
+ * - the workspace's catalog (core `buildCatalog`), one per catalog version — the same bytes for every
+ *   member and every state whose apps, data sources and name are unchanged (a membership edit keeps it);
+ * - each user's summary over it (core `summarizeUser`, a few KiB), per state and user, bounded by bytes.
+ * ETags are hashes of the bytes, so they change only when what the caller would read does. A request is a
+ * lookup; the JSON, its ETag and its gzip are made on the first request that needs them.
  */
 import { createHash } from 'node:crypto';
 import { constants, gzipSync } from 'node:zlib';
-import { explain, matchApp, summarize, type WorkspaceState } from '../../core/index.ts';
+import {
+  type AccessCatalog,
+  accessFor,
+  buildCatalog,
+  explain,
+  matchApp,
+  summarizeUser,
+  type WorkspaceState,
+} from '../../core/index.ts';
 
 export interface AccessView {
   readonly json: string;
@@ -15,12 +27,14 @@ export interface AccessView {
   gzipped(): Buffer;
 }
 
-function makeView(json: string): AccessView {
+const hash = (body: Buffer) => createHash('sha1').update(body).digest('base64url');
+
+function makeView(json: string, id?: string): AccessView {
   const body = Buffer.from(json, 'utf8');
   let gz: Buffer | null = null;
   return {
     json,
-    etag: `"${createHash('sha1').update(body).digest('base64url')}"`,
+    etag: `"${id ?? hash(body)}"`,
     body,
     gzipped: () => {
       gz ??= gzipSync(body, { level: 6, memLevel: 9, strategy: constants.Z_DEFAULT_STRATEGY });
@@ -28,6 +42,9 @@ function makeView(json: string): AccessView {
     },
   };
 }
+
+/** The catalog's id: its ETag without quotes, named by every summary made over it. */
+export const catalogId = (view: AccessView): string => view.etag.slice(1, -1);
 
 /** True when `Accept-Encoding` allows gzip (a `q=0` refuses it). */
 export function acceptsGzip(header: string | string[] | undefined): boolean {
@@ -44,46 +61,56 @@ export function acceptsGzip(header: string | string[] | undefined): boolean {
 interface Entry {
   view: AccessView;
   bytes: number;
-  /** The summary's apps, for the `match` part of `?url=` views. */
-  readonly apps: readonly { readonly id: string }[];
 }
 
-/** Default bound of one server's cache. */
+/** Default bound of one server's cache of summaries. */
 export const ACCESS_VIEW_CACHE_BYTES = 64 * 1024 * 1024; // 64 MiB
 
 /**
- * Base views (no `?url=`) cached per state and user, least recently used first out, bounded by bytes
- * (JSON plus gzip once made). The `match` part of a `?url=` view is computed per request and spliced
- * into the cached base JSON: distinct URLs never grow the cache. One per server (its context).
+ * Summaries (no `?url=`) cached per state and user, least recently used first out, bounded by bytes
+ * (JSON plus gzip once made); catalogs kept with their catalog object (collected with it). The `match`
+ * part of a `?url=` view is computed per request and spliced into the cached JSON: distinct URLs never
+ * grow the cache. One per server (its context).
  */
 export class AccessViewCache {
   private readonly cache = new Map<string, Entry>();
   private cacheBytes = 0;
   private readonly stateIds = new WeakMap<WorkspaceState, number>();
+  private readonly catalogs = new WeakMap<AccessCatalog, AccessView>();
   private nextStateId = 1;
 
   constructor(private maxBytes = ACCESS_VIEW_CACHE_BYTES) {}
 
-  /** The caller's view; null when `userId` is not a user of `state`. */
+  /** The workspace's catalog. */
+  catalog(state: WorkspaceState): AccessView {
+    const catalog = buildCatalog(state);
+    let view = this.catalogs.get(catalog);
+    if (!view) this.catalogs.set(catalog, (view = makeView(JSON.stringify(catalog))));
+    return view;
+  }
+
+  /** The caller's summary; null when `userId` is not a user of `state`. */
   view(state: WorkspaceState, userId: string, url: string | null): AccessView | null {
     const base = this.baseView(state, userId);
-    if (!base || url === null) return base?.view ?? null;
+    if (!base || url === null) return base;
     const app = matchApp(state, url);
     let match: unknown = { app: null, explanation: null };
     if (app) {
+      const a = accessFor(state, userId)!.app(app.id);
+      const { id, name, slug, urlPatterns, createdAt } = app;
       match = {
-        app: base.apps.find((a) => a.id === app.id) ?? null,
+        app: { id, name, slug, urlPatterns, createdAt, level: a.level, hidden: a.hidden, via: a.via },
         explanation: explain(state, userId, { type: 'app', id: app.id }),
       };
     }
     // The base JSON is an object: add `url` and `match` as its last members (same bytes as stringifying
     // `{ ...base, url, match }`).
     return makeView(
-      `${base.view.json.slice(0, -1)},"url":${JSON.stringify(url)},"match":${JSON.stringify(match)}}`,
+      `${base.json.slice(0, -1)},"url":${JSON.stringify(url)},"match":${JSON.stringify(match)}}`,
     );
   }
 
-  /** For tests and diagnostics. */
+  /** For tests and diagnostics: the cached summaries. */
   stats(): { entries: number; bytes: number } {
     return { entries: this.cache.size, bytes: this.cacheBytes };
   }
@@ -113,11 +140,11 @@ export class AccessViewCache {
   }
 
   /** Counts a view's gzip into the cache's bytes once it is made. */
-  private cachedView(json: string, key: string, apps: Entry['apps']): Entry {
+  private cachedView(json: string, key: string): AccessView {
     const view = makeView(json);
-    const entry: Entry = { view, bytes: view.body.length, apps };
+    const entry: Entry = { view, bytes: view.body.length };
     const gzipped = view.gzipped;
-    const counted: AccessView = {
+    entry.view = {
       ...view,
       gzipped: () => {
         const known = entry.bytes > view.body.length;
@@ -130,27 +157,24 @@ export class AccessViewCache {
         return gz;
       },
     };
-    entry.view = counted;
     if (entry.bytes <= this.maxBytes) {
       this.cache.set(key, entry);
       this.cacheBytes += entry.bytes;
       this.evict();
     }
-    return entry;
+    return entry.view;
   }
 
-  private baseView(state: WorkspaceState, userId: string): Entry | null {
+  private baseView(state: WorkspaceState, userId: string): AccessView | null {
     const key = `${this.stateId(state)}\u0000${userId}`;
     const hit = this.cache.get(key);
     if (hit) {
       this.cache.delete(key);
       this.cache.set(key, hit); // most recently used
-      return hit;
+      return hit.view;
     }
-    const summary = summarize(state, userId);
-    if (!summary) return null;
-    const { version: _version, ...stable } = summary;
-    return this.cachedView(JSON.stringify(stable), key, summary.apps);
+    const summary = summarizeUser(state, userId, catalogId(this.catalog(state)));
+    return summary && this.cachedView(JSON.stringify(summary), key);
   }
 }
 

@@ -28,6 +28,8 @@ function successResponses(r: Route): Record<string, unknown> {
       ...(Object.keys(content).length > 0 ? { content } : {}),
     },
   };
+  if (r.reply.etag)
+    out['304'] = { description: 'Not modified: If-None-Match names the current ETag (no body)' };
   if (dryRun && status !== 200)
     out['200'] = { description: 'dryRun=true: the impact, nothing changed', content: json(DryRunReply) };
   return out;

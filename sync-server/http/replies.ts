@@ -110,7 +110,7 @@ export const DryRunReply = z.object({ dryRun: z.literal(true), impact: Impact })
 export const changed = <S extends z.ZodRawShape>(shape: S) => z.object({ ...shape, impact: Impact });
 export const ImpactReply = changed({});
 
-// Access (core/access/summarize.ts, explain.ts).
+// Access (core/access/summarize.ts, catalog.ts, explain.ts).
 const Via = z.looseObject({
   groupId: z.string(),
   groupName: z.string(),
@@ -138,32 +138,60 @@ const Explanation = z.looseObject({
   text: z.array(z.string()),
   suggestions: z.array(z.looseObject({ level: Level, text: z.string() })),
 });
-export const AccessReply = z.looseObject({
+const Person = z.looseObject({ id: z.string(), name: z.string(), email: z.string() });
+const Index = z.number().int().min(0);
+const AccessClass = { level: Level, hidden: z.boolean(), via: z.array(Index) };
+const TypeSummary = z.object({
+  all: z.object(AccessClass).nullable(),
+  listed: z.array(z.object({ ...AccessClass, items: z.array(Index) })),
+});
+/** core/access/summarize.ts `UserSummary`. */
+export const AccessReply = z.object({
+  format: z.literal(2),
+  catalog: z.string(),
   workspace: z.object({ slug: z.string(), name: z.string() }),
-  user: z.looseObject({
-    id: z.string(),
-    email: z.string(),
-    name: z.string(),
-    role: Role,
-    status: UserStatus,
-  }),
-  groups: z.array(z.looseObject({ id: z.string(), name: z.string() })),
-  flags: Flags,
-  flagVia: z.record(z.string(), z.array(z.string())),
-  apps: z.array(AppSummary),
-  dataSources: z.array(
-    z.looseObject({
+  user: z.object({ id: z.string(), email: z.string(), name: z.string(), role: Role, status: UserStatus }),
+  groups: z.array(
+    z.object({
       id: z.string(),
       name: z.string(),
-      kind: z.string(),
-      level: z.enum(DATA_SOURCE_LEVELS).nullable(),
-      via: z.array(Via),
+      kind: z.enum(['default', 'custom']),
+      role: Role.optional(),
     }),
   ),
-  admins: z.array(z.looseObject({ id: z.string(), name: z.string(), email: z.string() })),
+  grants: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      group: Index,
+      scope: Scope,
+      level: Level,
+      hideFromDashboard: z.boolean(),
+    }),
+  ),
+  flags: Flags,
+  flagVia: z.record(z.string(), z.array(z.string())),
+  apps: TypeSummary,
+  dataSources: TypeSummary,
+  admins: z.array(Person),
   /** With `?url=`: the page and the app that matches it, and why (not). */
   url: z.string().optional(),
   match: z.object({ app: AppSummary.nullable(), explanation: Explanation.nullable() }).optional(),
+});
+/** core/access/catalog.ts `AccessCatalog`. */
+export const AccessCatalogReply = z.object({
+  format: z.literal(2),
+  workspace: z.object({ slug: z.string(), name: z.string() }),
+  apps: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      slug: z.string(),
+      urlPatterns: z.array(z.string()),
+      createdAt: Ms,
+    }),
+  ),
+  dataSources: z.array(z.object({ id: z.string(), name: z.string(), kind: z.string() })),
 });
 
 // Audit and tokens.

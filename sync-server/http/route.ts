@@ -61,6 +61,8 @@ export interface RouteReply {
   readonly body?: z.ZodType;
   /** A reply that is not JSON (CSV, server-sent events), by content type. */
   readonly other?: string;
+  /** Sends an ETag and answers 304 (no body) to a matching If-None-Match. */
+  readonly etag?: boolean;
 }
 
 export interface RouteSpec<B, P extends string, A extends AuthLevel> {

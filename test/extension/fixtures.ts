@@ -1,5 +1,12 @@
 /** Access summaries built by core from a real workspace, for the extension's unit tests. */
-import { type AccessSummary, summarize, type WorkspaceState } from '../../core/index.ts';
+import {
+  type AccessSummary,
+  buildCatalog,
+  expandSummary,
+  summarizeUser,
+  type WorkspaceState,
+} from '../../core/index.ts';
+import type { HeldAccess } from '../../extension/background/api.ts';
 import type { StorageAreaLike } from '../../extension/storage.ts';
 import { createTestWorkspace } from '../fixtures/workspace.ts';
 
@@ -12,6 +19,11 @@ export interface SummaryFixture {
   /** In Support like the viewer, archived. */
   readonly archived: AccessSummary;
   readonly state: WorkspaceState;
+  /** What the server sends for a user: their summary over the catalog (as `held` by the worker). */
+  readonly held: (
+    who: 'builder' | 'viewer' | 'outsider' | 'invited' | 'archived',
+    etag?: string,
+  ) => HeldAccess;
   readonly ids: { readonly payroll: string; readonly wiki: string; readonly hr: string };
 }
 
@@ -69,13 +81,23 @@ export function summaryFixture(hrPattern = 'https://hr.corp.test/*'): SummaryFix
   });
   ws.must({ type: 'user.archive', userId: archived });
   const state = ws.state();
+  const users = { builder, viewer, outsider, invited, archived };
+  const held = (who: keyof typeof users, etag = '"s1"'): HeldAccess => ({
+    summary: summarizeUser(state, users[who], 'cat1')!,
+    etag,
+    catalog: buildCatalog(state),
+    catalogEtag: '"cat1"',
+  });
+  // What the extension shows: the summary joined with the catalog, as the worker makes it.
+  const joined = (who: keyof typeof users) => expandSummary(held(who).catalog, held(who).summary);
   return {
-    builder: summarize(state, builder)!,
-    viewer: summarize(state, viewer)!,
-    outsider: summarize(state, outsider)!,
-    invited: summarize(state, invited)!,
-    archived: summarize(state, archived)!,
+    builder: joined('builder'),
+    viewer: joined('viewer'),
+    outsider: joined('outsider'),
+    invited: joined('invited'),
+    archived: joined('archived'),
     state,
+    held,
     ids: { payroll, wiki, hr },
   };
 }

@@ -8,7 +8,7 @@ import { findPanel, readPanelCache } from '../../extension/panel-cache.ts';
 import { toPanelModel } from '../../extension/panel-model.ts';
 import { normalizeServerUrl, serverPermission } from '../../extension/server-url.ts';
 import { defineItem } from '../../extension/storage.ts';
-import { decodeSummary } from '../../extension/summary.ts';
+import { decodeCatalog, decodeUserSummary } from '../../extension/summary.ts';
 import { memoryArea, summaryFixture } from './fixtures.ts';
 
 describe('messages', () => {
@@ -71,22 +71,45 @@ describe('storage items', () => {
 
 describe('summary decoding', () => {
   const f = summaryFixture();
+  const json = <T>(v: T): T => JSON.parse(JSON.stringify(v));
+  const viewer = f.held('viewer').summary;
 
-  test('a summary from core survives JSON and decoding unchanged', () => {
-    for (const s of [f.builder, f.viewer, f.outsider]) {
-      expect(decodeSummary(JSON.parse(JSON.stringify(s)))).toEqual(JSON.parse(JSON.stringify(s)));
+  test('a summary and a catalog from core survive JSON and decoding unchanged', () => {
+    for (const who of ['builder', 'viewer', 'outsider', 'archived'] as const) {
+      const s = f.held(who).summary;
+      expect(decodeUserSummary(json(s))).toEqual(json(s));
     }
+    const catalog = f.held('viewer').catalog;
+    expect(decodeCatalog(json(catalog))).toEqual(json(catalog));
   });
 
   test.each([
     ['not an object', 'hello'],
-    ['no workspace', { ...f.viewer, workspace: undefined }],
-    ['bad role', { ...f.viewer, user: { ...f.viewer.user, role: 'root' } }],
-    ['bad app level', { ...f.viewer, apps: [{ ...f.viewer.apps[0], level: 'owner' }] }],
-    ['apps not a list', { ...f.viewer, apps: {} }],
-    ['admin without email', { ...f.viewer, admins: [{ id: 'x', name: 'x' }] }],
-  ])('rejects %s without throwing', (_, value) => {
-    expect(decodeSummary(JSON.parse(JSON.stringify(value)))).toBeNull();
+    ['the format-1 shape (an older server)', json(f.viewer)],
+    ['no workspace', { ...viewer, workspace: undefined }],
+    ['bad role', { ...viewer, user: { ...viewer.user, role: 'root' } }],
+    [
+      'bad level',
+      { ...viewer, apps: { all: null, listed: [{ level: 'owner', hidden: false, via: [], items: [0] }] } },
+    ],
+    [
+      'a negative index',
+      { ...viewer, apps: { all: null, listed: [{ level: 'view', hidden: false, via: [], items: [-1] }] } },
+    ],
+    ['apps a list', { ...viewer, apps: [] }],
+    ['admin without email', { ...viewer, admins: [{ id: 'x', name: 'x' }] }],
+  ])('rejects a summary with %s without throwing', (_, value) => {
+    expect(decodeUserSummary(json(value))).toBeNull();
+  });
+
+  test.each([
+    ['no format', { ...f.held('viewer').catalog, format: undefined }],
+    [
+      'an app without a name',
+      { ...f.held('viewer').catalog, apps: [{ id: 'a', slug: 'a', urlPatterns: [] }] },
+    ],
+  ])('rejects a catalog with %s without throwing', (_, value) => {
+    expect(decodeCatalog(json(value))).toBeNull();
   });
 });
 

@@ -1,10 +1,12 @@
 /**
  * Disagreement 4 of issue 9: two apps with the same URL pattern. The server's `/access?url=` and the
- * extension's match over the summary it decoded must name the same app (the older one), whatever the ids.
+ * extension's match over the catalog and summary it decoded must name the same app (the older one),
+ * whatever the ids.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { expandSummary } from '../../core/index.ts';
 import { matchSummaryApp } from '../../extension/match.ts';
-import { decodeSummary } from '../../extension/summary.ts';
+import { decodeCatalog, decodeUserSummary } from '../../extension/summary.ts';
 import { api, setup, startServer, type TestServer } from '../sync-server/helpers.ts';
 
 const W = '/api/workspaces/acme';
@@ -43,8 +45,11 @@ describe('two apps with the same URL pattern', () => {
     expect(res.status).toBe(200);
     expect(res.body.match.app.id).toBe(older.id);
 
-    const summary = decodeSummary(res.body);
+    // The extension matches over the catalog's apps (which carry createdAt), joined with the summary.
+    const summary = decodeUserSummary(res.body);
+    const catalog = decodeCatalog((await api(t.url, 'GET', `${W}/access/catalog`, { token: admin })).body);
     expect(summary).not.toBeNull();
-    expect(matchSummaryApp(summary!, URL_)?.id).toBe(older.id);
+    expect(catalog).not.toBeNull();
+    expect(matchSummaryApp(expandSummary(catalog!, summary!), URL_)?.id).toBe(older.id);
   });
 });

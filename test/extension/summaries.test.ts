@@ -1,18 +1,16 @@
 /** The worker's session and summary cache against a scripted API: ETag, stale marking, sign-in errors. */
 import { describe, expect, test } from 'vitest';
-import type { AccessAnswer, Api, createApi, Me } from '../../extension/background/api.ts';
+import type { AccessAnswer, Api, createApi, HeldAccess, Me } from '../../extension/background/api.ts';
 import { createItems } from '../../extension/background/items.ts';
 import { createSummaries } from '../../extension/background/summaries.ts';
 import { type ExtErrorCode, type ExtResult, extFail, extOk } from '../../extension/errors.ts';
-import type { AccessSummary } from '../../extension/summary.ts';
 import { memoryArea, summaryFixture } from './fixtures.ts';
 
 interface FakeServer {
   up: boolean;
   password: string;
   workspaces: Me['workspaces'];
-  summary: AccessSummary;
-  etag: string;
+  access: HeldAccess;
   calls: string[];
   revoked: boolean;
 }
@@ -41,12 +39,12 @@ function fakeApi(server: FakeServer): typeof createApi {
           extOk({ account: { email: 'vic@corp.test', name: 'Vic' }, workspaces: server.workspaces }),
         );
       },
-      async access(ws, etag) {
-        server.calls.push(`access ${ws} ${etag ?? '-'}`);
+      async access(ws, held) {
+        server.calls.push(`access ${ws} ${held?.etag ?? '-'}`);
         return authed<AccessAnswer>(() =>
-          etag === server.etag
+          held?.etag === server.access.etag
             ? extOk({ changed: false })
-            : extOk({ changed: true, summary: server.summary, etag: server.etag }),
+            : extOk({ changed: true, access: server.access }),
         );
       },
       async events() {},
@@ -61,8 +59,7 @@ function setup() {
     up: true,
     password: 'right',
     workspaces: [{ slug: 'nexus', name: 'Nexus', role: 'end-user', status: 'active' }],
-    summary: f.viewer,
-    etag: '"v1"',
+    access: f.held('viewer', '"v1"'),
     calls: [],
     revoked: false,
   };
@@ -94,14 +91,14 @@ describe('sign-in', () => {
   });
 
   test('signs in with a password or a token and caches every workspace', async () => {
-    const { summaries, server } = setup();
+    const { summaries, server, f } = setup();
     const r = await summaries.signIn({
       serverUrl: 'localhost:1/',
       email: 'vic@corp.test',
       password: 'right',
     });
     expect(r).toMatchObject({ ok: true, value: { serverUrl: 'http://localhost:1', token: 'tok' } });
-    expect((await summaries.cached('nexus'))?.summary).toEqual(server.summary);
+    expect((await summaries.cached('nexus'))?.summary).toEqual(f.viewer);
     await summaries.signOut();
     expect(server.calls).toContain('logout');
     expect(await summaries.cached('nexus')).toBeNull();
@@ -144,8 +141,7 @@ describe('refresh', () => {
     expect(await make().cached('nexus')).toMatchObject({ stale: true, summary: f.viewer });
 
     server.up = true;
-    server.summary = f.outsider;
-    server.etag = '"v2"';
+    server.access = f.held('outsider', '"v2"');
     const fresh = (await summaries.refresh('nexus'))!;
     expect(fresh).toMatchObject({ stale: false, staleReason: null, etag: '"v2"', summary: f.outsider });
     expect(changes).toEqual(['nexus', 'nexus']);

@@ -275,6 +275,17 @@ describe('replies match /api/openapi.json', () => {
       { token: eveAgain, query: `url=${encodeURIComponent('https://payroll.test/run')}` },
     );
     expect(matched.body.match.app.id).toBe(appId);
+    // The summary names the catalog it indexes (its ETag), and the catalog lists the app.
+    const catalog = await call('GET', `${W}/access/catalog`, { ws }, { token: eveAgain });
+    expect(catalog.headers.get('etag')).toBe(`"${matched.body.catalog}"`);
+    expect(catalog.body.apps.map((a: { id: string }) => a.id)).toContain(appId);
+    const notModified = await call(
+      'GET',
+      `${W}/access/catalog`,
+      { ws },
+      { token: eveAgain, headers: { 'if-none-match': catalog.headers.get('etag')! } },
+    );
+    expect(notModified.status).toBe(304);
     expect((await call('GET', `${W}/groups`, { ws }, { token: eveAgain })).status).toBe(403);
     const events = new AbortController();
     const stream = await fetch(`${t.url}/api/workspaces/${ws}/access/events`, {

@@ -260,7 +260,7 @@ describe('REST API', () => {
     expect(again.status).toBe(304);
   });
 
-  it('/access/events pushes the summary when it changes and ends when access does', async () => {
+  it('/access/events pushes the catalog and the summary when they change and ends when access does', async () => {
     const eu = await addUser(t, admin, 'acme', 'sse@acme.test', 'end-user');
     const ac = new AbortController();
     const res = await fetch(`${t.url}${W}/access/events`, {
@@ -278,9 +278,15 @@ describe('REST API', () => {
       }
     };
     await readUntil(/event: access/);
+    expect(text.indexOf('event: catalog')).toBeLessThan(text.indexOf('event: access'));
+    // A new app changes the catalog (its name is there, not in the summary): a second `catalog` event.
     const app = await api(t.url, 'POST', `${W}/apps`, { token: admin, body: { name: 'Brand new app' } });
-    await readUntil(/Brand new app/);
-    expect(text, text.slice(-300)).toContain('Brand new app');
+    await readUntil(/event: catalog[\s\S]*event: catalog/);
+    const catalog = await api(t.url, 'GET', `${W}/access/catalog`, { token: eu.token });
+    expect(text, text.slice(-300)).toContain(
+      JSON.stringify({ catalog: catalog.headers.get('etag')!.slice(1, -1) }),
+    );
+    expect(catalog.body.apps.map((a: { name: string }) => a.name)).toContain('Brand new app');
     await api(t.url, 'POST', `${W}/users/${eu.userId}/archive`, { token: admin });
     await readUntil(/event: revoked/);
     expect(text).toContain('event: revoked');

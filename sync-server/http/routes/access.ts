@@ -1,8 +1,13 @@
-/** `/access` (ETag, 304) and `/access/events` (SSE) for any active member: their own summary only. */
+/**
+ * For any active member: `/access` (their own summary over the catalog), `/access/catalog` (the
+ * workspace's apps and data sources, shared by every member), both with ETag/304 and gzip, and
+ * `/access/events` (SSE: `catalog` when the catalog changes, `access` when their summary does).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { credentialsStillValid, watchCredentials } from '../../auth/connections.ts';
 import { userByEmail } from '../../auth/member-of.ts';
-import { acceptsGzip, etagMatches } from '../access-view.ts';
-import { AccessReply } from '../replies.ts';
+import { type AccessView, acceptsGzip, catalogId, etagMatches } from '../access-view.ts';
+import { AccessCatalogReply, AccessReply } from '../replies.ts';
 import { ApiError } from '../respond.ts';
 import { type Route, route } from '../route.ts';
 
@@ -18,47 +23,63 @@ function urlParam(query: URLSearchParams): string | null {
   return url;
 }
 
+/** 304 when If-None-Match names the view (before any other work), else the bytes, gzipped when accepted. */
+function sendView(view: AccessView, req: IncomingMessage, res: ServerResponse): undefined {
+  const headers = {
+    etag: view.etag,
+    'cache-control': 'private, no-cache',
+    'x-content-type-options': 'nosniff',
+    vary: 'Authorization, Cookie, Accept-Encoding',
+  };
+  if (etagMatches(req.headers['if-none-match'], view.etag)) {
+    res.writeHead(304, headers);
+    res.end();
+    return undefined;
+  }
+  // Browsers and the extension accept gzip: compressed once per view and kept with it.
+  const body = acceptsGzip(req.headers['accept-encoding']) ? view.gzipped() : view.body;
+  res.writeHead(200, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': body.length,
+    ...(body === view.body ? {} : { 'content-encoding': 'gzip' }),
+  });
+  res.end(body);
+  return undefined;
+}
+
 export const accessRoutes: Route[] = [
   route({
     method: 'GET',
     path: `${W}/access`,
-    summary: 'The caller’s access summary; with ?url= also the matching app and why (ETag/304)',
+    summary:
+      'The caller’s access summary (format 2): what they can reach, as indexes into /access/catalog; with ?url= also the matching app and why (ETag/304)',
     tag: 'access',
     auth: 'member',
     queryParams: [{ name: 'url', description: 'a page URL: adds the app whose URL patterns match it' }],
-    reply: { status: 200, body: AccessReply },
+    reply: { status: 200, body: AccessReply, etag: true },
     handler: async ({ ctx, scope, query, req, res }) => {
       const view = ctx.accessViews.view(scope.live.state(), scope.user.id, urlParam(query));
       if (!view) throw new ApiError('not-found', 'Workspace not found');
-      const headers = {
-        etag: view.etag,
-        'cache-control': 'private, no-cache',
-        'x-content-type-options': 'nosniff',
-        vary: 'Authorization, Cookie, Accept-Encoding',
-      };
-      if (etagMatches(req.headers['if-none-match'] as string | undefined, view.etag)) {
-        res.writeHead(304, headers);
-        res.end();
-        return undefined;
-      }
-      // Browsers and the extension accept gzip: a summary of ~0.5 MB JSON goes out as ~1/10 of that,
-      // compressed once per (user, state) and kept with the view.
-      const body = acceptsGzip(req.headers['accept-encoding']) ? view.gzipped() : view.body;
-      res.writeHead(200, {
-        ...headers,
-        'content-type': 'application/json; charset=utf-8',
-        'content-length': body.length,
-        ...(body === view.body ? {} : { 'content-encoding': 'gzip' }),
-      });
-      res.end(body);
-      return undefined;
+      return sendView(view, req, res);
     },
+  }),
+  route({
+    method: 'GET',
+    path: `${W}/access/catalog`,
+    summary:
+      'The workspace’s apps and data sources that /access refers to by index; one per catalog version (ETag/304)',
+    tag: 'access',
+    auth: 'member',
+    reply: { status: 200, body: AccessCatalogReply, etag: true },
+    handler: async ({ ctx, scope, req, res }) =>
+      sendView(ctx.accessViews.catalog(scope.live.state()), req, res),
   }),
   route({
     method: 'GET',
     path: `${W}/access/events`,
     summary:
-      'Server-sent events: `access` with the summary now and whenever it changes; `revoked` when access ends',
+      'Server-sent events: `catalog` ({"catalog": id}) now and whenever the catalog changes; `access` with the summary (as /access) now and whenever it changes; `revoked` when access ends',
     tag: 'access',
     auth: 'member',
     queryParams: [{ name: 'url', description: 'as for /access' }],
@@ -85,6 +106,7 @@ export const accessRoutes: Route[] = [
       }
       const email = principal.account.email;
       let lastEtag = '';
+      let lastCatalog = '';
       let timer: NodeJS.Timeout | null = null;
       let closed = false;
       res.writeHead(200, {
@@ -119,6 +141,12 @@ export const accessRoutes: Route[] = [
           );
           close();
           return;
+        }
+        // The catalog first: the summary that follows names it.
+        const catalog = catalogId(ctx.accessViews.catalog(state));
+        if (catalog !== lastCatalog) {
+          lastCatalog = catalog;
+          res.write(`event: catalog\ndata: ${JSON.stringify({ catalog })}\n\n`);
         }
         const view = ctx.accessViews.view(state, user.id, url);
         if (!view || view.etag === lastEtag) return;

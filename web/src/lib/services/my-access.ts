@@ -1,24 +1,67 @@
 /**
- * My access: the server's `/access` summary; offline, the last one kept locally (marked stale). For admins
- * with the workspace doc open, core `summarize` gives the same answer locally.
+ * My access: the server's `/access` summary over the workspace's `/access/catalog`, joined by core's
+ * `expandSummary`. The catalog is the same for every member and changes rarely: the browser's HTTP cache
+ * keeps it (the server sends an ETag and `no-cache`, so a reload costs a 304). Offline, the last pair kept
+ * locally is shown, marked stale.
  */
-import type { AccessSummary } from '../../../../core/index.ts';
+import {
+  type AccessCatalog,
+  type AccessSummary,
+  expandSummary,
+  type UserSummary,
+} from '../../../../core/index.ts';
 import { database, getPref, setPref } from '../db/index.ts';
-import { api } from './api.ts';
+import { type ApiError, api } from './api.ts';
 import { errorText } from './handle-error.ts';
+
+interface Kept {
+  readonly catalog: AccessCatalog;
+  readonly summary: UserSummary;
+}
+
+/** The catalog and its id (the ETag without quotes), or null when it cannot be read. */
+async function fetchCatalog(ws: string): Promise<{ catalog: AccessCatalog; id: string } | null> {
+  try {
+    const res = await fetch(`/api/workspaces/${encodeURIComponent(ws)}/access/catalog`, {
+      credentials: 'same-origin',
+    });
+    const etag = res.headers.get('etag');
+    if (!res.ok || !etag) return null;
+    const catalog = (await res.json()) as AccessCatalog;
+    return catalog?.format === 2 ? { catalog, id: etag.replace(/^W\//, '').slice(1, -1) } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The summary and the catalog it names (a catalog that changed in between: one more round). */
+async function fetchAccess(ws: string): Promise<Kept | { error: ApiError }> {
+  for (let round = 0; round < 3; round++) {
+    const res = await api.access(ws);
+    if (!res.ok) return { error: res.error };
+    const summary = res.value as UserSummary;
+    if (summary?.format !== 2)
+      return { error: { code: 'bad-response', message: 'Unexpected answer', status: 502 } };
+    const c = await fetchCatalog(ws);
+    if (!c) return { error: { code: 'network', message: 'The server cannot be reached', status: 0 } };
+    if (c.id === summary.catalog) return { catalog: c.catalog, summary };
+  }
+  return {
+    error: { code: 'server-error', message: 'Your access changed while loading; reload', status: 503 },
+  };
+}
 
 export async function loadMyAccess(
   ws: string,
 ): Promise<{ summary: AccessSummary | null; stale: boolean; error?: string }> {
-  const key = `access:${ws}`;
-  const res = await api.access(ws);
-  if (res.ok) {
-    const v = res.value as AccessSummary | { summary: AccessSummary };
-    const summary = 'summary' in v ? v.summary : v;
-    await setPref(database(), key, summary).catch(() => {});
-    return { summary, stale: false };
+  const key = `access2:${ws}`;
+  const got = await fetchAccess(ws);
+  if (!('error' in got)) {
+    await setPref(database(), key, got).catch(() => {});
+    return { summary: expandSummary(got.catalog, got.summary), stale: false };
   }
-  const cached = await getPref<AccessSummary>(database(), key).catch(() => undefined);
-  if (cached && (res.error.status === 0 || res.error.status >= 500)) return { summary: cached, stale: true };
-  return { summary: null, stale: false, error: errorText(res.error) };
+  const cached = await getPref<Kept>(database(), key).catch(() => undefined);
+  if (cached?.catalog && cached.summary && (got.error.status === 0 || got.error.status >= 500))
+    return { summary: expandSummary(cached.catalog, cached.summary), stale: true };
+  return { summary: null, stale: false, error: errorText(got.error) };
 }
