@@ -14,7 +14,17 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 
-const BIN_DIRS = ['/usr/lib/postgresql/15/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/17/bin'];
+/** Debian's layout (`/usr/lib/postgresql/<major>/bin`), newest major first; else PATH. */
+const BIN_DIRS = (() => {
+  try {
+    return fs
+      .readdirSync('/usr/lib/postgresql')
+      .sort((a, b) => Number(b) - Number(a))
+      .map((v) => `/usr/lib/postgresql/${v}/bin`);
+  } catch {
+    return [];
+  }
+})();
 const START_TIMEOUT_MS = 15_000;
 
 export interface TestPostgres {
