@@ -4,15 +4,18 @@
  */
 import { deflateRawSync } from 'node:zlib';
 import * as Y from 'yjs';
+import { compiledAccess } from '../core/access/compiled-update.ts';
 import {
   accessIndex,
   applyOps,
+  applyOpsToState,
   computeAccess,
   DocReader,
   type Op,
   plan,
   readState,
   summarize,
+  touchedByOps,
   type WorkspaceState,
 } from '../core/index.ts';
 import { matrixRows } from './core-matrix.ts';
@@ -47,6 +50,144 @@ function summaryRows(state: WorkspaceState, userIds: readonly string[]): Row[] {
       goal: 'reported (no goal)',
       met: true,
     },
+  ];
+}
+
+const DECISIONS = 1_000_000;
+
+/** Nanoseconds per iteration of `body` over DECISIONS pseudo-random (user, app) pairs. */
+function perDecisionNs(body: (k: number) => number): number {
+  const runs: number[] = [];
+  let sink = 0;
+  for (let r = 0; r < 5; r++)
+    runs.push(
+      timeOnce(() => {
+        for (let k = 0; k < DECISIONS; k++) sink += body(k);
+      }),
+    );
+  if (sink < 0) throw new Error('unreachable');
+  return (median(runs.slice(1)) * 1e6) / DECISIONS;
+}
+
+/** Compiled access (core/access/compiled-*.ts): one user's vectors, one decision, each with its floor. */
+function compiledRows(state: WorkspaceState, userIds: readonly string[], appIds: readonly string[]): Row[] {
+  const buildMs = median(
+    timeRuns(
+      5,
+      1,
+      () => ({ ...state }),
+      (s) => compiledAccess(s),
+    ),
+  );
+  const warm = compiledAccess({ ...state });
+  for (const id of userIds.slice(0, 2000)) warm.user(id); // warm-up on another version
+  const compiled = compiledAccess({ ...state });
+  const times = userIds.map((id) => timeOnce(() => compiled.user(id)));
+  const us = median(times) * 1000;
+  // Floor of any per-user dense form: copying a role's vectors into fresh memory (no allocation counted).
+  const base = compiled.user(userIds[0]!)!;
+  const n = base.apps.length + base.dataSources.length;
+  const slab = new Uint8Array(n * userIds.length);
+  const floorUs =
+    median(
+      userIds.map((_, i) =>
+        timeOnce(() => {
+          slab.set(base.apps, i * n);
+          slab.set(base.dataSources, i * n + base.apps.length);
+        }),
+      ),
+    ) * 1000;
+  console.log(`compiled: per user median ${round(us)} µs, p99 ${round(percentile(times, 99) * 1000)} µs`);
+  const users = userIds.map((id) => compiled.user(id)!);
+  const { appIndex } = compiled.resources;
+  // A request decides for one user: users in turn, each deciding 1,024 apps in scattered order.
+  const u = (k: number) => ((k >> 10) * 7919) % userIds.length;
+  const a = (k: number) => (k * 104_729) % appIds.length;
+  const index = appIds.map((id) => appIndex.get(id)!);
+  const floorNs = perDecisionNs((k) => appIndex.get(appIds[a(k)]!)!);
+  const decisionNs = perDecisionNs((k) => users[u(k)]!.apps[appIndex.get(appIds[a(k)]!)!]!);
+  const byIdsNs = perDecisionNs((k) => compiled.appCode(userIds[u(k)]!, appIds[a(k)]!));
+  const byIndexNs = perDecisionNs((k) => users[u(k)]!.apps[index[a(k)]!]!);
+  const loopNs = perDecisionNs((k) => index[a(k)]! + u(k));
+  return [
+    {
+      name: `one user's access from the compiled index (compiled.user: vectors over ${appIds.length.toLocaleString('en-US')} apps + ${base.dataSources.length} data sources, first use, median over ${userIds.length.toLocaleString('en-US')} users)`,
+      value: round(us),
+      unit: 'µs',
+      goal: '≤ 2 µs',
+      met: us <= 2,
+      baseline: `floor ${round(floorUs)} µs (copying a role's ${n.toLocaleString('en-US')}-byte vectors); p99 ${round(percentile(times, 99) * 1000)} µs; computeAccess (with reasons) is the row below`,
+    },
+    {
+      name: 'one decision user × app from the compiled access (app id → index Map lookup, then vector[index])',
+      value: round(decisionNs),
+      unit: 'ns',
+      goal: '≤ 50 ns',
+      met: decisionNs <= 50,
+      baseline: `floor ${round(floorNs)} ns (one Map.get of an app id, same loop); by both ids (compiled.appCode: user and app lookups): ${round(byIdsNs)} ns; with the app index given: ${round(byIndexNs)} ns (loop alone ${round(loopNs)} ns)`,
+    },
+    {
+      name: 'compile a state from scratch (resource indexes, every group, memberships, emails; user vectors on first use)',
+      value: round(buildMs),
+      unit: 'ms',
+      goal: 'reported (no goal)',
+      met: true,
+    },
+  ];
+}
+
+/** compiledAccess after one edit (applyOpsToState, structurally shared), derived from the previous version. */
+function compiledEditRows(state: WorkspaceState, ws: GeneratedWorkspace, fullMs: number): Row[] {
+  let prev = state;
+  compiledAccess(prev);
+  const editMs = (op: (i: number) => Op, reader: (i: number) => string) => {
+    const times: number[] = [];
+    for (let i = 0; i < 53; i++) {
+      const ops = [op(i)];
+      const next = applyOpsToState(prev, ops);
+      const touched = touchedByOps(ops);
+      const ms = timeOnce(() => compiledAccess(next, prev, touched).user(reader(i)));
+      if (i >= 3) times.push(ms);
+      prev = next;
+    }
+    return median(times);
+  };
+  const user = (i: number) => ws.userIds[(i * 97) % ws.userIds.length]!;
+  const group = (i: number) => prev.groups.get(ws.groupIds[(i * 31) % ws.groupIds.length]!)!;
+  const memberMs = editMs(
+    (i) => ({ type: 'member.add', groupId: group(i).id, userId: user(i), at: ws.now }),
+    user,
+  );
+  const grantMs = editMs(
+    (i) => {
+      const g = group(i);
+      const grant = [...g.grants.values()][0]!;
+      return {
+        type: 'grant.set',
+        groupId: g.id,
+        grantId: grant.id,
+        fields: { hideFromDashboard: i % 2 === 0 },
+      };
+    },
+    (i) => [...group(i).members][0] ?? user(i),
+  );
+  const roleMs = editMs((i) => {
+    const u = prev.users.get(user(i))!;
+    return { type: 'entity.set', collection: 'users', id: u.id, fields: { name: `${u.name} (${i})` } };
+  }, user);
+  const row = (what: string, ms: number): Row => ({
+    name: `compiled access after ${what} (derived from the previous version, + that user's vectors)`,
+    value: round(ms, 2),
+    unit: 'ms',
+    goal: 'reported (incremental: ≪ a full compile)',
+    met: true,
+    baseline: `full compile ${round(fullMs)} ms`,
+    ratio: round(fullMs / ms),
+  });
+  return [
+    row('a membership added', memberMs),
+    row("a grant's field changed (the group recompiled, its members' vectors rebuilt on use)", grantMs),
+    row("a user's field changed", roleMs),
   ];
 }
 
@@ -206,8 +347,10 @@ export async function run(): Promise<Row[]> {
   const doc = sizeAndColdReadRows(ws.doc);
   const summary = summaryRows(state, ws.userIds);
   const impact = impactRow(state, ws);
+  const compiled = compiledRows(state, ws.userIds, appIds);
+  const edits = compiledEditRows(state, ws, compiled[2]!.value);
   const matrix = matrixRows(state, ws.userIds, appIds);
   const incremental = incrementalReadRows(ws); // last: it edits the doc
   const [cold, ...sizes] = doc;
-  return [...matrix, ...summary, impact, cold!, ...incremental, ...sizes];
+  return [...matrix, ...compiled, ...summary, ...edits, impact, cold!, ...incremental, ...sizes];
 }

@@ -1,6 +1,15 @@
 /** Gatehouse core: the rules, once. Every shell imports from here. */
 
 export { type AccessIndex, accessIndex } from './access/access-index.ts';
+export {
+  type CompiledAccess,
+  type CompiledUserAccess,
+  codeHidden,
+  codeLevel,
+  codeRank,
+  hasFlag,
+} from './access/compiled-access.ts';
+export { type ChangedIds, compiledAccess } from './access/compiled-update.ts';
 export { type Explanation, explain, type Suggestion } from './access/explain.ts';
 export {
   globMatch,
@@ -11,7 +20,6 @@ export {
 } from './access/match-app.ts';
 export {
   accessText,
-  appSections,
   levelText,
   noAccessReason,
   noAccessShort,
@@ -22,29 +30,12 @@ export {
   statusNote,
   viaGrantText,
   viaText,
-  whomToAsk,
 } from './access/present.ts';
 export {
-  ACCESS_FORMAT,
-  type AccessCatalog,
-  buildCatalog,
-  type CatalogApp,
-  type CatalogDataSource,
-  catalogIndexes,
-} from './access/catalog.ts';
-export { accessAt, expandSummary, summaryFits } from './access/catalog-expand.ts';
-export {
-  type AccessClass,
   type AccessSummary,
   type AppSummary,
   type DataSourceSummary,
-  type ListedClass,
-  type SummaryGrant,
-  type SummaryGroup,
   summarize,
-  summarizeUser,
-  type TypeSummary,
-  type UserSummary,
 } from './access/summarize.ts';
 export { accessFor, computeAccess, type ResourceAccess, UserAccess, type Via } from './access/user-access.ts';
 export type {

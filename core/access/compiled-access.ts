@@ -20,7 +20,7 @@ import {
 } from '../model.ts';
 import { effectiveDefaultGroup } from '../rules/default-groups.ts';
 import { compareIdentity } from '../rules/identity.ts';
-import { type AccessCode, codeHidden, codeLevel, NO_ACCESS_CODE } from '../rules/levels.ts';
+import { type AccessCode, codeHidden, codeLevel, levelRank, NO_ACCESS_CODE } from '../rules/levels.ts';
 import { requiredRole } from '../rules/roles.ts';
 import { accessSources } from './access-index.ts';
 import {
@@ -172,6 +172,17 @@ function codeOf(c: CompiledAccess, a: CompiledUserAccess, type: ResourceType, id
   const i = (type === 'app' ? res.appIndex : res.dataSourceIndex).get(id);
   if (i === undefined) return NO_ACCESS_CODE;
   return (type === 'app' ? a.apps : a.dataSources)[i] ?? NO_ACCESS_CODE;
+}
+
+/** A code's level and visibility (rules/levels.ts), for readers of vectors. */
+export { codeHidden, codeLevel } from '../rules/levels.ts';
+
+/** 0 none, 1 View / Build with, 2 Edit / Configure of each code (rules/levels.ts), as a table. */
+const RANKS = Uint8Array.from({ length: 8 }, (_, code) => levelRank(codeLevel('app', code)));
+
+/** The level's rank of a code of a vector, without allocating: what matrices count and compare. */
+export function codeRank(code: AccessCode): number {
+  return RANKS[code & 7]!;
 }
 
 /** Whether a flag is on in compiled flags. */

@@ -1,10 +1,14 @@
 /**
- * Access matrix: users × apps, each cell Edit / View / none (from core accessFor), filterable by group,
- * role and app name. Pure `buildMatrix` for tests and the CSV export.
+ * Access matrix: users × apps, each cell Edit / View / none (from core's compiled access: one vector per
+ * user, a cell is `vector[appIndex]`), filterable by group, role and app name. Pure `buildMatrix` for
+ * tests and the CSV export (whose "via" column comes from accessFor, which carries the reasons).
  */
 import {
   type App,
   accessFor,
+  codeHidden,
+  codeLevel,
+  compiledAccess,
   type Level,
   liveValues,
   type User,
@@ -29,7 +33,8 @@ export interface Matrix {
 
 export const MAX_MATRIX_USERS = 2000;
 
-export function buildMatrix(state: WorkspaceState, f: MatrixFilter): Matrix {
+/** `previous`: the state the last matrix was built from, so the compiled access is updated, not rebuilt. */
+export function buildMatrix(state: WorkspaceState, f: MatrixFilter, previous?: WorkspaceState): Matrix {
   const appQ = f.app.trim().toLowerCase();
   const userQ = f.user.trim().toLowerCase();
   const apps = [...liveValues(state.apps)]
@@ -45,16 +50,18 @@ export function buildMatrix(state: WorkspaceState, f: MatrixFilter): Matrix {
     if (users.length >= MAX_MATRIX_USERS) break;
   }
   users.sort((a, b) => a.email.localeCompare(b.email));
+  const compiled = compiledAccess(state, previous);
+  const columns = apps.map((a) => compiled.resources.appIndex.get(a.id)!);
   const levels: (Level | null)[][] = [];
   const hidden: boolean[][] = [];
   for (const u of users) {
-    const access = accessFor(state, u.id);
+    const codes = compiled.user(u.id)?.apps;
     const row: (Level | null)[] = [];
     const hrow: boolean[] = [];
-    for (const a of apps) {
-      const r = access?.hasAccess ? access.app(a.id) : null;
-      row.push(r?.level ?? null);
-      hrow.push(r?.hidden ?? false);
+    for (const i of columns) {
+      const code = codes?.[i] ?? 0;
+      row.push(codeLevel('app', code));
+      hrow.push(codeHidden(code));
     }
     levels.push(row);
     hidden.push(hrow);
@@ -91,14 +98,14 @@ export class AccessMatrixView {
   app = $state('');
   user = $state('');
   selected = $state.raw<{ userId: string; appId: string } | null>(null);
-  readonly matrix = $derived(
-    workspace.state
-      ? buildMatrix(workspace.state, {
-          groupId: this.groupId,
-          role: this.role,
-          app: this.app,
-          user: this.user,
-        })
-      : { users: [], apps: [], levels: [], hidden: [] },
-  );
+  /** The state of the last matrix (not reactive): the next one's compiled access is derived from it. */
+  private shown: WorkspaceState | undefined;
+  readonly matrix = $derived.by(() => {
+    const state = workspace.state;
+    if (!state) return { users: [], apps: [], levels: [], hidden: [] };
+    const f = { groupId: this.groupId, role: this.role, app: this.app, user: this.user };
+    const m = buildMatrix(state, f, this.shown);
+    this.shown = state;
+    return m;
+  });
 }
