@@ -20,6 +20,7 @@ export {
 } from './access/match-app.ts';
 export {
   accessText,
+  appSections,
   levelText,
   noAccessReason,
   noAccessShort,
@@ -30,12 +31,29 @@ export {
   statusNote,
   viaGrantText,
   viaText,
+  whomToAsk,
 } from './access/present.ts';
 export {
+  ACCESS_FORMAT,
+  type AccessCatalog,
+  buildCatalog,
+  type CatalogApp,
+  type CatalogDataSource,
+  catalogIndexes,
+} from './access/catalog.ts';
+export { accessAt, expandSummary, summaryFits } from './access/catalog-expand.ts';
+export {
+  type AccessClass,
   type AccessSummary,
   type AppSummary,
   type DataSourceSummary,
+  type ListedClass,
+  type SummaryGrant,
+  type SummaryGroup,
   summarize,
+  summarizeUser,
+  type TypeSummary,
+  type UserSummary,
 } from './access/summarize.ts';
 export { accessFor, computeAccess, type ResourceAccess, UserAccess, type Via } from './access/user-access.ts';
 export type {
