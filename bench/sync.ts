@@ -19,6 +19,7 @@ import { encodeStep1, encodeStep2, MESSAGE_SYNC, readState, SYNC_STEP1, SYNC_STE
 import { hashPassword } from '../sync-server/auth/password.ts';
 import { hashToken, newToken, SESSION_PREFIX } from '../sync-server/auth/tokens.ts';
 import { openSqliteStorage } from '../sync-server/storage/sqlite-storage.ts';
+import { accessHttpRows } from './access-http.ts';
 import { BENCH_SIZE, generateWorkspace } from './generate-workspace.ts';
 import { percentile } from './measure.ts';
 import type { Row } from './row.ts';
@@ -321,33 +322,7 @@ async function storeBigWorkspace(dataDir: string): Promise<{ admin: string; endU
   return tokens;
 }
 
-type Autocannon = (o: object) => Promise<{ requests: { average: number; total: number } }>;
 const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
-
-/** CPU time (user + system) a process has used, in ms. */
-function cpuMs(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in 1/100 s ticks
-}
-
-interface Cannon {
-  readonly rps: number;
-  /** Server CPU per request: what the server could serve per core, whatever the load generator manages. */
-  readonly cpuUsPerRequest: number;
-}
-
-/** autocannon in two worker threads (one thread cannot parse 0.5 MB replies as fast as the server sends). */
-async function cannon(url: string, headers: Record<string, string>, pid: number): Promise<Cannon> {
-  // autocannon ships no types; only this call is used.
-  const { default: autocannon } = (await import('autocannon' as string)) as { default: Autocannon };
-  const before = cpuMs(pid);
-  const result = await autocannon({ url, connections: 50, duration: 5, workers: 2, headers });
-  const used = cpuMs(pid) - before;
-  return {
-    rps: result.requests.average,
-    cpuUsPerRequest: (used * 1000) / Math.max(1, result.requests.total),
-  };
-}
 
 export async function run(): Promise<Row[]> {
   const rows: Row[] = [];
@@ -485,44 +460,16 @@ export async function run(): Promise<Row[]> {
       met: warm.received <= 500,
       baseline: `first start after import (no snapshot yet, so the doc is built before answering): ${round(cold.received, 0)} ms`,
     });
-    const accessUrl = `http://127.0.0.1:${big.port}/api/workspaces/big/access`;
-    const auth = { authorization: `Bearer ${tokens.endUser}` };
-    const first = await fetch(accessUrl, { headers: { ...auth, 'accept-encoding': 'identity' } });
-    const etag = first.headers.get('etag') ?? '';
-    const bodyBytes = (await first.arrayBuffer()).byteLength;
-    const pid = big.child.pid!;
-    const gzip = await cannon(accessUrl, { ...auth, 'accept-encoding': 'gzip' }, pid);
-    const plain = await cannon(accessUrl, { ...auth, 'accept-encoding': 'identity' }, pid);
-    const cached = await cannon(accessUrl, { ...auth, 'if-none-match': etag }, pid);
-    console.log('access', { gzip, plain, cached });
+    // 4. GET /access under load, with its floors (bench/access-http.ts).
+    rows.push(
+      ...(await accessHttpRows({
+        baseUrl: `http://127.0.0.1:${big.port}`,
+        workspace: 'big',
+        token: tokens.endUser,
+        pid: big.child.pid!,
+      })),
+    );
     await big.stop();
-    const access = (c: Cannon) =>
-      `autocannon, 50 connections, 2 worker threads, 5 s; server CPU ${round(c.cpuUsPerRequest, 0)} µs/request (≈ ${round(1e6 / c.cpuUsPerRequest, -2)} req/s per core); summary ${round(bodyBytes / 1024, 0)} KiB JSON`;
-    rows.push({
-      name: 'sync: GET /access (10,000-user workspace), accept-encoding: gzip',
-      value: round(gzip.rps, 0),
-      unit: 'req/s',
-      goal: '≥ 5,000 req/s',
-      met: gzip.rps >= 5000,
-      baseline: access(gzip),
-    });
-    rows.push({
-      name: 'sync: GET /access, no compression (accept-encoding: identity)',
-      value: round(plain.rps, 0),
-      unit: 'req/s',
-      goal: '≥ 5,000 req/s',
-      met: plain.rps >= 5000,
-      baseline: access(plain),
-    });
-    rows.push({
-      name: 'sync: GET /access with ETag hit (304)',
-      value: round(cached.rps, 0),
-      unit: 'req/s',
-      goal: 'more than without ETag',
-      met: cached.rps >= Math.max(plain.rps, gzip.rps),
-      ratio: round(cached.rps / Math.max(plain.rps, gzip.rps), 2),
-      baseline: access(cached),
-    });
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
