@@ -87,6 +87,8 @@ export { applyOps } from './doc/write-ops.ts';
 export * from './errors.ts';
 export { newId } from './ids.ts';
 export type { AccessChange, Impact, MembershipChange, RoleChange } from './impact/compute-impact.ts';
+export { type FlagChange, flagChanges } from './impact/flag-changes.ts';
+export { starRowNames } from './impact/star-rows.ts';
 export * from './model.ts';
 export { applyOpsToState, type Fields, type FieldValue, type Op, touchedByOps } from './ops.ts';
 export { type ConflictCode, isConflictCode } from './repair/conflict-codes.ts';

@@ -83,8 +83,16 @@ export function groupMembers(state: WorkspaceState, group: Group, query: string)
   return out;
 }
 
+/** How many candidates the Add-users picker lists (before and while searching). */
+export const ADDABLE_LIMIT = 50;
+
 /** Users that may be added to a custom group: not members, and core's `checkCanJoinGroup` (rule 7). */
-export function addableUsers(state: WorkspaceState, group: Group, query: string, limit = 50): User[] {
+export function addableUsers(
+  state: WorkspaceState,
+  group: Group,
+  query: string,
+  limit = ADDABLE_LIMIT,
+): User[] {
   const q = query.trim().toLowerCase();
   const out: User[] = [];
   for (const s of sortedUsersOf(state.users)) {
@@ -157,4 +165,23 @@ export class GroupPage {
   constructor(groupId: string) {
     this.groupId = groupId;
   }
+}
+
+/**
+ * Focus after an action that replaces what had focus (create, duplicate, delete navigate away): the next
+ * Groups page to draw gives its heading the focus, instead of letting it fall to the top of the document.
+ * Only after such an action: a page opened by URL leaves the first Tab stop to the skip link.
+ */
+let headingFocusPending = false;
+
+export function focusHeadingNext(): void {
+  headingFocusPending = true;
+}
+
+/** Focuses `heading` when an action asked for it (see focusHeadingNext); true when it did. */
+export function takeHeadingFocus(heading: HTMLElement | undefined | null): boolean {
+  if (!headingFocusPending || !heading) return false;
+  headingFocusPending = false;
+  heading.focus();
+  return true;
 }
