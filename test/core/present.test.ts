@@ -4,6 +4,7 @@ import {
   type AccessSummary,
   accessFor,
   accessText,
+  appSections,
   levelText,
   noAccessReason,
   noAccessShort,
@@ -16,6 +17,7 @@ import {
   type Via,
   viaGrantText,
   viaText,
+  whomToAsk,
 } from '../../core/index.ts';
 import { createTestWorkspace } from '../fixtures/workspace.ts';
 
@@ -170,5 +172,35 @@ describe('present', () => {
     expect([...link.searchParams.keys()]).toEqual(['subject', 'body']);
     expect(decodeURIComponent(link.pathname)).toBe('x@corp.com?bcc=evil@evil.com&body=hi');
     expect(requestAccessMailto({ ...eve, admins: [] }, 'CRM')).toBeNull();
+  });
+});
+
+describe('My access sections (issue 11)', () => {
+  it('splits apps into can open, reachable by link, and no access', () => {
+    const e = workspace();
+    const names = (list: readonly { name: string }[]) => list.map((a) => a.name);
+    // Eve: Payroll through "Payroll read" (hidden) and "HR apps" (shown) → shown; CRM: none.
+    expect(
+      Object.fromEntries(Object.entries(appSections(e.s(e.eve))).map(([k, v]) => [k, names(v)])),
+    ).toEqual({
+      open: ['Payroll'],
+      byLink: [],
+      none: ['CRM'],
+    });
+    const hiddenOnly = {
+      apps: e.s(e.eve).apps.map((a) => (a.level ? { ...a, hidden: true } : a)),
+    };
+    expect(names(appSections(hiddenOnly).byLink)).toEqual(['Payroll']);
+    expect(names(appSections(e.s(e.ada)).open)).toEqual(['CRM', 'Payroll']);
+    expect(appSections(e.s(e.arlo)).open).toEqual([]);
+  });
+  it('says whom to ask, or null without admins', () => {
+    const e = workspace();
+    expect(whomToAsk(e.s(e.eve))).toBe('To get access, ask a workspace admin: Ada Admin <ada@corp.com>.');
+    const two = { admins: [...e.s(e.eve).admins, { id: 'b', name: 'Bo', email: 'bo@corp.com' }] };
+    expect(whomToAsk(two)).toBe(
+      'To get access, ask a workspace admin: Ada Admin <ada@corp.com> or Bo <bo@corp.com>.',
+    );
+    expect(whomToAsk({ admins: [] })).toBeNull();
   });
 });
