@@ -164,4 +164,38 @@ describe('PostgreSQL outages', () => {
     expect(stored.lastSeq).toBe(2);
     expect(await s.appendUpdates(ws.id, [{ update: during[0]!, audit: null }])).toBe(3);
   });
+
+  it('keeps every append whole or absent when the server dies in the middle of many', async () => {
+    if (!server.owned) return;
+    const url = await server.createDatabase();
+    const s = await open(url, { connectTimeoutMs: 500 });
+    const ws = await s.createWorkspace({ slug: 'acme', name: 'Acme', initialUpdate: updates(1, 'init')[0]! });
+    const batches = Array.from({ length: 40 }, (_, i) => updates(5, `b${i}-`));
+    const results = batches.map((batch) =>
+      s.appendUpdates(
+        ws.id,
+        batch.map((u) => ({ update: u, audit: null })),
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 15));
+    await server.kill();
+    const settled = await Promise.allSettled(results);
+    await server.restart();
+    const logged = new Set(
+      (await s.updatesSince(ws.id, 1))!.map((u) => Buffer.from(u.update).toString('base64')),
+    );
+    const has = (u: Uint8Array) => logged.has(Buffer.from(u).toString('base64'));
+    let resolved = 0;
+    for (const [i, batch] of batches.entries()) {
+      const stored = batch.filter(has).length;
+      expect([0, 5], `batch ${i}`).toContain(stored); // one transaction: all or nothing
+      if (settled[i]!.status === 'fulfilled') {
+        resolved++;
+        expect(stored, `resolved batch ${i} is durable`).toBe(5);
+      } else expect(settled[i]).toMatchObject({ reason: expect.any(StorageUnavailableError) });
+    }
+    expect(resolved).toBeLessThan(batches.length); // the kill did land mid-way
+    const seqs = (await s.updatesSince(ws.id, 0))!.map((u) => u.seq);
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1)); // still gap-free
+  });
 });

@@ -127,6 +127,8 @@ export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]![0];
 export async function migrate(db: Db): Promise<number[]> {
   const client = await db.pool.connect();
   const applied: number[] = [];
+  const ignore = () => {}; // a dying connection fails the next statement, which throws
+  client.on('error', ignore);
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
@@ -159,6 +161,7 @@ export async function migrate(db: Db): Promise<number[]> {
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
     }
   } finally {
+    client.off('error', ignore);
     client.release();
   }
   return applied;

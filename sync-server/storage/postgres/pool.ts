@@ -124,6 +124,13 @@ export function createDb(url: string, options: PostgresOptions = {}): Db {
         throw seen(err);
       }
       let broken: unknown = null;
+      // A connection dying between two statements is emitted on the client, not thrown: without a
+      // listener that is an uncaught error. The next statement fails and is mapped below.
+      const onError = (err: Error) => {
+        broken = err;
+        seen(err);
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await fn(client);
@@ -131,10 +138,11 @@ export function createDb(url: string, options: PostgresOptions = {}): Db {
         down = false;
         return result;
       } catch (err) {
-        broken = isConnectionError(err) ? err : null;
+        if (isConnectionError(err)) broken = err;
         if (!broken) await client.query('ROLLBACK').catch((e) => (broken = e));
         throw seen(err);
       } finally {
+        client.off('error', onError);
         // A connection that failed mid-transaction is not given back to the pool.
         client.release(broken instanceof Error ? broken : undefined);
       }
