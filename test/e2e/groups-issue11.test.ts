@@ -18,8 +18,6 @@ interface GroupJson {
   name: string;
   flags: Record<string, boolean>;
   grants: { name: string; level: string; scope: string }[];
-  members?: { email: string }[];
-  memberIds?: string[];
 }
 
 async function groups(): Promise<GroupJson[]> {
