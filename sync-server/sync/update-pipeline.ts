@@ -13,6 +13,7 @@ import type { Logger } from '../log.ts';
 import type { AuditStore } from '../storage/audit-store.ts';
 import type { DocumentStore } from '../storage/document-store.ts';
 import type { Workspace } from '../storage/workspace-store.ts';
+import { capture } from './capture.ts';
 import {
   type Actor,
   type Change,
@@ -47,6 +48,16 @@ export interface PipelineDeps {
 
 /** Depth of a change: 0 for callers' changes, 1 for the repair that follows them (never repaired). */
 export type Depth = 0 | 1;
+
+/** Applies `updates` to `doc` in one transaction; returns what it integrated, as one update. */
+function applyInOneTransaction(doc: Y.Doc, updates: readonly Uint8Array[]): Uint8Array {
+  const { update } = capture(doc, () =>
+    doc.transact(() => {
+      for (const u of updates) Y.applyUpdate(doc, u, SHADOW_ORIGIN);
+    }, SHADOW_ORIGIN),
+  );
+  return update ?? Y.mergeUpdates([...updates]);
+}
 
 export class UpdatePipeline {
   /** Counts commits that touched users (every path: sync, REST, repair): who is an admin may have changed. */
@@ -121,12 +132,13 @@ export class UpdatePipeline {
       return false;
     }
     const updates = accepted.map((a) => a.update);
-    const update = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
     compaction.appended(lastSeq, updates);
     this.deps.applied();
 
-    // 4. Now everyone may see it (the sender of every part of it excepted).
-    Y.applyUpdate(doc, update, SHADOW_ORIGIN);
+    // 4. Now everyone may see it (the sender of every part of it excepted), as one update: what the doc's
+    // one transaction over all of them integrated (cheaper than merging the updates, then applying that).
+    const update = updates.length === 1 ? updates[0]! : applyInOneTransaction(doc, updates);
+    if (updates.length === 1) Y.applyUpdate(doc, update, SHADOW_ORIGIN);
     const message = encodeUpdate(update);
     for (const peer of peers) if (peer !== origin) peer.send(message);
 
