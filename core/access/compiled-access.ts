@@ -24,6 +24,7 @@ import { type AccessCode, codeHidden, codeLevel, levelRank, NO_ACCESS_CODE } fro
 import { requiredRole } from '../rules/roles.ts';
 import { accessSources } from './access-index.ts';
 import {
+  COMBINE,
   type CompiledGroup,
   type CompiledSet,
   compileGroup,
@@ -35,16 +36,46 @@ import {
   setKey,
 } from './compiled-groups.ts';
 
-/** One user's compiled access. The vectors are shared with every user of the same groups: never write them. */
-export interface CompiledUserAccess {
-  /** As access reads them (a duplicate of an email reads as archived until repair). */
-  readonly user: User;
-  readonly hasAccess: boolean;
-  /** Bit i is FLAGS[i]. */
-  readonly flags: number;
-  /** `AccessCode` per app index (rules/levels.ts: `codeLevel`, `codeHidden`); 0 is no access. */
-  readonly apps: Uint8Array;
-  readonly dataSources: Uint8Array;
+/**
+ * One user's compiled access: the compiled groups that count for them (the role's default group first;
+ * none without access). A decision combines those groups' codes at one resource index; the dense
+ * vectors (one code per resource) are made on first use, shared by every user with the same groups.
+ */
+export class CompiledUserAccess {
+  private set: CompiledSet | null = null;
+  constructor(
+    /** As access reads them (a duplicate of an email reads as archived until repair). */
+    readonly user: User,
+    readonly hasAccess: boolean,
+    /** Bit i is FLAGS[i]. */
+    readonly flags: number,
+    readonly groups: readonly CompiledGroup[],
+    private readonly owner: CompiledAccess,
+  ) {}
+
+  /** The user's `AccessCode` (rules/levels.ts) on the app at `index`; 0 is no access. */
+  appCode(index: number): AccessCode {
+    let code = NO_ACCESS_CODE;
+    for (const g of this.groups) code = COMBINE[(code << 3) | g.appVector[index]!]!;
+    return code;
+  }
+
+  dataSourceCode(index: number): AccessCode {
+    let code = NO_ACCESS_CODE;
+    for (const g of this.groups) code = COMBINE[(code << 3) | g.dataSourceVector[index]!]!;
+    return code;
+  }
+
+  /** One code per app index (shared with every user of the same groups: never write it). */
+  get apps(): Uint8Array {
+    this.set ??= this.owner.setOf(this.user.role, this.groups);
+    return this.set.apps;
+  }
+
+  get dataSources(): Uint8Array {
+    this.set ??= this.owner.setOf(this.user.role, this.groups);
+    return this.set.dataSources;
+  }
 }
 
 /** What a compiled state is built from; shared between versions wherever an edit left it alone. */
@@ -106,7 +137,7 @@ export class CompiledAccess {
   appCode(userId: string, appId: string): AccessCode {
     const i = this.parts.resources.appIndex.get(appId);
     if (i === undefined) return NO_ACCESS_CODE;
-    return this.user(userId)?.apps[i] ?? NO_ACCESS_CODE;
+    return this.user(userId)?.appCode(i) ?? NO_ACCESS_CODE;
   }
 
   /** One decision: the user's level on a resource (null: none, or not a live resource). */
@@ -148,18 +179,26 @@ export class CompiledAccess {
       if (g) memberships.push(g.group);
     }
     const sources = accessSources(user, identity, parts.defaultGroups, memberships, this.need);
-    const set = sources.hasAccess ? this.setOf(user.role, sources.groups) : this.noAccess;
-    return { user: sources.user, hasAccess: sources.hasAccess, ...set };
+    if (!sources.hasAccess) return new CompiledUserAccess(sources.user, false, 0, [], this);
+    const groups: CompiledGroup[] = [parts.defaults[user.role].group];
+    let flags = groups[0]!.flags;
+    for (let i = 1; i < sources.groups.length; i++) {
+      const g = parts.groups.get(sources.groups[i]!.id)!;
+      flags |= g.flags;
+      groups.push(g);
+    }
+    return new CompiledUserAccess(sources.user, true, flags, groups, this);
   }
 
   /** rules/roles.ts `requiredRole` of a live custom group, compiled once per group version. */
   private readonly need = (g: Group): Role => this.parts.groups.get(g.id)?.need ?? requiredRole(g);
 
-  private setOf(role: Role, groups: readonly Group[]): CompiledSet {
+  /** The dense vectors of a role's default group and custom groups, shared per set (keyed by serials). */
+  setOf(role: Role, groups: readonly CompiledGroup[]): CompiledSet {
+    if (groups.length === 0) return this.noAccess;
     const { parts } = this;
     const base = parts.defaults[role];
-    const custom: CompiledGroup[] = [];
-    for (let i = 1; i < groups.length; i++) custom.push(parts.groups.get(groups[i]!.id)!);
+    const custom = groups.slice(1);
     const key = setKey(base.group, custom);
     let set = parts.sets.get(key);
     if (!set) parts.sets.set(key, (set = compileSet(base, custom)));
@@ -171,7 +210,7 @@ function codeOf(c: CompiledAccess, a: CompiledUserAccess, type: ResourceType, id
   const res = c.resources;
   const i = (type === 'app' ? res.appIndex : res.dataSourceIndex).get(id);
   if (i === undefined) return NO_ACCESS_CODE;
-  return (type === 'app' ? a.apps : a.dataSources)[i] ?? NO_ACCESS_CODE;
+  return type === 'app' ? a.appCode(i) : a.dataSourceCode(i);
 }
 
 /** A code's level and visibility (rules/levels.ts), for readers of vectors. */
@@ -208,9 +247,9 @@ export function compileDefaults(
   };
   return {
     defaults: {
-      admin: roleBase(compileGroup(defaultGroups.admin, resources), resources),
-      builder: roleBase(compileGroup(defaultGroups.builder, resources), resources),
-      'end-user': roleBase(compileGroup(defaultGroups['end-user'], resources), resources),
+      admin: roleBase(compileGroup(defaultGroups.admin, resources)),
+      builder: roleBase(compileGroup(defaultGroups.builder, resources)),
+      'end-user': roleBase(compileGroup(defaultGroups['end-user'], resources)),
     },
     defaultGroups,
   };

@@ -4,7 +4,15 @@
  * grants give listed resources), and the vectors of a set of groups — one `AccessCode` per resource
  * (rules/levels.ts: the same codes and `combineCodes` UserAccess uses), shared by every user with that set.
  */
-import { type App, type DataSource, FLAGS, type Group, type Role, type WorkspaceState } from '../model.ts';
+import {
+  type App,
+  type DataSource,
+  FLAGS,
+  type Grant,
+  type Group,
+  type Role,
+  type WorkspaceState,
+} from '../model.ts';
 import { type AccessCode, accessCode, combineCodes, NO_ACCESS_CODE } from '../rules/levels.ts';
 import { requiredRole } from '../rules/roles.ts';
 
@@ -53,20 +61,49 @@ export interface CompiledGroup {
   readonly flags: number;
   readonly apps: CompiledGrants;
   readonly dataSources: CompiledGrants;
+  /** The group's code on every resource (dense): a user's decision combines their groups' codes. */
+  readonly appVector: Uint8Array;
+  readonly dataSourceVector: Uint8Array;
 }
 
 let serials = 0;
 
-function compileType(all: AccessCode, listed: Map<number, AccessCode>): CompiledGrants {
-  const ids = new Int32Array(listed.size);
-  const codes = new Uint8Array(listed.size);
-  let k = 0;
-  for (const [i, c] of listed) {
-    ids[k] = i;
-    codes[k++] = c;
+/** Marks of the resources a group's custom grants name, stamped per compilation (no Map per group). */
+let stamps = new Uint32Array(0);
+let stamp = 0;
+
+/** One type of a group: the dense vector ("all" code, then listed codes) and the listed indexes. */
+function compileType(
+  size: number,
+  all: AccessCode,
+  grants: readonly Grant[],
+  index: ReadonlyMap<string, number>,
+): { grants: CompiledGrants; vector: Uint8Array } {
+  const vector = new Uint8Array(size);
+  if (all !== NO_ACCESS_CODE) vector.fill(all);
+  if (grants.length === 0) return { grants: { all, listed: NO_INDEXES, codes: NO_CODES }, vector };
+  if (stamps.length < size) stamps = new Uint32Array(Math.max(size, stamps.length * 2));
+  const mark = ++stamp;
+  const listed: number[] = [];
+  for (const grant of grants) {
+    const code = accessCode(grant.level, grant.hideFromDashboard);
+    for (const id of grant.resourceIds) {
+      const i = index.get(id);
+      if (i === undefined) continue;
+      if (stamps[i] !== mark) {
+        stamps[i] = mark;
+        listed.push(i);
+      }
+      vector[i] = COMBINE[(vector[i]! << 3) | code]!;
+    }
   }
-  return { all, listed: ids, codes };
+  const codes = new Uint8Array(listed.length);
+  for (let k = 0; k < listed.length; k++) codes[k] = vector[listed[k]!]!;
+  return { grants: { all, listed: Int32Array.from(listed), codes }, vector };
 }
+
+const NO_INDEXES = new Int32Array(0);
+const NO_CODES = new Uint8Array(0);
 
 export function flagBits(flags: Group['flags']): number {
   let bits = 0;
@@ -78,31 +115,26 @@ export function flagBits(flags: Group['flags']): number {
 export function compileGroup(group: Group, res: ResourceIndex): CompiledGroup {
   let appAll = NO_ACCESS_CODE;
   let dsAll = NO_ACCESS_CODE;
-  const appListed = new Map<number, AccessCode>();
-  const dsListed = new Map<number, AccessCode>();
+  const appCustom: Grant[] = [];
+  const dsCustom: Grant[] = [];
   for (const grant of group.grants.values()) {
     if (grant.deletedAt !== undefined) continue;
-    const code = accessCode(grant.level, grant.hideFromDashboard);
     const isApp = grant.resourceType === 'app';
-    if (grant.scope === 'all') {
-      if (isApp) appAll = combineCodes(appAll, code);
-      else dsAll = combineCodes(dsAll, code);
-      continue;
-    }
-    const index = isApp ? res.appIndex : res.dataSourceIndex;
-    const listed = isApp ? appListed : dsListed;
-    for (const id of grant.resourceIds) {
-      const i = index.get(id);
-      if (i !== undefined) listed.set(i, combineCodes(listed.get(i) ?? NO_ACCESS_CODE, code));
-    }
+    if (grant.scope === 'custom') (isApp ? appCustom : dsCustom).push(grant);
+    else if (isApp) appAll = combineCodes(appAll, accessCode(grant.level, grant.hideFromDashboard));
+    else dsAll = combineCodes(dsAll, accessCode(grant.level, grant.hideFromDashboard));
   }
+  const apps = compileType(res.apps.length, appAll, appCustom, res.appIndex);
+  const dataSources = compileType(res.dataSources.length, dsAll, dsCustom, res.dataSourceIndex);
   return {
     group,
     serial: ++serials,
     need: requiredRole(group),
     flags: flagBits(group.flags),
-    apps: compileType(appAll, appListed),
-    dataSources: compileType(dsAll, dsListed),
+    apps: apps.grants,
+    dataSources: dataSources.grants,
+    appVector: apps.vector,
+    dataSourceVector: dataSources.vector,
   };
 }
 
@@ -113,8 +145,8 @@ export interface CompiledSet {
   readonly dataSources: Uint8Array;
 }
 
-/** `combineCodes` of every pair of codes (3 bits each), as a table: the inner loop of a set's vectors. */
-const COMBINE = Uint8Array.from({ length: 64 }, (_, k) => combineCodes(k >> 3, k & 7));
+/** `combineCodes` of every pair of codes (3 bits each), as a table: `COMBINE[(a << 3) | b]`. */
+export const COMBINE = Uint8Array.from({ length: 64 }, (_, k) => combineCodes(k >> 3, k & 7));
 
 /** Vectors are cut from shared chunks: one allocation per ~thousand sets, not two per set. */
 const CHUNK_BYTES = 1 << 20;
@@ -132,14 +164,6 @@ function zeroed(size: number): Uint8Array {
   return v;
 }
 
-/** The vector of one group alone (a role's default group: the start of every set of that role). */
-export function baseVector(size: number, grants: CompiledGrants): Uint8Array {
-  const v = new Uint8Array(size);
-  if (grants.all !== NO_ACCESS_CODE) v.fill(grants.all);
-  addListed(v, grants);
-  return v;
-}
-
 function addListed(v: Uint8Array, { listed, codes }: CompiledGrants): void {
   for (let k = 0; k < listed.length; k++) {
     const i = listed[k]!;
@@ -147,14 +171,31 @@ function addListed(v: Uint8Array, { listed, codes }: CompiledGrants): void {
   }
 }
 
-/** `base` (the default group's vector) combined with the custom groups' grants of one type. */
-function vector(base: Uint8Array, custom: readonly CompiledGrants[]): Uint8Array {
-  const v = zeroed(base.length);
-  v.set(base);
-  let all = NO_ACCESS_CODE;
-  for (const g of custom) all = combineCodes(all, g.all);
-  if (all !== NO_ACCESS_CODE) for (let i = 0; i < v.length; i++) v[i] = COMBINE[(v[i]! << 3) | all]!;
-  for (const g of custom) addListed(v, g);
+/** The default group's vector combined with one "all" code, for each of the 8 codes (made on first use). */
+class BaseVectors {
+  private readonly withAll: (Uint8Array | undefined)[] = [];
+  constructor(readonly base: Uint8Array) {}
+  get(all: AccessCode): Uint8Array {
+    if (all === NO_ACCESS_CODE) return this.base;
+    let v = this.withAll[all];
+    if (!v) {
+      v = new Uint8Array(this.base.length);
+      for (let i = 0; i < v.length; i++) v[i] = COMBINE[(this.base[i]! << 3) | all]!;
+      this.withAll[all] = v;
+    }
+    return v;
+  }
+}
+
+/** The default group's vector, custom groups' "all" grants, then their listed resources. */
+function vector(base: BaseVectors, g0: CompiledGrants, more: readonly CompiledGroup[], apps: boolean) {
+  let all = g0.all;
+  for (const g of more) all = combineCodes(all, (apps ? g.apps : g.dataSources).all);
+  const start = base.get(all);
+  const v = zeroed(start.length);
+  v.set(start);
+  addListed(v, g0);
+  for (const g of more) addListed(v, apps ? g.apps : g.dataSources);
   return v;
 }
 
@@ -163,13 +204,19 @@ export interface RoleBase {
   readonly group: CompiledGroup;
   readonly apps: Uint8Array;
   readonly dataSources: Uint8Array;
+  readonly appBases: BaseVectors;
+  readonly dataSourceBases: BaseVectors;
 }
 
-export function roleBase(group: CompiledGroup, res: ResourceIndex): RoleBase {
+export function roleBase(group: CompiledGroup): RoleBase {
+  const apps = group.appVector;
+  const dataSources = group.dataSourceVector;
   return {
     group,
-    apps: baseVector(res.apps.length, group.apps),
-    dataSources: baseVector(res.dataSources.length, group.dataSources),
+    apps,
+    dataSources,
+    appBases: new BaseVectors(apps),
+    dataSourceBases: new BaseVectors(dataSources),
   };
 }
 
@@ -178,16 +225,11 @@ export function compileSet(base: RoleBase, custom: readonly CompiledGroup[]): Co
   let flags = base.group.flags;
   for (const g of custom) flags |= g.flags;
   if (custom.length === 0) return { flags, apps: base.apps, dataSources: base.dataSources };
+  const [first, ...more] = custom;
   return {
     flags,
-    apps: vector(
-      base.apps,
-      custom.map((g) => g.apps),
-    ),
-    dataSources: vector(
-      base.dataSources,
-      custom.map((g) => g.dataSources),
-    ),
+    apps: vector(base.appBases, first!.apps, more, true),
+    dataSources: vector(base.dataSourceBases, first!.dataSources, more, false),
   };
 }
 
