@@ -179,7 +179,11 @@ export async function accessHttpRows(opts: {
       unit: 'req/s',
       goal: `≥ ${GOAL_RPS.toLocaleString('en-US')} req/s`,
       met: gzip.rps >= GOAL_RPS,
-      baseline: floorText(gzip, floors.gzip),
+      baseline:
+        floorText(gzip, floors.gzip) +
+        (gzip.rps >= GOAL_RPS
+          ? ''
+          : `; missed: the bare server itself does ${fmt(floors.gzip.rps)} req/s under this load, and each request of ours also pays the session lookup, the workspace and member resolution and the routing (the 304 path, which sends no body: ${fmt(cached.cpuUsPerRequest)} µs)`),
       ratio: round(gzip.rps / floors.gzip.rps, 2),
     },
     {
@@ -197,7 +201,11 @@ export async function accessHttpRows(opts: {
       unit: 'req/s',
       goal: '≥ 10× GET /access gzip',
       met: cached.rps >= 10 * gzip.rps,
-      baseline: `${floorText(cached, floors.cached)}; ${round(cached.rps / gzip.rps, 2)}× the gzip figure`,
+      baseline:
+        `${floorText(cached, floors.cached)}; ${round(cached.rps / gzip.rps, 2)}× the gzip figure` +
+        (cached.rps >= 10 * gzip.rps
+          ? ''
+          : `; missed: 10× is ${fmt(10 * gzip.rps)} req/s, ${10 * gzip.rps > floors.cached.rps ? 'above what a bare node:http server answering 304 does on this machine' : 'below the bare node:http 304 floor: the per-request auth and routing limit it'}`),
       ratio: round(cached.rps / floors.cached.rps, 2),
     },
     {
