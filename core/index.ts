@@ -41,7 +41,7 @@ export {
   type CatalogDataSource,
   catalogIndexes,
 } from './access/catalog.ts';
-export { accessAt, expandSummary, summaryFits } from './access/catalog-expand.ts';
+export { accessAt, expandSummary } from './access/catalog-expand.ts';
 export {
   type AccessClass,
   type AccessSummary,

@@ -63,13 +63,6 @@ export function accessAt(summary: UserSummary, type: ResourceType, index: number
   return l.byIndex.get(index) ?? l.all;
 }
 
-/** True when the summary was made over this catalog (its indexes refer to it). */
-export function summaryFits(catalog: AccessCatalog, catalogId: string | null, summary: UserSummary): boolean {
-  return (
-    catalogId !== null && summary.catalog === catalogId && catalog.workspace.slug === summary.workspace.slug
-  );
-}
-
 /** Every app and data source of the catalog with the user's access: what `summarize` gives on the server. */
 export function expandSummary(catalog: AccessCatalog, summary: UserSummary): AccessSummary {
   const apps = catalog.apps.map((app, i): AppSummary => {
