@@ -86,6 +86,7 @@ export function createDb(url: string, options: PostgresOptions = {}): Db {
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
     statement_timeout: options.statementTimeoutMs ?? 15_000,
+    idle_in_transaction_session_timeout: 60_000, // a transaction left open by a bug ends, its locks go
     idleTimeoutMillis: 30_000,
     types,
     application_name: 'gatehouse',
