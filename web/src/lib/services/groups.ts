@@ -41,7 +41,15 @@ export const groupService = {
   removeMember: (groupId: string, groupName: string, userId: string, email: string) =>
     run(
       { type: 'group.removeMember', groupId, userId },
-      { summary: `Remove ${email} from “${groupName}”`, success: 'User removed from the group' },
+      {
+        summary: `Remove ${email} from “${groupName}”`,
+        success: 'User removed from the group',
+        undo: {
+          command: { type: 'group.addMembers', groupId, userIds: [userId] },
+          summary: `Add ${email} back to “${groupName}”`,
+          success: `${email} is back in “${groupName}”`,
+        },
+      },
     ),
   setFlags: (groupId: string, groupName: string, flags: Partial<Flags>) =>
     run(

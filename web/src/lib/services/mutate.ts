@@ -1,6 +1,8 @@
 /**
  * Every admin mutation goes through here: core `plan` → (role changes? show the impact and ask) →
- * `commit` in one Yjs transaction → toast. Cancel changes nothing (SPEC rule 4).
+ * `commit` in one Yjs transaction → toast. Cancel changes nothing (SPEC rule 4). Offline, the toast says
+ * the change is saved on this device only; a change with an inverse offers Undo, which runs that inverse
+ * command the same way.
  */
 import { type Command, MESSAGES, type Planned, plan, type Result } from '../../../../core/index.ts';
 import { confirmations } from '../state/confirm.svelte.ts';
@@ -15,6 +17,15 @@ export interface RunOptions {
   readonly success?: string;
   /** Report errors inline only (no toast). */
   readonly quiet?: boolean;
+  /** The inverse command, offered as Undo in the success toast for a few seconds. */
+  readonly undo?: { readonly command: Command; readonly summary: string; readonly success: string };
+}
+
+/** While the server is not reachable, a change is kept on this device and sent when it is back. */
+export function savedWhere(text: string): string {
+  return workspace.link === 'offline' || workspace.link === 'unreachable'
+    ? `${text} — saved on this device only; it will sync when you are back online`
+    : text;
 }
 
 export type RunResult = { ok: true; planned: Planned } | { ok: false; cancelled: boolean; message?: string };
@@ -49,6 +60,12 @@ export async function run(command: Command, options: RunOptions): Promise<RunRes
     return { ok: false, cancelled: false, message };
   }
   await workspace.commit(result.value, options.summary);
-  if (options.success) toasts.success(options.success);
+  const undo = options.undo;
+  if (options.success && undo)
+    toasts.show('success', savedWhere(options.success), {
+      label: 'Undo',
+      run: () => void run(undo.command, { summary: undo.summary, success: undo.success }),
+    });
+  else if (options.success) toasts.success(savedWhere(options.success));
   return { ok: true, planned: result.value };
 }

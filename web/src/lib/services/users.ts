@@ -13,7 +13,7 @@ import { toasts } from '../state/toasts.svelte.ts';
 import { workspace } from '../state/workspace.svelte.ts';
 import { api } from './api.ts';
 import { handleError } from './handle-error.ts';
-import { preview, run } from './mutate.ts';
+import { preview, run, savedWhere } from './mutate.ts';
 
 /** Changes a role after showing its impact (downgrades list the groups the user leaves first). */
 async function setRole(user: User, role: Role): Promise<boolean> {
@@ -30,7 +30,7 @@ async function setRole(user: User, role: Role): Promise<boolean> {
   });
   if (!ok) return false;
   await workspace.commit(planned.value, `Change role of ${user.email} to ${ROLE_LABELS[role]}`);
-  toasts.success('Role updated');
+  toasts.success(savedWhere('Role updated'));
   return true;
 }
 
@@ -88,10 +88,19 @@ export function checkImportRows(state: WorkspaceState, rows: readonly (readonly 
 
 export const userService = {
   setRole,
+  /** Archives at once, with Undo (restores) in the toast for a few seconds. */
   archive: (user: User) =>
     run(
       { type: 'user.archive', userId: user.id },
-      { summary: `Archive ${user.email}`, success: 'User archived' },
+      {
+        summary: `Archive ${user.email}`,
+        success: `${user.email} archived`,
+        undo: {
+          command: { type: 'user.restore', userId: user.id },
+          summary: `Restore ${user.email}`,
+          success: `${user.email} restored`,
+        },
+      },
     ),
   restore: (user: User) =>
     run(

@@ -1,5 +1,14 @@
-/** Users page view model: search, role/status filters, and rows with each user's custom groups. */
-import { type Group, soleActiveAdmin, type User, type WorkspaceState } from '../../../../core/index.ts';
+/**
+ * Users page view model: search (email, name or a custom group's name), role/status filters, rows with
+ * each user's custom groups, and the selection (select all selects the shown users who may join groups).
+ */
+import {
+  checkCanJoinGroup,
+  type Group,
+  soleActiveAdmin,
+  type User,
+  type WorkspaceState,
+} from '../../../../core/index.ts';
 import { workspace } from './workspace.svelte.ts';
 
 export interface UserRow {
@@ -28,8 +37,15 @@ export function userRows(state: WorkspaceState, query: string, role: string, sta
   for (const u of state.users.values()) {
     if (role && u.role !== role) continue;
     if (status && u.status !== status) continue;
-    if (q && !u.email.includes(q) && !u.name.toLowerCase().includes(q)) continue;
-    out.push({ user: u, groups: groups.get(u.id) ?? [] });
+    const own = groups.get(u.id) ?? [];
+    if (
+      q &&
+      !u.email.includes(q) &&
+      !u.name.toLowerCase().includes(q) &&
+      !own.some((g) => g.toLowerCase().includes(q))
+    )
+      continue;
+    out.push({ user: u, groups: own });
   }
   return out.sort((a, b) => a.user.email.localeCompare(b.user.email));
 }
@@ -60,6 +76,18 @@ export class UsersList {
     workspace.state ? userRows(workspace.state, this.query, this.role, this.status) : [],
   );
   readonly groups = $derived(workspace.state ? customGroups(workspace.state) : []);
+  /** The shown users that can be selected (who may join a group: not archived). */
+  readonly selectable = $derived(this.rows.filter((r) => checkCanJoinGroup(r.user).ok).map((r) => r.user.id));
+  readonly allSelected = $derived(
+    this.selectable.length > 0 && this.selectable.every((id) => this.selected.includes(id)),
+  );
+
+  selectAll(on: boolean) {
+    const shown = new Set(this.selectable);
+    this.selected = on
+      ? [...new Set([...this.selected, ...this.selectable])]
+      : this.selected.filter((id) => !shown.has(id));
+  }
   /** The only active admin's id (rule 6, core's `soleActiveAdmin`): they can't be downgraded or archived. */
   readonly soleAdmin = $derived(workspace.state ? (soleActiveAdmin(workspace.state)?.id ?? null) : null);
 }
