@@ -1,9 +1,24 @@
 /** Repairers of groups: members of deleted groups, default-group limits, dangling grants, who may be a member. */
-import type { Grant, Group, User, WorkspaceState } from '../model.ts';
-import { hasAnyFlag } from '../rules/builder-level.ts';
+import {
+  FLAG_LABELS,
+  FLAGS,
+  type Grant,
+  type Group,
+  LEVEL_LABELS,
+  type User,
+  type WorkspaceState,
+} from '../model.ts';
+import { hasAnyFlag, isBuilderLevelGrant } from '../rules/builder-level.ts';
 import { defaultGroupGrantViolation } from '../rules/default-groups.ts';
 import { meetsGroupRole } from '../rules/roles.ts';
-import { groupRef, type Repairer, type RepairStep, sortedByAge, userRef } from './repair-step.ts';
+import {
+  type ConflictCause,
+  groupRef,
+  type Repairer,
+  type RepairStep,
+  sortedByAge,
+  userRef,
+} from './repair-step.ts';
 
 function liveCustomGroups(state: WorkspaceState): Group[] {
   return sortedByAge(state.groups.values()).filter((g) => g.kind === 'custom' && g.deletedAt === undefined);
@@ -17,16 +32,55 @@ function liveGroupsWithGrants(step: RepairStep, visit: (g: Group, grant: Grant) 
 }
 
 const names = (users: readonly User[]) => users.map((u) => u.name || u.email).join(', ');
+const emails = (users: readonly User[]) => users.map((u) => u.email).join(', ');
+
+/** The edit that added `users` to `g` (a membership: its direction is "added"). */
+const joinedCause = (g: Group, users: readonly User[]): ConflictCause => ({
+  entityId: g.id,
+  fields: ['members'],
+  text: `Added ${emails(users)} to “${g.name}”`,
+});
+
+/** The edits that turned each of `g`'s flags on (each: off → on). */
+function flagCauses(g: Group): ConflictCause[] {
+  return FLAGS.filter((f) => g.flags[f]).map((f) => ({
+    entityId: g.id,
+    fields: [f],
+    text: `“${g.name}”: ${FLAG_LABELS[f]} off → on`,
+  }));
+}
+
+/** The edit that added (or changed) a permission of `g`, with what it gives now. */
+const grantCause = (g: Group, grant: Grant): ConflictCause => ({
+  entityId: g.id,
+  fields: ['grants'],
+  text: `“${g.name}”: permission “${grant.name}” set to ${LEVEL_LABELS[grant.level]}${
+    grant.scope === 'all' ? ` on all ${grant.resourceType === 'app' ? 'apps' : 'data sources'}` : ''
+  }`,
+});
+
+/** What makes `g` builder-level (rule 3): its flags that are on, its Edit and data-source permissions. */
+function builderLevelCauses(g: Group): ConflictCause[] {
+  const grants = sortedByAge(g.grants.values()).filter(
+    (x) => x.deletedAt === undefined && isBuilderLevelGrant(x),
+  );
+  return [...flagCauses(g), ...grants.map((x) => grantCause(g, x))];
+}
 
 /** A member added while another admin deleted the group. */
 export const membersOfDeletedGroups: Repairer = (step) => {
   for (const g of sortedByAge(step.state.groups.values())) {
     if (g.deletedAt === undefined || g.kind !== 'custom' || g.members.size === 0) continue;
     for (const userId of [...g.members].sort()) step.op({ type: 'member.remove', groupId: g.id, userId });
+    const users = [...g.members]
+      .sort()
+      .map((id) => step.state.users.get(id))
+      .filter((u) => u !== undefined);
     step.record(
       `Users were added to “${g.name}” while it was deleted`,
       [groupRef(g)],
       `Removed ${g.members.size} membership(s) of the deleted group`,
+      [{ entityId: g.id, fields: ['deletedAt'], text: `Deleted “${g.name}”` }, joinedCause(g, users)],
     );
   }
 };
@@ -41,6 +95,7 @@ export const defaultGroupGrants: Repairer = (step) =>
       `The ${g.name} group got a permission it may not hold (“${grant.name}”)`,
       [groupRef(g)],
       `Removed “${grant.name}”`,
+      [grantCause(g, grant)],
     );
   });
 
@@ -57,12 +112,22 @@ export const grantsOfDeletedResources: Repairer = (step) => {
     if (left === 0)
       step.op({ type: 'grant.set', groupId: g.id, grantId: grant.id, fields: { deletedAt: now } });
     const what = grant.resourceType === 'app' ? 'app(s)' : 'data source(s)';
+    const kind = grant.resourceType === 'app' ? 'app' : 'data source';
+    const deleted = gone.map((id) => ({
+      entityId: id,
+      fields: ['deletedAt'],
+      text: `Deleted ${kind} “${pool.get(id)?.name ?? id}”`,
+    }));
     step.record(
       `Permission “${grant.name}” of “${g.name}” named ${gone.length} ${what} deleted meanwhile`,
       [groupRef(g)],
       left === 0
         ? 'Removed the permission, which named nothing else'
         : 'Removed the deleted resource(s) from the permission',
+      [
+        { entityId: g.id, fields: ['grants'], text: `“${g.name}”: permission “${grant.name}” edited` },
+        ...deleted,
+      ],
     );
   });
 };
@@ -75,7 +140,12 @@ export const endUserGroupFlags: Repairer = (step) => {
     const off: Record<string, boolean> = {};
     for (const [f, on] of Object.entries(g.flags)) if (on) off[f] = false;
     step.op({ type: 'entity.set', collection: 'groups', id: g.id, fields: off });
-    step.record('The End-user group got workspace permissions', [groupRef(g)], 'Turned them off');
+    step.record(
+      'The End-user group got workspace permissions',
+      [groupRef(g)],
+      'Turned them off',
+      flagCauses(g),
+    );
   }
 };
 
@@ -100,6 +170,10 @@ export const archivedMembersAdded: Repairer = (step) => {
       `${names(added)} (archived) ended up in “${g.name}”`,
       [groupRef(g), ...added.map(userRef)],
       `Removed them from “${g.name}”. Restore them first to add them again.`,
+      [
+        joinedCause(g, added),
+        ...added.map((u) => ({ entityId: u.id, fields: ['status'], text: `Archived ${u.email}` })),
+      ],
     );
   }
 };
@@ -121,6 +195,15 @@ export const membersBelowGroupRole: Repairer = (step) => {
       `${names(tooLow)} (End-user) ended up in “${g.name}”, a builder-level group`,
       [groupRef(g), ...tooLow.map(userRef)],
       `Removed them from “${g.name}”. Re-apply to add them again and make them Builders.`,
+      [
+        joinedCause(g, tooLow),
+        ...builderLevelCauses(g),
+        ...tooLow.map((u) => ({
+          entityId: u.id,
+          fields: ['role'],
+          text: `${u.email}: role changed to End-user`,
+        })),
+      ],
     );
   }
 };

@@ -1,8 +1,8 @@
 /** Repairers of names (rule 8) and slugs: what concurrent creates or renames made equal, the newer renamed. */
 import type { App, DataSource, Group } from '../model.ts';
 import { MAX_SLUG, MAX_TEXT } from '../rules/limits.ts';
-import { isReservedGroupName, NameSet, normalizeName } from '../rules/names.ts';
-import { fitName, groupRef, type Repairer, sortedByAge } from './repair-step.ts';
+import { isReservedGroupName, NameSet, normalizeName, sameName } from '../rules/names.ts';
+import { type ConflictCause, fitName, groupRef, type Repairer, sortedByAge } from './repair-step.ts';
 
 /** Group names: unique ignoring case and look-alikes (names.ts' sameName), never reserved. The oldest keeps the name. */
 export const groupNames: Repairer = (step) => {
@@ -22,9 +22,19 @@ export const groupNames: Repairer = (step) => {
     taken.add(name);
     renames.push({ g, name });
   }
+  // The edits that met: the ones that gave each group the name (a create or a rename).
+  const named = (x: Group): ConflictCause => ({
+    entityId: x.id,
+    fields: ['name', '(created)'],
+    text: `Named a group “${x.name}”`,
+  });
   for (const { g, name } of renames) {
     step.op({ type: 'entity.set', collection: 'groups', id: g.id, fields: { name } });
-    step.record(`Two groups were named “${g.name}”`, [groupRef(g)], `Renamed the newer one to “${name}”`);
+    const holder = groups.find((o) => o !== g && sameName(o.name, g.name));
+    step.record(`Two groups were named “${g.name}”`, [groupRef(g)], `Renamed the newer one to “${name}”`, [
+      ...(holder ? [named(holder)] : []),
+      named(g),
+    ]);
   }
 };
 

@@ -3,6 +3,18 @@ import type { EntityRef, Group, User, WorkspaceState } from '../model.ts';
 import type { Op } from '../ops.ts';
 import { NAME_MAX_LENGTH } from '../rules/limits.ts';
 
+/**
+ * One fact that made a conflict (a membership, a flag that is on, a permission, a name), named so the
+ * server can find the edit that wrote it: the newest audited edit of `fields` of entity `entityId`.
+ * `text` says what that edit did, with its direction (“off → on”, “added”).
+ */
+export interface ConflictCause {
+  readonly entityId: string;
+  /** Audit field names (`members`, `grants`, a flag, `name`, `status`, `deletedAt`…). */
+  readonly fields: readonly string[];
+  readonly text: string;
+}
+
 export interface RepairStep {
   /** The merged state after the repairers before this one (their ops applied). */
   readonly state: WorkspaceState;
@@ -12,8 +24,8 @@ export interface RepairStep {
   readonly previous: WorkspaceState | undefined;
   readonly now: number;
   op(op: Op): void;
-  /** Records a conflict under this repairer's code. */
-  record(message: string, entities: EntityRef[], repair: string): void;
+  /** Records a conflict under this repairer's code, with the facts that made it when the repairer knows them. */
+  record(message: string, entities: EntityRef[], repair: string, causes?: readonly ConflictCause[]): void;
 }
 
 /** Restores one rule in `step.state`, towards least privilege; deterministic (sorted inputs, no clock). */

@@ -20,7 +20,7 @@ import {
   membersOfDeletedGroups,
 } from './group-repairers.ts';
 import { appSlugs, groupNames, permissionNames, resourceNames } from './name-repairers.ts';
-import type { Repairer } from './repair-step.ts';
+import type { ConflictCause, Repairer } from './repair-step.ts';
 import { activeAdmin, duplicateEmails } from './user-repairers.ts';
 
 export interface RepairOptions {
@@ -33,6 +33,8 @@ export interface RepairOptions {
 /** A conflict repair records (its code is one of this version's). */
 export interface RepairConflict extends Conflict {
   readonly code: ConflictCode;
+  /** The facts that made it (not stored): the server names the edits that wrote them, and only those. */
+  readonly causes: readonly ConflictCause[];
 }
 
 export interface RepairResult {
@@ -70,7 +72,7 @@ export function repair(merged: WorkspaceState, options: RepairOptions = {}): Rep
       previous: options.previous,
       now,
       op: (op) => stepOps.push(op),
-      record: (message, entities, repairText) =>
+      record: (message, entities, repairText, causes = []) =>
         conflicts.push({
           id: newId(),
           code,
@@ -79,6 +81,7 @@ export function repair(merged: WorkspaceState, options: RepairOptions = {}): Rep
           edits: [],
           repair: repairText,
           createdAt: now,
+          causes,
         }),
     });
     if (stepOps.length === 0) continue;
