@@ -127,4 +127,40 @@ describe('accessibility', () => {
     await expect(page.getByTestId('explanation').textContent()).resolves.toContain('View');
     await expectClean('matrix with explanation');
   });
+
+  it('issue 11 dialogs and hints: grant, default-group duplicate, Builder flags preview, named apps', async () => {
+    await page.goto(`${groupUrl}/granular-access`);
+    await page.getByTestId('add-grant-app').click();
+    await page.getByTestId('grant-dialog').waitFor();
+    await expectClean('grant dialog');
+    await page.keyboard.press('Escape');
+
+    await openSettings(page, e.url);
+    await page.getByRole('button', { name: 'Actions for Admin' }).click();
+    await page.getByRole('menuitem', { name: 'Duplicate' }).click();
+    await page.getByTestId('dup-note').waitFor();
+    await expectClean('duplicate dialog of a default group');
+    await page.keyboard.press('Escape');
+
+    await page.getByRole('link', { name: 'Builder', exact: true }).click();
+    await page.getByRole('tab', { name: 'Permissions' }).click();
+    await page.getByTestId('builder-flags-hint').waitFor();
+    await page.getByTestId('flag-appCreate').uncheck();
+    await page.getByTestId('flags-preview').waitFor();
+    await expectClean('Builder flags preview');
+    await page.keyboard.press('Escape');
+
+    // HR holds Eve: Edit on all apps would upgrade her; the confirmation names the apps.
+    await page.goto(`${groupUrl}/users`);
+    await page.getByRole('checkbox', { name: /Eve Everyone/ }).check();
+    await page.getByTestId('add-users-button').click();
+    await page.getByTestId('member-row').waitFor();
+    await page.getByRole('tab', { name: 'Permissions' }).click();
+    await page.getByTestId('builder-level-hint').waitFor();
+    await expectClean('permissions tab with the builder-level hint');
+    await page.getByTestId('flag-folderCRUD').check();
+    await page.getByTestId('confirm-dialog').waitFor();
+    await expectClean('role-change confirmation');
+    await page.keyboard.press('Escape');
+  });
 });
