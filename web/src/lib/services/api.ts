@@ -116,6 +116,11 @@ export const api = {
     ),
   resetPassword: (token: string, password: string) =>
     request<null>('POST', '/api/password-reset', { token, password }),
-  audit: (slug: string) => request<unknown>('GET', `${ws(slug)}/audit`),
+  /** One page of the audit, newest first (`cursor`: the previous page's `nextCursor`). */
+  audit: (slug: string, cursor?: string | null, limit = 500) =>
+    request<{ entries: AuditEntry[]; nextCursor: string | null }>(
+      'GET',
+      `${ws(slug)}/audit?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    ),
   access: (slug: string) => request<unknown>('GET', `${ws(slug)}/access`),
 };
