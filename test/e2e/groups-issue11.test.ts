@@ -5,7 +5,9 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type E2E, openSettings, startE2E, toast } from './harness.ts';
+import { readState } from '../../core/index.ts';
+import { connect, run, synced, until } from '../sync-server/helpers.ts';
+import { type E2E, openSettings, PASSWORD, startE2E, toast } from './harness.ts';
 
 let e: E2E;
 let page: Page;
@@ -283,6 +285,53 @@ describe('rough edges', () => {
     await expect(page.getByTestId('matrix-legend').textContent()).resolves.toContain(
       'hidden from the dashboard',
     );
+  });
+});
+
+describe('conflict cards (#8)', () => {
+  it('show only the edits that met, each with its direction', async () => {
+    await e.addUser('bo@nexus.test', 'admin', 'Bo');
+    const login = await e.api<{ token: string }>('POST', '/api/login', {
+      email: 'bo@nexus.test',
+      password: PASSWORD,
+    });
+    const port = new URL(e.url).port;
+    const t = {
+      server: e.server,
+      url: e.url,
+      wsUrl: `ws://127.0.0.1:${port}/sync`,
+      dataDir: '',
+      close: async () => {},
+    };
+    const team = await e.api<{ group: { id: string } }>(
+      'POST',
+      `${W}/groups`,
+      { name: 'Team' },
+      e.adminToken,
+    );
+    const id = team.body.group.id;
+    // Earlier, unrelated: a rename and a flag ticked then un-ticked.
+    await e.api('PATCH', `${W}/groups/${id}`, { name: 'Team A' }, e.adminToken);
+    for (const on of [true, false])
+      await e.api('PUT', `${W}/groups/${id}/permissions`, { appDelete: on }, e.adminToken);
+    const a = connect(t, 'nexus', e.adminToken);
+    const b = connect(t, 'nexus', login.body.token);
+    await Promise.all([synced(a), synced(b)]);
+    b.provider.disconnect();
+    run(a.doc, { type: 'group.setFlags', groupId: id, flags: { appCreate: true } });
+    run(b.doc, { type: 'group.addMembers', groupId: id, userIds: [await userId('eve@nexus.test')] });
+    await until(async () => (await groups()).find((g) => g.id === id)?.flags.appCreate === true);
+    b.provider.connect();
+    await until(() => readState(a.doc).conflicts.size > 0, 5000, 'conflict record');
+    a.destroy();
+    b.destroy();
+
+    await openSettings(page, e.url, 'conflicts');
+    const card = page.getByTestId('conflict').filter({ hasText: 'Team A' });
+    const edits = card.getByTestId('conflict-edit');
+    await expect(edits.count()).resolves.toBe(2);
+    await expect(edits.nth(0).textContent()).resolves.toMatch(/Ada Admin.*“Team A”: Apps: create off → on/s);
+    await expect(edits.nth(1).textContent()).resolves.toMatch(/Bo.*Added eve@nexus\.test to “Team A”/s);
   });
 });
 
