@@ -53,14 +53,19 @@ export class CompiledUserAccess {
     private readonly owner: CompiledAccess,
   ) {}
 
-  /** The user's `AccessCode` (rules/levels.ts) on the app at `index`; 0 is no access. */
+  /**
+   * The user's `AccessCode` (rules/levels.ts) on the app at `index`; 0 is no access. `vector[index]` once
+   * the dense vectors exist, else the combined codes of the user's groups there (no vector is made).
+   */
   appCode(index: number): AccessCode {
+    if (this.set) return this.set.apps[index] ?? NO_ACCESS_CODE;
     let code = NO_ACCESS_CODE;
     for (const g of this.groups) code = COMBINE[(code << 3) | g.appVector[index]!]!;
     return code;
   }
 
   dataSourceCode(index: number): AccessCode {
+    if (this.set) return this.set.dataSources[index] ?? NO_ACCESS_CODE;
     let code = NO_ACCESS_CODE;
     for (const g of this.groups) code = COMBINE[(code << 3) | g.dataSourceVector[index]!]!;
     return code;
@@ -173,25 +178,34 @@ export class CompiledAccess {
       const u = state.users.get(id);
       if (u && (!identity || compareIdentity(u, identity) < 0)) identity = u;
     }
+    const compiled: CompiledGroup[] = [];
     const memberships: Group[] = [];
     for (const id of parts.memberOf.get(userId) ?? []) {
       const g = parts.groups.get(id);
-      if (g) memberships.push(g.group);
+      if (g) {
+        compiled.push(g);
+        memberships.push(g.group);
+      }
     }
-    const sources = accessSources(user, identity, parts.defaultGroups, memberships, this.need);
+    // rules/roles.ts `requiredRole`, compiled once per group version (a user is in a few groups: a scan).
+    const need = (group: Group): Role => {
+      for (const c of compiled) if (c.group === group) return c.need;
+      return requiredRole(group);
+    };
+    const sources = accessSources(user, identity, parts.defaultGroups, memberships, need);
     if (!sources.hasAccess) return new CompiledUserAccess(sources.user, false, 0, [], this);
     const groups: CompiledGroup[] = [parts.defaults[user.role].group];
     let flags = groups[0]!.flags;
     for (let i = 1; i < sources.groups.length; i++) {
-      const g = parts.groups.get(sources.groups[i]!.id)!;
+      const group = sources.groups[i]!;
+      let g: CompiledGroup | undefined;
+      for (const c of compiled) if (c.group === group) g = c;
+      g ??= parts.groups.get(group.id)!;
       flags |= g.flags;
       groups.push(g);
     }
     return new CompiledUserAccess(sources.user, true, flags, groups, this);
   }
-
-  /** rules/roles.ts `requiredRole` of a live custom group, compiled once per group version. */
-  private readonly need = (g: Group): Role => this.parts.groups.get(g.id)?.need ?? requiredRole(g);
 
   /** The dense vectors of a role's default group and custom groups, shared per set (keyed by serials). */
   setOf(role: Role, groups: readonly CompiledGroup[]): CompiledSet {

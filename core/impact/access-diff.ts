@@ -1,5 +1,7 @@
 /** Rule 9, the access part: per user and resource, the level and visibility before against after. */
 import { accessIndex } from '../access/access-index.ts';
+import { codeHidden, codeLevel } from '../access/compiled-access.ts';
+import { compiledAccess } from '../access/compiled-update.ts';
 import { accessFor, type ResourceAccess, UserAccess } from '../access/user-access.ts';
 import { type Group, RESOURCE_TYPES, type ResourceType, type User, type WorkspaceState } from '../model.ts';
 import type { Op } from '../ops.ts';
@@ -107,10 +109,17 @@ export function deletedResourceLosses(d: ImpactDiff, ops: readonly Op[]): void {
     const type: ResourceType = op.collection === 'apps' ? 'app' : 'dataSource';
     const resource = (type === 'app' ? before.apps : before.dataSources).get(op.id);
     if (!resource || resource.deletedAt !== undefined) continue;
+    // Every user's decision on one resource: the compiled form (no UserAccess per user).
+    const compiled = compiledAccess(before);
+    const index = (type === 'app' ? compiled.resources.appIndex : compiled.resources.dataSourceIndex).get(
+      op.id,
+    );
+    if (index === undefined) continue;
     for (const user of before.users.values()) {
-      const a = accessFor(before, user.id);
-      const level = a?.hasAccess ? a.level(type, op.id) : null;
-      if (!a || level === null) continue;
+      const a = compiled.user(user.id);
+      const code = !a ? 0 : type === 'app' ? a.appCode(index) : a.dataSourceCode(index);
+      const level = codeLevel(type, code);
+      if (level === null) continue;
       d.affectedUsers.add(user.id);
       d.access.push({
         userId: user.id,
@@ -119,7 +128,7 @@ export function deletedResourceLosses(d: ImpactDiff, ops: readonly Op[]): void {
         resourceName: resource.name,
         before: level,
         after: null,
-        hiddenBefore: a.hidden(type, op.id),
+        hiddenBefore: codeHidden(code),
         hiddenAfter: false,
       });
     }

@@ -42,6 +42,9 @@ function mismatches(state: WorkspaceState, compiled: CompiledAccess, withExplain
     if (ca.hasAccess !== ua.hasAccess) out.push(`${user.id}: hasAccess ${ca.hasAccess} ≠ ${ua.hasAccess}`);
     if (ca.user.status !== ua.user.status)
       out.push(`${user.id}: status ${ca.user.status} ≠ ${ua.user.status}`);
+    // A decision reads the same before the dense vectors exist (groups' codes) and after (vector[i]).
+    const combined = res.apps.map((_, i) => ca.appCode(i));
+    if (ca.apps.some((code, i) => code !== combined[i])) out.push(`${user.id}: dense vector ≠ groups' codes`);
     for (const f of FLAGS)
       if (hasFlag(ca.flags, f) !== (ua.hasAccess && ua.flags[f])) out.push(`${user.id}: flag ${f}`);
     for (const type of RESOURCE_TYPES) {
