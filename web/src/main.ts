@@ -34,7 +34,7 @@ async function enableOffline(): Promise<void> {
   if (!('serviceWorker' in navigator) || location.port === '5173') return; // not under the Vite dev server
   try {
     await navigator.serviceWorker.register('/sw.js');
-    await Promise.all([warmPages(), loadConfusables()]);
+    await Promise.all([warmPages(), loadConfusables().catch(() => {})]);
     const reg = await navigator.serviceWorker.ready;
     const urls = performance
       .getEntriesByType('resource')
