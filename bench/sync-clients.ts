@@ -4,13 +4,25 @@
  *
  * Commands arrive over IPC:
  *   { kind: 'storm', urls, first, clients, updates, rate }  connect urls[k] as client `first + k`, sync,
- *       create the client's own group, answer { kind: 'ready' }; on { kind: 'go', at } send `updates`
- *       renames at `rate` per second each (steady, spread over the interval), starting at `at` (epoch ms);
- *       on { kind: 'report', full } answer { kind: 'result', received, last, latencies (when full) }.
+ *       create the client's own group, prepare its `updates` renames, answer { kind: 'ready' }; on
+ *       { kind: 'go', at } send them at `rate` per second each (steady, spread over the interval), starting
+ *       at `at` (epoch ms); on { kind: 'report', full } answer { kind: 'result', sent, lastSent, received,
+ *       last, histogram (when full) }.
  *   { kind: 'idle', urls }  connect and sync every url, answer { kind: 'ready' }, hold until killed.
  *
- * Latency: every rename carries `s<client>-<n>-<send time>`; receivers read the send time out of the
- * relayed bytes (no apply), so the figure is send → receipt at each other client, server included.
+ * Lean on purpose, so the figure is the server's and not the clients' (bench/sync.ts also measures where
+ * these processes saturate, against a relay that does nothing):
+ * - every rename is a real Yjs update made by the client's own doc before the run; sending is handing the
+ *   prepared message to the socket;
+ * - receivers never apply what they get: a native byte search finds the renames' marks in it;
+ * - one timer per process sends whatever is due, instead of a timer per client and update.
+ *
+ * Counting: every rename's name carries `~#<client, 3 digits><rename number, 6 digits>`. A server may
+ * relay only the newest value of a key (ours relays what its one transaction over a batch integrated,
+ * where the renames a later one overwrote are deleted content, as Yjs' garbage collection leaves them),
+ * so a receiver counts by the highest rename number seen per sender: a client's updates arrive in order,
+ * so seeing rename n means every rename up to n has arrived. Latency (send → receipt) is taken for the
+ * senders in this same process, whose send times it knows — every rename, the overwritten ones included.
  */
 import * as decoding from 'lib0/decoding';
 import WebSocket from 'ws';
@@ -24,13 +36,21 @@ import {
   SYNC_STEP2,
 } from '../core/index.ts';
 
+/** A rename's mark in its name: `~#`, the client (3 digits), the rename number (6 digits). */
+const MARK = Buffer.from('~#');
+/** Latencies are counted per millisecond up to this. */
+const HISTOGRAM_MS = 120_000;
+
 /** A raw protocol client: syncs once (applying the server's state), then only scans what it receives. */
 class LightClient {
   readonly doc = new Y.Doc();
   readonly ws: WebSocket;
   synced = false;
+  /** Local changes are sent as they happen until the renames are prepared. */
+  live = true;
   closedWith: number | null = null;
   onForeign: ((bytes: Buffer) => void) | null = null;
+  private last: Uint8Array | null = null;
 
   constructor(url: string) {
     this.ws = new WebSocket(url, { perMessageDeflate: false });
@@ -57,7 +77,9 @@ class LightClient {
       this.onForeign?.(data);
     });
     this.doc.on('update', (u: Uint8Array, origin: unknown) => {
-      if (origin !== 'server' && this.ws.readyState === WebSocket.OPEN) this.ws.send(encodeUpdate(u));
+      if (origin === 'server') return;
+      if (!this.live) this.last = u;
+      else if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encodeUpdate(u));
     });
   }
 
@@ -72,6 +94,16 @@ class LightClient {
       };
       tick();
     });
+  }
+
+  /** The update message of a local change, not sent (the client is no longer live). */
+  prepare(change: () => void): Uint8Array {
+    this.live = false;
+    change();
+    const u = this.last;
+    this.last = null;
+    if (!u) throw new Error('the change made no update');
+    return encodeUpdate(u);
   }
 }
 
@@ -91,6 +123,25 @@ function createOwnGroup(c: LightClient, i: number): Y.Map<unknown> {
   return g;
 }
 
+/** The prepared rename messages of a client, in order. */
+function prepareRenames(c: LightClient, group: Y.Map<unknown>, me: number, count: number): Buffer[] {
+  const tag = `~#${String(me).padStart(3, '0')}`;
+  return Array.from({ length: count }, (_, n) =>
+    Buffer.from(c.prepare(() => group.set('name', `s${me}${tag}${String(n).padStart(6, '0')}`))),
+  );
+}
+
+/** Reads `length` ASCII digits at `at`; -1 when one is not a digit. */
+function readDigits(buf: Buffer, at: number, length: number): number {
+  let v = 0;
+  for (let i = 0; i < length; i++) {
+    const d = buf[at + i]! - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
 type Command =
   | { kind: 'storm'; urls: string[]; first: number; clients: number; updates: number; rate: number }
   | { kind: 'idle'; urls: string[] }
@@ -99,16 +150,65 @@ type Command =
 
 const send = (m: unknown) => process.send!(m);
 let clients: LightClient[] = [];
-let groups: Y.Map<unknown>[] = [];
+let renames: Buffer[][] = [];
+/** Send time of each rename of this process's clients (by local index), 0 until sent. */
+let sentAt: Float64Array[] = [];
 let storm: Extract<Command, { kind: 'storm' }> | null = null;
-const latencies: number[] = [];
+const histogram = new Uint32Array(HISTOGRAM_MS + 1);
+let sent = 0;
+let lastSent = 0;
 let received = 0;
 let last = 0;
-const RE = /s(\d+)-(\d+)-(\d{13})/g;
+
+/** Counts, for receiver `me`, the renames `bytes` shows it (with their latency when the sender is local). */
+function scan(bytes: Buffer, me: number, seen: Int32Array): void {
+  const now = Date.now();
+  const s = storm!;
+  for (let i = bytes.indexOf(MARK); i !== -1; i = bytes.indexOf(MARK, i + 1)) {
+    const from = readDigits(bytes, i + 2, 3);
+    const n = from < 0 || from >= s.clients ? -1 : readDigits(bytes, i + 5, 6);
+    if (n < 0 || from === me || n <= seen[from]!) continue;
+    const local = from - s.first;
+    const times = local >= 0 && local < sentAt.length ? sentAt[local]! : null;
+    for (let k = seen[from]! + 1; k <= n; k++) {
+      const at = times?.[k] ?? 0;
+      if (at > 0) histogram[Math.min(HISTOGRAM_MS, Math.max(0, Math.round(now - at)))]!++;
+    }
+    received += n - seen[from]!;
+    seen[from] = n;
+    last = now;
+  }
+}
 
 async function connect(urls: string[]): Promise<void> {
   clients = urls.map((u) => new LightClient(u));
   await Promise.all(clients.map((c) => c.waitSynced(120_000)));
+}
+
+/** Sends every rename that is due, for every client, then comes back in a millisecond. */
+function pump(s: Extract<Command, { kind: 'storm' }>, start: number): void {
+  const interval = 1000 / s.rate;
+  const next = clients.map(() => 0);
+  const tick = () => {
+    const now = Date.now();
+    let pending = false;
+    clients.forEach((c, k) => {
+      const list = renames[k]!;
+      // Clients are spread evenly over one interval so the offered load is steady, not bursts of 50.
+      const offset = ((s.first + k) / s.clients) * interval;
+      const due = Math.min(list.length, Math.floor((now - start - offset) / interval) + 1);
+      if (c.ws.readyState !== WebSocket.OPEN) return;
+      for (; next[k]! < due; next[k]!++) {
+        sentAt[k]![next[k]!] = Date.now();
+        c.ws.send(list[next[k]!]!);
+        sent++;
+        lastSent = Date.now();
+      }
+      if (next[k]! < list.length) pending = true;
+    });
+    if (pending) setTimeout(tick, 1);
+  };
+  setTimeout(tick, Math.max(0, start - Date.now()));
 }
 
 process.on('message', async (cmd: Command) => {
@@ -119,40 +219,23 @@ process.on('message', async (cmd: Command) => {
     } else if (cmd.kind === 'storm') {
       storm = cmd;
       await connect(cmd.urls);
-      groups = clients.map((c, k) => createOwnGroup(c, cmd.first + k));
+      const groups = clients.map((c, k) => createOwnGroup(c, cmd.first + k));
+      renames = clients.map((c, k) => prepareRenames(c, groups[k]!, cmd.first + k, cmd.updates));
+      sentAt = clients.map(() => new Float64Array(cmd.updates));
       clients.forEach((c, k) => {
         const me = cmd.first + k;
-        c.onForeign = (bytes) => {
-          const text = bytes.toString('latin1');
-          const now = Date.now();
-          for (const m of text.matchAll(RE)) {
-            if (Number(m[1]) === me) continue;
-            latencies.push(now - Number(m[3]));
-            received++;
-            last = now;
-          }
-        };
+        const seen = new Int32Array(cmd.clients).fill(-1);
+        c.onForeign = (bytes) => scan(bytes, me, seen);
       });
       send({ kind: 'ready' });
     } else if (cmd.kind === 'go') {
-      const s = storm!;
-      const interval = 1000 / s.rate;
-      clients.forEach((c, k) => {
-        const me = s.first + k;
-        // Spread the clients evenly over one interval so the offered load is steady, not bursts of 50.
-        const offset = (me / s.clients) * interval;
-        let n = 0;
-        const tick = () => {
-          if (c.ws.readyState !== WebSocket.OPEN) return;
-          groups[k]!.set('name', `s${me}-${n}-${Date.now()}`);
-          n++;
-          if (n < s.updates) setTimeout(tick, Math.max(0, cmd.at + offset + n * interval - Date.now()));
-        };
-        setTimeout(tick, Math.max(0, cmd.at + offset - Date.now()));
-      });
+      pump(storm!, cmd.at);
     } else if (cmd.kind === 'report') {
       const closed = clients.filter((c) => c.closedWith !== null).map((c) => c.closedWith);
-      send({ kind: 'result', latencies: cmd.full ? latencies : [], received, last, closed });
+      const pairs: [number, number][] = [];
+      if (cmd.full)
+        for (let ms = 0; ms <= HISTOGRAM_MS; ms++) if (histogram[ms]! > 0) pairs.push([ms, histogram[ms]!]);
+      send({ kind: 'result', histogram: pairs, sent, lastSent, received, last, closed });
     }
   } catch (err) {
     send({ kind: 'error', message: String(err) });

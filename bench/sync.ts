@@ -3,9 +3,11 @@
  * Baseline: the stock server, `@y/websocket-server` 0.1.1 (its own server.js: setupWSConnection) with
  * y-leveldb persistence (YPERSISTENCE).
  *
- * Clients are light: a Y.Doc to make valid updates, a raw socket speaking the y-websocket protocol, and
- * receivers that read the send time out of the relayed bytes without applying them, so client CPU does
- * not drown the difference between the servers.
+ * Clients are light (bench/sync-clients.ts): updates made by a Y.Doc before the run, a raw socket speaking
+ * the y-websocket protocol, and receivers that read the send time out of the relayed bytes without
+ * applying them, so client CPU does not drown the difference between the servers. Where those clients
+ * saturate on this machine is measured too: the capacity workload against a relay that does nothing
+ * (bench/null-relay.ts) is the floor printed next to the servers' figures.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,23 +23,27 @@ import { hashToken, newToken, SESSION_PREFIX } from '../sync-server/auth/tokens.
 import { openSqliteStorage } from '../sync-server/storage/sqlite-storage.ts';
 import { accessHttpRows } from './access-http.ts';
 import { BENCH_SIZE, generateWorkspace } from './generate-workspace.ts';
-import { percentile } from './measure.ts';
 import type { Row } from './row.ts';
+import { measurePipeline } from './sync-pipeline.ts';
+import { CLIENT_PROCESSES, CLIENTS, IDLE_WORKSPACES, idleMemory, type Storm, storm } from './sync-storm.ts';
 
-const CLIENTS = 50;
 const UPDATES_PER_CLIENT = 200;
 /** Renames per second per client: 50 × 20 = 1,000 updates/s offered, 49,000 deliveries/s. */
 const RATE = Number(process.env.SYNC_BENCH_RATE ?? 20);
-/** The capacity run: the same workload offered faster than either server relays it (5,000 updates/s). */
-const CAPACITY_RATE = Number(process.env.SYNC_BENCH_CAPACITY_RATE ?? 100);
-const CLIENT_PROCESSES = 2;
+/**
+ * The capacity run: offered faster than either server (or the clients) can go — 50 × 1,000 = 50,000
+ * updates/s, so the clients send as fast as they can — and longer, so a run lasts seconds.
+ */
+const CAPACITY_RATE = Number(process.env.SYNC_BENCH_CAPACITY_RATE ?? 1000);
+const CAPACITY_UPDATES_PER_CLIENT = Number(process.env.SYNC_BENCH_CAPACITY_UPDATES ?? 600);
 /** Storm rounds per server, alternating ours and stock; the best round of each is reported. */
 const ROUNDS = Number(process.env.SYNC_BENCH_ROUNDS ?? 2);
 /** While working on one part: `storm`, `idle` or `big` (restart and /access). Unset: everything. */
 const ONLY = process.env.SYNC_BENCH_ONLY ?? '';
 const part = (name: string) => ONLY === '' || ONLY.split(',').includes(name);
-const IDLE_WORKSPACES = 100;
-const IDLE_CLIENTS_PER_WORKSPACE = 10;
+/** While working on the storm: which of `ours`, `stock`, `floor` run (rows need all three). */
+const SERVERS = (process.env.SYNC_BENCH_SERVERS ?? 'ours,stock,floor').split(',');
+const allServers = ['ours', 'stock', 'floor'].every((s) => SERVERS.includes(s));
 const STOCK = '@y/websocket-server 0.1.1 + y-leveldb';
 
 interface Child {
@@ -109,137 +115,15 @@ const startOurs = (dataDir: string) =>
   );
 const startStock = (dataDir: string) =>
   spawnServer(['node_modules/@y/websocket-server/src/server.js'], { YPERSISTENCE: dataDir }, '/');
-
-function rssMiB(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
-}
-
-/** A child process of bench/sync-clients.ts, driven over IPC. */
-class ClientProcess {
-  readonly child: ChildProcess;
-  private readonly waiters: ((m: { kind: string } & Record<string, unknown>) => void)[] = [];
-
-  constructor() {
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'bench/sync-clients.ts'], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    this.child.on('message', (m: { kind: string } & Record<string, unknown>) => {
-      if (m.kind === 'error') console.error(`client process: ${m.message}`);
-      this.waiters.shift()?.(m);
-    });
-  }
-
-  request<T>(cmd: object): Promise<T> {
-    return new Promise((resolve) => {
-      this.waiters.push(resolve as never);
-      this.child.send(cmd);
-    });
-  }
-
-  tell(cmd: object): void {
-    this.child.send(cmd);
-  }
-
-  stop(): void {
-    this.child.kill('SIGKILL');
-  }
-}
-
-interface Storm {
-  readonly updatesPerSecond: number;
-  readonly offered: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly delivered: number;
-  readonly expected: number;
-}
-
-interface ClientResult {
-  readonly latencies: number[];
-  readonly received: number;
-  readonly last: number;
-  readonly closed: number[];
-}
-
-/**
- * 50 clients in one room (in CLIENT_PROCESSES child processes), each renaming its own group 200 times at
- * a steady RATE per second. Throughput: deliveries to the other clients per second, from the first send to
- * the last receipt, divided by the 49 receivers (= updates relayed per second). Latency: send → receipt.
- */
-async function storm(urlFor: () => string, rate: number): Promise<Storm> {
-  const procs = Array.from({ length: CLIENT_PROCESSES }, () => new ClientProcess());
-  try {
-    const per = Math.ceil(CLIENTS / procs.length);
-    await Promise.all(
-      procs.map((p, k) => {
-        const first = k * per;
-        const count = Math.max(0, Math.min(per, CLIENTS - first));
-        return p.request({
-          kind: 'storm',
-          urls: Array.from({ length: count }, urlFor),
-          first,
-          clients: CLIENTS,
-          updates: UPDATES_PER_CLIENT,
-          rate,
-        });
-      }),
-    );
-    await new Promise((r) => setTimeout(r, 1000)); // let the groups reach everyone
-    const at = Date.now() + 200;
-    for (const p of procs) p.tell({ kind: 'go', at });
-    const expected = (CLIENTS - 1) * UPDATES_PER_CLIENT * CLIENTS;
-    const sendSeconds = UPDATES_PER_CLIENT / rate;
-    const deadline = at + sendSeconds * 1000 + 60_000;
-    let results: ClientResult[] = [];
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 250));
-      results = await Promise.all(procs.map((p) => p.request<ClientResult>({ kind: 'report', full: false })));
-      const delivered = results.reduce((a, r) => a + r.received, 0);
-      if (delivered >= expected || Date.now() > deadline) break;
-    }
-    results = await Promise.all(procs.map((p) => p.request<ClientResult>({ kind: 'report', full: true })));
-    const delivered = results.reduce((a, r) => a + r.received, 0);
-    const last = Math.max(...results.map((r) => r.last));
-    const closed = results.flatMap((r) => r.closed);
-    if (delivered < expected)
-      console.warn(`storm: only ${delivered} of ${expected} deliveries arrived; closed: ${closed.join(',')}`);
-    const latencies = results.flatMap((r) => r.latencies);
-    const elapsed = (last - at) / 1000;
-    return {
-      updatesPerSecond: delivered / (CLIENTS - 1) / elapsed,
-      offered: CLIENTS * rate,
-      p50: percentile(latencies, 50),
-      p99: percentile(latencies, 99),
-      delivered,
-      expected,
-    };
-  } finally {
-    for (const p of procs) p.stop();
-  }
-}
-
-async function idleMemory(urlFor: (w: number) => string, pid: number): Promise<number> {
-  const procs = Array.from({ length: CLIENT_PROCESSES }, () => new ClientProcess());
-  try {
-    const urls: string[][] = procs.map(() => []);
-    let n = 0;
-    for (let w = 0; w < IDLE_WORKSPACES; w++)
-      for (let k = 0; k < IDLE_CLIENTS_PER_WORKSPACE; k++) urls[n++ % procs.length]!.push(urlFor(w));
-    await Promise.all(procs.map((p, k) => p.request({ kind: 'idle', urls: urls[k] })));
-    await new Promise((r) => setTimeout(r, 1000));
-    return rssMiB(pid);
-  } finally {
-    for (const p of procs) p.stop();
-  }
-}
+const startNullRelay = () => spawnServer(['--import', 'tsx', 'bench/null-relay.ts'], {}, '/');
 
 /**
  * One fresh client against a just-started server: times when the server's state arrives (step 2) and when
  * the client has applied it (what a y-websocket provider does before it reports `synced`).
  */
-function firstSync(url: string): Promise<{ received: number; synced: number; bytes: number }> {
+function firstSync(
+  url: string,
+): Promise<{ received: number; synced: number; bytes: number; payload: Uint8Array }> {
   const t0 = performance.now();
   const doc = new Y.Doc();
   const ws = new WebSocket(url, { perMessageDeflate: false });
@@ -263,7 +147,7 @@ function firstSync(url: string): Promise<{ received: number; synced: number; byt
         ws.removeAllListeners('close');
         ws.terminate();
         doc.destroy();
-        resolve({ received, synced, bytes: payload.length });
+        resolve({ received, synced, bytes: payload.length, payload });
       }
     });
   });
@@ -328,7 +212,8 @@ export async function run(): Promise<Row[]> {
   const rows: Row[] = [];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));
   try {
-    // 1. Storm: ours vs stock, both running (idle one costs nothing), alternating, a fresh room each round.
+    // 1. Storm: ours vs stock, both running (idle one costs nothing), alternating, a fresh room each round;
+    // then the capacity workload against the null relay (the clients' floor).
     const ours = await startOurs(path.join(tmp, 'ours'));
     const stock = await startStock(path.join(tmp, 'stock'));
     const token = await oursSetup(ours);
@@ -337,21 +222,24 @@ export async function run(): Promise<Row[]> {
       ours: { steady: [] as Storm[], capacity: [] as Storm[] },
       stock: { steady: [] as Storm[], capacity: [] as Storm[] },
     };
+    const floors: Storm[] = [];
     for (let r = 0; r < (part('storm') ? ROUNDS : 0); r++) {
-      for (const [kind, rate] of [
-        ['steady', RATE],
-        ['capacity', CAPACITY_RATE],
+      for (const [kind, rate, updates] of [
+        ['steady', RATE, UPDATES_PER_CLIENT],
+        ['capacity', CAPACITY_RATE, CAPACITY_UPDATES_PER_CLIENT],
       ] as const) {
         const room = `storm-${r}-${kind}`;
         await json(`http://127.0.0.1:${ours.port}/api/workspaces`, 'POST', { name: room, slug: room }, token);
         const runOurs = async () => {
+          if (!SERVERS.includes('ours')) return;
           rounds.ours[kind].push(
-            await storm(() => `ws://127.0.0.1:${ours.port}/sync/${room}?token=${token}`, rate),
+            await storm(() => `ws://127.0.0.1:${ours.port}/sync/${room}?token=${token}`, rate, updates),
           );
           console.log('ours', kind, rounds.ours[kind].at(-1));
         };
         const runStock = async () => {
-          rounds.stock[kind].push(await storm(() => `ws://127.0.0.1:${stock.port}/${room}`, rate));
+          if (!SERVERS.includes('stock')) return;
+          rounds.stock[kind].push(await storm(() => `ws://127.0.0.1:${stock.port}/${room}`, rate, updates));
           console.log('stock', kind, rounds.stock[kind].at(-1));
         };
         if (r % 2 === 0) {
@@ -362,26 +250,57 @@ export async function run(): Promise<Row[]> {
           await runOurs();
         }
       }
+      if (!SERVERS.includes('floor')) continue;
+      const relay = await startNullRelay();
+      floors.push(
+        await storm(
+          () => `ws://127.0.0.1:${relay.port}/floor-${r}`,
+          CAPACITY_RATE,
+          CAPACITY_UPDATES_PER_CLIENT,
+        ),
+      );
+      console.log('floor', floors.at(-1));
+      await relay.stop();
     }
-    const workload = (rate: number) =>
-      `${CLIENTS} clients in ${CLIENT_PROCESSES} client processes, ${rate} updates/s each (${CLIENTS * rate}/s offered)`;
-    if (part('storm')) {
-      // Best of the rounds for each server (the machine is shared; both get the same treatment).
+    const workload = (rate: number, updates: number) =>
+      `${CLIENTS} clients × ${updates} updates in ${CLIENT_PROCESSES} client processes, ${rate} updates/s each (${CLIENTS * rate}/s offered)`;
+    if (part('storm') && allServers) {
+      // Best of the rounds for each (the machine is shared; all get the same treatment).
       const best = (runs: Storm[]) =>
         runs.reduce((a, b) => (b.updatesPerSecond > a.updatesPerSecond ? b : a));
       const bestLatency = (runs: Storm[]) => runs.reduce((a, b) => (b.p99 < a.p99 ? b : a));
       const ours = best(rounds.ours.capacity);
       const stock = best(rounds.stock.capacity);
+      const floor = best(floors);
       const oursSteady = bestLatency(rounds.ours.steady);
       const stockSteady = bestLatency(rounds.stock.steady);
+      const cost = await measurePipeline();
+      const ratio = ours.updatesPerSecond / stock.updatesPerSecond;
       rows.push({
-        name: `sync: 50 clients × 200 updates, throughput (offered ${CLIENTS * CAPACITY_RATE}/s)`,
+        name: `sync: capacity, committed updates/s (${CLIENTS} clients, offered ${CLIENTS * CAPACITY_RATE}/s)`,
         value: round(ours.updatesPerSecond, 0),
         unit: 'updates/s',
-        goal: '≥ 1.0× stock',
-        met: ours.updatesPerSecond >= stock.updatesPerSecond,
-        baseline: `${STOCK}: ${round(stock.updatesPerSecond, 0)} updates/s; ${workload(CAPACITY_RATE)}; p50/p99 ours ${ours.p50}/${ours.p99} ms, stock ${stock.p50}/${stock.p99} ms`,
-        ratio: round(ours.updatesPerSecond / stock.updatesPerSecond, 2),
+        goal: '≥ 6× stock (validation, durability, audit on)',
+        met: ratio >= 6,
+        baseline: `${STOCK}: ${round(stock.updatesPerSecond, 0)} updates/s; floor (the clients against a relay that does nothing): ${round(floor.updatesPerSecond, 0)} updates/s; ${workload(CAPACITY_RATE, CAPACITY_UPDATES_PER_CLIENT)}, sent ${round(ours.sentPerSecond, 0)}/s to ours, ${round(stock.sentPerSecond, 0)}/s to stock, ${round(floor.sentPerSecond, 0)}/s to the relay; p50/p99 ours ${ours.p50}/${ours.p99} ms, stock ${stock.p50}/${stock.p99} ms, floor ${floor.p50}/${floor.p99} ms`,
+        ratio: round(ratio, 2),
+      });
+      rows.push({
+        name: 'sync: capacity, p99 latency at saturation (send → receipt at the other clients)',
+        value: ours.p99,
+        unit: 'ms',
+        goal: 'report',
+        met: true,
+        baseline: `${STOCK}: ${stock.p99} ms; floor: ${floor.p99} ms`,
+        ratio: round(stock.p99 / Math.max(1, ours.p99), 2),
+      });
+      rows.push({
+        name: 'sync: one client update through the pipeline, in-process (50 arriving together)',
+        value: round(cost.batchedUs, 0),
+        unit: 'µs',
+        goal: '≤ 206 µs (before the security work)',
+        met: cost.batchedUs <= 206,
+        baseline: `bench/sync-pipeline.ts: shadow apply, validateChanges, checkChange, SQLite commit with audit row, relay to 49 peers; one at a time (a transaction each): ${round(cost.oneAtATimeUs, 0)} µs`,
       });
       rows.push({
         name: `sync: relay latency p50 at a steady ${CLIENTS * RATE} updates/s (send → receipt at the other clients)`,
@@ -389,7 +308,7 @@ export async function run(): Promise<Row[]> {
         unit: 'ms',
         goal: 'report',
         met: true,
-        baseline: `${STOCK}: ${stockSteady.p50} ms; ${workload(RATE)}; relayed ours ${round(oursSteady.updatesPerSecond, 0)}/s, stock ${round(stockSteady.updatesPerSecond, 0)}/s`,
+        baseline: `${STOCK}: ${stockSteady.p50} ms; ${workload(RATE, UPDATES_PER_CLIENT)}; relayed ours ${round(oursSteady.updatesPerSecond, 0)}/s, stock ${round(stockSteady.updatesPerSecond, 0)}/s`,
         ratio: round(stockSteady.p50 / Math.max(1, oursSteady.p50), 2),
       });
       rows.push({
@@ -443,14 +362,25 @@ export async function run(): Promise<Row[]> {
     await big.stop();
     big = await startOurs(bigDir);
     const warm = await firstSync(syncUrl(big.port));
-    console.log('restart', { cold, warm });
+    // The floor of the client's part: Y.applyUpdate of the same bytes into an empty doc, nothing else.
+    const applyFloor = Math.min(
+      ...[0, 1, 2].map(() => {
+        const doc = new Y.Doc();
+        const t0 = performance.now();
+        Y.applyUpdate(doc, warm.payload);
+        const ms = performance.now() - t0;
+        doc.destroy();
+        return ms;
+      }),
+    );
+    console.log('restart', { cold: cold.synced, warm: warm.synced, received: warm.received, applyFloor });
     rows.push({
       name: 'sync: restart with a 10,000-user workspace, new client synced',
       value: round(warm.synced, 0),
       unit: 'ms',
-      goal: '≤ 500 ms',
-      met: warm.synced <= 500,
-      baseline: `from the server accepting connections to the client having applied the state (${round(warm.bytes / 1e6, 2)} MB); state received after ${round(warm.received, 0)} ms; first start after import: ${round(cold.synced, 0)} ms`,
+      goal: '≤ 300 ms',
+      met: warm.synced <= 300,
+      baseline: `from the server accepting connections to the client having applied the state (${round(warm.bytes / 1e6, 2)} MB); state received after ${round(warm.received, 0)} ms; floor: Y.applyUpdate of those bytes alone ${round(applyFloor, 0)} ms; first start after import: ${round(cold.synced, 0)} ms`,
     });
     rows.push({
       name: 'sync: restart, server side: the state reaches the new client',
