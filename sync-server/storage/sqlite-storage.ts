@@ -2,6 +2,7 @@
  * The embedded storage: one SQLite file (better-sqlite3, WAL), one store per aggregate (sqlite/*.ts).
  * Every write is a single transaction, so a crash leaves either the whole write or none of it.
  */
+import { StorageConflictError } from './errors.ts';
 import { sqliteAccountStore } from './sqlite/account-store.ts';
 import { sqliteAuditStore } from './sqlite/audit-store.ts';
 import { sqliteDocumentStore } from './sqlite/document-store.ts';
@@ -14,7 +15,7 @@ export type { SqliteOptions };
 
 export function openSqliteStorage(dataDir: string, options: SqliteOptions = {}): Storage {
   const db = openDatabase(dataDir, options);
-  return {
+  return mapUniqueViolations({
     ...sqliteDocumentStore(db),
     ...sqliteAuditStore(db),
     ...sqliteAccountStore(db),
@@ -23,5 +24,21 @@ export function openSqliteStorage(dataDir: string, options: SqliteOptions = {}):
     async close() {
       if (db.open) db.close();
     },
-  };
+  });
+}
+
+const UNIQUE_CODES = new Set(['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
+
+/** A taken unique key rejects with StorageConflictError, as on PostgreSQL (storage/errors.ts). */
+function mapUniqueViolations(storage: Storage): Storage {
+  const mapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(storage) as [string, (...args: unknown[]) => Promise<unknown>][])
+    mapped[name] = (...args: unknown[]) =>
+      fn(...args).catch((err: unknown) => {
+        const code = (err as { code?: unknown } | null)?.code;
+        if (typeof code !== 'string' || !UNIQUE_CODES.has(code)) throw err;
+        const column = /constraint failed: (.*)$/.exec((err as Error).message)?.[1] ?? 'unique';
+        throw new StorageConflictError(column, { cause: err });
+      });
+  return mapped as unknown as Storage;
 }

@@ -1,5 +1,6 @@
 /** Accounts, sessions and API tokens: the contract, run unchanged against every backend. */
 import { describe, expect, it } from 'vitest';
+import { StorageConflictError } from '../../sync-server/storage/errors.ts';
 import type { Storage } from '../../sync-server/storage/storage.ts';
 import { storageBackends } from './backends.ts';
 
@@ -19,7 +20,7 @@ describe.each(storageBackends())('account store on $name', (backend) => {
     expect(await storage.accountByEmail('nobody@x.test')).toBeNull();
     await expect(
       storage.createAccount({ email: 'ana@x.TEST', name: 'Other', passwordHash: null }),
-    ).rejects.toThrow();
+    ).rejects.toBeInstanceOf(StorageConflictError);
     expect(await storage.countAccounts()).toBe(1);
     await storage.createAccount({ email: 'bo@x.test', name: 'Bo', passwordHash: null });
     expect((await storage.accountByEmail('bo@x.test'))!.passwordHash).toBeNull();
@@ -58,7 +59,7 @@ describe.each(storageBackends())('account store on $name', (backend) => {
     expect(await storage.sessionByTokenHash('old', now)).toBeNull();
     await expect(
       storage.createSession({ accountId: b.id, tokenHash: 'h1', expiresAt: now + 60_000 }),
-    ).rejects.toThrow();
+    ).rejects.toBeInstanceOf(StorageConflictError);
     await storage.deleteSessionByTokenHash('h1');
     expect(await storage.sessionByTokenHash('h1', now)).toBeNull();
     expect(await storage.sessionByTokenHash('h2', now)).not.toBeNull();

@@ -1,6 +1,7 @@
 /** Workspaces, memberships, `joined` facts and the audit log: the contract on every backend. */
 import { describe, expect, it } from 'vitest';
 import type { AuditEntryInput } from '../../sync-server/storage/audit-store.ts';
+import { StorageConflictError } from '../../sync-server/storage/errors.ts';
 import type { Membership } from '../../sync-server/storage/workspace-store.ts';
 import { storageBackends } from './backends.ts';
 
@@ -14,7 +15,7 @@ describe.each(storageBackends())('workspace store on $name', (backend) => {
     const b = await storage.createWorkspace({ slug: 'beta', name: 'Beta', initialUpdate: INITIAL });
     await expect(
       storage.createWorkspace({ slug: 'acme', name: 'Again', initialUpdate: INITIAL }),
-    ).rejects.toThrow();
+    ).rejects.toBeInstanceOf(StorageConflictError);
     expect(await storage.workspaceBySlug('acme')).toEqual(a);
     expect(await storage.workspaceById(b.id)).toEqual(b);
     expect(await storage.workspaceBySlug('nope')).toBeNull();
