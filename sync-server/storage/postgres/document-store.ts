@@ -73,8 +73,9 @@ export function postgresDocumentStore(db: Db, queue: KeyedQueue): DocumentStore 
           if (records.length === 0) return headSeq;
           const hashes = records.map((r) => createHash('sha256').update(r.update).digest());
           // Numbered after the head in arrival order, skipping what is logged already (and repeats within
-          // the batch): the rows taken get head+1 … head+k, then head_seq moves by k.
-          const inserted = await c.query<{ update_hash: Buffer }>(
+          // the batch): the rows taken get head+1 … head+k, and head_seq moves by k in the same statement
+          // (the row is locked above, so the NOT EXISTS below sees every committed row).
+          const result = await c.query<{ head_seq: number; inserted: Buffer[] }>(
             `WITH input AS (
                SELECT hash, data, ord FROM unnest($2::bytea[], $3::bytea[]) WITH ORDINALITY AS t(hash, data, ord)
              ), fresh AS (
@@ -83,10 +84,13 @@ export function postgresDocumentStore(db: Db, queue: KeyedQueue): DocumentStore 
                 ORDER BY hash, ord
              ), numbered AS (
                SELECT hash, data, ord, $4::bigint + row_number() OVER (ORDER BY ord) AS seq FROM fresh
+             ), ins AS (
+               INSERT INTO doc_updates (workspace_id, seq, update_hash, data, author, instance, at)
+               SELECT $1, n.seq, n.hash, n.data, (($6::text[])[n.ord]), $5, $7 FROM numbered n
+               RETURNING update_hash
              )
-             INSERT INTO doc_updates (workspace_id, seq, update_hash, data, author, instance, at)
-             SELECT $1, n.seq, n.hash, n.data, (($6::text[])[n.ord]), $5, $7 FROM numbered n
-             RETURNING update_hash`,
+             UPDATE workspaces SET head_seq = $4::bigint + (SELECT count(*) FROM ins) WHERE id = $1
+             RETURNING head_seq, ARRAY(SELECT update_hash FROM ins) AS inserted`,
             [
               workspaceId,
               hashes,
@@ -97,21 +101,17 @@ export function postgresDocumentStore(db: Db, queue: KeyedQueue): DocumentStore 
               Date.now(),
             ],
           );
-          const k = inserted.rows.length;
-          if (k === 0) return headSeq;
-          const bumped = await c.query<{ head_seq: number }>(
-            'UPDATE workspaces SET head_seq = head_seq + $2 WHERE id = $1 RETURNING head_seq',
-            [workspaceId, k],
-          );
+          const { head_seq: newHead, inserted } = result.rows[0]!;
+          if (inserted.length === 0) return headSeq;
           // The audit row of each record logged now (the first of repeats within the batch).
-          const taken = new Set(inserted.rows.map((r) => r.update_hash.toString('hex')));
+          const taken = new Set(inserted.map((h) => h.toString('hex')));
           const audit = records.flatMap((r, i) => {
             const hex = hashes[i]!.toString('hex');
             if (!taken.delete(hex) || !r.audit) return [];
             return [r.audit];
           });
           await insertAudit(c, audit);
-          return bumped.rows[0]!.head_seq;
+          return newHead;
         }),
       );
     },
