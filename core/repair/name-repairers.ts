@@ -79,10 +79,16 @@ export const appSlugs: Repairer = (step) => {
     slugs.add(slug);
     seen.add(slug);
     step.op({ type: 'entity.set', collection: 'apps', id: a.id, fields: { slug } });
+    const holder = apps.find((o) => o !== a && o.slug === a.slug);
     step.record(
       `Two apps used the slug “${a.slug}”`,
       [{ collection: 'apps', id: a.id, name: a.name }],
       `Changed the newer one's slug to “${slug}”`,
+      [...(holder ? [holder] : []), a].map((x) => ({
+        entityId: x.id,
+        fields: ['slug', '(created)'],
+        text: `Gave app “${x.name}” the slug “${a.slug}”`,
+      })),
     );
   }
 };
@@ -107,10 +113,17 @@ export const resourceNames: Repairer = (step) => {
       taken.add(name);
       const what = collection === 'apps' ? 'apps' : 'data sources';
       step.op({ type: 'entity.set', collection, id: r.id, fields: { name } });
+      const holder = live.find((o) => o !== r && sameName(o.name, r.name));
+      const kind = collection === 'apps' ? 'an app' : 'a data source';
       step.record(
         `Two ${what} were named “${r.name}”`,
         [{ collection, id: r.id, name: r.name }],
         `Renamed the newer one to “${name}”`,
+        [...(holder ? [holder] : []), r].map((x) => ({
+          entityId: x.id,
+          fields: ['name', '(created)'],
+          text: `Named ${kind} “${x.name}”`,
+        })),
       );
     }
   }

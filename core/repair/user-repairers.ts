@@ -1,8 +1,8 @@
 /** Repairers of users: one user per email (concurrent invites) and at least one active admin (rule 6). */
-import type { User } from '../model.ts';
+import { ROLE_LABELS, type User } from '../model.ts';
 import { identityFor } from '../rules/identity.ts';
 import { activeAdmins } from '../rules/roles.ts';
-import { byAge, type Repairer, sortedByAge, userRef } from './repair-step.ts';
+import { byAge, type ConflictCause, type Repairer, sortedByAge, userRef } from './repair-step.ts';
 
 /** One unarchived user per email: the email's identity (rules/identity.ts) stays, the others are archived. */
 export const duplicateEmails: Repairer = (step) => {
@@ -20,6 +20,11 @@ export const duplicateEmails: Repairer = (step) => {
       `${email} was invited twice at once`,
       [userRef(keep), ...rest.map(userRef)],
       `Kept ${keep.status === 'active' ? 'the user who accepted' : 'the first invitation'} and archived the other ${rest.length}`,
+      [keep, ...rest].map((u) => ({
+        entityId: u.id,
+        fields: ['(created)', 'email'],
+        text: `Invited ${u.email}`,
+      })),
     );
   }
 };
@@ -43,9 +48,24 @@ export const activeAdmin: Repairer = (step) => {
     id: pick.id,
     fields: { role: 'admin', status: 'active' },
   });
+  // The edits that met: each that took an active admin away (a role change or an archive).
+  const causes: ConflictCause[] = [];
+  for (const u of previous ? activeAdmins(previous) : []) {
+    const now = state.users.get(u.id);
+    if (!now) continue;
+    if (now.role !== 'admin')
+      causes.push({
+        entityId: u.id,
+        fields: ['role'],
+        text: `${u.email}: role Admin → ${ROLE_LABELS[now.role]}`,
+      });
+    else if (now.status === 'archived')
+      causes.push({ entityId: u.id, fields: ['status'], text: `${u.email}: Active → Archived` });
+  }
   step.record(
     'Concurrent changes left the workspace without an active admin',
     [userRef(pick)],
     `Restored ${pick.name || pick.email} as an active admin`,
+    causes,
   );
 };

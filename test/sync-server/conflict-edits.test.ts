@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readState } from '../../core/index.ts';
+import { causingEdits } from '../../sync-server/sync/repair-runner.ts';
 import { addUser, api, connect, run, setup, startServer, synced, type TestServer, until } from './helpers.ts';
 
 let t: TestServer;
@@ -49,4 +50,46 @@ it('lists the two edits that met, in order, with what each did', async () => {
   ]);
   a.destroy();
   b.destroy();
+});
+
+it('takes, per cause, the newest audited edit of that field; one line per edit, oldest first', () => {
+  const entry = (
+    id: number,
+    at: number,
+    actorName: string,
+    entities: { id: string; fields: string[] }[],
+  ) => ({
+    id,
+    at,
+    workspaceId: 'w',
+    actorId: null,
+    actorEmail: null,
+    actorName,
+    source: 'sync',
+    action: 'doc.update',
+    summary: 'as the audit says it',
+    entities: entities.map((e) => ({ collection: 'groups', ...e })),
+  });
+  // Newest first, as recentAuditFor answers.
+  const recent = [
+    entry(4, 40, 'Bo', [{ id: 'g', fields: ['members'] }]),
+    entry(3, 30, 'Ada', [{ id: 'g', fields: ['appCreate', 'appDelete'] }]),
+    entry(2, 20, 'Ada', [{ id: 'g', fields: ['name'] }]),
+    entry(1, 10, 'Ada', [{ id: 'g', fields: ['appCreate'] }]),
+  ];
+  const edits = causingEdits(
+    {
+      causes: [
+        { entityId: 'g', fields: ['members'], text: 'Added eve to “G”' },
+        { entityId: 'g', fields: ['appCreate'], text: '“G”: Apps: create off → on' },
+        { entityId: 'g', fields: ['appDelete'], text: '“G”: Apps: delete off → on' },
+        { entityId: 'g', fields: ['folderCRUD'], text: 'never audited' },
+      ],
+    },
+    recent,
+  );
+  expect(edits).toEqual([
+    { actor: 'Ada', at: 30, summary: '“G”: Apps: create off → on; “G”: Apps: delete off → on' },
+    { actor: 'Bo', at: 40, summary: 'Added eve to “G”' },
+  ]);
 });
