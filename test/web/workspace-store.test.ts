@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DexieYProvider } from 'y-dexie';
 import * as Y from 'yjs';
 import { createWorkspaceDoc, DocReader } from '../../core/index.ts';
+import { compactRows } from '../../web/src/lib/db/compact-replica.ts';
 import { database, getPref, openReplica } from '../../web/src/lib/db/index.ts';
 import { run } from '../../web/src/lib/services/mutate.ts';
 import { confirmations } from '../../web/src/lib/state/confirm.svelte.ts';
@@ -201,5 +202,36 @@ describe('workspace store', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(store.link).not.toBe('offline');
     store.close();
+  });
+
+  it('compacts the rows a start loaded into one, from the loaded doc, without y-dexie reading it back', async () => {
+    workspace.close();
+    await new Promise((r) => setTimeout(r, 50));
+    const db = database();
+    const updates = db.table('$workspaces.doc_updates');
+    const key = (await db.workspaces.where('slug').equals('nexus').last())!.key;
+    const ids = (await updates.where('k').equals(key).primaryKeys()) as number[];
+    expect(ids.length).toBeGreaterThan(3);
+    const replica = await openReplica(db, 'nexus');
+    const before = new DocReader(replica.doc).state();
+    let rereads = 0;
+    const provider = DexieYProvider.for(replica.doc);
+    replica.doc.on('afterTransaction', (tr) => {
+      if (tr.origin === provider) rereads++;
+    });
+    await compactRows(db, key, replica.doc, ids);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(rereads).toBe(0);
+    expect(await updates.where('k').equals(key).primaryKeys()).toEqual([Math.max(...ids)]);
+    replica.release();
+    await new Promise((r) => setTimeout(r, 50));
+
+    const reopened = await openReplica(db, 'nexus');
+    const after = new DocReader(reopened.doc).state();
+    expect([...after.groups.values()].map((g) => g.name).sort()).toEqual(
+      [...before.groups.values()].map((g) => g.name).sort(),
+    );
+    expect(after.users.size).toBe(before.users.size);
+    reopened.release();
   });
 });

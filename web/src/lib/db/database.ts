@@ -47,10 +47,12 @@ export const DB_NAME = 'gatehouse';
 
 /**
  * Dexie's query cache is off: a first sync's row is written behind Dexie's back (initial-state.ts), and a
- * cached answer would hide it from the next read. Nothing here runs live queries but y-dexie's.
+ * cached answer would hide it from the next read. Nothing here runs live queries but y-dexie's. y-dexie's
+ * periodic GC is off too: the replica compacts its rows from the loaded doc instead (compact-replica.ts).
  */
 export function createDatabase(name = DB_NAME): GatehouseDb {
-  const db = new Dexie(name, { addons: [yDexie], cache: 'disabled' }) as GatehouseDb;
+  const addon = yDexie({ gc: false }) as (db: Dexie) => void;
+  const db = new Dexie(name, { addons: [addon], cache: 'disabled' }) as GatehouseDb;
   db.version(1).stores({
     workspaces: 'key, slug, doc: Y.Doc',
     outbox: '++id, workspaceKey',

@@ -41,6 +41,8 @@ const STORE_WITHIN_MS = 2_000;
 const ENCODING_EVENTS = ['update', 'updateV2'] as const;
 
 export interface InitialStateStore {
+  /** The keys of the replica's rows before y-dexie loaded it (all of them applied by that load). */
+  readonly rowsBeforeLoad: readonly number[];
   /** Call once y-dexie has loaded the doc: the store stays usable only if the doc is still empty. */
   afterLoad(doc: Y.Doc): Promise<void>;
   /** See `Replica.receiveInitialState`. */
@@ -62,6 +64,7 @@ export async function createInitialStateStore(db: GatehouseDb, key: string): Pro
     });
 
   return {
+    rowsBeforeLoad: existing,
     async afterLoad(doc) {
       if (Y.encodeStateVector(doc).length > 1) slot = null;
       else if (slot === null && existing.length > 0) {

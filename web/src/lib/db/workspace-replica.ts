@@ -4,6 +4,7 @@
  */
 import { DexieYProvider } from 'y-dexie';
 import type * as Y from 'yjs';
+import { compactWhenIdle } from './compact-replica.ts';
 import type { GatehouseDb, WorkspaceRow } from './database.ts';
 import { createInitialStateStore, type InitialStateStore } from './initial-state.ts';
 
@@ -47,6 +48,7 @@ export async function openReplica(db: GatehouseDb, slug: string, name = slug): P
   const initial: InitialStateStore | null = doc.isLoaded ? null : await createInitialStateStore(db, row.key);
   await loadQuietly(doc);
   await initial?.afterLoad(doc);
+  if (initial) compactWhenIdle(db, row.key, doc, initial.rowsBeforeLoad);
   return {
     key: row.key,
     slug,
