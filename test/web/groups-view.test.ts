@@ -1,10 +1,12 @@
 /** Groups view models: sections, search, members, addable users, grants, default-group restrictions. */
 import { describe, expect, it } from 'vitest';
+import { freeGrantName } from '../../core/index.ts';
 import {
   addableUsers,
   grantsOf,
   groupMembers,
   groupSections,
+  ADDABLE_LIMIT,
   restrictionsOf,
 } from '../../web/src/lib/state/groups.svelte.ts';
 import { createTestWorkspace } from '../fixtures/workspace.ts';
@@ -108,6 +110,41 @@ describe('group page selectors', () => {
     expect(restrictionsOf(admin)?.canEditFlags).toBe(false);
     expect(restrictionsOf(admin)?.reason).toMatch(/not editable/);
     expect(restrictionsOf(ws.state().groups.get(hr)!)).toBeNull();
+  });
+});
+
+describe('issue 11: the grant name proposed, the first users listed', () => {
+  it('proposes “Apps”, then “Apps 2”, “Apps 3”… ignoring case (#5)', () => {
+    const { ws, hr } = workspace();
+    const add = (name: string) =>
+      ws.must({
+        type: 'grant.add',
+        groupId: hr,
+        grant: {
+          name,
+          resourceType: 'app',
+          scope: 'all',
+          resourceIds: [],
+          level: 'view',
+          hideFromDashboard: false,
+        },
+      });
+    expect(freeGrantName(ws.state().groups.get(hr)!, 'Apps')).toBe('Apps');
+    add('apps');
+    expect(freeGrantName(ws.state().groups.get(hr)!, 'Apps')).toBe('Apps 2');
+    add('Apps 2');
+    expect(freeGrantName(ws.state().groups.get(hr)!, 'Apps')).toBe('Apps 3');
+    expect(freeGrantName(ws.state().groups.get(hr)!, 'Data sources')).toBe('Data sources');
+  });
+
+  it('lists the first users before any search, at most ADDABLE_LIMIT', () => {
+    const { ws, hr } = workspace();
+    for (let i = 0; i < ADDABLE_LIMIT + 5; i++)
+      ws.user(`u${String(i).padStart(2, '0')}@corp.com`, 'end-user');
+    const g = ws.state().groups.get(hr)!;
+    const first = addableUsers(ws.state(), g, '');
+    expect(first).toHaveLength(ADDABLE_LIMIT);
+    expect(first[0]?.email).toBe('ada@corp.com');
   });
 });
 
