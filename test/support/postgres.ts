@@ -59,7 +59,9 @@ function chownToPostgres(dir: string): void {
 
 /** The initdb'd template dir, made once (parallel workers wait for the first one's rename). */
 function templateDir(): string {
-  const dir = path.join(os.tmpdir(), `gatehouse-pg-template-${process.getuid?.() ?? 'u'}`);
+  // One per PostgreSQL major (a data dir only runs on the major that made it) and user.
+  const major = path.basename(path.dirname(path.dirname(bin('initdb')))).replace(/\W/g, '') || 'path';
+  const dir = path.join(os.tmpdir(), `gatehouse-pg-template-${major}-${process.getuid?.() ?? 'u'}`);
   if (fs.existsSync(path.join(dir, 'PG_VERSION'))) return dir;
   const partial = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-pg-init-'));
   fs.chmodSync(partial, 0o700);
