@@ -148,13 +148,16 @@ export interface CompiledSet {
 /** `combineCodes` of every pair of codes (3 bits each), as a table: `COMBINE[(a << 3) | b]`. */
 export const COMBINE = Uint8Array.from({ length: 64 }, (_, k) => combineCodes(k >> 3, k & 7));
 
-/** Vectors are cut from shared chunks: one allocation per ~thousand sets, not two per set. */
-const CHUNK_BYTES = 1 << 20;
+/**
+ * Vectors are cut from shared 64 KiB chunks: one allocation per ~30 sets instead of two per set, and a
+ * vector that outlives its set keeps at most one chunk alive. Larger vectors get their own buffer.
+ */
+const CHUNK_BYTES = 1 << 16;
 let chunk = new ArrayBuffer(CHUNK_BYTES);
 let chunkUsed = 0;
 
 function zeroed(size: number): Uint8Array {
-  if (size > CHUNK_BYTES >> 4) return new Uint8Array(size);
+  if (size > CHUNK_BYTES >> 3) return new Uint8Array(size);
   if (chunkUsed + size > CHUNK_BYTES) {
     chunk = new ArrayBuffer(CHUNK_BYTES);
     chunkUsed = 0;
