@@ -30,10 +30,13 @@ export interface Backend {
 /** Call once at the top of a test file; stores opened in a test are closed after it. */
 export function storageBackends(): Backend[] {
   let opened: Storage[] = [];
+  let dirs: string[] = [];
   let server: Promise<TestPostgres> | null = null;
   afterEach(async () => {
     for (const s of opened) await s.close().catch(() => {});
     opened = [];
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+    dirs = [];
   });
   afterAll(async () => {
     if (server) await (await server).stop();
@@ -47,6 +50,7 @@ export function storageBackends(): Backend[] {
     perWorkspaceSeq: false,
     async open() {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-store-'));
+      dirs.push(dir);
       return {
         storage: track(openSqliteStorage(dir)),
         location: dir,
