@@ -1,6 +1,10 @@
-/** One workspace in the popup: role, groups, every app with its level and via, data sources, permissions. */
+/**
+ * One workspace in the popup: role, groups, every app with its level and via (those you can open first,
+ * then reachable by link, then no access), data sources, permissions.
+ */
 import {
   accessText,
+  appSections,
   levelText,
   noAccessShort,
   permissionText,
@@ -44,15 +48,18 @@ export function workspaceView(w: WorkspaceView): HTMLElement {
           'table',
           {},
           h('tr', {}, h('th', {}, 'App'), h('th', {}, 'Access'), h('th', {}, 'Via')),
-          ...s.apps.map((a) =>
-            h(
-              'tr',
-              { 'data-app': a.slug },
-              h('td', {}, a.name),
-              h('td', { class: `level level-${a.level ?? 'none'}` }, levelText(a.level, a.hidden)),
-              h('td', {}, a.level ? viaText(a.via) : noAccessShort(s)),
+          // As My access orders them: the apps you can open, then reachable by link, then no access.
+          ...Object.values(appSections(s))
+            .flat()
+            .map((a) =>
+              h(
+                'tr',
+                { 'data-app': a.slug },
+                h('td', {}, a.name),
+                h('td', { class: `level level-${a.level ?? 'none'}` }, levelText(a.level, a.hidden)),
+                h('td', {}, a.level ? viaText(a.via) : noAccessShort(s)),
+              ),
             ),
-          ),
         )
       : h('p', { class: 'muted' }, 'No apps in this workspace.'),
     h('h3', {}, 'Data sources'),

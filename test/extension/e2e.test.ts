@@ -115,6 +115,11 @@ describe('extension against the real server', () => {
     const hrRow = popup.locator('[data-app=hr-portal]');
     await expect.poll(() => hrRow.textContent()).toBe('HR PortalViewHR (HR apps)');
     expect(await popup.locator('[data-app=crm]').textContent()).toBe('CRMNo accessNo group grants it');
+    // Apps the person can open come first, the ones without access last (as on My access).
+    const levels = await popup
+      .locator('[data-ws=nexus] [data-app] td.level')
+      .evaluateAll((tds) => tds.map((td) => (td.textContent === 'No access' ? 'none' : 'some')));
+    expect(levels.indexOf('none')).toBeGreaterThan(levels.lastIndexOf('some'));
     expect(await popup.locator('[data-ws=nexus] [data-gh=role]').textContent()).toBe('Role: End-user');
     expect(await axeViolations(popup)).toEqual([]);
     await popup.close();
