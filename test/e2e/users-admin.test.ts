@@ -108,7 +108,7 @@ describe('accepting an invitation', () => {
     await p.context().close();
   });
 
-  it('an already used link says so at once, before anything is typed', async () => {
+  it('an already used or expired link says so at once, before anything is typed', async () => {
     const link = await invite('kim@nexus.test', 'Kim');
     const token = link.split('/').pop();
     expect((await e.api('POST', `/api/invitations/${token}/accept`, { password: PASSWORD })).status).toBe(
@@ -117,6 +117,15 @@ describe('accepting an invitation', () => {
     const p = await freshPage();
     await p.goto(link);
     await expect.poll(() => p.getByTestId('invitation-error').textContent()).toMatch(/already been accepted/);
+    expect(await p.getByLabel('Password').count()).toBe(0);
+    // An expired one too (issued with a lifetime already over).
+    const config = e.server.ctx.config as { invitationTtlMs: number };
+    const ttl = config.invitationTtlMs;
+    config.invitationTtlMs = -1000;
+    const expired = await invite('lee@nexus.test', 'Lee');
+    config.invitationTtlMs = ttl;
+    await p.goto(expired);
+    await expect.poll(() => p.getByTestId('invitation-error').textContent()).toMatch(/expired/);
     expect(await p.getByLabel('Password').count()).toBe(0);
     await p.goto(`${e.url}/invitations/not-a-real-token`);
     await expect.poll(() => p.getByTestId('invitation-error').textContent()).toMatch(/not valid/);
