@@ -122,6 +122,11 @@ describe(`at ${WIDTH} px`, () => {
       await page.getByTestId('group-title').waitFor();
       await check(`group ${tab}`);
     }
+    // A kebab menu opens on screen.
+    await page.getByRole('button', { name: 'Actions for Human Resources' }).click();
+    const menu = await page.getByRole('menu').boundingBox();
+    expect(menu && menu.x >= 0 && menu.x + menu.width <= WIDTH, 'kebab menu').toBe(true);
+    await page.keyboard.press('Escape');
     await page.goto(`${e.url}/nexus/my-access`);
     await page.getByTestId('my-app').first().waitFor();
     await check('my access');
