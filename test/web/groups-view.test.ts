@@ -2,11 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { freeGrantName } from '../../core/index.ts';
 import {
+  ADDABLE_LIMIT,
   addableUsers,
   grantsOf,
   groupMembers,
   groupSections,
-  ADDABLE_LIMIT,
   restrictionsOf,
 } from '../../web/src/lib/state/groups.svelte.ts';
 import { createTestWorkspace } from '../fixtures/workspace.ts';
