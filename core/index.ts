@@ -79,7 +79,14 @@ export {
 } from './describe-change.ts';
 export { createWorkspaceDoc } from './doc/create-workspace-doc.ts';
 export { DocReader, readState } from './doc/doc-reader.ts';
-export { readUser } from './doc/read-entities.ts';
+export {
+  docSchemaVersion,
+  MIGRATION_OPS,
+  migrateV1toV2,
+  needsMigration,
+  schemaProblem,
+} from './doc/migrate-v1-to-v2.ts';
+export { readEntityName, readUser } from './doc/read-entities.ts';
 export * as schema from './doc/schema.ts';
 export { touchedByTransaction } from './doc/touched.ts';
 export { type Violation, validateChanges } from './doc/validate-changes.ts';

@@ -6,7 +6,7 @@
 import type * as Y from 'yjs';
 import { applyOps } from '../doc/write-ops.ts';
 import { fail, type Result } from '../errors.ts';
-import { newId as randomId } from '../ids.ts';
+import { freshId } from '../ids.ts';
 import { computeImpact, type Impact } from '../impact/compute-impact.ts';
 import type { WorkspaceState } from '../model.ts';
 import { applyOpsToState, type Op, touchedByOps } from '../ops.ts';
@@ -84,7 +84,8 @@ export function plan(state: WorkspaceState, command: Command, ctx: CommandContex
     (command as { type?: unknown } | null)?.type as string
   ];
   if (!planner) return fail('invalid-input', 'Unknown command');
-  const env: PlanEnv = { state, now: ctx.now ?? Date.now(), newId: ctx.newId ?? randomId };
+  const newId = ctx.newId ?? (() => freshId((id) => idTaken(state, id)));
+  const env: PlanEnv = { state, now: ctx.now ?? Date.now(), newId };
   // Shells validate a command's shape (REST: zod); a malformed one is misuse and throws, before any write.
   const drafted = planner(env, command);
   if (!drafted.ok) return drafted;
@@ -100,6 +101,14 @@ export function plan(state: WorkspaceState, command: Command, ctx: CommandContex
   if (impact.roleChanges.length > 0 && command.allowRoleChange !== true)
     return fail('role-change-needs-confirmation', roleChangeMessage(impact), impact);
   return { ok: true, value: { command, ops, impact, createdId, after } };
+}
+
+/** True when the workspace already holds an entity or permission under `id` (ids are short: ids.ts). */
+function idTaken(state: WorkspaceState, id: string): boolean {
+  if (state.users.has(id) || state.groups.has(id) || state.apps.has(id)) return true;
+  if (state.dataSources.has(id) || state.conflicts.has(id)) return true;
+  for (const g of state.groups.values()) if (g.grants.has(id)) return true;
+  return false;
 }
 
 function roleChangeMessage(impact: Impact): string {

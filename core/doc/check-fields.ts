@@ -1,10 +1,14 @@
 /**
  * The field checks of `validateChanges`, compiled from the declared schema (entity-schema.ts): unknown
- * fields, types, enums, lengths, formats, times, nested maps and the ids they name. Rules that need more
- * than the entity's own fields are explicit checks in validate-changes.ts, passed in as `rule`.
+ * fields, types, enums, lengths, formats, times, nested types and the ids they name. Each field is checked
+ * as the readers read it — its own key, or else its packed creation value (stored-values.ts) — and the
+ * pack itself must have the schema's shape and be written once. Rules that need more than the entity's
+ * own fields are explicit checks in validate-changes.ts, passed in as `rule`.
  */
 import * as Y from 'yjs';
 import { type EntitySchema, type Field, storedKeys } from './fields.ts';
+import { PACK } from './schema.ts';
+import { type StoredEntity, splitIds, stored, storedLayout } from './stored-values.ts';
 
 export interface Violation {
   readonly path: string;
@@ -49,8 +53,26 @@ export class Checker {
 
 /** Checks one entity's Y.Map, reporting under `path` (e.g. `users.<id>`). */
 export type Check = (c: Checker, path: string, m: YMap) => void;
+/** Checks one field of an entity, read through its stored layout (`m.map`: the Y.Map itself). */
+type FieldCheck = (c: Checker, path: string, m: StoredEntity) => void;
 
-function fieldCheck(key: string, f: Field, nested: Readonly<Record<string, Check>>): Check | null {
+/** What a schema-1 client writes where schema 2 keeps something else: the sender must reload. */
+const OLDER_CLIENT = 'written by an older version of Gatehouse: reload the app';
+/** Tokens, each followed by one space (a Y.Text id set); joined by single spaces (an inline list). */
+const TOKENS = /^(?:[^\s]+ )*$/;
+const JOINED = /^(?:[^\s]+(?: [^\s]+)*)?$/;
+
+/** The ids a Y.Text id set holds, or a message when it holds anything but plain id tokens. */
+function textIds(v: unknown): string[] | string {
+  if (v instanceof Y.Map) return OLDER_CLIENT;
+  if (!(v instanceof Y.Text)) return 'must be a list of ids (a Y.Text)';
+  for (let n = v._start; n !== null; n = n.right)
+    if (!n.deleted && !(n.content instanceof Y.ContentString)) return 'must be plain text';
+  const s = v.toString();
+  return TOKENS.test(s) ? splitIds(s) : 'must be ids, each followed by a space';
+}
+
+function fieldCheck(key: string, f: Field, nested: Readonly<Record<string, Check>>): FieldCheck | null {
   switch (f.kind) {
     case 'text': {
       const { min, max, format } = f;
@@ -109,21 +131,26 @@ function fieldCheck(key: string, f: Field, nested: Readonly<Record<string, Check
       };
     case 'ids':
       return (c, path, m) => {
-        const p = `${path}.${f.stored}`;
-        const ids = c.map(p, m.get(f.stored));
-        if (!ids) return;
-        const live = f.refersTo.map((collection) => c.liveIds(collection));
-        for (const [id, v] of ids.entries()) {
-          if (v !== true && !(f.acceptsNumbers && typeof v === 'number')) c.add(`${p}.${id}`, 'must be true');
-          if (!live.some((isLive) => isLive(id))) c.add(`${p}.${id}`, f.missing);
+        const p = `${path}.${f.inline ? key : f.stored}`;
+        let ids: string[];
+        if (f.inline) {
+          const v = m.get(key);
+          if (typeof v !== 'string' || !JOINED.test(v)) return c.add(p, 'must be ids joined by spaces');
+          ids = splitIds(v);
+        } else {
+          const read = textIds(m.map.get(f.stored));
+          if (typeof read === 'string') return c.add(p, read);
+          ids = read;
         }
+        const live = f.refersTo.map((collection) => c.liveIds(collection));
+        for (const id of ids) if (!live.some((isLive) => isLive(id))) c.add(`${p}.${id}`, f.missing);
       };
     case 'entities': {
       const check = nested[key];
       if (!check) throw new Error(`checkFields: no check for the nested entities of ${key}`);
       return (c, path, m) => {
         const p = `${path}.${f.stored}`;
-        const entities = c.map(p, m.get(f.stored));
+        const entities = c.map(p, m.map.get(f.stored));
         if (!entities) return;
         for (const [id, e] of entities.entries()) {
           const em = c.map(`${p}.${id}`, e);
@@ -136,24 +163,43 @@ function fieldCheck(key: string, f: Field, nested: Readonly<Record<string, Check
   }
 }
 
+/** The pack holds one value per packed field and is written once, with its entity (never rewritten). */
+function checkPack(c: Checker, path: string, m: YMap, size: number): void {
+  const item = m._map.get(PACK);
+  if (!item || item.deleted) return;
+  const v = m.get(PACK);
+  if (!Array.isArray(v) || v.length !== size)
+    c.add(`${path}.${PACK}`, `must be the entity's ${size} creation fields`);
+  if (item.left !== null) c.add(`${path}.${PACK}`, 'is written once, when the entity is created');
+}
+
 /**
- * The checks of one entity: no unknown field, each declared field, then `rule` (the explicit rules that
- * need more than one field's kind). `nested` checks the entities of each `entities` field.
+ * The checks of one entity: no unknown field, the pack, each declared field, then `rule` (the explicit
+ * rules that need more than one field's kind). `nested` checks the entities of each `entities` field.
  */
 export function checkFields(
   schema: EntitySchema,
-  rule?: Check,
+  rule?: (c: Checker, path: string, m: StoredEntity) => void,
   nested: Readonly<Record<string, Check>> = {},
 ): Check {
   const allowed = new Set(Object.entries(schema.fields).flatMap(([key, f]) => storedKeys(key, f)));
-  const checks: Check[] = [];
+  if (schema.pack.length > 0) allowed.add(PACK);
+  // Where schema 1 kept what schema 2 stores in a value (a grant's `resources` map).
+  const older = new Set(
+    Object.values(schema.fields).flatMap((f) => (f.kind === 'ids' && f.inline ? [f.stored] : [])),
+  );
+  const { size } = storedLayout(schema);
+  const checks: FieldCheck[] = [];
   for (const [key, f] of Object.entries(schema.fields)) {
     const check = fieldCheck(key, f, nested);
     if (check) checks.push(check);
   }
   if (rule) checks.push(rule);
   return (c, path, m) => {
-    for (const k of m.keys()) if (!allowed.has(k)) c.add(`${path}.${k}`, 'unknown field');
-    for (const check of checks) check(c, path, m);
+    for (const k of m.keys())
+      if (!allowed.has(k)) c.add(`${path}.${k}`, older.has(k) ? OLDER_CLIENT : 'unknown field');
+    if (schema.pack.length > 0) checkPack(c, path, m, size);
+    const s = stored(m, schema);
+    for (const check of checks) check(c, path, s);
   };
 }

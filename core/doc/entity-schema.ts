@@ -5,6 +5,9 @@
  * the type checks at the end fail when a model type in model.ts and its schema disagree. Adding a field:
  * model.ts, this file, and the command that writes it.
  *
+ * Schema 2 (schema.ts): the fields each entity lists last are written once, at creation, as one packed
+ * array (stored-values.ts encodes it); later edits write the field under its own name, as schema 1 did.
+ *
  * Read defaults: a wrong type reads as no flag, no grant, archived status, end-user role, no role outside
  * default groups, not hidden outside View. Rules that need the rest of the doc (references, reserved
  * names, one default group per role) are explicit checks in validate-changes.ts.
@@ -63,7 +66,7 @@ import {
   textList,
   time,
 } from './fields.ts';
-import { GRANTS, MEMBERS, RESOURCES } from './schema.ts';
+import { GRANTS, MEMBERS, RESOURCES_V1 } from './schema.ts';
 
 /** Conflict codes are kebab-case identifiers (errors.ts); the limit only bounds junk. */
 const MAX_CONFLICT_CODE = 100;
@@ -79,62 +82,81 @@ const EMAIL = {
 const SLUG = { test: (v: string) => checkSlugFormat(v).ok, message: 'must be a slug' };
 const URL_PATTERN = { test: (v: string) => validateUrlPattern(v).ok, message: 'invalid URL pattern' };
 
-export const USER = entity('user', {
-  email: text(0, MAX_EMAIL, { format: EMAIL, lowerCase: true }),
-  name: text(0, MAX_TEXT),
-  role: oneOf(ROLES, 'end-user'),
-  status: oneOf(USER_STATUSES, 'archived'),
-  createdAt: time(),
-  activatedAt: optionalTime(),
-});
+export const USER = entity(
+  'user',
+  {
+    email: text(0, MAX_EMAIL, { format: EMAIL, lowerCase: true }),
+    name: text(0, MAX_TEXT),
+    role: oneOf(ROLES, 'end-user'),
+    status: oneOf(USER_STATUSES, 'archived'),
+    createdAt: time(),
+    activatedAt: optionalTime(),
+  },
+  ['email', 'createdAt', 'name', 'role', 'status'],
+);
 
-export const GRANT = entity('grant', {
-  name: text(1, NAME_MAX_LENGTH),
-  resourceType: oneOf(RESOURCE_TYPES, ABSENT),
-  scope: oneOf(SCOPES, ABSENT),
-  // A resource of the other type comes from concurrent edits of the grant (type here, resources there):
-  // a merge, not junk. Repair removes it; rejecting it would drop the sender's whole offline batch.
-  resourceIds: idList({
-    stored: RESOURCES,
-    refersTo: ['apps', 'dataSources'],
-    missing: 'names no such resource',
-  }),
-  level: oneOfBy('resourceType', { app: APP_LEVELS, dataSource: DATA_SOURCE_LEVELS }),
-  hideFromDashboard: flag({ field: 'level', is: 'view', message: 'only with View' }),
-  createdAt: time(),
-  deletedAt: optionalTime(),
-});
+export const GRANT = entity(
+  'grant',
+  {
+    name: text(1, NAME_MAX_LENGTH),
+    resourceType: oneOf(RESOURCE_TYPES, ABSENT),
+    scope: oneOf(SCOPES, ABSENT),
+    // A resource of the other type comes from concurrent edits of the grant (type here, resources there):
+    // a merge, not junk. Repair removes it; rejecting it would drop the sender's whole offline batch.
+    resourceIds: idList({
+      stored: RESOURCES_V1,
+      refersTo: ['apps', 'dataSources'],
+      missing: 'names no such resource',
+    }),
+    level: oneOfBy('resourceType', { app: APP_LEVELS, dataSource: DATA_SOURCE_LEVELS }),
+    hideFromDashboard: flag({ field: 'level', is: 'view', message: 'only with View' }),
+    createdAt: time(),
+    deletedAt: optionalTime(),
+  },
+  ['name', 'resourceType', 'scope', 'resourceIds', 'level', 'hideFromDashboard', 'createdAt'],
+);
 
-export const GROUP = entity('group', {
-  name: text(1, NAME_MAX_LENGTH),
-  kind: oneOf(['custom', 'default'], 'custom'),
-  role: oneOfOnly(ROLES, { field: 'kind', is: 'default', message: 'only default groups have a role' }),
-  flags: flags(FLAGS),
-  members: idSet({
-    stored: MEMBERS,
-    refersTo: ['users'],
-    missing: 'names no such user',
-    acceptsNumbers: true,
-  }),
-  grants: entityMap<Grant>(GRANTS, GRANT),
-  createdAt: time(),
-  deletedAt: optionalTime(),
-});
+export const GROUP = entity(
+  'group',
+  {
+    name: text(1, NAME_MAX_LENGTH),
+    kind: oneOf(['custom', 'default'], 'custom'),
+    role: oneOfOnly(ROLES, { field: 'kind', is: 'default', message: 'only default groups have a role' }),
+    flags: flags(FLAGS),
+    members: idSet({
+      stored: MEMBERS,
+      refersTo: ['users'],
+      missing: 'names no such user',
+    }),
+    grants: entityMap<Grant>(GRANTS, GRANT),
+    createdAt: time(),
+    deletedAt: optionalTime(),
+  },
+  ['name', 'kind', 'role', 'flags', 'createdAt'],
+);
 
-export const APP = entity('app', {
-  name: text(1, MAX_TEXT),
-  slug: text(1, MAX_SLUG, { format: SLUG }),
-  urlPatterns: textList(MAX_URL_PATTERNS, URL_PATTERN, 'must be a list of URL patterns'),
-  createdAt: time(),
-  deletedAt: optionalTime(),
-});
+export const APP = entity(
+  'app',
+  {
+    name: text(1, MAX_TEXT),
+    slug: text(1, MAX_SLUG, { format: SLUG }),
+    urlPatterns: textList(MAX_URL_PATTERNS, URL_PATTERN, 'must be a list of URL patterns'),
+    createdAt: time(),
+    deletedAt: optionalTime(),
+  },
+  ['name', 'slug', 'urlPatterns', 'createdAt'],
+);
 
-export const DATA_SOURCE = entity('dataSource', {
-  name: text(1, MAX_TEXT),
-  kind: text(1, MAX_KIND),
-  createdAt: time(),
-  deletedAt: optionalTime(),
-});
+export const DATA_SOURCE = entity(
+  'dataSource',
+  {
+    name: text(1, MAX_TEXT),
+    kind: text(1, MAX_KIND),
+    createdAt: time(),
+    deletedAt: optionalTime(),
+  },
+  ['name', 'kind', 'createdAt'],
+);
 
 function readRef(r: unknown): EntityRef | undefined {
   if (!r || typeof r !== 'object') return undefined;
@@ -150,15 +172,19 @@ function readEdit(e: unknown): ConflictEdit | undefined {
   return { actor, at: Number(at) || 0, summary: typeof summary === 'string' ? summary : '' };
 }
 
-export const CONFLICT = entity('conflict', {
-  code: text(1, MAX_CONFLICT_CODE),
-  message: text(0, MAX_CONFLICT_TEXT),
-  entities: jsonList(MAX_CONFLICT_LIST_JSON, readRef),
-  edits: jsonList(MAX_CONFLICT_LIST_JSON, readEdit),
-  repair: text(0, MAX_CONFLICT_TEXT),
-  createdAt: time(),
-  resolvedAt: optionalTime(),
-});
+export const CONFLICT = entity(
+  'conflict',
+  {
+    code: text(1, MAX_CONFLICT_CODE),
+    message: text(0, MAX_CONFLICT_TEXT),
+    entities: jsonList(MAX_CONFLICT_LIST_JSON, readRef),
+    edits: jsonList(MAX_CONFLICT_LIST_JSON, readEdit),
+    repair: text(0, MAX_CONFLICT_TEXT),
+    createdAt: time(),
+    resolvedAt: optionalTime(),
+  },
+  ['code', 'message', 'entities', 'edits', 'repair', 'createdAt'],
+);
 
 export const META_SCHEMA = entity('meta', {
   name: text(1, MAX_TEXT),

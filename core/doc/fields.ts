@@ -82,16 +82,21 @@ export interface JsonListField {
   readonly maxJson: number;
   readonly item: (value: unknown) => unknown;
 }
-/** A nested Y.Map of ids → true, naming live entities of `refersTo`; read as a set or a sorted list. */
+/**
+ * Ids naming live entities of `refersTo`, read as a set or a sorted list. Schema 2 stores them one of two
+ * ways (schema.ts): `inline`, as one value of ids joined by spaces under the field's own name (written
+ * whole, last writer wins: a grant's resources); otherwise as a nested Y.Text of space-terminated ids under
+ * `stored` (an add inserts a token, a remove deletes it: concurrent adds and removes all survive — a
+ * group's members). `stored` is also where schema 1 kept them, as a nested Y.Map of ids → true.
+ */
 export interface IdsField {
   readonly kind: 'ids';
   readonly stored: string;
   readonly sorted: boolean;
+  readonly inline: boolean;
   readonly refersTo: readonly Collection[];
   /** The message when an id names no live entity of `refersTo`. */
   readonly missing: string;
-  /** Also accept a number as the value (older docs stored when a member was added). */
-  readonly acceptsNumbers: boolean;
 }
 /** A nested Y.Map of ids → entity Y.Maps (a group's grants); entities that read as absent are skipped. */
 export interface EntitiesField {
@@ -117,10 +122,16 @@ export type Field =
   | EntitiesField
   | StoredOnlyField;
 
-/** An entity: its fields in model order (the stored key is the field's name unless the kind says). */
+/**
+ * An entity: its fields in model order (the stored key is the field's name unless the kind says), and the
+ * fields written once, at creation, as one array under `PACK` (schema.ts) — `pack` lists them in stored
+ * order, which never changes (append only). A field of the pack may still be written later under its own
+ * key, which then wins over the packed value.
+ */
 export interface EntitySchema<F extends Readonly<Record<string, Field>> = Readonly<Record<string, Field>>> {
   readonly name: string;
   readonly fields: F;
+  readonly pack: readonly string[];
 }
 
 /** What each field of an entity schema decodes to (`ABSENT`: the entity reads as absent). */
@@ -136,13 +147,24 @@ export type FieldsOf<S extends EntitySchema> = {
 /** The model an entity schema reads as, with the id it is stored under. */
 export type ReadOf<S extends EntitySchema> = { readonly id: string } & FieldsOf<S>;
 
-export const entity = <F extends Readonly<Record<string, Field>>>(
+export function entity<F extends Readonly<Record<string, Field>>>(
   name: string,
   fields: F,
-): EntitySchema<F> => ({
-  name,
-  fields,
-});
+  pack: readonly (keyof F & string)[] = [],
+): EntitySchema<F> {
+  for (const key of pack) {
+    const f = fields[key];
+    const packable =
+      f !== undefined &&
+      f.kind !== 'storedOnly' &&
+      f.kind !== 'entities' &&
+      !(f.kind === 'time' && f.optional) &&
+      !(f.kind === 'ids' && !f.inline);
+    // An optional field is cleared by deleting its key: a packed value would then show through.
+    if (!packable) throw new Error(`entity ${name}: ${key} cannot be packed`);
+  }
+  return { name, fields, pack };
+}
 
 export const text = (
   min: number,
@@ -195,18 +217,20 @@ export const jsonList = <T>(
   item,
 });
 
-type IdsOptions = Omit<IdsField, 'kind' | 'sorted' | 'acceptsNumbers'> & { acceptsNumbers?: boolean };
+type IdsOptions = Omit<IdsField, 'kind' | 'sorted' | 'inline'>;
 
+/** A nested Y.Text of ids, one token each: concurrent adds and removes merge. */
 export const idSet = (o: IdsOptions): Typed<IdsField, ReadonlySet<string>> => ({
   kind: 'ids',
   sorted: false,
-  acceptsNumbers: false,
+  inline: false,
   ...o,
 });
+/** One value of ids, sorted, written whole (`stored`: where schema 1 kept them, read from un-migrated docs). */
 export const idList = (o: IdsOptions): Typed<IdsField, readonly string[]> => ({
   kind: 'ids',
   sorted: true,
-  acceptsNumbers: false,
+  inline: true,
   ...o,
 });
 
@@ -222,17 +246,21 @@ export const entityMap = <T>(
 
 export const storedOnly = (): StoredOnlyField => ({ kind: 'storedOnly' });
 
-/** The stored keys of a field (flags store one key each; nested kinds name their own). */
+/** The stored keys of a field besides the pack (flags store one key each; nested kinds name their own). */
 export function storedKeys(name: string, f: Field): readonly string[] {
   if (f.kind === 'flags') return f.keys;
-  if (f.kind === 'ids' || f.kind === 'entities') return [f.stored];
+  if ((f.kind === 'ids' && !f.inline) || f.kind === 'entities') return [f.stored];
   return [name];
 }
 
-/** The stored keys of the nested Y.Maps of an entity, created with it under these fixed keys. */
-export function nestedMapKeys(schema: EntitySchema): string[] {
-  const out: string[] = [];
+/** True for the fields kept in a nested type of their own (members, grants), not in a value. */
+export const isNested = (f: Field): boolean => f.kind === 'entities' || (f.kind === 'ids' && !f.inline);
+
+/** The nested types of an entity, created with it under these fixed keys: `text` (id sets) or `map`. */
+export function nestedTypes(schema: EntitySchema): { key: string; type: 'text' | 'map' }[] {
+  const out: { key: string; type: 'text' | 'map' }[] = [];
   for (const f of Object.values(schema.fields))
-    if (f.kind === 'ids' || f.kind === 'entities') out.push(f.stored);
+    if (f.kind === 'entities') out.push({ key: f.stored, type: 'map' });
+    else if (f.kind === 'ids' && !f.inline) out.push({ key: f.stored, type: 'text' });
   return out;
 }

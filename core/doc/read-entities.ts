@@ -5,13 +5,15 @@
  * doc-schema.test.ts that each key takes its own field's decoder). Junk never throws: a value of the
  * wrong type reads as the least-privilege default (no flag, no grant, archived status, end-user role).
  *
- * Readers read any `Source`: a Y.Map, or plain stored fields (`FieldsSource`), which is how the preview
- * of ops (ops.ts) gives what a read of the doc gives.
+ * Readers read any `Source`: an entity Y.Map (through its stored layout, stored-values.ts: packed
+ * creation fields, later edits under their own names), or plain fields (`FieldsSource`), which is how the
+ * preview of ops (ops.ts) gives what a read of the doc gives.
  */
 import * as Y from 'yjs';
 import type { App, Collection, Conflict, DataSource, Grant, Group, User, WorkspaceMeta } from '../model.ts';
-import { APP, CONFLICT, DATA_SOURCE, GRANT, GROUP, META_SCHEMA, USER } from './entity-schema.ts';
+import { APP, CONFLICT, DATA_SOURCE, GRANT, GROUP, META_SCHEMA, SCHEMAS, USER } from './entity-schema.ts';
 import { ABSENT, type DecodedOf, type EntitySchema, type Field, storedKeys } from './fields.ts';
+import { idsOf, splitIds, stored } from './stored-values.ts';
 
 /** What a reader reads from: a Y.Map, or plain stored fields. */
 export interface Source {
@@ -90,18 +92,15 @@ function decoder(key: string, f: Field): Decode | null {
         return out;
       };
     case 'ids': {
-      const { stored } = f;
-      return f.sorted
-        ? (s) => {
-            const v = s.get(stored);
-            return v instanceof Y.Map ? [...v.keys()].sort() : [];
-          }
-        : (s) => {
-            const v = s.get(stored);
-            const out = new Set<string>();
-            if (v instanceof Y.Map) for (const k of v.keys()) out.add(k);
-            return out;
-          };
+      const nested = f.stored;
+      if (f.inline)
+        return (s) => {
+          const v = s.get(key);
+          // Schema 1 kept the list as a nested Y.Map under `stored` (a doc not migrated yet).
+          const ids = typeof v === 'string' ? splitIds(v) : v === undefined ? idsOf(s.get(nested)) : [];
+          return f.sorted ? [...new Set(ids)].sort() : ids;
+        };
+      return (s) => new Set(idsOf(s.get(nested)));
     }
     case 'entities':
       return null; // needs the nested reader: see `decoders`
@@ -140,8 +139,13 @@ export function decoders<S extends EntitySchema>(
   return out as never;
 }
 
+/** A Y.Map is read through its schema's stored layout (stored-values.ts); plain fields as they are. */
+const sourceOf = (m: Source, schema: EntitySchema): Source =>
+  m instanceof Y.Map ? stored(m as Y.Map<unknown>, schema) : m;
+
 const U = decoders(USER);
-export function readUser(id: string, m: Source): User {
+export function readUser(id: string, src: Source): User {
+  const m = sourceOf(src, USER);
   return {
     id,
     email: U.email(m),
@@ -154,7 +158,8 @@ export function readUser(id: string, m: Source): User {
 }
 
 const GR = decoders(GRANT);
-export function readGrant(id: string, m: Source): Grant | undefined {
+export function readGrant(id: string, src: Source): Grant | undefined {
+  const m = sourceOf(src, GRANT);
   const resourceType = GR.resourceType(m);
   const scope = GR.scope(m);
   const level = GR.level(m);
@@ -173,7 +178,8 @@ export function readGrant(id: string, m: Source): Grant | undefined {
 }
 
 const G = decoders(GROUP, { grants: readGrant });
-export function readGroup(id: string, m: Source): Group {
+export function readGroup(id: string, src: Source): Group {
+  const m = sourceOf(src, GROUP);
   return {
     id,
     name: G.name(m),
@@ -188,7 +194,8 @@ export function readGroup(id: string, m: Source): Group {
 }
 
 const A = decoders(APP);
-export function readApp(id: string, m: Source): App {
+export function readApp(id: string, src: Source): App {
+  const m = sourceOf(src, APP);
   return {
     id,
     name: A.name(m),
@@ -200,12 +207,14 @@ export function readApp(id: string, m: Source): App {
 }
 
 const D = decoders(DATA_SOURCE);
-export function readDataSource(id: string, m: Source): DataSource {
+export function readDataSource(id: string, src: Source): DataSource {
+  const m = sourceOf(src, DATA_SOURCE);
   return { id, name: D.name(m), kind: D.kind(m), createdAt: D.createdAt(m), deletedAt: D.deletedAt(m) };
 }
 
 const C = decoders(CONFLICT);
-export function readConflict(id: string, m: Source): Conflict {
+export function readConflict(id: string, src: Source): Conflict {
+  const m = sourceOf(src, CONFLICT);
   return {
     id,
     code: C.code(m),
@@ -221,6 +230,17 @@ export function readConflict(id: string, m: Source): Conflict {
 const M = decoders(META_SCHEMA);
 export function readMeta(m: Source): WorkspaceMeta {
   return { name: M.name(m), slug: M.slug(m) };
+}
+
+/**
+ * What names an entity as stored (a user's email, any other entity's name), read from its Y.Map without
+ * reading the whole entity — for audit rows. Undefined for an unknown collection or a value not text.
+ */
+export function readEntityName(collection: string, m: Y.Map<unknown>): string | undefined {
+  const schema = (SCHEMAS as Readonly<Record<string, EntitySchema | undefined>>)[collection];
+  if (!schema) return undefined;
+  const v = stored(m, schema).get(collection === 'users' ? 'email' : 'name');
+  return typeof v === 'string' ? v : undefined;
 }
 
 /** The reader of each collection's entities. */

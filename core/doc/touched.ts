@@ -5,7 +5,7 @@
 import type * as Y from 'yjs';
 import type { Collection } from '../model.ts';
 import type { Touched } from '../rules/change-rules.ts';
-import { COLLECTIONS, GRANTS, MEMBERS, META, RESOURCES } from './schema.ts';
+import { COLLECTIONS, GRANTS, MEMBERS, META, RESOURCES_V1 } from './schema.ts';
 
 type AnyType = Y.AbstractType<unknown>;
 
@@ -51,7 +51,7 @@ export function touchedByTransaction(
 }
 
 /**
- * Nested maps (members, grants, a grant's resources) written in this transaction, as paths: new with their
+ * Nested types (members, grants; a schema-1 grant's resources) written in this transaction, as paths: new with their
  * entity, or a replacement of an existing one (which loses every concurrent edit in it) — checkChange
  * tells the two apart with the state before.
  */
@@ -62,7 +62,7 @@ function nestedKeysSet(type: AnyType, keys: ReadonlySet<string | null>, root: st
   const isGrant = parent?._item?.parentSub === GRANTS;
   for (const k of keys) {
     if (isEntity && (k === MEMBERS || k === GRANTS)) out.push(`${root}.${id}.${k}`);
-    else if (isGrant && k === RESOURCES) out.push(`${root}.${id}.${GRANTS}.${type._item!.parentSub}.${k}`);
+    else if (isGrant && k === RESOURCES_V1) out.push(`${root}.${id}.${GRANTS}.${type._item!.parentSub}.${k}`);
   }
   return out;
 }

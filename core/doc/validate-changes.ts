@@ -9,7 +9,8 @@ import * as Y from 'yjs';
 import { hasInvisibleCharacters, isReservedGroupName } from '../rules/names.ts';
 import { type Check, Checker, checkFields, type Violation } from './check-fields.ts';
 import { APP, CONFLICT, DATA_SOURCE, GRANT, GROUP, META_SCHEMA, USER } from './entity-schema.ts';
-import { COLLECTIONS, GRANTS, META, ROOT_NAMES, SCHEMA_VERSION } from './schema.ts';
+import { COLLECTIONS, GRANTS, MEMBERS, META, ROOT_NAMES, SCHEMA_VERSION } from './schema.ts';
+import { type StoredEntity, stored } from './stored-values.ts';
 import { locate } from './touched.ts';
 
 export type { Violation } from './check-fields.ts';
@@ -18,7 +19,7 @@ type YMap = Y.Map<unknown>;
 type AnyType = Y.AbstractType<unknown>;
 
 /** The rules of a group beyond its fields' kinds (its role and its kind are checked with the fields). */
-function groupRule(c: Checker, path: string, m: YMap) {
+function groupRule(c: Checker, path: string, m: StoredEntity) {
   const name = m.get('name');
   if (m.get('kind') === 'default') {
     if (m.get('deletedAt') !== undefined) c.add(`${path}.deletedAt`, 'default groups cannot be deleted');
@@ -37,6 +38,24 @@ const CHECKS: Readonly<Record<string, Check>> = {
   conflicts: checkFields(CONFLICT),
 };
 const checkMeta = checkFields(META_SCHEMA);
+
+/** A group's members (schema 2: a Y.Text of id tokens, checked with its group). */
+function isMembersText(type: AnyType): boolean {
+  const { _item: item } = type;
+  return (
+    item !== null &&
+    item.parentSub === MEMBERS &&
+    type instanceof Y.Text &&
+    depthOf(item.parent as AnyType) === 1
+  );
+}
+
+/** How deep `type` sits under its root (an entity: 1, its nested types: 2). */
+function depthOf(type: AnyType): number {
+  let depth = 0;
+  for (let t: AnyType | null = type; t?._item; t = t._item.parent as AnyType) depth++;
+  return depth;
+}
 
 /** True when a type holds list items (array or text content): a map written by something else. */
 function hasListContent(type: { _start: Y.Item | null }): boolean {
@@ -67,7 +86,7 @@ export function validateChanges(
         c.add(rootName, 'must be a map');
         continue;
       }
-      if (keys.has(null) && hasListContent(type === seen ? root : type))
+      if (keys.has(null) && !isMembersText(type) && hasListContent(type === seen ? root : type))
         c.add(key === null ? rootName : `${rootName}.${key}`, 'must be a map, not a list');
       // Permissions, like entities, are deleted with a tombstone: a removed key loses concurrent edits.
       if (type._item?.parentSub === GRANTS && key !== null)
@@ -107,8 +126,10 @@ export function validateChanges(
     if (entities.has('groups')) {
       const roles = new Set<string>();
       for (const g of doc.getMap('groups').values()) {
-        if (!(g instanceof Y.Map) || g.get('kind') !== 'default') continue;
-        const role = String(g.get('role'));
+        if (!(g instanceof Y.Map)) continue;
+        const group = stored(g as YMap, GROUP);
+        if (group.get('kind') !== 'default') continue;
+        const role = String(group.get('role'));
         if (roles.has(role)) c.add('groups', `two default groups for ${role}`);
         roles.add(role);
       }

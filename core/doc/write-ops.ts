@@ -1,88 +1,163 @@
-/** Writes ops to a workspace Y.Doc in one transaction. */
+/**
+ * Writes ops to a workspace Y.Doc in one transaction, in the stored layout of schema 2 (schema.ts): a new
+ * entity's fields packed into one array, later edits under each field's own name, members as tokens of a
+ * Y.Text, a grant's resources as one value.
+ */
 import * as Y from 'yjs';
 import type { Collection } from '../model.ts';
 import type { Fields, Op } from '../ops.ts';
-import { SCHEMAS } from './entity-schema.ts';
-import { nestedMapKeys } from './fields.ts';
-import { COLLECTIONS, GRANTS, MEMBERS, META, RESOURCES } from './schema.ts';
+import { GRANT, SCHEMAS } from './entity-schema.ts';
+import { type EntitySchema, nestedTypes } from './fields.ts';
+import { docSchemaVersion, upgradeGroupsToV2 } from './migrate-v1-to-v2.ts';
+import { COLLECTIONS, GRANTS, MEMBERS, META, PACK } from './schema.ts';
+import {
+  idsOf,
+  joinIds,
+  packOf,
+  removeIdToken,
+  StoredEntity,
+  splitIds,
+  stored,
+  storedLayout,
+} from './stored-values.ts';
 
-/** `always`: write even an unchanged value, so that it competes with concurrent writes (grant shapes). */
-function setFields(map: Y.Map<unknown>, fields: Fields, always = false): void {
+type YMap = Y.Map<unknown>;
+
+/** The fields a new entity's pack holds; the others (optional times, unknown keys) get their own keys. */
+const PACKED = new Map<EntitySchema, ReadonlySet<string>>(
+  [...Object.values(SCHEMAS), GRANT].map((s) => [s, new Set(storedLayout(s).slots.keys())]),
+);
+
+/** Writes a new entity's fields: the pack, then what it does not hold. */
+function createFields(
+  map: YMap,
+  schema: EntitySchema,
+  fields: Fields,
+  ids: Readonly<Record<string, readonly string[]>> = {},
+): void {
+  map.set(PACK, packOf(storedLayout(schema), fields, ids));
+  const packed = PACKED.get(schema)!;
+  for (const [k, v] of Object.entries(fields)) if (!packed.has(k) && v !== undefined) map.set(k, v);
+}
+
+/**
+ * Writes edits under each field's own name. `always`: write even a value the entity already reads as, so
+ * that it competes with concurrent writes (grant shapes).
+ */
+function setFields(map: YMap, schema: EntitySchema | null, fields: Fields, always = false): void {
+  const current = schema ? new StoredEntity(map, storedLayout(schema)) : map;
   for (const [k, v] of Object.entries(fields)) {
     if (v === undefined) {
       if (map.has(k)) map.delete(k);
-    } else if (always || map.get(k) !== v) map.set(k, v);
+    } else if (always || current.get(k) !== v) map.set(k, v);
   }
 }
 
-/** The nested maps each entity is created with (a group's members and grants), from the schema. */
-const NESTED = new Map(COLLECTIONS.map((c) => [c, nestedMapKeys(SCHEMAS[c])]));
+/** The nested types each entity is created with (a group's members and grants), from the schema. */
+const NESTED = new Map(COLLECTIONS.map((c) => [c, nestedTypes(SCHEMAS[c])]));
 
-function entity(doc: Y.Doc, collection: Collection, id: string): Y.Map<unknown> | undefined {
+function entity(doc: Y.Doc, collection: Collection, id: string): YMap | undefined {
   const v = doc.getMap(collection).get(id);
-  return v instanceof Y.Map ? (v as Y.Map<unknown>) : undefined;
+  return v instanceof Y.Map ? (v as YMap) : undefined;
 }
 
-function nested(parent: Y.Map<unknown> | undefined, key: string): Y.Map<unknown> | undefined {
+function nested(parent: YMap | undefined, key: string): YMap | undefined {
   const v = parent?.get(key);
-  return v instanceof Y.Map ? (v as Y.Map<unknown>) : undefined;
+  return v instanceof Y.Map ? (v as YMap) : undefined;
 }
 
-function grantMap(doc: Y.Doc, groupId: string, grantId: string): Y.Map<unknown> | undefined {
+function grantMap(doc: Y.Doc, groupId: string, grantId: string): YMap | undefined {
   return nested(nested(entity(doc, 'groups', groupId), GRANTS), grantId);
 }
 
 export function applyOps(doc: Y.Doc, ops: readonly Op[], origin: unknown = null): void {
   if (ops.length === 0) return;
+  // The ids of each members text this transaction wrote to, kept up to date as it writes; adds are
+  // appended as one insert per text (a Y.Text insert costs tens of µs: 1,000 of them add up).
+  const known = new Map<Y.Text, Set<string>>();
+  const appends = new Map<Y.Text, string[]>();
+  const membersOf = (groupId: string): [Y.Text, Set<string>] | null => {
+    const text = entity(doc, 'groups', groupId)?.get(MEMBERS);
+    if (!(text instanceof Y.Text)) return null; // schema 1 members: the doc awaits its migration
+    let ids = known.get(text);
+    if (!ids) known.set(text, (ids = new Set(idsOf(text))));
+    return [text, ids];
+  };
+  const flush = (text: Y.Text) => {
+    const ids = appends.get(text);
+    if (ids) text.insert(text.length, ids.map((id) => `${id} `).join(''));
+    appends.delete(text);
+  };
   doc.transact(() => {
     for (const op of ops) {
       switch (op.type) {
         case 'entity.create': {
           // Integrate the new map first: a Y.Map is only readable once it is in the doc.
           const map = doc.getMap(op.collection).set(op.id, new Y.Map<unknown>());
-          setFields(map, op.fields);
-          for (const key of NESTED.get(op.collection) ?? []) map.set(key, new Y.Map());
+          createFields(map, SCHEMAS[op.collection], op.fields);
+          for (const { key, type } of NESTED.get(op.collection) ?? [])
+            map.set(key, type === 'text' ? new Y.Text() : new Y.Map());
           break;
         }
         case 'entity.set': {
           const map = entity(doc, op.collection, op.id);
-          if (map) setFields(map, op.fields);
+          if (map) setFields(map, SCHEMAS[op.collection], op.fields);
           break;
         }
-        case 'member.add':
-          // The value is a constant: one byte per member in the encoded doc.
-          nested(entity(doc, 'groups', op.groupId), MEMBERS)?.set(op.userId, true);
+        case 'member.add': {
+          const members = membersOf(op.groupId);
+          if (!members || members[1].has(op.userId)) break;
+          members[1].add(op.userId);
+          const list = appends.get(members[0]);
+          if (list) list.push(op.userId);
+          else appends.set(members[0], [op.userId]);
           break;
+        }
         case 'member.remove': {
-          const members = nested(entity(doc, 'groups', op.groupId), MEMBERS);
-          if (members?.has(op.userId)) members.delete(op.userId);
+          const members = membersOf(op.groupId);
+          if (!members?.[1].has(op.userId)) break;
+          flush(members[0]);
+          removeIdToken(members[0], op.userId, members[1]);
           break;
         }
         case 'grant.create': {
           const grants = nested(entity(doc, 'groups', op.groupId), GRANTS);
           if (!grants) break;
           const map = grants.set(op.grantId, new Y.Map<unknown>());
-          setFields(map, op.fields);
-          const resources = map.set(RESOURCES, new Y.Map<unknown>());
-          for (const id of op.resourceIds) resources.set(id, true);
+          createFields(map, GRANT, op.fields, { resourceIds: op.resourceIds });
           break;
         }
         case 'grant.set': {
           const map = grantMap(doc, op.groupId, op.grantId);
-          if (map) setFields(map, op.fields, true);
+          if (map) setFields(map, GRANT, op.fields, true);
           break;
         }
         case 'grant.resources': {
-          const resources = nested(grantMap(doc, op.groupId, op.grantId), RESOURCES);
-          if (!resources) break;
-          for (const id of op.remove) if (resources.has(id)) resources.delete(id);
-          for (const id of op.add) resources.set(id, true);
+          const map = grantMap(doc, op.groupId, op.grantId);
+          if (!map) break;
+          // The list is one value, written whole: read what the grant holds, edit, write it back.
+          const ids = new Set(grantResourceIds(map));
+          for (const id of op.remove) ids.delete(id);
+          for (const id of op.add) ids.add(id);
+          map.set('resourceIds', joinIds(ids));
           break;
         }
-        case 'meta.set':
-          setFields(doc.getMap(META), op.fields);
+        case 'meta.set': {
+          // Setting a newer schema version upgrades the doc to it, in this same transaction (the server's
+          // migration; a fresh doc has nothing to upgrade).
+          const version = op.fields.schemaVersion;
+          if (version === 2 && docSchemaVersion(doc) < 2) upgradeGroupsToV2(doc);
+          setFields(doc.getMap(META), null, op.fields);
           break;
+        }
       }
     }
+    for (const text of [...appends.keys()]) flush(text);
   }, origin);
+}
+
+/** A grant's resource ids as its reader reads them. */
+function grantResourceIds(map: YMap): readonly string[] {
+  const v = stored(map, GRANT).get('resourceIds');
+  return typeof v === 'string' ? splitIds(v) : [];
 }

@@ -30,9 +30,8 @@ export function userByEmailInDoc(doc: Y.Doc, email: string): User | null {
   let found: User | null = null;
   for (const [id, m] of doc.getMap('users')) {
     if (!(m instanceof Y.Map)) continue;
-    const e = m.get('email');
-    if (typeof e !== 'string' || e.toLowerCase() !== wanted) continue;
     const u = readUser(id, m as Y.Map<unknown>);
+    if (u.email !== wanted) continue;
     if (!found || compareIdentity(u, found) < 0) found = u;
   }
   return found;

@@ -3,7 +3,7 @@
  * Nested maps (group members, grants, grant resources) are reported as the field that holds them.
  */
 import * as Y from 'yjs';
-import { COLLECTION_LABELS, FLAG_LABELS } from '../../core/index.ts';
+import { COLLECTION_LABELS, FLAG_LABELS, readEntityName } from '../../core/index.ts';
 import type { AuditEntity } from '../storage/audit-store.ts';
 import type { Changed } from './capture.ts';
 
@@ -35,8 +35,7 @@ function pathOf(doc: Y.Doc, type: Y.AbstractType<unknown>): string[] | null {
 function entityName(doc: Y.Doc, collection: string, id: string): string | undefined {
   const m = doc.getMap(collection).get(id);
   if (!(m instanceof Y.Map)) return undefined;
-  const v = collection === 'users' ? m.get('email') : m.get('name');
-  return typeof v === 'string' ? v.slice(0, 200) : undefined;
+  return readEntityName(collection, m as Y.Map<unknown>)?.slice(0, 200);
 }
 
 export function describeChanges(doc: Y.Doc, changed: Changed): AuditEntity[] {

@@ -11,6 +11,7 @@
 import type { StoredDoc } from '../storage/document-store.ts';
 import type { Workspace } from '../storage/workspace-store.ts';
 import { LiveDoc, type LiveDocOptions } from './live-doc.ts';
+import { migrateLoadedDoc } from './migrate-doc.ts';
 
 /** Sees the stored state before the doc is built; `hold` delays the build until the promise settles. */
 export type OnStored = (stored: StoredDoc, hold: (until: Promise<unknown>) => void) => void;
@@ -54,6 +55,7 @@ export class DocRegistry {
         while (created.holds.length > 0) await Promise.allSettled(created.holds.splice(0));
         created.stored = null;
         const live = new LiveDoc(workspace, stored, this.options);
+        await migrateLoadedDoc(live, this.options.log);
         created.live = live;
         return live;
       });

@@ -127,7 +127,7 @@ describe('rules across entities: refused live, left to repair in a catch-up', ()
         const u = ws.user('gone@acme.test');
         ws.must({ type: 'user.archive', userId: u });
         const g = ws.group('HR');
-        return (doc) => (entity(doc, 'groups', g).get('members') as YMap).set(u, true);
+        return (doc) => (entity(doc, 'groups', g).get('members') as Y.Text).insert(0, `${u} `);
       },
       'user-archived',
     ],
@@ -137,7 +137,7 @@ describe('rules across entities: refused live, left to repair in a catch-up', ()
         const u = ws.user('eu@acme.test');
         const g = ws.group('Builders club');
         ws.must({ type: 'group.setFlags', groupId: g, flags: { appCreate: true } });
-        return (doc) => (entity(doc, 'groups', g).get('members') as YMap).set(u, true);
+        return (doc) => (entity(doc, 'groups', g).get('members') as Y.Text).insert(0, `${u} `);
       },
       'member-needs-role',
     ],

@@ -54,9 +54,9 @@ describe('validateChanges', () => {
         level: 'edit',
         hideFromDashboard: false,
         createdAt: 1,
+        resourceIds: app,
       }))
         grant.set(k, v);
-      (grant.set('resources', new Y.Map<unknown>()) as Y.Map<unknown>).set(app, true);
     });
     expect(violations).toEqual([]);
   });
@@ -72,13 +72,36 @@ describe('validateChanges', () => {
     ['a huge name', (doc, e) => map(doc, 'groups', e.hr).set('name', 'x'.repeat(100_000)), 'characters'],
     [
       'a member naming no user',
-      (doc, e) => (map(doc, 'groups', e.hr).get('members') as Y.Map<unknown>).set('ghost', 1),
+      (doc, e) => (map(doc, 'groups', e.hr).get('members') as Y.Text).insert(0, 'ghost '),
       'no such user',
     ],
     [
-      'a Y.Array where a map belongs',
+      'a Y.Array where the members text belongs',
       (doc, e) => map(doc, 'groups', e.hr).set('members', new Y.Array()),
-      'must be a map',
+      'must be a list of ids',
+    ],
+    [
+      'members written the schema-1 way (a Y.Map)',
+      (doc, e) => map(doc, 'groups', e.hr).set('members', new Y.Map()),
+      'reload the app',
+    ],
+    [
+      'a member token in formatted text',
+      (doc, e) => (map(doc, 'groups', e.hr).get('members') as Y.Text).insert(0, `${e.eve} `, { b: true }),
+      'plain text',
+    ],
+    [
+      'an entity whose creation fields are written again',
+      (doc, e) => {
+        const eve = map(doc, 'users', e.eve);
+        eve.set('i', eve.get('i'));
+      },
+      'written once',
+    ],
+    [
+      'creation fields of the wrong shape',
+      (doc) => doc.getMap('apps').set('fresh', new Y.Map<unknown>()).set('i', ['x']),
+      'creation fields',
     ],
     ['a Y.Text entity', (doc) => doc.getMap('apps').set('t', new Y.Text('hi')), 'must be a map'],
     [
@@ -94,11 +117,20 @@ describe('validateChanges', () => {
           scope: 'custom',
           level: 'view',
           createdAt: 1,
+          resourceIds: 'ghost',
         }))
           grant.set(k, v);
-        (grant.set('resources', new Y.Map<unknown>()) as Y.Map<unknown>).set('ghost', true);
       },
       'no such resource',
+    ],
+    [
+      "a grant's resources written the schema-1 way (a nested map)",
+      (doc) => {
+        const group = [...readState(doc).groups.values()].find((g) => g.grants.size > 0)!;
+        const grants = map(doc, 'groups', group.id).get('grants') as Y.Map<unknown>;
+        (grants.get([...group.grants.keys()][0]!) as Y.Map<unknown>).set('resources', new Y.Map());
+      },
+      'reload the app',
     ],
     [
       'a bad URL pattern',
@@ -108,8 +140,8 @@ describe('validateChanges', () => {
     [
       'deleting a default group',
       (doc) => {
-        for (const g of doc.getMap('groups').values())
-          if ((g as Y.Map<unknown>).get('role') === 'admin') (g as Y.Map<unknown>).set('deletedAt', 1);
+        for (const g of readState(doc).groups.values())
+          if (g.role === 'admin') map(doc, 'groups', g.id).set('deletedAt', 1);
       },
       'cannot be deleted',
     ],
@@ -124,7 +156,7 @@ describe('validateChanges', () => {
           createdAt: 1,
         }))
           g.set(k, v);
-        g.set('members', new Y.Map());
+        g.set('members', new Y.Text());
         g.set('grants', new Y.Map());
       },
       'two default groups',

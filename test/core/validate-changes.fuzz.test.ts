@@ -113,9 +113,10 @@ const DATA_SOURCES = ids(s0.dataSources.values());
 const ALL_IDS = new Set([...USERS, ...GROUPS, ...APPS, ...DATA_SOURCES, ...GRANTS.map((g) => g.grantId)]);
 
 const nth = <T>(xs: readonly T[], i: number): T => xs[i % xs.length] as T;
+// Ids never hold whitespace (schema 2 joins them with spaces; newId() draws base64url).
 const freshId = fc
   .string({ minLength: 1, maxLength: 12 })
-  .filter((s) => !ALL_IDS.has(s) && s !== '__proto__');
+  .filter((s) => !ALL_IDS.has(s) && s !== '__proto__' && !/\s/.test(s));
 
 type Target = 'user' | 'group' | 'grant' | 'app' | 'dataSource' | 'meta';
 const COLLECTION_OF = { user: 'users', group: 'groups', app: 'apps', dataSource: 'dataSources' } as const;
@@ -226,7 +227,7 @@ const FIELDS: Readonly<Record<Target, Readonly<Record<string, FieldKind>>>> = {
 const REQUIRED: Readonly<Record<Target, readonly string[]>> = {
   user: ['email', 'name', 'role', 'status', 'createdAt'],
   group: ['name', 'kind', 'createdAt', 'members', 'grants'],
-  grant: ['name', 'resourceType', 'scope', 'level', 'createdAt', 'resources'],
+  grant: ['name', 'resourceType', 'scope', 'level', 'createdAt', 'resourceIds'],
   app: ['name', 'slug', 'urlPatterns', 'createdAt'],
   dataSource: ['name', 'kind', 'createdAt'],
   meta: ['name', 'slug'],
@@ -324,7 +325,7 @@ type Hostile =
       readonly as: YJunk;
     }
   | { readonly k: 'unknown-member'; readonly pick: number; readonly userId: string; readonly at: number }
-  | { readonly k: 'member-value'; readonly pick: number; readonly user: number; readonly value: unknown }
+  | { readonly k: 'member-value'; readonly pick: number; readonly user: number; readonly value: MemberJunk }
   | { readonly k: 'reserved-name'; readonly pick: number; readonly name: string; readonly fresh: boolean }
   | {
       readonly k: 'unknown-field';
@@ -406,13 +407,8 @@ const hostile: fc.Arbitrary<Hostile> = fc.oneof(
     k: fc.constant('member-value' as const),
     pick,
     user: pick,
-    // Members map to `true` (older docs: a time); anything else is junk.
-    value: fc.oneof(
-      fc.string({ maxLength: 5 }),
-      fc.constant(false),
-      fc.constant(null),
-      fc.array(fc.integer(), { maxLength: 2 }),
-    ),
+    // Members are id tokens, each followed by a space, in plain text; anything else is junk.
+    value: fc.constantFrom<MemberJunk>('no-space', 'double-space', 'format', 'embed', 'leading-space'),
   }),
   fc.record({ k: fc.constant('reserved-name' as const), pick, name: reservedName, fresh: fc.boolean() }),
   fc.constantFrom(...TARGETS).chain((target) =>
@@ -432,7 +428,12 @@ const hostile: fc.Arbitrary<Hostile> = fc.oneof(
   fc.record({
     k: fc.constant('resource-value' as const),
     pick,
-    value: fc.oneof(fc.constant(false), fc.integer(), fc.string({ maxLength: 4 }), fc.constant(null)),
+    value: fc.oneof(
+      fc.constant(false),
+      fc.integer(),
+      fc.constant(null),
+      fc.constantFrom(' ', 'a  b', ' a', 'a ', ['a']),
+    ),
   }),
   fc.record({ k: fc.constant('hide-needs-view' as const), pick }),
   fc.record({
@@ -442,14 +443,19 @@ const hostile: fc.Arbitrary<Hostile> = fc.oneof(
   }),
 );
 
+type MemberJunk = 'no-space' | 'double-space' | 'format' | 'embed' | 'leading-space';
+
 const groupMap = (doc: Y.Doc, id: string) => doc.getMap('groups').get(id) as YMap;
 const nestedOf = (m: YMap, key: string) => m.get(key) as YMap;
+const membersOf = (doc: Y.Doc, groupId: string) => groupMap(doc, groupId).get('members') as Y.Text;
+const grantOf = (doc: Y.Doc, groupId: string, grantId: string) =>
+  nestedOf(nestedOf(groupMap(doc, groupId), 'grants'), grantId);
 
 function validGroupFields(map: YMap, name: string): void {
   map.set('name', name);
   map.set('kind', 'custom');
   map.set('createdAt', REPLICA_EPOCH);
-  map.set('members', new Y.Map());
+  map.set('members', new Y.Text());
   map.set('grants', new Y.Map());
 }
 
@@ -474,8 +480,10 @@ function applyHostile(doc: Y.Doc, h: Hostile): string {
       return path;
     }
     case 'delete-field': {
+      // A field set at creation lives in the entity's pack (`i`, schema 2): take both away.
       const { map, path } = locate(doc, h.target, h.pick);
       map.delete(h.field);
+      if (map.has('i')) map.delete('i');
       return `${path}.${h.field}`;
     }
     case 'huge-string': {
@@ -507,14 +515,21 @@ function applyHostile(doc: Y.Doc, h: Hostile): string {
     }
     case 'unknown-member': {
       const groupId = nth(CUSTOM_GROUPS, h.pick);
-      nestedOf(groupMap(doc, groupId), 'members').set(h.userId, h.at);
+      const members = membersOf(doc, groupId);
+      members.insert(h.at % (members.length + 1) === 0 ? 0 : members.length, `${h.userId} `);
       return `groups.${groupId}.members.${h.userId}`;
     }
     case 'member-value': {
       const groupId = nth(CUSTOM_GROUPS, h.pick);
       const userId = nth(USERS, h.user);
-      nestedOf(groupMap(doc, groupId), 'members').set(userId, h.value);
-      return `groups.${groupId}.members.${userId}`;
+      const members = membersOf(doc, groupId);
+      const end = members.length;
+      if (h.value === 'no-space') members.insert(end, userId);
+      else if (h.value === 'double-space') members.insert(end, `${userId}  `);
+      else if (h.value === 'leading-space') members.insert(0, ` ${userId} `);
+      else if (h.value === 'format') members.insert(end, `${userId} `, { bold: true });
+      else members.insertEmbed(end, { id: userId });
+      return `groups.${groupId}.members`;
     }
     case 'reserved-name': {
       if (h.fresh) {
@@ -545,15 +560,14 @@ function applyHostile(doc: Y.Doc, h: Hostile): string {
     }
     case 'unknown-resource': {
       // (An id of the other resource type is not junk: concurrent grant edits make it; repair drops it.)
-      const { groupId, grantId } = nth(CUSTOM_GRANTS, h.pick);
-      nestedOf(nestedOf(nestedOf(groupMap(doc, groupId), 'grants'), grantId), 'resources').set(h.id, true);
-      return `groups.${groupId}.grants.${grantId}.resources.${h.id}`;
+      const { groupId, grantId, grant } = nth(CUSTOM_GRANTS, h.pick);
+      grantOf(doc, groupId, grantId).set('resourceIds', [...grant.resourceIds, h.id].sort().join(' '));
+      return `groups.${groupId}.grants.${grantId}.resourceIds.${h.id}`;
     }
     case 'resource-value': {
-      const { groupId, grantId, grant } = nth(CUSTOM_GRANTS, h.pick);
-      const id = grant.resourceIds[0] as string;
-      nestedOf(nestedOf(nestedOf(groupMap(doc, groupId), 'grants'), grantId), 'resources').set(id, h.value);
-      return `groups.${groupId}.grants.${grantId}.resources.${id}`;
+      const { groupId, grantId } = nth(CUSTOM_GRANTS, h.pick);
+      grantOf(doc, groupId, grantId).set('resourceIds', h.value);
+      return `groups.${groupId}.grants.${grantId}.resourceIds`;
     }
     case 'hide-needs-view': {
       const { groupId, grantId } = nth(NOT_VIEW_GRANTS, h.pick);

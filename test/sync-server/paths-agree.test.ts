@@ -12,6 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import {
+  type Collection,
   type Command,
   commit,
   FLAGS,
@@ -20,6 +21,7 @@ import {
   schema,
   type WorkspaceState,
 } from '../../core/index.ts';
+import { addMemberRaw, removeMemberRaw, writeEntity } from '../fixtures/raw-writes.ts';
 import { canonical, normalizeState } from '../fixtures/replicas.ts';
 import { addUser, api, rng, setup, startServer, type TestServer } from './helpers.ts';
 import { openRawSyncClient, type RawSyncClient } from './raw-sync-client.ts';
@@ -125,12 +127,7 @@ const freshId = () => {
 /** A new entity written whole, as a client's command would write it (under the row's id). */
 function create(collection: string, fields: Record<string, unknown>): Write {
   return (doc) => {
-    const m = doc.getMap(collection).set(nextId, new Y.Map<unknown>());
-    for (const [k, v] of Object.entries(fields)) m.set(k, v);
-    if (collection === 'groups') {
-      m.set('members', new Y.Map());
-      m.set('grants', new Y.Map());
-    }
+    writeEntity(doc, collection as Collection, nextId, fields);
   };
 }
 
@@ -339,16 +336,15 @@ function randomEdit(s: WorkspaceState, r: () => number): Edit {
   if (kind === 'member') {
     const g = pick(live(s.groups).filter((x) => x.kind === 'custom'));
     const u = pick([...s.users.values()]);
-    const members = (doc: Y.Doc) => entity(doc, 'groups', g.id).get('members') as YMap;
     if (g.members.has(u.id))
       return {
         label: `remove ${u.email} from ${g.name}`,
-        write: (doc) => members(doc).delete(u.id),
+        write: (doc) => removeMemberRaw(doc, g.id, u.id),
         command: { type: 'group.removeMember', groupId: g.id, userId: u.id },
       };
     return {
       label: `add ${u.email} (${u.role}, ${u.status}) to ${g.name}`,
-      write: (doc) => members(doc).set(u.id, true),
+      write: (doc) => addMemberRaw(doc, g.id, u.id),
       command: { type: 'group.addMembers', groupId: g.id, userIds: [u.id] },
     };
   }
@@ -435,7 +431,14 @@ function randomEdit(s: WorkspaceState, r: () => number): Edit {
     label: `grant ${g.name}/${grant.name} (${grant.resourceType} ${grant.scope} ${grant.level}).${field} = ${JSON.stringify(value)}`,
     write: (doc) => {
       const grants = entity(doc, 'groups', g.id).get('grants') as YMap;
-      (grants.get(grant.id) as YMap).set(field, value);
+      const m = grants.get(grant.id) as YMap;
+      if (field === 'name') return m.set(field, value);
+      // The shape is written whole, as grant.update writes it (schema 2 packs it at creation: a lone field
+      // over the pack would store less than the command).
+      const patched: Record<string, unknown> = { ...grant, [field]: value };
+      const { resourceType, scope, level, hideFromDashboard } = patched;
+      const shape = { resourceType, scope, level, hideFromDashboard: level === 'view' && hideFromDashboard };
+      for (const [k, v] of Object.entries(shape)) m.set(k, v);
     },
     command:
       g.role === 'admin'

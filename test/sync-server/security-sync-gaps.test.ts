@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { readState, type WorkspaceState } from '../../core/index.ts';
+import { addMemberRaw } from '../fixtures/raw-writes.ts';
 import { addUser, api, setup, startServer, type TestServer } from './helpers.ts';
 import { openRawSyncClient } from './raw-sync-client.ts';
 
@@ -94,10 +95,7 @@ describe('meta fields checkChange does not read', () => {
 describe('catch-up (sync step 2) that repair does not restore', () => {
   it('an archived user added to a group by a catch-up does not stay a member (REST refuses it)', async () => {
     const c = await openRawSyncClient(t, 'acme', admin);
-    const v = await c.write(
-      (doc) => (entity(doc, 'groups', ids.hr).get('members') as YMap).set(ids.archived, true),
-      { asStep2: true },
-    );
+    const v = await c.write((doc) => addMemberRaw(doc, ids.hr, ids.archived), { asStep2: true });
     c.close();
     await sleep(300);
     const s = await serverState();

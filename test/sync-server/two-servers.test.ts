@@ -4,6 +4,7 @@
  * stream only; the other's registries, caches and sockets are untouched.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { readState } from '../../core/index.ts';
 import { api, type Client, connect, setup, startServer, synced, type TestServer, until } from './helpers.ts';
 
 const W = '/api/workspaces/acme';
@@ -100,10 +101,7 @@ describe('two servers in one process', () => {
     expect(b.server.ctx.accessViews.stats().entries).toBe(1);
     const created = await api(b.url, 'POST', `${W}/groups`, { token: onB.token, body: { name: 'Ops' } });
     expect(created.status).toBe(201);
-    const groups = onB.client.doc.getMap('groups');
-    await until(() =>
-      [...groups.values()].some((g) => (g as { get(k: string): unknown }).get('name') === 'Ops'),
-    );
+    await until(() => [...readState(onB.client.doc).groups.values()].some((g) => g.name === 'Ops'));
 
     onA.client.destroy();
     onB.client.destroy();

@@ -5,7 +5,14 @@
  * Load order (ARCHITECTURE.md): the doc from IndexedDB first (works offline), then the socket.
  */
 import type { Awareness } from 'y-protocols/awareness';
-import { commit, DocReader, type Planned, readState, type WorkspaceState } from '../../../../core/index.ts';
+import {
+  commit,
+  DocReader,
+  type Planned,
+  readState,
+  schemaProblem,
+  type WorkspaceState,
+} from '../../../../core/index.ts';
 import { loadConfusables } from '../confusables/index.ts';
 import {
   addToOutbox,
@@ -27,6 +34,7 @@ import {
   type TerminalClose,
 } from '../sync/index.ts';
 import { type GroupRow, groupListRows } from './group-list.ts';
+import { toasts } from './toasts.svelte.ts';
 
 /** What the server refused, shown to the admin before the replica is rebuilt. */
 export interface Refusal {
@@ -268,6 +276,12 @@ export class WorkspaceStore {
   async commit(planned: Pick<Planned, 'ops'>, summary: string): Promise<void> {
     const replica = this.replica;
     if (!replica) throw new Error('no workspace is open');
+    // A doc of another schema than this build's (schema 2 migration, core/doc/migrate-v1-to-v2.ts).
+    const problem = schemaProblem(replica.doc);
+    if (problem) {
+      toasts.error(problem);
+      return;
+    }
     commit(replica.doc, planned, LOCAL_ORIGIN);
     this.refresh();
     await addToOutbox(database(), replica.key, summary);
