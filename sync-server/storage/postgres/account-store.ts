@@ -6,37 +6,13 @@ import { randomUUID } from 'node:crypto';
 import type {
   Account,
   AccountStore,
-  AccountWithSecret,
   ApiToken,
   ApiTokenStore,
   Session,
   SessionStore,
 } from '../account-store.ts';
+import { type Row, toAccount, toSession, toToken } from '../rows.ts';
 import type { Db } from './pool.ts';
-
-type Row = Record<string, unknown>;
-
-const toAccount = (r: Row): AccountWithSecret => ({
-  id: r.id as string,
-  email: r.email as string,
-  name: r.name as string,
-  createdAt: r.created_at as number,
-  passwordHash: (r.password_hash as string | null) ?? null,
-});
-const toSession = (r: Row): Session => ({
-  id: r.id as string,
-  accountId: r.account_id as string,
-  createdAt: r.created_at as number,
-  expiresAt: r.expires_at as number,
-});
-const toToken = (r: Row): ApiToken => ({
-  id: r.id as string,
-  workspaceId: r.workspace_id as string,
-  accountId: r.account_id as string,
-  name: r.name as string,
-  createdAt: r.created_at as number,
-  lastUsedAt: (r.last_used_at as number | null) ?? null,
-});
 
 export function postgresAccountStore(db: Db): AccountStore & SessionStore & ApiTokenStore {
   const one = async (sql: string, args: unknown[]) => (await db.query(sql, args)).rows[0] as Row | undefined;

@@ -1,21 +1,7 @@
 /** The audit log in PostgreSQL. `entity_keys` is ` <collection> <id> …` with spaces around, for strpos. */
-import type { AuditEntry, AuditEntryInput, AuditStore } from '../audit-store.ts';
+import type { AuditEntryInput, AuditStore } from '../audit-store.ts';
+import { toAudit } from '../rows.ts';
 import type { Db, Queryable } from './pool.ts';
-
-type Row = Record<string, unknown>;
-
-const toAudit = (r: Row): AuditEntry => ({
-  id: r.id as number,
-  workspaceId: r.workspace_id as string,
-  at: r.at as number,
-  actorId: (r.actor_id as string | null) ?? null,
-  actorEmail: (r.actor_email as string | null) ?? null,
-  actorName: (r.actor_name as string | null) ?? null,
-  source: r.source as string,
-  action: r.action as string,
-  entities: r.entities as AuditEntry['entities'],
-  summary: r.summary as string,
-});
 
 const entityKeys = (e: AuditEntryInput) => ` ${e.entities.map((x) => `${x.collection} ${x.id}`).join(' ')} `;
 

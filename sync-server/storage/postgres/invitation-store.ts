@@ -4,28 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Invitation, InvitationStore, PasswordReset, PasswordResetStore } from '../account-store.ts';
+import { toInvitation, toReset } from '../rows.ts';
 import type { Db } from './pool.ts';
-
-type Row = Record<string, unknown>;
-
-const toInvitation = (r: Row): Invitation => ({
-  id: r.id as string,
-  workspaceId: r.workspace_id as string,
-  userId: r.user_id as string,
-  email: r.email as string,
-  createdAt: r.created_at as number,
-  expiresAt: r.expires_at as number,
-  acceptedAt: (r.accepted_at as number | null) ?? null,
-});
-const toReset = (r: Row): PasswordReset => ({
-  id: r.id as string,
-  accountId: r.account_id as string,
-  secretHash: r.secret_hash as string,
-  createdBy: (r.created_by as string | null) ?? null,
-  createdAt: r.created_at as number,
-  expiresAt: r.expires_at as number,
-  usedAt: (r.used_at as number | null) ?? null,
-});
 
 export function postgresInvitationStore(db: Db): InvitationStore & PasswordResetStore {
   const changed = async (sql: string, args: unknown[]) => ((await db.query(sql, args)).rowCount ?? 0) === 1;

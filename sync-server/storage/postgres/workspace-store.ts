@@ -1,26 +1,9 @@
 /** Workspaces, the memberships projection and the `joined` facts in PostgreSQL. */
 import { createHash, randomUUID } from 'node:crypto';
-import { ROLES, type Role, USER_STATUSES, type UserStatus } from '../../../core/index.ts';
-import type { Membership, Workspace, WorkspaceStores } from '../workspace-store.ts';
+import { toMembership, toWorkspace } from '../rows.ts';
+import type { Workspace, WorkspaceStores } from '../workspace-store.ts';
 import { toBytea } from './bytes.ts';
 import type { Db } from './pool.ts';
-
-type Row = Record<string, unknown>;
-
-const toWorkspace = (r: Row): Workspace => ({
-  id: r.id as string,
-  slug: r.slug as string,
-  name: r.name as string,
-  createdAt: r.created_at as number,
-});
-const toMembership = (r: Row): Membership => ({
-  workspaceId: r.workspace_id as string,
-  userId: r.user_id as string,
-  email: r.email as string,
-  // Least privilege for anything the table holds that is not a role or status (never written by us).
-  role: (ROLES as readonly unknown[]).includes(r.role) ? (r.role as Role) : 'end-user',
-  status: (USER_STATUSES as readonly unknown[]).includes(r.status) ? (r.status as UserStatus) : 'archived',
-});
 
 export function postgresWorkspaceStore(db: Db): WorkspaceStores {
   return {

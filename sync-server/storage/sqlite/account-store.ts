@@ -12,35 +12,15 @@ import type {
   Session,
   SessionStore,
 } from '../account-store.ts';
-import type { Db, Row } from './open-database.ts';
+import { type Row, toAccount, toSession, toToken } from '../rows.ts';
+import type { Db } from './open-database.ts';
 import { ReadCache } from './read-cache.ts';
 
-const toAccount = (r: Row): AccountWithSecret => ({
-  id: r.id as string,
-  email: r.email as string,
-  name: r.name as string,
-  createdAt: r.created_at as number,
-  passwordHash: (r.password_hash as string | null) ?? null,
-});
 const publicAccount = (a: AccountWithSecret): Account => ({
   id: a.id,
   email: a.email,
   name: a.name,
   createdAt: a.createdAt,
-});
-const toSession = (r: Row): Session => ({
-  id: r.id as string,
-  accountId: r.account_id as string,
-  createdAt: r.created_at as number,
-  expiresAt: r.expires_at as number,
-});
-const toToken = (r: Row): ApiToken => ({
-  id: r.id as string,
-  workspaceId: r.workspace_id as string,
-  accountId: r.account_id as string,
-  name: r.name as string,
-  createdAt: r.created_at as number,
-  lastUsedAt: (r.last_used_at as number | null) ?? null,
 });
 
 export function sqliteAccountStore(db: Db): AccountStore & SessionStore & ApiTokenStore {

@@ -1,19 +1,7 @@
 /** The audit log in SQLite. `entity_keys` is ` <collection> <id> …` with spaces around, for `instr`. */
-import type { AuditEntry, AuditEntryInput, AuditStore } from '../audit-store.ts';
-import type { Db, Row } from './open-database.ts';
-
-const toAudit = (r: Row): AuditEntry => ({
-  id: r.id as number,
-  workspaceId: r.workspace_id as string,
-  at: r.at as number,
-  actorId: (r.actor_id as string | null) ?? null,
-  actorEmail: (r.actor_email as string | null) ?? null,
-  actorName: (r.actor_name as string | null) ?? null,
-  source: r.source as string,
-  action: r.action as string,
-  entities: JSON.parse(r.entities as string),
-  summary: r.summary as string,
-});
+import type { AuditEntryInput, AuditStore } from '../audit-store.ts';
+import { type Row, toAudit } from '../rows.ts';
+import type { Db } from './open-database.ts';
 
 /** Inserts one audit row (inside the caller's transaction, if any): shared with the doc log's appends. */
 export function createAuditInsert(db: Db): (e: AuditEntryInput) => void {

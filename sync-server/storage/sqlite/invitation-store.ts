@@ -1,26 +1,8 @@
 /** Invitations and admin-issued password resets in SQLite: single-use links, claimed atomically. */
 import { randomUUID } from 'node:crypto';
 import type { Invitation, InvitationStore, PasswordReset, PasswordResetStore } from '../account-store.ts';
-import type { Db, Row } from './open-database.ts';
-
-const toInvitation = (r: Row): Invitation => ({
-  id: r.id as string,
-  workspaceId: r.workspace_id as string,
-  userId: r.user_id as string,
-  email: r.email as string,
-  createdAt: r.created_at as number,
-  expiresAt: r.expires_at as number,
-  acceptedAt: (r.accepted_at as number | null) ?? null,
-});
-const toReset = (r: Row): PasswordReset => ({
-  id: r.id as string,
-  accountId: r.account_id as string,
-  secretHash: r.secret_hash as string,
-  createdBy: (r.created_by as string | null) ?? null,
-  createdAt: r.created_at as number,
-  expiresAt: r.expires_at as number,
-  usedAt: (r.used_at as number | null) ?? null,
-});
+import { type Row, toInvitation, toReset } from '../rows.ts';
+import type { Db } from './open-database.ts';
 
 export function sqliteInvitationStore(db: Db): InvitationStore & PasswordResetStore {
   const q = {
