@@ -38,7 +38,15 @@ function startChild(
   port: number,
 ): Promise<{ child: ChildProcess; setupToken: string | null }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'sync-server/main.ts'], {
-    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    // SQLite in dataDir even where DATABASE_URL names a server for the PostgreSQL suites.
+    env: {
+      ...process.env,
+      DATABASE_URL: '',
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
