@@ -87,7 +87,7 @@ const APP_NOUNS = [
 const TEAMS = ['admins', 'analysts', 'approvers', 'leads', 'reviewers', 'on-call', 'contractors', 'viewers'];
 const KINDS = ['postgres', 'mysql', 'restapi', 'mongodb', 'googlesheets', 'snowflake', 'graphql'];
 
-/** Ids as long as core's own (`newId()`: 12 base64url characters), so the doc size is the real one. */
+/** Ids as long as core's own (`newId()`: 8 base64url characters), so the doc size is the real one. */
 const ID_LENGTH = newId().length;
 const freshId = (rng: Rng) => randomId(rng, ID_LENGTH);
 
