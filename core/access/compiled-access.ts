@@ -42,7 +42,6 @@ import {
  * vectors (one code per resource) are made on first use, shared by every user with the same groups.
  */
 export class CompiledUserAccess {
-  private set: CompiledSet | null = null;
   constructor(
     /** As access reads them (a duplicate of an email reads as archived until repair). */
     readonly user: User,
@@ -50,8 +49,22 @@ export class CompiledUserAccess {
     /** Bit i is FLAGS[i]. */
     readonly flags: number,
     readonly groups: readonly CompiledGroup[],
-    private readonly owner: CompiledAccess,
+    /** Where the dense vectors come from (only what they need: no version, so old versions are let go). */
+    private readonly base: RoleBase | null,
+    private readonly sets: Map<string, CompiledSet> | null,
+    private set: CompiledSet | null,
   ) {}
+
+  private dense(): CompiledSet {
+    if (!this.set) {
+      const custom = this.groups.slice(1);
+      const key = setKey(this.base!.group, custom);
+      let set = this.sets!.get(key);
+      if (!set) this.sets!.set(key, (set = compileSet(this.base!, custom)));
+      this.set = set;
+    }
+    return this.set;
+  }
 
   /**
    * The user's `AccessCode` (rules/levels.ts) on the app at `index`; 0 is no access. `vector[index]` once
@@ -73,13 +86,11 @@ export class CompiledUserAccess {
 
   /** One code per app index (shared with every user of the same groups: never write it). */
   get apps(): Uint8Array {
-    this.set ??= this.owner.setOf(this.user.role, this.groups);
-    return this.set.apps;
+    return this.dense().apps;
   }
 
   get dataSources(): Uint8Array {
-    this.set ??= this.owner.setOf(this.user.role, this.groups);
-    return this.set.dataSources;
+    return this.dense().dataSources;
   }
 }
 
@@ -106,7 +117,6 @@ export interface CompiledParent {
 }
 
 export class CompiledAccess {
-  private readonly own = new Map<string, CompiledUserAccess | null>();
   private readonly noAccess: CompiledSet;
 
   constructor(
@@ -115,6 +125,8 @@ export class CompiledAccess {
     private readonly parent: CompiledParent | null = null,
     /** Versions reachable through `parent` (bounded, so old states are let go). */
     readonly depth = 0,
+    /** Users' compiled access of this version (more are added on first use). */
+    private readonly own = new Map<string, CompiledUserAccess | null>(),
   ) {
     const { apps, dataSources } = parts.resources;
     this.noAccess = {
@@ -133,7 +145,7 @@ export class CompiledAccess {
     const hit = this.own.get(userId);
     if (hit !== undefined) return hit;
     const inherited = this.inherited(userId);
-    const access = inherited !== undefined ? inherited : this.compute(userId);
+    const access = inherited !== undefined ? inherited : this.compileUser(userId);
     this.own.set(userId, access);
     return access;
   }
@@ -157,6 +169,22 @@ export class CompiledAccess {
     return a ? codeHidden(codeOf(this, a, type, id)) : false;
   }
 
+  /**
+   * Every cached user entry this version and its ancestors hold that is still valid for a version
+   * derived from this one by edits that invalidated `invalid`: a chain flattened into one map.
+   */
+  entriesFor(invalid: ReadonlySet<string>): Map<string, CompiledUserAccess | null> {
+    const out = new Map<string, CompiledUserAccess | null>();
+    const blocked = new Set(invalid);
+    for (let node: CompiledAccess | undefined = this; node; ) {
+      for (const [id, entry] of node.own) if (!blocked.has(id) && !out.has(id)) out.set(id, entry);
+      const link: CompiledParent | null = node.parent;
+      if (link) for (const id of link.invalid) blocked.add(id);
+      node = link?.access;
+    }
+    return out;
+  }
+
   /** An entry of an older version that no edit since invalidated. */
   private inherited(userId: string): CompiledUserAccess | null | undefined {
     let link = this.parent;
@@ -169,7 +197,8 @@ export class CompiledAccess {
     return undefined;
   }
 
-  private compute(userId: string): CompiledUserAccess | null {
+  /** Compiles one user's access (their sources, then their groups' compiled vectors), without caching. */
+  compileUser(userId: string): CompiledUserAccess | null {
     const { state, parts } = this;
     const user = state.users.get(userId);
     if (!user) return null;
@@ -193,7 +222,8 @@ export class CompiledAccess {
       return requiredRole(group);
     };
     const sources = accessSources(user, identity, parts.defaultGroups, memberships, need);
-    if (!sources.hasAccess) return new CompiledUserAccess(sources.user, false, 0, [], this);
+    if (!sources.hasAccess)
+      return new CompiledUserAccess(sources.user, false, 0, [], null, null, this.noAccess);
     const groups: CompiledGroup[] = [parts.defaults[user.role].group];
     let flags = groups[0]!.flags;
     for (let i = 1; i < sources.groups.length; i++) {
@@ -204,19 +234,15 @@ export class CompiledAccess {
       flags |= g.flags;
       groups.push(g);
     }
-    return new CompiledUserAccess(sources.user, true, flags, groups, this);
-  }
-
-  /** The dense vectors of a role's default group and custom groups, shared per set (keyed by serials). */
-  setOf(role: Role, groups: readonly CompiledGroup[]): CompiledSet {
-    if (groups.length === 0) return this.noAccess;
-    const { parts } = this;
-    const base = parts.defaults[role];
-    const custom = groups.slice(1);
-    const key = setKey(base.group, custom);
-    let set = parts.sets.get(key);
-    if (!set) parts.sets.set(key, (set = compileSet(base, custom)));
-    return set;
+    return new CompiledUserAccess(
+      sources.user,
+      true,
+      flags,
+      groups,
+      parts.defaults[user.role],
+      parts.sets,
+      null,
+    );
   }
 }
 
@@ -269,7 +295,10 @@ export function compileDefaults(
   };
 }
 
-/** Compiles a state from scratch: O(groups' grants + memberships + users); user vectors on first use. */
+/**
+ * Compiles a state from scratch: O(groups' grants + memberships + users). Every user's access is compiled
+ * here (a later `user(id)` is a lookup); their dense vectors are made on first use, per set of groups.
+ */
 export function buildCompiled(state: WorkspaceState): CompiledAccess {
   const resources = resourceIndex(state);
   const groups = new Map<string, CompiledGroup>();
@@ -289,5 +318,7 @@ export function buildCompiled(state: WorkspaceState): CompiledAccess {
     byEmail,
     sets: new Map(),
   };
-  return new CompiledAccess(state, parts);
+  const compiled = new CompiledAccess(state, parts);
+  for (const id of state.users.keys()) compiled.user(id);
+  return compiled;
 }

@@ -19,7 +19,7 @@ export interface ChangedIds {
   readonly dataSources: ReadonlySet<string>;
 }
 
-/** How many versions may share cached user entries through their parents. */
+/** How many versions may share cached user entries through their parents before they are flattened. */
 const MAX_DEPTH = 8;
 
 const cache = new WeakMap<WorkspaceState, CompiledAccess>();
@@ -194,11 +194,8 @@ export function updateCompiled(
     byEmail: byEmail.size > 0 ? OverlayMap.with(p.byEmail, byEmail) : p.byEmail,
     sets: staleSets ? new Map() : p.sets,
   };
-  const inherit = !defaultsChanged && prev.depth < MAX_DEPTH;
-  return new CompiledAccess(
-    next,
-    parts,
-    inherit ? { access: prev, invalid } : null,
-    inherit ? prev.depth + 1 : 0,
-  );
+  if (defaultsChanged) return new CompiledAccess(next, parts); // every user's default group changed
+  // Past MAX_DEPTH the chain is flattened into the new version: old versions are let go, entries kept.
+  if (prev.depth >= MAX_DEPTH) return new CompiledAccess(next, parts, null, 0, prev.entriesFor(invalid));
+  return new CompiledAccess(next, parts, { access: prev, invalid }, prev.depth + 1);
 }

@@ -225,6 +225,27 @@ describe('compiled access, incremental', () => {
     );
   });
 
+  it('stays exact past the depth where versions are flattened (long chains of user and group edits)', () => {
+    const groupEdit = fc
+      .tuple(fc.constantFrom(0, 2, 2, 3, 4, 6), fc.nat(), fc.nat(), grantArb('y'), fc.subarray([...USER_IDS]))
+      .map(([kind, a, b, grant, readers]) => ({ edit: editOf(kind, a, b, grant), readers }));
+    fc.assert(
+      fc.property(stateArb, fc.array(groupEdit, { minLength: 9, maxLength: 30 }), (s0, edits) => {
+        let state = s0;
+        let compiled = compiledAccess(state);
+        for (const id of USER_IDS) compiled.user(id);
+        for (const { edit, readers } of edits) {
+          const next = edit(state);
+          compiled = compiledAccess(next.state, state, next.changed);
+          for (const id of readers) compiled.user(id);
+          state = next.state;
+        }
+        expect(mismatches(state, compiled)).toEqual([]);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
   it('finds what changed by identity', () => {
     fc.assert(
       fc.property(stateArb, editArb, (s0, { edit }) => {
