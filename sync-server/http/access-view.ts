@@ -100,7 +100,7 @@ export class AccessViewCache {
       const { id, name, slug, urlPatterns, createdAt } = app;
       match = {
         app: { id, name, slug, urlPatterns, createdAt, level: a.level, hidden: a.hidden, via: a.via },
-        explanation: explain(state, userId, { type: 'app', id: app.id }),
+        explanation: ownExplanation(state, userId, app.id),
       };
     }
     // The base JSON is an object: add `url` and `match` as its last members (same bytes as stringifying
@@ -176,6 +176,16 @@ export class AccessViewCache {
     const summary = summarizeUser(state, userId, catalogId(this.catalog(state)));
     return summary && this.cachedView(JSON.stringify(summary), key);
   }
+}
+
+/**
+ * Why the caller has (or lacks) an app, as they may read it: core's explanation without the suggestions
+ * that name a custom group — those would tell an end-user the names of groups they are not in (admins
+ * see them in the access matrix). The role suggestions stay.
+ */
+function ownExplanation(state: WorkspaceState, userId: string, appId: string) {
+  const e = explain(state, userId, { type: 'app', id: appId });
+  return e && { ...e, suggestions: e.suggestions.filter((s) => s.groupId === null) };
 }
 
 export function etagMatches(header: string | undefined, etag: string): boolean {
