@@ -7,6 +7,13 @@ export interface ServerConfig {
    * Env: DATABASE_URL. Null: the SQLite file in `dataDir`, as always.
    */
   readonly databaseUrl: string | null;
+  /**
+   * Redis (`redis://…`) with DATABASE_URL: cluster mode, N instances serving one workspace (fan-out of
+   * committed updates, presence, revocation; sync-server/cluster/). Env: REDIS_URL.
+   */
+  readonly redisUrl: string | null;
+  /** Cluster mode: how often the heads of loaded docs are read from PostgreSQL. Env: CLUSTER_HEAD_POLL_MS. */
+  readonly clusterHeadPollMs: number;
   /** Connections per instance to PostgreSQL. Env: DATABASE_POOL_SIZE. */
   readonly databasePoolSize: number;
   readonly port: number;
@@ -62,6 +69,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   dataDir: './data',
   databaseUrl: null,
   databasePoolSize: 10,
+  redisUrl: null,
+  clusterHeadPollMs: 3_000,
   port: 8080,
   host: '0.0.0.0',
   publicUrl: null,
@@ -100,6 +109,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     dataDir: env.DATA_DIR || DEFAULT_CONFIG.dataDir,
     databaseUrl: env.DATABASE_URL?.trim() || null,
     databasePoolSize: num(env.DATABASE_POOL_SIZE, DEFAULT_CONFIG.databasePoolSize),
+    redisUrl: (env.DATABASE_URL?.trim() && env.REDIS_URL?.trim()) || null,
+    clusterHeadPollMs: num(env.CLUSTER_HEAD_POLL_MS, DEFAULT_CONFIG.clusterHeadPollMs),
     port: num(env.PORT, DEFAULT_CONFIG.port),
     host: env.HOST || DEFAULT_CONFIG.host,
     publicUrl: env.PUBLIC_URL?.replace(/\/+$/, '') || null,

@@ -10,6 +10,8 @@ import { ConnectionRegistry } from './auth/connections.ts';
 import { isLoopbackHost } from './auth/credentials.ts';
 import { createPasswordAttemptLimits } from './auth/password-attempts.ts';
 import { newToken } from './auth/tokens.ts';
+import { startClusterMode } from './cluster/cluster-mode.ts';
+import { withCrashBeforeCommit } from './cluster/crash-points.ts';
 import { DEFAULT_CONFIG, type ServerConfig } from './config.ts';
 import type { ServerContext } from './context.ts';
 import { closeCodeFor } from './errors.ts';
@@ -47,12 +49,23 @@ export async function createGatehouseServer(
   const storage =
     deps.storage ?? (await openStorage({ ...config, postgres: { poolSize: config.databasePoolSize } }));
   const shutdownHooks = new Set<() => void>();
+  // Cluster mode (sync-server/cluster/): fan-out over Redis, revocation and presence across instances.
+  let docCount = () => 0;
+  const cluster = config.redisUrl
+    ? startClusterMode({
+        redisUrl: config.redisUrl,
+        headPollMs: config.clusterHeadPollMs,
+        storage,
+        log,
+        docs: () => docCount(),
+      })
+    : null;
   const ctx: ServerContext = {
     config,
     storage,
     log,
     registry: null as unknown as DocRegistry,
-    connections: new ConnectionRegistry(),
+    connections: cluster?.connections ?? new ConnectionRegistry(),
     accessViews: new AccessViewCache(),
     eventStreams: new StreamCounts(),
     passwordAttempts: createPasswordAttemptLimits(
@@ -69,14 +82,16 @@ export async function createGatehouseServer(
   };
   (ctx as { registry: DocRegistry }).registry = new DocRegistry(
     {
-      storage,
+      storage: cluster ? withCrashBeforeCommit(storage) : storage,
       log,
       maxDocBytes: config.maxDocBytes,
       compactAfterUpdates: config.compactAfterUpdates,
       afterCommit: createAfterCommit(ctx),
+      ...(cluster ? { cluster: cluster.node.feedFor } : {}),
     },
     config.docGraceMs,
   );
+  docCount = () => ctx.registry.size;
 
   const router = createRouter(allRoutes());
   const serveStatic = createStaticHandler(config.webDir);
@@ -92,6 +107,7 @@ export async function createGatehouseServer(
     } catch {
       return sendError(res, new ApiError('bad-path', 'The path is not valid'));
     }
+    if (cluster?.handle(url.pathname, res)) return;
     if (url.pathname === '/healthz') return sendJson(res, 200, { ok: true });
     const started = Date.now();
     res.on('finish', () => {
@@ -206,6 +222,7 @@ export async function createGatehouseServer(
       }, 1000).unref();
       await closedHttp;
       wss.close();
+      await cluster?.close();
       await storage.close();
     },
   };

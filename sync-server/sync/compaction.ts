@@ -22,6 +22,8 @@ export interface CompactionDeps {
   readonly queue: SerialQueue;
   readonly compactAfterUpdates: number;
   readonly isDestroyed: () => boolean;
+  /** Cluster mode: the doc holds every update up to this seq (other instances commit too). */
+  readonly safeSeq?: () => number;
 }
 
 /** The snapshot facts of a state: lower-cased emails whose user is an active admin. */
@@ -87,7 +89,8 @@ export class Compaction {
     const snapshot = Y.encodeStateAsUpdate(doc);
     const info = snapshotInfo(doc, this.deps.state());
     try {
-      await storage.compact(workspace.id, snapshot, this.lastSeq, info);
+      const upto = Math.min(this.lastSeq, this.deps.safeSeq?.() ?? this.lastSeq);
+      await storage.compact(workspace.id, snapshot, upto, info);
       this.bytes = snapshot.length;
       this.updatesSinceSnapshot = 0;
       this.snapshotHasInfo = true;

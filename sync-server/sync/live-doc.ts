@@ -15,11 +15,12 @@
  */
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import { DocReader, encodeAwareness, schema, type WorkspaceState } from '../../core/index.ts';
+import { DocReader, encodeAwareness, encodeUpdate, schema, type WorkspaceState } from '../../core/index.ts';
 import type { Logger } from '../log.ts';
 import type { AuditStore } from '../storage/audit-store.ts';
 import type { DocumentStore, StoredDoc } from '../storage/document-store.ts';
 import type { Workspace } from '../storage/workspace-store.ts';
+import { capture } from './capture.ts';
 import {
   type Actor,
   type Change,
@@ -27,6 +28,7 @@ import {
   type ChangeSource,
   type CommitEvent,
   type DocPeer,
+  SERVER_ACTOR,
   UNCHANGED,
 } from './change.ts';
 import { Compaction } from './compaction.ts';
@@ -53,7 +55,21 @@ export interface LiveDocOptions {
   readonly compactAfterUpdates: number;
   /** Post-commit hook run by the server (memberships, sessions). Errors are logged, never thrown. */
   readonly afterCommit?: (live: LiveDoc, event: CommitEvent) => Promise<void> | void;
+  /** Cluster mode (sync-server/cluster/doc-feed.ts): hears of each commit, bounds what compaction drops. */
+  readonly cluster?: (live: LiveDoc, stored: StoredDoc) => ClusterFeed;
 }
+
+/** A live doc's link to the other instances (cluster mode). */
+export interface ClusterFeed {
+  /** After a commit is relayed locally: `count` updates now durable up to `seq`, as one update. */
+  committed(seq: number, count: number, update: Uint8Array): void;
+  /** Every update up to this seq is in the doc (compaction may drop no more). */
+  safeSeq(): number;
+  close(): void;
+}
+
+/** The transaction origin of updates committed by another instance. */
+const REMOTE_ORIGIN = Symbol('remote');
 
 /** `[0, 0]`: a V1 update with no structs and an empty delete set. */
 const isEmptyUpdate = (u: Uint8Array) => u.length === 2 && u[0] === 0 && u[1] === 0;
@@ -82,6 +98,7 @@ export class LiveDoc {
   private readonly pipeline: UpdatePipeline;
   private readonly batches: GroupCommit;
   private destroyed = false;
+  readonly feed: ClusterFeed | null;
 
   constructor(
     readonly workspace: Workspace,
@@ -115,6 +132,7 @@ export class LiveDoc {
       queue: this.queue,
       compactAfterUpdates: options.compactAfterUpdates,
       isDestroyed,
+      safeSeq: () => this.feed?.safeSeq() ?? Number.POSITIVE_INFINITY,
     });
     this.pipeline = new UpdatePipeline({
       workspace,
@@ -130,6 +148,7 @@ export class LiveDoc {
         this.initial = null;
       },
       committed: (event) => this.committed(event),
+      durable: (seq, count, update) => this.feed?.committed(seq, count, update),
     });
     this.batches = new GroupCommit({
       workspaceSlug: workspace.slug,
@@ -140,6 +159,38 @@ export class LiveDoc {
       queue: this.queue,
       log,
       isDestroyed,
+    });
+    this.feed = options.cluster?.(this, stored) ?? null;
+  }
+
+  /**
+   * Cluster mode: updates another instance committed (durable up to `seq`), applied in the serial queue
+   * like a change of ours, relayed to every peer; `accept` (run in the queue) may still drop them.
+   */
+  applyCommitted(updates: readonly Uint8Array[], seq: number, accept: () => boolean): Promise<void> {
+    return this.queue.run(async () => {
+      if (this.destroyed || updates.length === 0 || !accept()) return;
+      const previous = this.reader.state();
+      const { update } = capture(this.doc, () =>
+        this.doc.transact(() => {
+          for (const u of updates) Y.applyUpdate(this.doc, u, REMOTE_ORIGIN);
+        }, REMOTE_ORIGIN),
+      );
+      this.compaction.appended(seq, updates);
+      if (!update) return;
+      this.initial = null;
+      this.shadow.rebuild();
+      const message = encodeUpdate(update);
+      for (const peer of this.peers) peer.send(message);
+      const state = this.reader.state();
+      if (state.users !== previous.users) for (const peer of this.peers) peer.recheck(state);
+      for (const l of this.listeners) {
+        try {
+          l({ previous, state, entities: [], users: new Set(), actor: SERVER_ACTOR });
+        } catch (err) {
+          this.options.log.error({ err }, 'commit listener failed');
+        }
+      }
     });
   }
 
@@ -221,6 +272,7 @@ export class LiveDoc {
     await this.idle();
     if (!this.destroyed) await this.compaction.beforeDestroy();
     this.destroyed = true;
+    this.feed?.close();
     this.awareness.destroy();
     this.readerInstance?.destroy();
     this.initial = null;

@@ -44,6 +44,8 @@ export interface PipelineDeps {
   readonly applied: () => void;
   /** Step 5: the post-commit hook and the commit listeners; must not throw. */
   readonly committed: (event: CommitEvent) => Promise<void>;
+  /** Cluster mode: `count` updates durable up to `seq`, relayed locally as `update` (fan-out). */
+  readonly durable?: (seq: number, count: number, update: Uint8Array) => void;
 }
 
 /** Depth of a change: 0 for callers' changes, 1 for the repair that follows them (never repaired). */
@@ -141,6 +143,7 @@ export class UpdatePipeline {
     if (updates.length === 1) Y.applyUpdate(doc, update, SHADOW_ORIGIN);
     const message = encodeUpdate(update);
     for (const peer of peers) if (peer !== origin) peer.send(message);
+    this.deps.durable?.(lastSeq, updates.length, update);
 
     // 5. Post-commit hooks.
     const state = this.deps.state();

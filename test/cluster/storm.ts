@@ -1,0 +1,85 @@
+/** Clients spread over the instances, a write storm, and the convergence checks of the cluster tests. */
+import * as Y from 'yjs';
+import { type Client, connect, groupNames, run, synced, until } from '../sync-server/helpers.ts';
+import type { Cluster } from './harness.ts';
+
+/** `perInstance` clients on every instance, synced. */
+export async function spreadClients(
+  c: Cluster,
+  slug: string,
+  token: string,
+  perInstance: number,
+): Promise<Client[]> {
+  const clients: Client[] = [];
+  for (const inst of c.instances)
+    for (let k = 0; k < perInstance; k++) clients.push(connect(inst.server, slug, token));
+  await Promise.all(clients.map((cl) => synced(cl, 15_000)));
+  return clients;
+}
+
+/** Every client creates groups `c<i>-<n>` until `stop()`; resolves the count made. */
+export function storm(clients: readonly Client[], pauseMs = 20): { stop(): Promise<number> } {
+  let on = true;
+  let made = 0;
+  const loops = clients.map(async (cl, i) => {
+    for (let n = 0; on; n++) {
+      run(cl.doc, { type: 'group.create', name: `c${i}-${n}` });
+      made++;
+      await new Promise((r) => setTimeout(r, pauseMs + Math.random() * pauseMs));
+    }
+  });
+  return {
+    async stop() {
+      on = false;
+      await Promise.all(loops);
+      return made;
+    },
+  };
+}
+
+/** What each client received from others (group names it did not make). */
+export function received(clients: readonly Client[]): Set<string> {
+  const out = new Set<string>();
+  clients.forEach((cl, i) => {
+    for (const name of groupNames(cl.doc)) if (!name.startsWith(`c${i}-`)) out.add(name);
+  });
+  return out;
+}
+
+const sameVector = (a: Y.Doc, b: Y.Doc) =>
+  Buffer.from(Y.encodeStateVector(a)).equals(Buffer.from(Y.encodeStateVector(b)));
+
+/**
+ * Waits until every client, a fresh client on every instance (its view of that instance's doc) and the
+ * doc rebuilt from PostgreSQL hold the same state; returns the group names.
+ */
+export async function converged(
+  c: Cluster,
+  slug: string,
+  token: string,
+  clients: readonly Client[],
+  timeoutMs = 20_000,
+): Promise<string[]> {
+  const union = new Set(clients.flatMap((cl) => groupNames(cl.doc)));
+  let stored = await c.storedDoc(slug);
+  await until(
+    async () => {
+      stored = await c.storedDoc(slug);
+      return groupNames(stored).length >= union.size && clients.every((cl) => sameVector(cl.doc, stored));
+    },
+    timeoutMs,
+    'clients and PostgreSQL converge',
+  );
+  const fresh = c.instances
+    .filter((i) => i.child.exitCode === null && i.child.signalCode === null)
+    .map((i) => connect(i.server, slug, token));
+  try {
+    await Promise.all(fresh.map((f) => synced(f, 15_000)));
+    await until(() => fresh.every((f) => sameVector(f.doc, stored)), timeoutMs, 'every instance converges');
+  } finally {
+    for (const f of fresh) f.destroy();
+  }
+  const names = groupNames(stored);
+  for (const cl of clients) if (groupNames(cl.doc).join() !== names.join()) throw new Error('client differs');
+  return names;
+}
