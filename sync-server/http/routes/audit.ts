@@ -16,9 +16,13 @@ function time(v: string | null, name: string): number | undefined {
   return n;
 }
 
-/** Quotes a CSV cell; cells that a spreadsheet would run as a formula get a leading apostrophe. */
+/**
+ * Quotes a CSV cell; what a spreadsheet would run as a formula gets an apostrophe before it: the cell's
+ * start (also after blanks) and every part after a `;` (a spreadsheet whose list separator is `;` splits
+ * this comma-separated file there, quotes or not).
+ */
 function csvCell(v: string): string {
-  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  const safe = v.replace(/(^|;)(?=\s*[=+\-@]|[\t\r])/g, "$1'");
   return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 

@@ -32,8 +32,10 @@ export function parseCsv(text: string): string[][] {
 }
 
 function cell(value: string): string {
-  // Neutralise spreadsheet formulas (CSV injection) and quote when needed.
-  const v = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  // Neutralise spreadsheet formulas (CSV injection) and quote when needed: an apostrophe before the
+  // cell's start (also after blanks) and every part after a `;` when they would start a formula (a
+  // spreadsheet whose list separator is `;` splits a comma-separated file there, quotes or not).
+  const v = value.replace(/(^|;)(?=\s*[=+\-@]|[\t\r])/g, "$1'");
   return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
