@@ -28,10 +28,13 @@ import * as decoding from 'lib0/decoding';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import {
+  DocReader,
   encodeStep1,
   encodeStep2,
   encodeUpdate,
+  execute,
   MESSAGE_SYNC,
+  readState,
   SYNC_STEP1,
   SYNC_STEP2,
 } from '../core/index.ts';
@@ -107,28 +110,28 @@ class LightClient {
   }
 }
 
-/** Ids are 12 characters like core's; fixed per client so every run names the same groups. */
-const groupId = (i: number) => `benchgroup${String(i).padStart(2, '0')}`.slice(-12);
-
-function createOwnGroup(c: LightClient, i: number): Y.Map<unknown> {
-  const g = new Y.Map<unknown>();
-  c.doc.transact(() => {
-    c.doc.getMap('groups').set(groupId(i), g);
-    g.set('name', `s${i}-start`);
-    g.set('kind', 'custom');
-    g.set('createdAt', Date.now());
-    g.set('members', new Y.Map());
-    g.set('grants', new Y.Map());
-  });
-  return g;
+/** Creates the client's own group with core's command (sent at once); returns its id. */
+function createOwnGroup(c: LightClient, i: number): string {
+  const r = execute(c.doc, readState(c.doc), { type: 'group.create', name: `s${i}-start` });
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value.createdId!;
 }
 
-/** The prepared rename messages of a client, in order. */
-function prepareRenames(c: LightClient, group: Y.Map<unknown>, me: number, count: number): Buffer[] {
+/** The prepared rename messages of a client (core's command, as the admin app writes one), in order. */
+function prepareRenames(c: LightClient, groupId: string, me: number, count: number): Buffer[] {
   const tag = `~#${String(me).padStart(3, '0')}`;
-  return Array.from({ length: count }, (_, n) =>
-    Buffer.from(c.prepare(() => group.set('name', `s${me}${tag}${String(n).padStart(6, '0')}`))),
+  const reader = new DocReader(c.doc);
+  const out = Array.from({ length: count }, (_, n) =>
+    Buffer.from(
+      c.prepare(() => {
+        const name = `s${me}${tag}${String(n).padStart(6, '0')}`;
+        const r = execute(c.doc, reader.state(), { type: 'group.rename', groupId, name });
+        if (!r.ok) throw new Error(r.error.message);
+      }),
+    ),
   );
+  reader.destroy();
+  return out;
 }
 
 /** Reads `length` ASCII digits at `at`; -1 when one is not a digit. */

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as Y from 'yjs';
-import { type Command, createWorkspaceDoc } from '../core/index.ts';
+import { type Command, createWorkspaceDoc, DocReader, execute } from '../core/index.ts';
 import { createLogger } from '../sync-server/log.ts';
 import { openSqliteStorage } from '../sync-server/storage/sqlite-storage.ts';
 import { type Actor, type DocPeer, LiveDoc } from '../sync-server/sync/live-doc.ts';
@@ -34,10 +34,11 @@ export interface PipelineCost {
   readonly batchedUs: number;
 }
 
-/** A client replica that renames its own group; each rename's update is handed to `submit`. */
+/** A client replica that renames its own group (core's commands); each change's update is kept for `take`. */
 class Client {
   readonly doc = new Y.Doc();
-  private readonly group = new Y.Map<unknown>();
+  private readonly reader: DocReader;
+  private readonly groupId: string;
   private last: Uint8Array | null = null;
   private n = 0;
 
@@ -46,17 +47,17 @@ class Client {
     readonly index: number,
   ) {
     Y.applyUpdate(this.doc, initial, 'server');
+    this.reader = new DocReader(this.doc);
     this.doc.on('update', (u: Uint8Array, origin: unknown) => {
       if (origin !== 'server') this.last = u;
     });
-    this.doc.transact(() => {
-      this.doc.getMap('groups').set(`benchgroup${String(index).padStart(2, '0')}`.slice(-12), this.group);
-      this.group.set('name', `s${index}-start`);
-      this.group.set('kind', 'custom');
-      this.group.set('createdAt', Date.now());
-      this.group.set('members', new Y.Map());
-      this.group.set('grants', new Y.Map());
-    });
+    this.groupId = this.run({ type: 'group.create', name: `s${index}-start` }).createdId!;
+  }
+
+  private run(command: Command) {
+    const r = execute(this.doc, this.reader.state(), command);
+    if (!r.ok) throw new Error(r.error.message);
+    return r.value;
   }
 
   /** The update of the client's last local change. */
@@ -67,7 +68,7 @@ class Client {
   }
 
   rename(): Uint8Array {
-    this.group.set('name', `s${this.index}-${this.n++}-${Date.now()}`);
+    this.run({ type: 'group.rename', groupId: this.groupId, name: `s${this.index}-${this.n++}` });
     return this.take();
   }
 }
