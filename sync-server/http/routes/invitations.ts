@@ -68,6 +68,8 @@ export const invitationRoutes: Route[] = [
     },
     handler: async ({ ctx, params }) => {
       const { inv, ws } = await openInvitation(ctx, params.token);
+      // A withdrawn (archived or removed) invitee's link shows nothing of the workspace or the email.
+      await checkInvitee(ctx, ws, inv);
       const name = await ctx.registry.with(ws, async (live) => live.state().users.get(inv.userId)?.name);
       return {
         status: 200,
