@@ -77,6 +77,7 @@ export {
   type EntityChange,
   type FieldChange,
 } from './describe-change.ts';
+export * as decisions from './decisions/index.ts';
 export { createWorkspaceDoc } from './doc/create-workspace-doc.ts';
 export { DocReader, readState } from './doc/doc-reader.ts';
 export {
