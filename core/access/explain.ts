@@ -119,6 +119,7 @@ function suggestionsFor(
   access: UserAccess,
   resource: { type: ResourceType; id: string },
   current: Level | null,
+  groups: boolean,
 ): Suggestion[] {
   const { user } = access;
   const index = accessIndex(state);
@@ -139,7 +140,7 @@ function suggestionsFor(
       rank: rankBase + (roleChange && join ? 10 : 0) + levelRank(level),
     });
   };
-  for (const g of index.liveCustomGroups) {
+  for (const g of groups ? index.liveCustomGroups : []) {
     // A group that grants nothing on this resource helps only through the role it brings: the role's own
     // suggestion says that more plainly.
     if (mine.has(g.id) || !gives(g)) continue;
@@ -156,6 +157,11 @@ export function explain(
   state: WorkspaceState,
   userId: string,
   resource: { type: ResourceType; id: string },
+  /**
+   * `groupSuggestions: false` for the user's own view: no "Member of …" suggestions (they would name
+   * groups the user is not in), and none of their cost (one access computation per custom group).
+   */
+  options: { readonly groupSuggestions?: boolean } = {},
 ): Explanation | null {
   const access = accessFor(state, userId);
   const pool = resource.type === 'app' ? state.apps : state.dataSources;
@@ -170,6 +176,8 @@ export function explain(
     hidden: a.hidden,
     via: a.via,
     text: reasons(access, a, resource.type, entity.name),
-    suggestions: access.hasAccess ? suggestionsFor(state, access, resource, a.level) : [],
+    suggestions: access.hasAccess
+      ? suggestionsFor(state, access, resource, a.level, options.groupSuggestions ?? true)
+      : [],
   };
 }
