@@ -36,7 +36,12 @@ const isEmptyUpdate = (u: Uint8Array) =>
   u.length === EMPTY_UPDATE.length && u.every((b, j) => b === EMPTY_UPDATE[j]);
 
 type Listener = (...args: unknown[]) => void;
-/** The latest a first sync is stored after it was applied, idle or not. */
+/**
+ * A first sync is stored in the first idle time after it shows, at the latest this long after: the encode
+ * is one long task (~60 ms in Node, several times that in a busy page). Waiting longer leaves a window in
+ * which a reload offline finds nothing stored (test/e2e/offline-shell.test.ts). A change to the doc or
+ * leaving the page stores it at once.
+ */
 const STORE_WITHIN_MS = 2_000;
 const ENCODING_EVENTS = ['update', 'updateV2'] as const;
 
@@ -85,11 +90,21 @@ export async function createInitialStateStore(db: GatehouseDb, key: string): Pro
       } finally {
         for (const [name, fs] of detached) for (const f of fs) doc.on(name, f);
       }
-      // Not needed before the workspace is on screen: encode (~60 ms) and write it once the page is idle.
-      const store = () =>
+      // Stored in idle time, or at once when the doc changes again (a later row builds on it) or the page
+      // is being left.
+      let stored = false;
+      const store = () => {
+        if (stored) return;
+        stored = true;
+        doc.off('updateV2', store);
+        if (typeof removeEventListener === 'function') removeEventListener('pagehide', store);
+        if (doc.isDestroyed) return;
         write(Y.encodeStateAsUpdateV2(doc), i).catch(() => {
           // Not stored: the next start syncs from the server again.
         });
+      };
+      doc.on('updateV2', store);
+      if (typeof addEventListener === 'function') addEventListener('pagehide', store);
       if (typeof requestIdleCallback === 'function') requestIdleCallback(store, { timeout: STORE_WITHIN_MS });
       else setTimeout(store, 0);
       return true;

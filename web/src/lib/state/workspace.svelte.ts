@@ -266,10 +266,12 @@ export class WorkspaceStore {
   }
 
   private async requestAck() {
-    if (!this.replica || !this.syncLink) return;
-    const entries = await outboxEntries(database(), this.replica.key);
+    const { replica, syncLink } = this;
+    if (!replica || !syncLink) return;
+    const entries = await outboxEntries(database(), replica.key);
     const last = entries.at(-1)?.id;
-    if (last !== undefined) this.syncLink.requestAck(last);
+    // Closed meanwhile: the next link asks for its own acknowledgement when it connects.
+    if (last !== undefined && this.syncLink === syncLink) syncLink.requestAck(last);
   }
 
   /** Applies a planned command to the doc (one transaction) and queues it for the server. */
