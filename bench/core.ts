@@ -4,6 +4,7 @@
  */
 import { deflateRawSync } from 'node:zlib';
 import * as Y from 'yjs';
+import { buildCompiled } from '../core/access/compiled-access.ts';
 import { compiledAccess } from '../core/access/compiled-update.ts';
 import {
   accessIndex,
@@ -83,12 +84,12 @@ export function compiledRows(
       5,
       1,
       () => ({ ...state }),
-      (s) => compiledAccess(s),
+      (s) => buildCompiled(s),
     ),
   );
-  const warm = compiledAccess({ ...state });
+  const warm = buildCompiled({ ...state });
   for (const id of userIds.slice(0, 2000)) warm.user(id); // warm-up on another version
-  const compiled = compiledAccess({ ...state });
+  const compiled = buildCompiled({ ...state });
   // Every user's access is compiled with the state: reading one is a lookup.
   const lookupTimes = userIds.map((id) => timeOnce(() => compiled.user(id)));
   const lookupUs = median(lookupTimes) * 1000;
@@ -156,7 +157,7 @@ export function compiledRows(
     return sum;
   });
   // Before a user's dense vectors exist, a decision combines their groups' codes at the index.
-  const fresh = compiledAccess({ ...state });
+  const fresh = buildCompiled({ ...state });
   const unvectored = userIds.map((id) => fresh.user(id)!);
   const groupsNs = perDecisionNs(() => {
     let sum = 0;

@@ -23,11 +23,14 @@ export interface ChangedIds {
 const MAX_DEPTH = 8;
 
 const cache = new WeakMap<WorkspaceState, CompiledAccess>();
+/** The last compiled version of each workspace, by its `meta` object (shared by a reader's versions). */
+const latest = new WeakMap<object, CompiledAccess>();
 
 /**
- * The compiled access of a state, built once per state object. With `previous` (a state whose compiled
- * form exists) it is derived from it; `changed` lists what differs (else the collections are compared by
- * entity identity, which is exact for structurally shared states).
+ * The compiled access of a state, built once per state object. It is derived from `previous`'s compiled
+ * form when given, else from the last version compiled for the same workspace (states of one reader share
+ * their `meta`); `changed` lists what differs, else the collections are compared by entity identity
+ * (exact for any two states; cheap for structurally shared ones). Many changes: a full build.
  */
 export function compiledAccess(
   state: WorkspaceState,
@@ -36,12 +39,18 @@ export function compiledAccess(
 ): CompiledAccess {
   let compiled = cache.get(state);
   if (compiled) return compiled;
-  const prev = previous && previous !== state ? cache.get(previous) : undefined;
-  compiled = prev
-    ? updateCompiled(prev, state, changed ?? changedIds(prev.state, state))
-    : buildCompiled(state);
+  const prev = (previous && cache.get(previous)) ?? latest.get(state.meta);
+  compiled = prev && prev.state !== state ? derived(prev, state, changed) : buildCompiled(state);
   cache.set(state, compiled);
+  latest.set(state.meta, compiled);
   return compiled;
+}
+
+function derived(prev: CompiledAccess, next: WorkspaceState, hint: ChangedIds | undefined): CompiledAccess {
+  const changed = hint ?? changedIds(prev.state, next);
+  const edits = changed.users.size + changed.groups.size + changed.apps.size + changed.dataSources.size;
+  if (edits > 64 + (next.users.size + next.groups.size) / 8) return buildCompiled(next);
+  return updateCompiled(prev, next, changed);
 }
 
 function diff<T>(before: ReadonlyMap<string, T>, after: ReadonlyMap<string, T>): Set<string> {

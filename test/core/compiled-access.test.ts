@@ -204,19 +204,25 @@ function editOf(kind: number, a: number, b: number, grant: Grant): Edit {
 }
 
 const editArb = fc
-  .tuple(fc.nat(8), fc.nat(), fc.nat(), grantArb('x'), fc.boolean(), fc.subarray([...USER_IDS]))
-  .map(([kind, a, b, grant, hinted, readers]) => ({ edit: editOf(kind, a, b, grant), hinted, readers }));
+  .tuple(fc.nat(8), fc.nat(), fc.nat(), grantArb('x'), fc.nat(2), fc.subarray([...USER_IDS]))
+  .map(([kind, a, b, grant, mode, readers]) => ({ edit: editOf(kind, a, b, grant), mode, readers }));
 
 describe('compiled access, incremental', () => {
-  it('stays what computeAccess decides over random one-entity edits (with and without hints)', () => {
+  it('stays what computeAccess decides over random one-entity edits (with or without hints, or none)', () => {
     fc.assert(
       fc.property(stateArb, fc.array(editArb, { minLength: 1, maxLength: 14 }), (s0, edits) => {
         let state = s0;
         let compiled = compiledAccess(state);
-        for (const { edit, hinted, readers } of edits) {
+        for (const { edit, mode, readers } of edits) {
           for (const id of readers) compiled.user(id); // cached entries, inherited or invalidated next
           const next = edit(state);
-          compiled = compiledAccess(next.state, state, hinted ? next.changed : undefined);
+          // The previous state and what changed; the previous state only; nothing (the last compiled).
+          compiled =
+            mode === 0
+              ? compiledAccess(next.state, state, next.changed)
+              : mode === 1
+                ? compiledAccess(next.state, state)
+                : compiledAccess(next.state);
           state = next.state;
           expect(mismatches(state, compiled)).toEqual([]);
         }
