@@ -109,6 +109,32 @@ describe('PostgreSQL storage with several instances', () => {
   });
 });
 
+describe('PostgreSQL compaction with a lagging instance', () => {
+  it('refuses a snapshot that lacks an update it would drop, keeping every row', async () => {
+    const url = await server.createDatabase();
+    const a = await open(url);
+    const b = await open(url);
+    const docA = new Y.Doc();
+    const logA: Uint8Array[] = [];
+    docA.on('update', (u: Uint8Array) => logA.push(u));
+    docA.getMap('m').set('x', 'init');
+    const ws = await a.createWorkspace({ slug: 'acme', name: 'Acme', initialUpdate: logA[0]! });
+    // B commits seq 2 that A has not received; A commits seq 3 and compacts up to its own last seq.
+    const fromB = updates(1, 'b')[0]!;
+    expect(await b.appendUpdates(ws.id, [{ update: fromB, audit: null }])).toBe(2);
+    docA.getMap('m').set('y', 'a');
+    expect(await a.appendUpdates(ws.id, [{ update: logA[1]!, audit: null }])).toBe(3);
+    await expect(a.compact(ws.id, Y.encodeStateAsUpdate(docA), 3)).rejects.toThrow(/lacks update 2/);
+    const stored = await a.loadDoc(ws.id);
+    expect(stored.snapshot).toBeNull();
+    expect(stored.updates).toHaveLength(3);
+    // Once A has it, the same compaction goes through.
+    Y.applyUpdate(docA, fromB);
+    await a.compact(ws.id, Y.encodeStateAsUpdate(docA), 3);
+    expect((await a.loadDoc(ws.id)).updates).toHaveLength(0);
+  });
+});
+
 describe('PostgreSQL migrations', () => {
   it('run once, record the version, and are a no-op the second time (also when racing)', async () => {
     const url = await server.createDatabase();

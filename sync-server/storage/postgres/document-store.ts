@@ -6,10 +6,12 @@
  * instances queue behind it, and an append fenced by `expectedHeadSeq` sees the head it would build on.
  * A resend (same bytes: same SHA-256) is skipped by the unique (workspace, update_hash), taking no seq
  * and writing no audit row. Within this instance, appends and compactions of one workspace run one at a
- * time (KeyedQueue); compaction is done by whoever wins `pg_try_advisory_xact_lock` and only moves the
- * snapshot forward, so concurrent or repeated compactions are harmless.
+ * time (KeyedQueue); compaction is done by whoever wins `pg_try_advisory_xact_lock`, only moves the
+ * snapshot forward, and refuses a snapshot that lacks a row it would drop, so concurrent, repeated or
+ * stale compactions are harmless.
  */
 import { createHash } from 'node:crypto';
+import * as Y from 'yjs';
 import type { DocumentStore, SnapshotInfo, StoredDoc } from '../document-store.ts';
 import { HeadMovedError } from '../errors.ts';
 import { insertAudit } from './audit-store.ts';
@@ -124,6 +126,19 @@ export function postgresDocumentStore(db: Db, queue: KeyedQueue): DocumentStore 
             [COMPACT_LOCK_CLASS, workspaceId],
           );
           if (!lock.rows[0]!.won) return; // another instance is compacting this workspace right now
+          // With several instances a doc may lack a committed update another instance has not relayed to
+          // it yet: dropping that row would lose it. Refuse a snapshot that does not hold every row it
+          // would replace (the caller logs it; the next compaction tries again).
+          const covered = await c.query<{ seq: number; data: Buffer }>(
+            `SELECT seq, data FROM doc_updates WHERE workspace_id = $1 AND seq <= $2
+               AND seq > COALESCE((SELECT upto_seq FROM doc_snapshots WHERE workspace_id = $1), 0)`,
+            [workspaceId, uptoSeq],
+          );
+          const missing = firstNotIn(snapshot, covered.rows);
+          if (missing !== null)
+            throw new Error(
+              `workspace ${workspaceId}: the snapshot up to ${uptoSeq} lacks update ${missing}`,
+            );
           const moved = await c.query(
             `INSERT INTO doc_snapshots (workspace_id, data, upto_seq, state_vector, admin_emails)
              VALUES ($1, $2, $3, $4, $5::jsonb)
@@ -168,4 +183,21 @@ export function postgresDocumentStore(db: Db, queue: KeyedQueue): DocumentStore 
       return new Map(rows.map((r) => [r.id, r.head_seq]));
     },
   };
+}
+
+/** The seq of the first update that would change the state `snapshot` holds, or null. */
+function firstNotIn(snapshot: Uint8Array, rows: readonly { seq: number; data: Buffer }[]): number | null {
+  if (rows.length === 0) return null;
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, snapshot);
+  const before = Y.snapshot(doc);
+  for (const r of [...rows].sort((a, b) => a.seq - b.seq)) {
+    Y.applyUpdate(doc, r.data);
+    if (!Y.equalSnapshots(before, Y.snapshot(doc))) {
+      doc.destroy();
+      return r.seq;
+    }
+  }
+  doc.destroy();
+  return null;
 }
