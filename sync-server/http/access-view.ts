@@ -37,7 +37,12 @@ function makeView(json: string, id?: string): AccessView {
     etag: `"${id ?? hash(body)}"`,
     body,
     gzipped: () => {
-      gz ??= gzipSync(body, { level: 6, memLevel: 9, strategy: constants.Z_DEFAULT_STRATEGY });
+      if (!gz) {
+        const out = gzipSync(body, { level: 6, memLevel: 9, strategy: constants.Z_DEFAULT_STRATEGY });
+        // zlib's output is a view of a 16 KiB chunk: keep only its bytes (a cached view holds it long).
+        gz = Buffer.allocUnsafeSlow(out.length);
+        out.copy(gz);
+      }
       return gz;
     },
   };
@@ -68,9 +73,9 @@ export const ACCESS_VIEW_CACHE_BYTES = 64 * 1024 * 1024; // 64 MiB
 
 /**
  * Summaries (no `?url=`) cached per state and user, least recently used first out, bounded by bytes
- * (JSON plus gzip once made); catalogs kept with their catalog object (collected with it). The `match`
- * part of a `?url=` view is computed per request and spliced into the cached JSON: distinct URLs never
- * grow the cache. One per server (its context).
+ * (the JSON string and its bytes, plus gzip once made); catalogs kept with their catalog object
+ * (collected with it). The `match` part of a `?url=` view is computed per request and spliced into the
+ * cached JSON: distinct URLs never grow the cache. One per server (its context).
  */
 export class AccessViewCache {
   private readonly cache = new Map<string, Entry>();
@@ -142,14 +147,16 @@ export class AccessViewCache {
   /** Counts a view's gzip into the cache's bytes once it is made. */
   private cachedView(json: string, key: string): AccessView {
     const view = makeView(json);
-    const entry: Entry = { view, bytes: view.body.length };
+    // The JSON string is kept too (events send it, `?url=` views splice it): its bytes count as well.
+    const entry: Entry = { view, bytes: 2 * view.body.length };
     const gzipped = view.gzipped;
+    let gzipCounted = false;
     entry.view = {
       ...view,
       gzipped: () => {
-        const known = entry.bytes > view.body.length;
         const gz = gzipped();
-        if (!known && this.cache.get(key) === entry) {
+        if (!gzipCounted && this.cache.get(key) === entry) {
+          gzipCounted = true;
           entry.bytes += gz.length;
           this.cacheBytes += gz.length;
           this.evict();
