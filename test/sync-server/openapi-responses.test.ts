@@ -313,6 +313,38 @@ describe('replies match /api/openapi.json', () => {
       (await call('DELETE', `${W}/tokens/{id}`, { ws, id: token.body.token.id }, { token: admin })).status,
     ).toBe(204);
 
+    // AuthZEN (issue 14): each endpoint once, a yes, a no and a 400 (their cases: authzen.test.ts).
+    const Z = `${W}/authzen/access/v1`;
+    const az = (path: string, body: unknown) => call('POST', `${Z}${path}`, { ws }, { token: admin, body });
+    const subject = { type: 'user', id: 'admin@acme.test' };
+    const resource = { type: 'app', id: appId };
+    expect((await az('/evaluation', { subject, resource, action: { name: 'view' } })).body.decision).toBe(
+      true,
+    );
+    expect((await az('/evaluation', { subject, resource, action: { name: 'fly' } })).body.decision).toBe(
+      false,
+    );
+    expect((await az('/evaluation', { subject })).status).toBe(400);
+    const items = [{ resource }, { resource: { type: 'app', id: 'nope' } }, { subject: undefined }];
+    expect((await az('/evaluations', { subject, action: { name: 'edit' }, evaluations: items })).status).toBe(
+      200,
+    );
+    expect((await az('/evaluations', { subject, resource, action: { name: 'view' } })).body.decision).toBe(
+      true,
+    );
+    const page = { limit: 1 };
+    expect(
+      (await az('/search/subject', { subject: { type: 'user' }, action: { name: 'view' }, resource, page }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await az('/search/resource', { subject, action: { name: 'view' }, resource: { type: 'app' } })).status,
+    ).toBe(200);
+    expect((await az('/search/action', { subject, resource: { type: 'x', id: 'y' } })).body.results).toEqual(
+      [],
+    );
+    expect((await call('GET', `${W}/authzen/.well-known/authzen-configuration`, { ws })).status).toBe(200);
+
     // Deletes last: they answer the impact.
     expect(
       (await call('DELETE', `${G}/{id}/grants/{grantId}`, { ws, id, grantId }, { token: admin })).status,

@@ -5,6 +5,7 @@ import { type Route, route } from '../route.ts';
 import { accessRoutes } from './access.ts';
 import { accountRoutes } from './account.ts';
 import { auditRoutes } from './audit.ts';
+import { authzenRoutes } from './authzen.ts';
 import { groupRoutes } from './groups.ts';
 import { resourceRoutes } from './resources.ts';
 import { tokenRoutes } from './tokens.ts';
@@ -19,6 +20,7 @@ export function allRoutes(): Route[] {
     ...auditRoutes,
     ...accessRoutes,
     ...tokenRoutes,
+    ...authzenRoutes(),
   ];
   let doc: unknown = null;
   routes.push(
