@@ -17,13 +17,13 @@ export async function spreadClients(
   return clients;
 }
 
-/** Every client creates groups `c<i>-<n>` until `stop()`; resolves the count made. */
-export function storm(clients: readonly Client[], pauseMs = 20): { stop(): Promise<number> } {
+/** Every client creates groups `<tag>c<i>-<n>` until `stop()`; resolves the count made. */
+export function storm(clients: readonly Client[], pauseMs = 20, tag = ''): { stop(): Promise<number> } {
   let on = true;
   let made = 0;
   const loops = clients.map(async (cl, i) => {
     for (let n = 0; on; n++) {
-      run(cl.doc, { type: 'group.create', name: `c${i}-${n}` });
+      run(cl.doc, { type: 'group.create', name: `${tag}c${i}-${n}` });
       made++;
       await new Promise((r) => setTimeout(r, pauseMs + Math.random() * pauseMs));
     }
@@ -38,10 +38,10 @@ export function storm(clients: readonly Client[], pauseMs = 20): { stop(): Promi
 }
 
 /** What each client received from others (group names it did not make). */
-export function received(clients: readonly Client[]): Set<string> {
+export function received(clients: readonly Client[], tag = ''): Set<string> {
   const out = new Set<string>();
   clients.forEach((cl, i) => {
-    for (const name of groupNames(cl.doc)) if (!name.startsWith(`c${i}-`)) out.add(name);
+    for (const name of groupNames(cl.doc)) if (!name.startsWith(`${tag}c${i}-`)) out.add(name);
   });
   return out;
 }
@@ -62,14 +62,24 @@ export async function converged(
 ): Promise<string[]> {
   const union = new Set(clients.flatMap((cl) => groupNames(cl.doc)));
   let stored = await c.storedDoc(slug);
-  await until(
-    async () => {
-      stored = await c.storedDoc(slug);
-      return groupNames(stored).length >= union.size && clients.every((cl) => sameVector(cl.doc, stored));
-    },
-    timeoutMs,
-    'clients and PostgreSQL converge',
-  );
+  try {
+    await until(
+      async () => {
+        stored = await c.storedDoc(slug);
+        return groupNames(stored).length >= union.size && clients.every((cl) => sameVector(cl.doc, stored));
+      },
+      timeoutMs,
+      'clients and PostgreSQL converge',
+    );
+  } catch (err) {
+    const have = new Set(groupNames(stored));
+    const missing = [...union].filter((n) => !have.has(n));
+    const differ = clients.flatMap((cl, i) => (sameVector(cl.doc, stored) ? [] : [i]));
+    const logs = c.instances.map((i) => i.output.slice(-1500)).join('\n---\n');
+    throw new Error(
+      `${(err as Error).message}: missing ${missing.slice(0, 10).join(', ')} (${missing.length}); clients differing ${differ.join(', ')}\n${logs}`,
+    );
+  }
   const fresh = c.instances
     .filter((i) => i.child.exitCode === null && i.child.signalCode === null)
     .map((i) => connect(i.server, slug, token));
