@@ -68,7 +68,7 @@ export async function createGatehouseServer(
     connections: cluster?.connections ?? new ConnectionRegistry(),
     accessViews: new AccessViewCache(),
     eventStreams: new StreamCounts(),
-    passwordAttempts: createPasswordAttemptLimits(
+    passwordAttempts: (cluster?.passwordAttempts ?? createPasswordAttemptLimits)(
       config.loginAttemptsPerIpPerMinute,
       config.loginAttemptsPerMinute,
     ),

@@ -4,16 +4,20 @@
  * hands its parts to the context and the doc registry.
  */
 import type http from 'node:http';
+import type { PasswordAttemptLimits } from '../auth/password-attempts.ts';
 import type { Logger } from '../log.ts';
 import type { DocumentStore } from '../storage/document-store.ts';
 import { ClusterConnections } from './cluster-connections.ts';
 import { ClusterNode } from './cluster-node.ts';
 import { ClusterMetrics } from './metrics.ts';
+import { sharedPasswordAttemptLimits } from './shared-rate-limit.ts';
 
 export interface ClusterMode {
   readonly node: ClusterNode;
   readonly connections: ClusterConnections;
   readonly metrics: ClusterMetrics;
+  /** Password attempt limits counted across instances (shared-rate-limit.ts). */
+  passwordAttempts(perIpPerMinute: number, perIpEmailPerMinute: number): PasswordAttemptLimits;
   /** `/healthz` and `/metrics`; false for any other path. */
   handle(pathname: string, res: http.ServerResponse): boolean;
   close(): Promise<void>;
@@ -47,6 +51,7 @@ export function startClusterMode(opts: {
     node: started,
     connections,
     metrics,
+    passwordAttempts: (perIp, perIpEmail) => sharedPasswordAttemptLimits(started, perIp, perIpEmail),
     handle(pathname, res) {
       if (pathname === '/healthz') {
         const cluster = started.health();
