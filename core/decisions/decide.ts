@@ -122,5 +122,5 @@ export function decide(state: WorkspaceState, req: EvaluationRequest, options: D
     };
   return ok
     ? { decision: true, context: grantedContext(state, r) }
-    : { decision: false, context: refusedContext(state, r) };
+    : { decision: false, context: refusedContext(state, r, options.groupSuggestions ?? true) };
 }

@@ -71,10 +71,10 @@ export function grantedContext(state: WorkspaceState, r: Resolved): DecisionCont
   };
 }
 
-export function refusedContext(state: WorkspaceState, r: Resolved): DecisionContext {
+export function refusedContext(state: WorkspaceState, r: Resolved, groupSuggestions = true): DecisionContext {
   const { rule } = r;
-  if (rule.kind === 'flag') return refusedFlag(state, r, rule.flag);
-  const ex = explain(state, r.user.id, { type: rule.type, id: r.resourceId! })!;
+  if (rule.kind === 'flag') return refusedFlag(state, r, rule.flag, groupSuggestions);
+  const ex = explain(state, r.user.id, { type: rule.type, id: r.resourceId! }, { groupSuggestions })!;
   const archived = ex.level === null && !accessFor(state, r.user.id)!.hasAccess;
   const suggestions: DecisionSuggestion[] = ex.suggestions
     .filter((s) => levelRank(s.level) >= rule.rank)
@@ -95,7 +95,12 @@ export function refusedContext(state: WorkspaceState, r: Resolved): DecisionCont
 }
 
 /** A flag's no: who turns it on, and the smallest change (a group with it, or a role whose default has it). */
-function refusedFlag(state: WorkspaceState, r: Resolved, flag: Flag): DecisionContext {
+function refusedFlag(
+  state: WorkspaceState,
+  r: Resolved,
+  flag: Flag,
+  groupSuggestions: boolean,
+): DecisionContext {
   const access = accessFor(state, r.user.id)!;
   const who = r.user.name || r.user.email;
   const label = FLAG_LABELS[flag];
@@ -110,7 +115,7 @@ function refusedFlag(state: WorkspaceState, r: Resolved, flag: Flag): DecisionCo
     role === r.user.role
       ? `${lead} would give “${label}”`
       : `${lead} would give “${label}” (and make them a ${ROLE_LABELS[role]})`;
-  for (const g of index.liveCustomGroups as readonly Group[]) {
+  for (const g of groupSuggestions ? (index.liveCustomGroups as readonly Group[]) : []) {
     if (mine.has(g.id) || !g.flags[flag]) continue;
     const role = upgradedRole(r.user.role, [g]);
     out.push({

@@ -53,6 +53,11 @@ export interface DecideOptions {
   readonly explain?: boolean;
   /** Who the caller may ask about; a subject it may not is an error 403 (members ask only about themselves). */
   readonly allowSubject?: ((user: User) => boolean) | undefined;
+  /**
+   * False when the caller is not an admin: a refusal suggests no group to join (that would name groups
+   * the subject is not in), only a role — and costs no access computation per group.
+   */
+  readonly groupSuggestions?: boolean;
 }
 
 /** A resolved request: what the fast check and the reasons read. */
