@@ -3,6 +3,7 @@
  * bodies, the success reply of every route (replies.ts) and the one error shape for every other status.
  */
 import { z } from 'zod';
+import { AUTHZEN_EXAMPLES } from './openapi-authzen.ts';
 import { DryRunReply, ErrorReply } from './replies.ts';
 import type { Route } from './route.ts';
 
@@ -76,7 +77,10 @@ export function openApiDocument(routes: readonly Route[]): unknown {
       op.requestBody = {
         required: true,
         content: {
-          'application/json': { schema: jsonSchema(r.body, 'input') },
+          'application/json': {
+            schema: jsonSchema(r.body, 'input'),
+            ...(AUTHZEN_EXAMPLES[path] ? { example: AUTHZEN_EXAMPLES[path] } : {}),
+          },
         },
       };
     paths[path] ??= {};

@@ -351,6 +351,28 @@ describe('who may ask', () => {
   });
 });
 
+describe('the examples of /api/openapi.json', () => {
+  it('each AuthZEN operation’s example (the spec’s, in our vocabulary) answers as the spec shows', async () => {
+    const doc = (await api(t.url, 'GET', '/api/openapi.json')).body;
+    const example = (path: string) =>
+      doc.paths[`/api/workspaces/{ws}/authzen/access/v1${path}`].post.requestBody.content['application/json']
+        .example;
+    const one = await post('/evaluation', example('/evaluation'));
+    expect(one.body.decision).toBe(true);
+    const box = await post('/evaluations', example('/evaluations'));
+    expect(box.body.evaluations.map((e: { decision: boolean }) => e.decision)).toEqual([true, false, false]);
+    const who = await post('/search/subject', example('/search/subject'));
+    expect(who.body.results.map((r: { properties: { email: string } }) => r.properties.email)).toContain(
+      'eve@acme.test',
+    );
+    const what = await post('/search/resource', example('/search/resource'));
+    expect(what.body.results.map((r: { id: string }) => r.id)).toContain(ids.Payroll);
+    const flags = await post('/search/action', example('/search/action'));
+    expect(flags.status).toBe(200);
+    expect(flags.body.results).toEqual([]);
+  });
+});
+
 describe('AuthZEN discovery', () => {
   it('publishes the endpoints of the workspace’s decision point', async () => {
     const r = await api(t.url, 'GET', `${W}/authzen/.well-known/authzen-configuration`);

@@ -1,0 +1,42 @@
+/**
+ * The AuthZEN operations' request examples in /api/openapi.json: the spec's examples in Gatehouse's
+ * vocabulary (users by email, apps by slug or name, the workspace by its slug `acme`). Keyed by
+ * OpenAPI path; test/sync-server/authzen.test.ts posts each one and checks the answer.
+ */
+const Z = '/api/workspaces/{ws}/authzen/access/v1';
+const subject = { type: 'user', id: 'eve@acme.test' };
+
+export const AUTHZEN_EXAMPLES: Readonly<Record<string, unknown>> = {
+  [`${Z}/evaluation`]: {
+    subject,
+    resource: { type: 'app', id: 'payroll' },
+    action: { name: 'view', properties: { method: 'GET' } },
+    context: { time: '1985-10-26T01:22-07:00' },
+  },
+  [`${Z}/evaluations`]: {
+    subject,
+    context: { time: '2024-05-31T15:22-07:00' },
+    action: { name: 'view' },
+    evaluations: [
+      { resource: { type: 'app', id: 'payroll' } },
+      { resource: { type: 'app', id: 'no-such-app' } },
+      { action: { name: 'edit' }, resource: { type: 'app', id: 'wiki' } },
+    ],
+    options: { evaluations_semantic: 'execute_all' },
+  },
+  [`${Z}/search/subject`]: {
+    subject: { type: 'user' },
+    action: { name: 'view' },
+    resource: { type: 'app', id: 'payroll' },
+    page: { limit: 50 },
+  },
+  [`${Z}/search/resource`]: {
+    subject,
+    action: { name: 'view' },
+    resource: { type: 'app' },
+  },
+  [`${Z}/search/action`]: {
+    subject,
+    resource: { type: 'workspace', id: 'acme' },
+  },
+};
