@@ -1,13 +1,12 @@
 /**
  * Security review, round 2 — the split access summary (`/access`, `/access/catalog`): what a member who
- * is not an admin can learn, who may read at all (archived, invited, another workspace, a revoked API
- * token), and that no shared cache may keep one person's answer for another.
+ * is not an admin can learn, who may read at all (an archived user, a revoked API token), and that no
+ * shared cache may keep one person's answer for another.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser, api, setup, startServer, type TestServer } from './helpers.ts';
+import { addUser, api, startServer, type TestServer } from './helpers.ts';
+import { PAYROLL_PAGE as PAGE, secretWorkspace, W } from './security-round2-fixture.ts';
 
-const W = '/api/workspaces/acme';
-const PAGE = 'https://payroll.acme.test/run';
 let t: TestServer;
 let admin: string;
 let eve: { token: string; userId: string };
@@ -15,29 +14,10 @@ let bob: { token: string; userId: string };
 
 beforeAll(async () => {
   t = await startServer();
-  admin = await setup(t);
-  const as = (method: string, path: string, body?: unknown) =>
-    api(t.url, method, W + path, { token: admin, body });
-  eve = await addUser(t, admin, 'acme', 'eve@acme.test', 'end-user');
+  const ws = await secretWorkspace(t);
+  ({ admin, eve } = ws);
   bob = await addUser(t, admin, 'acme', 'bob@acme.test', 'end-user');
-  await as('POST', '/apps', { name: 'Payroll', urlPatterns: ['https://payroll.acme.test/*'] });
-  const groups = (await as('GET', '/groups')).body.groups as {
-    id: string;
-    role: string | null;
-    grants: { id: string }[];
-  }[];
-  const endUsers = groups.find((g) => g.role === 'end-user')!;
-  for (const g of endUsers.grants) await as('DELETE', `/groups/${endUsers.id}/grants/${g.id}`);
-  const secret = (await as('POST', '/groups', { name: 'Secret project' })).body.group.id;
-  await as('POST', `/groups/${secret}/members`, { userIds: [bob.userId] });
-  const app = (await as('GET', '/apps')).body.apps.find((a: { name: string }) => a.name === 'Payroll');
-  await as('POST', `/groups/${secret}/grants`, {
-    name: 'Codename grant',
-    resourceType: 'app',
-    scope: 'custom',
-    resourceIds: [app.id],
-    level: 'view',
-  });
+  await ws.as('POST', `/groups/${ws.secretGroupId}/members`, { userIds: [bob.userId] });
 });
 afterAll(() => t.close());
 

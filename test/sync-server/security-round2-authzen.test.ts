@@ -4,9 +4,9 @@
  * (the same rule as `/access`: their own groups only) — for an app, a data source or a workspace flag.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser, api, setup, startServer, type TestServer } from './helpers.ts';
+import { api, startServer, type TestServer } from './helpers.ts';
+import { secretWorkspace, W } from './security-round2-fixture.ts';
 
-const W = '/api/workspaces/acme';
 const A = `${W}/authzen/access/v1`;
 let t: TestServer;
 let admin: string;
@@ -14,31 +14,12 @@ let eve: { token: string; userId: string };
 
 beforeAll(async () => {
   t = await startServer();
-  admin = await setup(t);
-  const as = (method: string, path: string, body?: unknown) =>
-    api(t.url, method, W + path, { token: admin, body });
-  eve = await addUser(t, admin, 'acme', 'eve@acme.test', 'end-user');
-  const app = (await as('POST', '/apps', { name: 'Payroll', urlPatterns: ['https://payroll.acme.test/*'] }))
-    .body.app;
-  const groups = (await as('GET', '/groups')).body.groups as {
-    id: string;
-    role: string | null;
-    grants: { id: string }[];
-  }[];
-  const endUsers = groups.find((g) => g.role === 'end-user')!;
-  for (const g of endUsers.grants) await as('DELETE', `/groups/${endUsers.id}/grants/${g.id}`);
-  const secret = (await as('POST', '/groups', { name: 'Secret project' })).body.group.id;
-  await as('POST', `/groups/${secret}/grants`, {
-    name: 'Codename grant',
-    resourceType: 'app',
-    scope: 'custom',
-    resourceIds: [app.id],
-    level: 'view',
-  });
-  const flagged = (await as('POST', '/groups', { name: 'Hidden app makers' })).body.group.id;
-  const flags = await api(t.url, 'PUT', `${W}/groups/${flagged}/permissions`, {
-    token: admin,
-    body: { appCreate: true, allowRoleChange: true },
+  const ws = await secretWorkspace(t);
+  ({ admin, eve } = ws);
+  const flagged = (await ws.as('POST', '/groups', { name: 'Hidden app makers' })).body.group.id;
+  const flags = await ws.as('PUT', `/groups/${flagged}/permissions`, {
+    appCreate: true,
+    allowRoleChange: true,
   });
   expect(flags.status).toBe(200);
 });
