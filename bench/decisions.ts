@@ -153,7 +153,15 @@ export async function run(): Promise<Row[]> {
   const token = await store(tmp, generated, state);
   generated.doc.destroy();
   const ours = await spawnAndWait(
-    ['--import', 'tsx', 'sync-server/main.ts'],
+    [
+      // DECISIONS_BENCH_PROFILE=dir: a CPU profile of our server (written when it exits).
+      ...(process.env.DECISIONS_BENCH_PROFILE
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.DECISIONS_BENCH_PROFILE}`]
+        : []),
+      '--import',
+      'tsx',
+      'sync-server/main.ts',
+    ],
     { DATA_DIR: tmp, LOG_LEVEL: 'warn', WEB_DIR: '/nonexistent' },
     '/healthz',
   );
