@@ -20,6 +20,7 @@ import {
   membersOfDeletedGroups,
 } from './group-repairers.ts';
 import { appSlugs, groupNames, permissionNames, resourceNames } from './name-repairers.ts';
+import { MAY_FIND, type RepairScope, repairScope } from './repair-scope.ts';
 import type { ConflictCause, Repairer } from './repair-step.ts';
 import { activeAdmin, duplicateEmails } from './user-repairers.ts';
 
@@ -28,6 +29,8 @@ export interface RepairOptions {
   readonly previous?: WorkspaceState | undefined;
   readonly now?: number | undefined;
   readonly newId?: (() => string) | undefined;
+  /** Run every repairer over everything even after a clean `previous` (tests compare the two paths). */
+  readonly full?: boolean | undefined;
 }
 
 /** A conflict repair records (its code is one of this version's). */
@@ -58,13 +61,26 @@ const REPAIRERS: Readonly<Record<ConflictCode, Repairer>> = {
   'no-active-admin': activeAdmin,
 };
 
+/**
+ * States a repair found nothing in. After one, only what the commit touched can be broken (repair-scope.ts):
+ * a repairer runs only when its detector says it may find something, and then over everything, so the
+ * result is the full repair's; once a repairer wrote ops, the rest run on the changed state as always.
+ */
+const CLEAN = new WeakSet<WorkspaceState>();
+
 export function repair(merged: WorkspaceState, options: RepairOptions = {}): RepairResult {
   const now = options.now ?? Date.now();
   const newId = options.newId ?? randomId;
   const ops: Op[] = [];
   const conflicts: RepairConflict[] = [];
+  const { previous } = options;
+  let scope: RepairScope | null =
+    previous !== undefined && options.full !== true && CLEAN.has(previous)
+      ? repairScope(previous, merged)
+      : null;
   let state = merged;
   for (const [code, repairer] of Object.entries(REPAIRERS) as [ConflictCode, Repairer][]) {
+    if (scope && !MAY_FIND[code](scope)) continue;
     const stepOps: Op[] = [];
     repairer({
       state,
@@ -87,7 +103,9 @@ export function repair(merged: WorkspaceState, options: RepairOptions = {}): Rep
     if (stepOps.length === 0) continue;
     ops.push(...stepOps);
     state = applyOpsToState(state, stepOps);
+    scope = null;
   }
+  if (ops.length === 0 && conflicts.length === 0) CLEAN.add(merged);
   return { ops, conflicts };
 }
 

@@ -22,7 +22,8 @@ import {
   checkWorkspaceName,
 } from './formats.ts';
 import { checkGrantShape } from './grants.ts';
-import { checkGrantNameFormat, checkGroupNameFormat, groupNamed, liveNamed, sameName } from './names.ts';
+import { deriveNameIndex, findNamed } from './name-index.ts';
+import { checkGrantNameFormat, checkGroupNameFormat, sameName } from './names.ts';
 import { checkUrlPatterns } from './url-patterns.ts';
 
 export type { ChangeCheckOptions, ChangeViolation, Touched } from './change-verdict.ts';
@@ -35,6 +36,10 @@ export function checkChange(
   options: ChangeCheckOptions,
 ): ChangeViolation[] {
   const v = new Verdict(before, after, options);
+  // Name lookups go through an index per version, derived from the one before (name-index.ts).
+  deriveNameIndex(before.groups, after.groups, touched.groups);
+  deriveNameIndex(before.apps, after.apps, touched.apps);
+  deriveNameIndex(before.dataSources, after.dataSources, touched.dataSources);
   for (const id of touched.groups) checkGroup(v, id, before.groups.get(id), after.groups.get(id));
   for (const id of touched.users) checkUser(v, id, before.users.get(id), after.users.get(id));
   for (const id of touched.apps) checkApp(v, id, before.apps.get(id), after.apps.get(id));
@@ -94,11 +99,14 @@ function checkGroup(v: Verdict, id: string, b: Group | undefined, a: Group | und
   if (a.kind === 'default') checkDefaultGroup(v, path, b, a);
   else if (a.deletedAt === undefined && (!b || b.name !== a.name)) {
     v.format(`${path}.name`, a.name, checkGroupNameFormat);
-    if (v.strict && groupNamed(v.after, a.name, id))
+    if (v.strict && findNamed(v.after.groups, a.name, id, isLiveCustom))
       v.add(`${path}.name`, 'name-taken', 'Group name already exists');
   }
   checkGrants(v, path, b, a);
 }
+
+const isLive = (e: { deletedAt?: number | undefined }) => e.deletedAt === undefined;
+const isLiveCustom = (g: Group) => g.deletedAt === undefined && g.kind !== 'default';
 
 function checkDefaultGroup(v: Verdict, path: string, b: Group | undefined, a: Group): void {
   const role = a.role;
@@ -149,7 +157,13 @@ function checkGrants(v: Verdict, groupPath: string, b: Group | undefined, a: Gro
           'immutable-field',
           'permissions are deleted with a tombstone (deletedAt)',
         );
-  for (const g of changedGrants(b, a)) {
+  const changed = changedGrants(b, a);
+  deriveNameIndex(
+    b?.grants,
+    a.grants,
+    changed.map((g) => g.id),
+  );
+  for (const g of changed) {
     const path = `${groupPath}.grants.${g.id}`;
     const was = b?.grants.get(g.id);
     if (was) {
@@ -159,7 +173,8 @@ function checkGrants(v: Verdict, groupPath: string, b: Group | undefined, a: Gro
     if (g.deletedAt !== undefined) continue;
     if (!was || was.name !== g.name) {
       v.format(`${path}.name`, g.name, checkGrantNameFormat);
-      if (v.strict)
+      // The index says whether a name is taken; the loop lists every holder, in order, as before.
+      if (v.strict && findNamed(a.grants, g.name, g.id, isLive))
         for (const other of a.grants.values())
           if (other.id !== g.id && other.deletedAt === undefined && sameName(other.name, g.name))
             v.add(`${path}.name`, 'grant-name-taken', 'Permission name already exists in this group');
@@ -236,7 +251,7 @@ function checkApp(v: Verdict, id: string, b: App | undefined, a: App | undefined
   if (a.deletedAt !== undefined) return;
   if (!b || b.name !== a.name) {
     v.format(`${path}.name`, a.name, (n) => checkResourceName(n, 'App'));
-    if (v.strict && liveNamed(v.after.apps.values(), a.name, id))
+    if (v.strict && findNamed(v.after.apps, a.name, id, isLive))
       v.add(`${path}.name`, 'name-taken', 'An app with this name already exists');
   }
   if (!b || b.slug !== a.slug) {
@@ -262,7 +277,7 @@ function checkDataSource(v: Verdict, id: string, b: DataSource | undefined, a: D
   if (a.deletedAt !== undefined) return;
   if (!b || b.name !== a.name) {
     v.format(`${path}.name`, a.name, (n) => checkResourceName(n, 'Data source'));
-    if (v.strict && liveNamed(v.after.dataSources.values(), a.name, id))
+    if (v.strict && findNamed(v.after.dataSources, a.name, id, isLive))
       v.add(`${path}.name`, 'name-taken', 'A data source with this name already exists');
   }
   if (!b || b.kind !== a.kind) v.format(`${path}.kind`, a.kind, checkKind);

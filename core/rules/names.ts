@@ -44,7 +44,7 @@ const MAX_CACHED_KEYS = 20_000;
  * “HR”: a capital that looks like a Latin capital). Neither alone catches both, since skeletons do not
  * commute with case (the skeleton of “I” is “l”, of “m” is “rn”).
  */
-function nameKeys(name: string): readonly [string, string] {
+export function nameKeys(name: string): readonly [string, string] {
   let keys = KEYS.get(name);
   if (keys !== undefined) return keys;
   const base = name.normalize('NFKC').trim();
