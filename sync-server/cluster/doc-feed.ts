@@ -75,12 +75,12 @@ export class DocFeed {
       return;
     }
     this.expected = seq;
-    void this.live
-      .applyCommitted([update], seq, () => !this.isClosed)
-      .then(() => {
-        this.hold(from, seq);
-        this.deps.metrics.relayed.inc(count);
-      });
+    void this.live.applyCommitted([update], seq, () => {
+      if (this.isClosed) return false;
+      this.hold(from, seq);
+      this.deps.metrics.relayed.inc(count);
+      return true;
+    });
   }
 
   /** The head poll saw this head in PostgreSQL. */
@@ -129,10 +129,13 @@ export class DocFeed {
       seq = rows[rows.length - 1]!.seq;
     }
     if (seq <= this.last) return;
-    await this.live.applyCommitted(updates, seq, () => !this.isClosed);
-    this.expected = Math.max(this.expected, seq);
-    this.hold(start, seq);
-    this.deps.metrics.backfilled.inc(rows === null ? 1 : rows.length);
+    await this.live.applyCommitted(updates, seq, () => {
+      if (this.isClosed || seq <= this.last) return false;
+      this.expected = Math.max(this.expected, seq);
+      this.hold(start, seq);
+      this.deps.metrics.backfilled.inc(rows === null ? 1 : rows.length);
+      return true;
+    });
   }
 
   /** The doc holds (from, to]: move `last` over it and over any range waiting above it. */

@@ -32,7 +32,9 @@ import {
   UNCHANGED,
 } from './change.ts';
 import { Compaction } from './compaction.ts';
+import { describeChanges } from './describe-changes.ts';
 import { GroupCommit } from './group-commit.ts';
+import { mayNeedRepair } from './repair-runner.ts';
 import { SerialQueue } from './serial-queue.ts';
 import { Shadow } from './shadow.ts';
 import { UpdatePipeline } from './update-pipeline.ts';
@@ -149,6 +151,7 @@ export class LiveDoc {
       },
       committed: (event) => this.committed(event),
       durable: (seq, count, update) => this.feed?.committed(seq, count, update),
+      ...(options.cluster ? { repairFence: () => this.feed?.safeSeq() ?? 0 } : {}),
     });
     this.batches = new GroupCommit({
       workspaceSlug: workspace.slug,
@@ -171,7 +174,7 @@ export class LiveDoc {
     return this.queue.run(async () => {
       if (this.destroyed || updates.length === 0 || !accept()) return;
       const previous = this.reader.state();
-      const { update } = capture(this.doc, () =>
+      const { update, changed } = capture(this.doc, () =>
         this.doc.transact(() => {
           for (const u of updates) Y.applyUpdate(this.doc, u, REMOTE_ORIGIN);
         }, REMOTE_ORIGIN),
@@ -183,14 +186,17 @@ export class LiveDoc {
       const message = encodeUpdate(update);
       for (const peer of this.peers) peer.send(message);
       const state = this.reader.state();
+      const entities = describeChanges(this.doc, changed);
       if (state.users !== previous.users) for (const peer of this.peers) peer.recheck(state);
       for (const l of this.listeners) {
         try {
-          l({ previous, state, entities: [], users: new Set(), actor: SERVER_ACTOR });
+          l({ previous, state, entities, users: new Set(), actor: SERVER_ACTOR });
         } catch (err) {
           this.options.log.error({ err }, 'commit listener failed');
         }
       }
+      // What the merge of their updates with ours broke: repaired once, fenced by head_seq.
+      if (mayNeedRepair(entities)) await this.pipeline.repairAfterRemote(previous, state);
     });
   }
 

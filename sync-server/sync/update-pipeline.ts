@@ -12,6 +12,7 @@ import { applyOps, commit, encodeUpdate, type Planned, plan, type WorkspaceState
 import type { Logger } from '../log.ts';
 import type { AuditStore } from '../storage/audit-store.ts';
 import type { DocumentStore } from '../storage/document-store.ts';
+import { HeadMovedError } from '../storage/errors.ts';
 import type { Workspace } from '../storage/workspace-store.ts';
 import { capture } from './capture.ts';
 import {
@@ -46,6 +47,11 @@ export interface PipelineDeps {
   readonly committed: (event: CommitEvent) => Promise<void>;
   /** Cluster mode: `count` updates durable up to `seq`, relayed locally as `update` (fan-out). */
   readonly durable?: (seq: number, count: number, update: Uint8Array) => void;
+  /**
+   * Cluster mode: the head seq a repair is fenced by (the doc holds every update up to it); the repair
+   * stores nothing if another instance committed meanwhile (it repairs, or this one does after catching up).
+   */
+  readonly repairFence?: () => number;
 }
 
 /** Depth of a change: 0 for callers' changes, 1 for the repair that follows them (never repaired). */
@@ -73,6 +79,7 @@ export class UpdatePipeline {
     source: ChangeSource,
     origin: DocPeer | null,
     depth: Depth,
+    expectedHeadSeq?: number,
   ): Promise<ChangeResult> {
     if (this.deps.isDestroyed()) return UNAVAILABLE;
     const { shadow, compaction } = this.deps;
@@ -105,7 +112,7 @@ export class UpdatePipeline {
       shadow.rebuild();
       return refused(checked.error);
     }
-    if (!(await this.commit([checked], previous, origin, depth))) {
+    if (!(await this.commit([checked], previous, origin, depth, expectedHeadSeq))) {
       shadow.rebuild();
       return STORAGE_FAILED;
     }
@@ -121,6 +128,7 @@ export class UpdatePipeline {
     previous: WorkspaceState,
     origin: DocPeer | null,
     depth: Depth,
+    expectedHeadSeq?: number,
   ): Promise<boolean> {
     const { workspace, doc, peers, compaction, storage, log } = this.deps;
     let lastSeq: number;
@@ -128,8 +136,13 @@ export class UpdatePipeline {
       lastSeq = await storage.appendUpdates(
         workspace.id,
         accepted.map((a) => ({ update: a.update, audit: a.audit })),
+        expectedHeadSeq === undefined ? undefined : { expectedHeadSeq },
       );
     } catch (err) {
+      if (err instanceof HeadMovedError) {
+        log.info({ workspace: workspace.slug }, 'repair skipped: another instance committed first');
+        return false;
+      }
       log.error({ err, workspace: workspace.slug }, 'storing an update failed');
       return false;
     }
@@ -162,12 +175,17 @@ export class UpdatePipeline {
     return true;
   }
 
+  /** Cluster mode: repair after updates of another instance were applied (in the doc's queue). */
+  repairAfterRemote(previous: WorkspaceState, state: WorkspaceState): Promise<void> {
+    return this.repair(previous, state);
+  }
+
   private async repair(previous: WorkspaceState, state: WorkspaceState): Promise<void> {
     const { workspace, storage, log } = this.deps;
     const found = await repairOps(previous, state, { workspaceId: workspace.id, storage, log });
     if (!found) return;
     const change: Change = { kind: 'ops', ops: found.ops, action: 'repair' };
-    const r = await this.process(change, SERVER_ACTOR, 'server', null, 1);
+    const r = await this.process(change, SERVER_ACTOR, 'server', null, 1, this.deps.repairFence?.());
     if (!r.ok) log.error({ error: r.error, workspace: workspace.slug }, 'repair was rejected');
     else log.info({ workspace: workspace.slug, conflicts: found.conflicts }, 'repaired a merge');
   }
