@@ -377,6 +377,9 @@ describe('AuthZEN discovery', () => {
   it('publishes the endpoints of the workspace’s decision point', async () => {
     const r = await api(t.url, 'GET', `${W}/authzen/.well-known/authzen-configuration`);
     expect(r.status).toBe(200);
+    // Also at the well-known URI inserted before the path (a multi-tenant PDP under a path).
+    const inserted = await api(t.url, 'GET', `/.well-known/authzen-configuration${W}/authzen`);
+    expect(inserted.body).toEqual(r.body);
     const pdp = `${t.url}/api/workspaces/acme/authzen`;
     expect(r.body).toEqual({
       policy_decision_point: pdp,

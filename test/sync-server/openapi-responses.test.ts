@@ -344,6 +344,7 @@ describe('replies match /api/openapi.json', () => {
       [],
     );
     expect((await call('GET', `${W}/authzen/.well-known/authzen-configuration`, { ws })).status).toBe(200);
+    expect((await call('GET', `/.well-known/authzen-configuration${W}/authzen`, { ws })).status).toBe(200);
 
     // Deletes last: they answer the impact.
     expect(

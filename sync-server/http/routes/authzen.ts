@@ -2,7 +2,9 @@
  * AuthZEN Authorization API 1.0 per workspace (issue 14), under `/api/workspaces/:ws/authzen`:
  * `access/v1/evaluation`, `access/v1/evaluations` (boxcar), `access/v1/search/{subject,resource,action}`
  * (paged with `page.next_token`) and the discovery metadata at
- * `/api/workspaces/:ws/authzen/.well-known/authzen-configuration`. Every decision is core's
+ * `/api/workspaces/:ws/authzen/.well-known/authzen-configuration` and at the well-known URI inserted
+ * before the path (RFC 8414's form for an issuer under a path):
+ * `/.well-known/authzen-configuration/api/workspaces/:ws/authzen`. Every decision is core's
  * (core/decisions over the access the panel shows). Admins ask about anyone; any other member only about
  * themselves (a single evaluation about someone else is a 403; a boxcar item is `decision: false` with
  * `context.error`); subject search (an access review) is for admins.
@@ -161,21 +163,34 @@ export function authzenRoutes(): Route[] {
       tag,
       auth: 'none',
       reply: { status: 200, body: DiscoveryReply },
-      handler: async ({ ctx, req, params }) => {
-        const pdp = `${baseUrl(ctx.config.publicUrl, req)}/api/workspaces/${encodeURIComponent(params.ws.toLowerCase())}/authzen`;
-        return {
-          status: 200,
-          headers: { 'cache-control': 'public, max-age=300' },
-          body: {
-            policy_decision_point: pdp,
-            access_evaluation_endpoint: `${pdp}/access/v1/evaluation`,
-            access_evaluations_endpoint: `${pdp}/access/v1/evaluations`,
-            search_subject_endpoint: `${pdp}/access/v1/search/subject`,
-            search_resource_endpoint: `${pdp}/access/v1/search/resource`,
-            search_action_endpoint: `${pdp}/access/v1/search/action`,
-          },
-        };
-      },
+      handler: async ({ ctx, req, params }) => discoveryReply(ctx.config.publicUrl, req, params.ws),
+    }),
+    route({
+      method: 'GET',
+      path: `/.well-known/authzen-configuration${AUTHZEN_BASE}`,
+      summary:
+        'AuthZEN discovery metadata at the well-known URI inserted before the decision point’s path (RFC 8414’s form for an issuer under a path): the same answer',
+      tag,
+      auth: 'none',
+      reply: { status: 200, body: DiscoveryReply },
+      handler: async ({ ctx, req, params }) => discoveryReply(ctx.config.publicUrl, req, params.ws),
     }),
   ];
+}
+
+function discoveryReply(publicUrl: string | null, req: IncomingMessage, ws: string) {
+  const pdp = `${baseUrl(publicUrl, req)}/api/workspaces/${encodeURIComponent(ws.toLowerCase())}/authzen`;
+  return { status: 200 as const, headers: { 'cache-control': 'public, max-age=300' }, body: discovery(pdp) };
+}
+
+/** The metadata of the decision point at `pdp` (its base URL). */
+function discovery(pdp: string) {
+  return {
+    policy_decision_point: pdp,
+    access_evaluation_endpoint: `${pdp}/access/v1/evaluation`,
+    access_evaluations_endpoint: `${pdp}/access/v1/evaluations`,
+    search_subject_endpoint: `${pdp}/access/v1/search/subject`,
+    search_resource_endpoint: `${pdp}/access/v1/search/resource`,
+    search_action_endpoint: `${pdp}/access/v1/search/action`,
+  };
 }
