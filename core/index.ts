@@ -2,6 +2,15 @@
 
 export { type AccessIndex, accessIndex } from './access/access-index.ts';
 export {
+  ACCESS_FORMAT,
+  type AccessCatalog,
+  buildCatalog,
+  type CatalogApp,
+  type CatalogDataSource,
+  catalogIndexes,
+} from './access/catalog.ts';
+export { accessAt, expandSummary } from './access/catalog-expand.ts';
+export {
   type CompiledAccess,
   type CompiledUserAccess,
   codeHidden,
@@ -34,15 +43,6 @@ export {
   whomToAsk,
 } from './access/present.ts';
 export {
-  ACCESS_FORMAT,
-  type AccessCatalog,
-  buildCatalog,
-  type CatalogApp,
-  type CatalogDataSource,
-  catalogIndexes,
-} from './access/catalog.ts';
-export { accessAt, expandSummary } from './access/catalog-expand.ts';
-export {
   type AccessClass,
   type AccessSummary,
   type AppSummary,
@@ -70,6 +70,8 @@ export {
 } from './commands/duplicate-contents.ts';
 export { commit, execute, type Planned, plan } from './commands/plan.ts';
 export { slugify } from './commands/resource-commands.ts';
+export { csvCell, toCsv } from './csv.ts';
+export * as decisions from './decisions/index.ts';
 export {
   COLLECTION_LABELS,
   describeChange,
@@ -77,7 +79,6 @@ export {
   type EntityChange,
   type FieldChange,
 } from './describe-change.ts';
-export * as decisions from './decisions/index.ts';
 export { createWorkspaceDoc } from './doc/create-workspace-doc.ts';
 export { DocReader, readState } from './doc/doc-reader.ts';
 export {

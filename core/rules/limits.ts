@@ -27,3 +27,6 @@ export const MAX_CONFLICT_LIST_JSON = 20_000;
 /** Passwords: at least 8 characters (NIST SP 800-63B), at most 256 (scrypt input stays cheap). */
 export const MIN_PASSWORD_LENGTH = 8;
 export const MAX_PASSWORD_LENGTH = 256;
+/** CSV user import: a file the admin's tab can read and preview at once; larger lists go in parts. */
+export const MAX_IMPORT_BYTES = 2 * 1024 * 1024;
+export const MAX_IMPORT_ROWS = 5_000;

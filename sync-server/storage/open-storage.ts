@@ -26,8 +26,7 @@ export function redactUrl(url: string): string {
     const u = new URL(url);
     if (u.password) u.password = '***';
     // node-postgres also reads any query parameter as a setting: `?password=`, `?sslpassword=`.
-    for (const key of [...u.searchParams.keys()])
-      if (/password/i.test(key)) u.searchParams.set(key, '***');
+    for (const key of [...u.searchParams.keys()]) if (/password/i.test(key)) u.searchParams.set(key, '***');
     return u.toString();
   } catch {
     return '(not a URL)';

@@ -381,6 +381,8 @@ describe('AuthZEN discovery', () => {
     const inserted = await api(t.url, 'GET', `/.well-known/authzen-configuration${W}/authzen`);
     expect(inserted.body).toEqual(r.body);
     const pdp = `${t.url}/api/workspaces/acme/authzen`;
+    // Without PUBLIC_URL its URLs come from the Host header: no shared cache may keep a forged one.
+    expect(r.headers.get('cache-control')).toBe('no-store');
     expect(r.body).toEqual({
       policy_decision_point: pdp,
       access_evaluation_endpoint: `${pdp}/access/v1/evaluation`,

@@ -1,7 +1,7 @@
 /** CSV parsing/writing, CSV import checks, routes, presence, conflict re-apply. */
 import { describe, expect, it } from 'vitest';
 import { reapplyCommand } from '../../web/src/lib/services/conflicts.ts';
-import { decodeCsv, parseCsv, toCsv } from '../../web/src/lib/services/csv.ts';
+import { decodeCsv, parseCsv, readImportFile, toCsv } from '../../web/src/lib/services/csv.ts';
 import { parsePatterns } from '../../web/src/lib/services/resources.ts';
 import { checkImportRows } from '../../web/src/lib/services/users.ts';
 import { peersOn } from '../../web/src/lib/state/presence.svelte.ts';
@@ -193,5 +193,24 @@ describe('parsePatterns', () => {
     expect(r.patterns).toEqual(['https://ok.com/*']);
     expect(r.errors).toHaveLength(2);
     for (const e of r.errors) expect(e.split('not a url')).toHaveLength(2);
+  });
+});
+
+describe('import file limits', () => {
+  const enc = (text: string) => new TextEncoder().encode(text);
+  it('refuses a file past 2 MB before parsing it, saying how big it is', () => {
+    const r = readImportFile(new Uint8Array(3 * 1024 * 1024).fill(0x61));
+    expect(r).toEqual({ error: expect.stringMatching(/3\.0 MB.*at most 2\.0 MB/) });
+  });
+  it('refuses more than 5,000 rows (a header row besides is fine) and reads 5,000', () => {
+    const lines = (n: number) => [
+      'email,name,role',
+      ...Array.from({ length: n }, (_, i) => `u${i}@x.io,U ${i},End-user`),
+    ];
+    expect(readImportFile(enc(lines(5_001).join('\n')))).toEqual({
+      error: expect.stringMatching(/5,002 rows.*5,000/),
+    });
+    const ok = readImportFile(enc(lines(5_000).join('\r\n')));
+    expect('rows' in ok && ok.rows.length).toBe(5_001);
   });
 });

@@ -1,5 +1,6 @@
 /** `/audit`: the server-stamped history, filterable, paged by cursor, as JSON or CSV. */
 import { z } from 'zod';
+import { csvCell } from '../../../core/index.ts';
 import type { AuditEntry } from '../../storage/audit-store.ts';
 import { AuditEntryJson } from '../replies.ts';
 import { ApiError } from '../respond.ts';
@@ -21,11 +22,6 @@ function time(v: string | null, name: string): number | undefined {
  * start (also after blanks) and every part after a `;` (a spreadsheet whose list separator is `;` splits
  * this comma-separated file there, quotes or not).
  */
-function csvCell(v: string): string {
-  const safe = v.replace(/(^|;)(?=\s*[=+\-@]|[\t\r])/g, "$1'");
-  return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-}
-
 const entryJson = (e: AuditEntry) => ({
   id: e.id,
   at: new Date(e.at).toISOString(),

@@ -180,7 +180,10 @@ export function authzenRoutes(): Route[] {
 
 function discoveryReply(publicUrl: string | null, req: IncomingMessage, ws: string) {
   const pdp = `${baseUrl(publicUrl, req)}/api/workspaces/${encodeURIComponent(ws.toLowerCase())}/authzen`;
-  return { status: 200 as const, headers: { 'cache-control': 'public, max-age=300' }, body: discovery(pdp) };
+  // Shared caches may keep it only when its URLs come from PUBLIC_URL: built from the Host header, a forged
+  // Host would be cached for everyone behind the same cache.
+  const cache = publicUrl ? 'public, max-age=300' : 'no-store';
+  return { status: 200 as const, headers: { 'cache-control': cache }, body: discovery(pdp) };
 }
 
 /** The metadata of the decision point at `pdp` (its base URL). */

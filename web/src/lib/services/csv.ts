@@ -4,6 +4,9 @@
  * writes `;`). Writing: RFC 4180 with formulas neutralised. Parsing never throws.
  */
 import Papa from 'papaparse';
+import { limits, toCsv } from '../../../../core/index.ts';
+
+export { toCsv };
 
 /** Decodes a file's bytes: UTF-16 LE/BE by their BOM (or by the zero bytes of ASCII text), else UTF-8. */
 export function decodeCsv(bytes: Uint8Array): string {
@@ -31,16 +34,24 @@ export function parseCsv(text: string): string[][] {
   return res.data.filter((r) => Array.isArray(r) && r.some((f) => f.trim() !== ''));
 }
 
-function cell(value: string): string {
-  // Neutralise spreadsheet formulas (CSV injection) and quote when needed: an apostrophe before the
-  // cell's start (also after blanks) and every part after a `;` when they would start a formula (a
-  // spreadsheet whose list separator is `;` splits a comma-separated file there, quotes or not).
-  const v = value.replace(/(^|;)(?=\s*[=+\-@]|[\t\r])/g, "$1'");
-  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
-
-export function toCsv(rows: readonly (readonly string[])[]): string {
-  return `${rows.map((r) => r.map(cell).join(',')).join('\r\n')}\r\n`;
+/**
+ * A picked import file's rows, or why it is refused before anything is parsed or previewed: a file past
+ * limits.MAX_IMPORT_BYTES or MAX_IMPORT_ROWS would freeze the tab while it is read and previewed.
+ */
+export function readImportFile(bytes: Uint8Array): { rows: string[][] } | { error: string } {
+  if (bytes.length > limits.MAX_IMPORT_BYTES) {
+    const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+    return {
+      error: `This file is ${mb(bytes.length)}; import at most ${mb(limits.MAX_IMPORT_BYTES)} at a time (split the list).`,
+    };
+  }
+  const rows = parseCsv(decodeCsv(bytes));
+  if (rows.length > limits.MAX_IMPORT_ROWS + 1) {
+    return {
+      error: `This file has ${rows.length.toLocaleString('en')} rows; import at most ${limits.MAX_IMPORT_ROWS.toLocaleString('en')} at a time (split the list).`,
+    };
+  }
+  return { rows };
 }
 
 /** Offers a CSV file to the browser as a download. */
