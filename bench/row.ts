@@ -9,6 +9,11 @@ export interface Row {
   readonly met: boolean;
   /** What the figure is compared with (library, version, its own figure). */
   readonly baseline?: string;
+  /**
+   * The physical floor of this figure measured in the same run (e.g. "Y.applyUpdate alone 151 ms"), when
+   * not written as a "floor …" clause of `baseline` (the README script moves that clause to its column).
+   */
+  readonly floor?: string;
   /** How many times faster (or smaller) than the baseline. */
   readonly ratio?: number;
 }
