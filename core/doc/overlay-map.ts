@@ -36,6 +36,22 @@ export class OverlayMap<K, V> implements ReadonlyMap<K, V> {
     return new OverlayMap(base, delta, size);
   }
 
+  /**
+   * The keys whose entry differs between `prev` and `next`, when `next` was made from `prev` by `with`
+   * (directly or through versions between: they share a base), in O(delta); null when they share none.
+   */
+  static changedKeys<K, V>(prev: ReadonlyMap<K, V>, next: ReadonlyMap<K, V>): Set<K> | null {
+    if (prev === next) return new Set();
+    if (!(next instanceof OverlayMap)) return null;
+    const keys = new Set<K>(next.delta.keys());
+    if (prev instanceof OverlayMap) {
+      if (prev.base !== next.base) return null;
+      for (const k of prev.delta.keys()) keys.add(k);
+    } else if (prev !== next.base) return null;
+    for (const k of keys) if (prev.get(k) === next.get(k)) keys.delete(k);
+    return keys;
+  }
+
   get(key: K): V | undefined {
     const d = this.delta.get(key);
     if (d !== undefined) return d === GONE ? undefined : d;

@@ -5,7 +5,14 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyOpsToState, checkChange, type Group, repair, type WorkspaceState } from '../../core/index.ts';
+import {
+  applyOpsToState,
+  checkChange,
+  type Group,
+  repair,
+  touchedByOps,
+  type WorkspaceState,
+} from '../../core/index.ts';
 import { changedIds } from '../../core/repair/repair-scope.ts';
 import { deriveNameIndex, findNamed } from '../../core/rules/name-index.ts';
 import { sameName } from '../../core/rules/names.ts';
@@ -82,7 +89,7 @@ describe('name index', () => {
     );
   }, 120_000);
 
-  it('gives checkChange the verdicts of an index built from scratch', () => {
+  it('gives checkChange (as plan calls it) the verdicts of an index built from scratch', () => {
     fc.assert(
       fc.property(scenarios, (sc) => {
         const run = runScenario(base, sc);
@@ -91,7 +98,7 @@ describe('name index', () => {
             if (!step.result.ok) continue;
             const { ops } = step.result.value;
             const after = applyOpsToState(step.before, ops);
-            const touched = touchedOf(step.before, after);
+            const touched = touchedByOps(ops);
             const options = { mode: 'strict' as const };
             expect(checkChange(step.before, after, touched, options)).toEqual(
               checkChange(fresh(step.before), fresh(after), touched, options),
@@ -106,18 +113,31 @@ describe('name index', () => {
   }, 120_000);
 });
 
-function touchedOf(before: WorkspaceState, after: WorkspaceState) {
-  return {
-    users: changedIds(before.users, after.users),
-    groups: changedIds(before.groups, after.groups),
-    apps: changedIds(before.apps, after.apps),
-    dataSources: changedIds(before.dataSources, after.dataSources),
-    conflicts: changedIds(before.conflicts, after.conflicts),
-    meta: before.meta !== after.meta,
-  };
+/** Every id whose entry differs, by a scan of both maps. */
+function scanChanged<V>(prev: ReadonlyMap<string, V>, next: ReadonlyMap<string, V>): string[] {
+  const ids = new Set([...prev.keys(), ...next.keys()]);
+  return [...ids].filter((id) => prev.get(id) !== next.get(id)).sort();
 }
 
 describe('repair after a clean state looks only at what changed', () => {
+  it('finds the changed entities from the overlay maps exactly', () => {
+    fc.assert(
+      fc.property(scenarios, (sc) => {
+        for (const seq of stateSequences(sc))
+          for (let i = 1; i < seq.length; i++)
+            for (const c of ['groups', 'users', 'apps', 'dataSources'] as const) {
+              const [prev, cur] = [seq[i - 1]![c], seq[i]![c]] as [
+                ReadonlyMap<string, unknown>,
+                ReadonlyMap<string, unknown>,
+              ];
+              expect([...changedIds(prev, cur)].sort()).toEqual(scanChanged(prev, cur));
+              expect([...changedIds(seq[0]![c], cur)].sort()).toEqual(scanChanged(seq[0]![c], cur));
+            }
+      }),
+      { numRuns: RUNS },
+    );
+  }, 120_000);
+
   it('repairs exactly as the full repair does, over every state and merge', () => {
     let exercised = 0;
     fc.assert(
