@@ -13,6 +13,7 @@ import { credentialsFrom, originAllowed } from '../auth/credentials.ts';
 import { userByEmailInDoc } from '../auth/member-of.ts';
 import type { ServerContext } from '../context.ts';
 import type { SocketErrorCode } from '../errors.ts';
+import { StorageUnavailableError } from '../storage/errors.ts';
 import type { Workspace } from '../storage/workspace-store.ts';
 
 export type SyncAuth<T> =
@@ -36,7 +37,10 @@ export async function authorizeSync(
   let principal: Principal | null;
   try {
     principal = await authenticate(ctx.storage, creds.token);
-  } catch {
+  } catch (err) {
+    // PostgreSQL down: 1013, like the sockets closed by the outage (clients retry later).
+    if (err instanceof StorageUnavailableError)
+      return refuse('storage-failed', 'Storage unavailable; try again later');
     return refuse('internal', 'Try again');
   }
   if (!principal) return refuse('unauthorized', 'Session expired or token not valid');
