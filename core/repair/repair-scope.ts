@@ -14,30 +14,16 @@
  * - duplicate emails: only users decide it, so any changed user runs it;
  * - no active admin: not derived from P (its candidates are), so it looks for an active admin in S.
  */
-import { OverlayMap } from '../doc/overlay-map.ts';
 import type { App, DataSource, Grant, Group, WorkspaceState } from '../model.ts';
 import { hasAnyFlag } from '../rules/builder-level.ts';
 import { defaultGroupGrantViolation } from '../rules/default-groups.ts';
 import { isIdentity } from '../rules/identity.ts';
-import { deriveNameIndex, findNamed } from '../rules/name-index.ts';
+import { changedIds, deriveNameIndex, findNamed } from '../rules/name-index.ts';
 import { isReservedGroupName, normalizeName } from '../rules/names.ts';
 import { isActiveAdminUser, meetsGroupRole } from '../rules/roles.ts';
 import type { ConflictCode } from './conflict-codes.ts';
 
-/** The ids whose entry differs between two versions of a collection (new, changed or gone). */
-export function changedIds<V>(prev: ReadonlyMap<string, V>, next: ReadonlyMap<string, V>): Set<string> {
-  const known = OverlayMap.changedKeys(prev, next);
-  if (known) return known;
-  const out = new Set<string>();
-  let kept = 0;
-  for (const [id, v] of next) {
-    const was = prev.get(id);
-    if (was !== v) out.add(id);
-    if (was !== undefined) kept++;
-  }
-  if (kept < prev.size) for (const id of prev.keys()) if (!next.has(id)) out.add(id);
-  return out;
-}
+export { changedIds };
 
 export interface RepairScope {
   readonly previous: WorkspaceState;

@@ -37,9 +37,10 @@ export function checkChange(
 ): ChangeViolation[] {
   const v = new Verdict(before, after, options);
   // Name lookups go through an index per version, derived from the one before (name-index.ts).
-  deriveNameIndex(before.groups, after.groups, touched.groups);
-  deriveNameIndex(before.apps, after.apps, touched.apps);
-  deriveNameIndex(before.dataSources, after.dataSources, touched.dataSources);
+  // The ids are read from the two versions, not from `touched`: the index must hold every name.
+  deriveNameIndex(before.groups, after.groups);
+  deriveNameIndex(before.apps, after.apps);
+  deriveNameIndex(before.dataSources, after.dataSources);
   for (const id of touched.groups) checkGroup(v, id, before.groups.get(id), after.groups.get(id));
   for (const id of touched.users) checkUser(v, id, before.users.get(id), after.users.get(id));
   for (const id of touched.apps) checkApp(v, id, before.apps.get(id), after.apps.get(id));

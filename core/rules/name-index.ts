@@ -8,6 +8,7 @@
  * superset for every version on it, and every lookup checks the candidate against the version's own map.
  * It is rebuilt from the map when the stale entries outnumber the live ones.
  */
+import { OverlayMap } from '../doc/overlay-map.ts';
 import { nameKeys, sameName } from './names.ts';
 
 export interface Named {
@@ -56,6 +57,21 @@ function put(m: Map<string, Set<string>>, key: string, id: string): void {
   else m.set(key, new Set([id]));
 }
 
+/** The ids whose entry differs between two versions of a collection (new, changed or gone). */
+export function changedIds<V>(prev: ReadonlyMap<string, V>, next: ReadonlyMap<string, V>): Set<string> {
+  const known = OverlayMap.changedKeys(prev, next);
+  if (known) return known;
+  const out = new Set<string>();
+  let kept = 0;
+  for (const [id, v] of next) {
+    const was = prev.get(id);
+    if (was !== v) out.add(id);
+    if (was !== undefined) kept++;
+  }
+  if (kept < prev.size) for (const id of prev.keys()) if (!next.has(id)) out.add(id);
+  return out;
+}
+
 const INDEXES = new WeakMap<ReadonlyMap<string, Named>, NameIndex>();
 
 function indexOf(map: ReadonlyMap<string, Named>): NameIndex {
@@ -65,18 +81,19 @@ function indexOf(map: ReadonlyMap<string, Named>): NameIndex {
 }
 
 /**
- * Gives `after` the index of `before` plus the entities of `changed` (every id whose entry differs between
- * the two maps: an edit's touched ids), when `before` has one; else `after` gets its own on first lookup.
+ * Gives `after` the index of `before` plus the entities of `changed` (at least every id whose entry differs
+ * between the two maps; `changedIds` when not given), when `before` has one; else `after` gets its own on
+ * first lookup.
  */
 export function deriveNameIndex(
   before: ReadonlyMap<string, Named> | undefined,
   after: ReadonlyMap<string, Named>,
-  changed: Iterable<string>,
+  changed?: Iterable<string>,
 ): void {
   if (before === undefined || before === after || INDEXES.has(after)) return;
   const index = INDEXES.get(before);
   if (!index || index.worn) return;
-  for (const id of changed) {
+  for (const id of changed ?? changedIds(before, after)) {
     const e = after.get(id);
     if (e) index.add(e);
   }

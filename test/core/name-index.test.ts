@@ -9,6 +9,7 @@ import {
   applyOpsToState,
   checkChange,
   type Group,
+  type Op,
   repair,
   touchedByOps,
   type WorkspaceState,
@@ -103,6 +104,22 @@ describe('name index', () => {
             expect(checkChange(step.before, after, touched, options)).toEqual(
               checkChange(fresh(step.before), fresh(after), touched, options),
             );
+            // Then renames (each version derived from the one before's index): one group to a new name, and
+            // another onto that name.
+            const custom = [...after.groups.values()].filter(isLiveCustom);
+            if (custom.length < 2) continue;
+            const rename = (g: Group, name: string): Op[] => [
+              { type: 'entity.set', collection: 'groups', id: g.id, fields: { name } },
+            ];
+            findNamed(after.groups, 'x', undefined, isLiveCustom);
+            const first = rename(custom[0]!, 'Fresh name');
+            const renamed = applyOpsToState(after, first);
+            checkChange(after, renamed, touchedByOps(first), options);
+            const onto = rename(custom[1]!, 'FRESH NАME');
+            const clash = applyOpsToState(renamed, onto);
+            const verdict = checkChange(renamed, clash, touchedByOps(onto), options);
+            expect(verdict).toEqual(checkChange(fresh(renamed), fresh(clash), touchedByOps(onto), options));
+            expect(verdict.map((x) => x.code)).toContain('name-taken');
           }
         } finally {
           run.destroy();
