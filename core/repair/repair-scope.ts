@@ -14,7 +14,7 @@
  * - duplicate emails: only users decide it, so any changed user runs it;
  * - no active admin: not derived from P (its candidates are), so it looks for an active admin in S.
  */
-import type { App, DataSource, Grant, Group, WorkspaceState } from '../model.ts';
+import type { App, DataSource, Grant, Group, User, WorkspaceState } from '../model.ts';
 import { hasAnyFlag } from '../rules/builder-level.ts';
 import { defaultGroupGrantViolation } from '../rules/default-groups.ts';
 import { isIdentity } from '../rules/identity.ts';
@@ -141,10 +141,22 @@ function slugClash(s: RepairScope): boolean {
   return false;
 }
 
+/** Per version of the users: whether one is an active admin (only the users decide it, identities too). */
+const HAS_ACTIVE_ADMIN = new WeakMap<ReadonlyMap<string, User>, boolean>();
+
 function noActiveAdmin(state: WorkspaceState): boolean {
   if (state.users.size === 0) return false;
-  for (const u of state.users.values()) if (isActiveAdminUser(u) && isIdentity(state, u)) return false;
-  return true;
+  let has = HAS_ACTIVE_ADMIN.get(state.users);
+  if (has === undefined) {
+    has = false;
+    for (const u of state.users.values())
+      if (isActiveAdminUser(u) && isIdentity(state, u)) {
+        has = true;
+        break;
+      }
+    HAS_ACTIVE_ADMIN.set(state.users, has);
+  }
+  return !has;
 }
 
 /** Per conflict code: whether its repairer may find something after a commit on a clean state. */
