@@ -51,7 +51,7 @@ export class ClusterNode {
 
   start(): void {
     this.link.start();
-    this.link.pubsub.on('ready', () => void this.resubscribe());
+    this.link.onPubsubReady(() => void this.resubscribe());
     this.onChannel(PRESENCE_PATTERN, (message, channel) => {
       const feed = this.feeds.get(channel.slice(3));
       if (feed) receivePresence(feed.live, this.instance, message);

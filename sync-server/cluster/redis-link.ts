@@ -34,16 +34,37 @@ export function newRedisConnection(url: string, log: Logger, name: string): Redi
   return client;
 }
 
+/** A connection down this long is replaced by a fresh one (a reconnect seen stuck after a cut mid-handshake). */
+const REPLACE_AFTER_MS = 8_000;
+
 export class RedisLink {
-  readonly commands: RedisConnection;
-  readonly pubsub: RedisConnection;
+  commands: RedisConnection;
+  pubsub: RedisConnection;
+  private readonly pubsubReady: (() => void)[] = [];
+  private readonly downSince = new Map<'commands' | 'pubsub', number>();
+  private watchTimer: NodeJS.Timeout | null = null;
+  /** Connections replaced because they stayed down (metrics). */
+  replaced = 0;
 
   constructor(
     readonly url: string,
     private readonly log: Logger,
   ) {
     this.commands = newRedisConnection(url, log, 'commands');
-    this.pubsub = newRedisConnection(url, log, 'pubsub');
+    this.pubsub = this.newPubsub();
+  }
+
+  private newPubsub(): RedisConnection {
+    const c = newRedisConnection(this.url, this.log, 'pubsub');
+    c.on('ready', () => {
+      for (const fn of this.pubsubReady) fn();
+    });
+    return c;
+  }
+
+  /** Runs `fn` each time a pub/sub connection is ready (subscriptions are made again there). */
+  onPubsubReady(fn: () => void): void {
+    this.pubsubReady.push(fn);
   }
 
   /** A fresh connection for the blocking reader (replaced when its loop is restarted). */
@@ -58,9 +79,32 @@ export class RedisLink {
   /** Starts connecting; a Redis that is down now is retried in the background (the server starts anyway). */
   start(): void {
     for (const c of [this.commands, this.pubsub]) c.connect().catch(() => {});
+    this.watchTimer = setInterval(() => this.watch(), 1_000);
+    this.watchTimer.unref();
+  }
+
+  private watch(): void {
+    const now = Date.now();
+    for (const name of ['commands', 'pubsub'] as const) {
+      const c = this[name];
+      if (c.isReady) {
+        this.downSince.delete(name);
+        continue;
+      }
+      const since = this.downSince.get(name) ?? now;
+      this.downSince.set(name, since);
+      if (now - since < REPLACE_AFTER_MS) continue;
+      this.downSince.delete(name);
+      this.replaced++;
+      void closeConnection(c);
+      const fresh = name === 'commands' ? newRedisConnection(this.url, this.log, name) : this.newPubsub();
+      this[name] = fresh;
+      fresh.connect().catch(() => {});
+    }
   }
 
   async close(): Promise<void> {
+    if (this.watchTimer) clearInterval(this.watchTimer);
     await Promise.allSettled([this.commands, this.pubsub].map((c) => closeConnection(c)));
   }
 }

@@ -72,7 +72,7 @@ it('instance 2 cut from Redis for 3 s catches up and reconnects', async () => {
     await until(async () => (await health(2)).cluster.redis === 'down', 5_000, 'healthz says redis down');
     await new Promise((r) => setTimeout(r, 3_000));
     proxy.heal();
-    await until(async () => (await health(2)).cluster.redis === 'up', 10_000, 'redis back').catch((err) => {
+    await until(async () => (await health(2)).cluster.redis === 'up', 15_000, 'redis back').catch((err) => {
       throw new Error(`${err.message}: ${c.instances[2]!.output.slice(-2000)}`);
     });
   });
