@@ -187,7 +187,8 @@ export class LiveDoc {
       for (const peer of this.peers) peer.send(message);
       const state = this.reader.state();
       const entities = describeChanges(this.doc, changed);
-      if (state.users !== previous.users) for (const peer of this.peers) peer.recheck(state);
+      if (entities.length >= 1000 || entities.some((e) => e.collection === 'users'))
+        for (const peer of this.peers) peer.recheck(state);
       for (const l of this.listeners) {
         try {
           l({ previous, state, entities, users: new Set(), actor: SERVER_ACTOR });
