@@ -75,7 +75,13 @@ export async function converged(
     const have = new Set(groupNames(stored));
     const missing = [...union].filter((n) => !have.has(n));
     const differ = clients.flatMap((cl, i) => (sameVector(cl.doc, stored) ? [] : [i]));
-    const state = clients.map((cl) => `${cl.provider.wsconnected}/${cl.provider.synced}/${cl.closes.slice(-3).map((e) => `${e.code}:${e.reason}`).join('|')}`);
+    const state = clients.map(
+      (cl) =>
+        `${cl.provider.wsconnected}/${cl.provider.synced}/${cl.closes
+          .slice(-3)
+          .map((e) => `${e.code}:${e.reason}`)
+          .join('|')}`,
+    );
     const logs = `${state.join('\n')}\n${c.instances.map((i) => i.output.slice(-600)).join('\n---\n')}`;
     throw new Error(
       `${(err as Error).message}: missing ${missing.slice(0, 10).join(', ')} (${missing.length}); clients differing ${differ.join(', ')}\n${logs}`,
