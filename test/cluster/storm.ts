@@ -18,17 +18,30 @@ export async function spreadClients(
 }
 
 /** Every client creates groups `<tag>c<i>-<n>` until `stop()`; resolves the count made. */
-export function storm(clients: readonly Client[], pauseMs = 20, tag = ''): { stop(): Promise<number> } {
+export function storm(
+  clients: readonly Client[],
+  pauseMs = 20,
+  tag = '',
+): { stop(): Promise<number>; hold(i: number): void; release(i: number): void } {
   let on = true;
   let made = 0;
+  const held = new Set<number>();
   const loops = clients.map(async (cl, i) => {
     for (let n = 0; on; n++) {
+      if (held.has(i)) {
+        n--;
+        await new Promise((r) => setTimeout(r, pauseMs));
+        continue;
+      }
       run(cl.doc, { type: 'group.create', name: `${tag}c${i}-${n}` });
       made++;
       await new Promise((r) => setTimeout(r, pauseMs + Math.random() * pauseMs));
     }
   });
   return {
+    /** Client i stops editing (while it moves to another instance) until `release(i)`. */
+    hold: (i) => void held.add(i),
+    release: (i) => void held.delete(i),
     async stop() {
       on = false;
       await Promise.all(loops);
