@@ -29,7 +29,10 @@ function floorOf(r) {
   const m = /(^|;\s*)(floor\b[^;]*)/i.exec(note);
   if (!m) return { floor: '', note };
   const rest = (note.slice(0, m.index) + note.slice(m.index + m[0].length)).replace(/^;\s*/, '').trim();
-  return { floor: m[2].replace(/^floor\s*(\(([^)]*)\))?:?\s*/i, (_, __, what) => (what ? `${what}: ` : '')), note: rest };
+  return {
+    floor: m[2].replace(/^floor\s*(\(([^)]*)\))?:?\s*/i, (_, __, what) => (what ? `${what}: ` : '')),
+    note: rest,
+  };
 }
 
 const parts = [];
