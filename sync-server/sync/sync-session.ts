@@ -20,7 +20,7 @@ import { watchCredentials } from '../auth/connections.ts';
 import { userByEmail } from '../auth/member-of.ts';
 import type { ServerContext } from '../context.ts';
 import { AwarenessGuard } from './awareness-guard.ts';
-import type { Actor, DocPeer } from './change.ts';
+import type { Actor, ChangeError, DocPeer } from './change.ts';
 import type { LiveDoc } from './live-doc.ts';
 import type { EarlySync } from './snapshot-answer.ts';
 import type { SyncSocket } from './sync-socket.ts';
@@ -30,6 +30,14 @@ const MAX_BUFFERED_BYTES = 32 * 1024 * 1024; // 32 MiB
 /** Updates of one socket waiting in the pipeline. */
 const MAX_PENDING_UPDATES = 2_000;
 const PING_INTERVAL_MS = 30_000;
+/**
+ * A live edit made while a client reconnects can reach us before its catch-up (the step 2 answering our
+ * step 1, which carries what it wrote offline) and depend on it. Such updates, refused as incomplete
+ * before the catch-up arrived, are held and submitted again right after it — up to this many bytes and
+ * this long; then the refusal stands.
+ */
+const MAX_HELD_BYTES = 8 * 1024 * 1024;
+const HOLD_MS = 10_000;
 
 export interface SyncSessionInit {
   readonly ctx: ServerContext;
@@ -53,6 +61,13 @@ export class SyncSession implements DocPeer {
   /** Settles when this socket's last submitted update has gone through the pipeline. */
   private lastSubmit: Promise<unknown> = Promise.resolve();
   private alive = true;
+  /** Until the client's first step 2 (its catch-up) arrives. */
+  private awaitingCatchUp = true;
+  private readonly held: Uint8Array[] = [];
+  private heldBytes = 0;
+  private holdTimer: NodeJS.Timeout | null = null;
+  /** Step 1s (acknowledgement requests) waiting for held updates to be submitted again and settle. */
+  private readonly deferredStep1: Uint8Array[] = [];
 
   constructor({ ctx, socket, live, principal, userId }: SyncSessionInit) {
     this.ctx = ctx;
@@ -108,6 +123,7 @@ export class SyncSession implements DocPeer {
 
     ws.on('close', () => {
       clearInterval(ping);
+      if (this.holdTimer) clearTimeout(this.holdTimer);
       live.peers.delete(this);
       unregister();
       stopWatching();
@@ -150,10 +166,13 @@ export class SyncSession implements DocPeer {
     if (!msg) return socket.close('malformed-message', 'Malformed message');
     switch (msg.kind) {
       case 'step1':
-        if (this.pending === 0) this.answerStep1(msg.stateVector);
-        else void this.lastSubmit.then(() => this.answerStep1(msg.stateVector));
-        return;
+        return this.answerWhenSettled(msg.stateVector);
       case 'update':
+        if (msg.step2 && this.awaitingCatchUp) {
+          this.awaitingCatchUp = false;
+          this.submit(msg.update, true);
+          return this.releaseHeld();
+        }
         return this.submit(msg.update, msg.step2);
       case 'awareness': {
         const guarded = this.awarenessGuard.guard(msg.update);
@@ -192,20 +211,54 @@ export class SyncSession implements DocPeer {
     this.send(encodeStep2(update));
   }
 
-  /** A client update; `catchUp`: it came as sync step 2 (checked in core's 'merge' mode). */
-  private submit(update: Uint8Array, catchUp: boolean) {
+  /** Answers a step 1 once every update sent before it is committed or refused (held ones included). */
+  private answerWhenSettled(stateVector: Uint8Array): void {
+    if (this.held.length > 0) this.deferredStep1.push(stateVector);
+    else if (this.pending === 0) this.answerStep1(stateVector);
+    else void this.lastSubmit.then(() => this.answerWhenSettled(stateVector));
+  }
+
+  /**
+   * A client update; `catchUp`: it came as sync step 2 (checked in core's 'merge' mode); `retry`: a held
+   * update submitted again after the catch-up.
+   */
+  private submit(update: Uint8Array, catchUp: boolean, retry = false) {
     const { ctx, socket, live } = this;
     if (++this.pending > MAX_PENDING_UPDATES)
       return socket.close('too-many-messages', 'Too many pending updates');
+    const beforeCatchUp = this.awaitingCatchUp && !catchUp && !retry;
     const change = { kind: 'update', update, catchUp } as const;
     this.lastSubmit = live.submit(change, this.actor, 'sync', this).then((r) => {
       this.pending--;
       if (r.ok) return;
+      if (beforeCatchUp && r.error.code === 'incomplete-update') return this.hold(update, r.error);
       ctx.log.warn(
         { workspace: live.workspace.slug, account: this.principal.account.id, code: r.error.code },
         'update rejected',
       );
       socket.close(r.error.code, r.error.message);
     });
+  }
+
+  private hold(update: Uint8Array, error: ChangeError): void {
+    const { socket } = this;
+    // The catch-up came in meanwhile and is ahead of this in the pipeline: submit it again at once.
+    if (!this.awaitingCatchUp) return this.submit(update, false, true);
+    this.held.push(update);
+    this.heldBytes += update.length;
+    if (this.heldBytes > MAX_HELD_BYTES) return socket.close('too-many-messages', 'Too many held updates');
+    this.holdTimer ??= setTimeout(() => {
+      this.holdTimer = null;
+      if (this.held.length > 0) socket.close(error.code, error.message);
+    }, HOLD_MS);
+  }
+
+  private releaseHeld(): void {
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+    const held = this.held.splice(0);
+    this.heldBytes = 0;
+    for (const update of held) this.submit(update, false, true);
+    for (const sv of this.deferredStep1.splice(0)) this.answerWhenSettled(sv);
   }
 }

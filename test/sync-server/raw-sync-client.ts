@@ -58,6 +58,8 @@ export async function openRawSyncClient(t: TestServer, slug: string, token: stri
   ws.on('message', (raw: Buffer) => {
     const m = readSync(new Uint8Array(raw));
     if (!m) return;
+    // As every y-protocols client does: the server's step 1 is answered with a step 2 (our catch-up).
+    if (m.step === 0) ws.send(encodeStep2(Y.encodeStateAsUpdate(doc, m.payload)));
     if (m.step === SYNC_STEP2 || m.step === SYNC_UPDATE) Y.applyUpdate(doc, m.payload, 'server');
     if (m.step !== SYNC_STEP2) return;
     if (firstSync) {
