@@ -243,10 +243,16 @@ export class SyncSession implements DocPeer {
   private hold(update: Uint8Array, error: ChangeError): void {
     const { socket } = this;
     // The catch-up came in meanwhile and is ahead of this in the pipeline: submit it again at once.
-    if (!this.awaitingCatchUp) return this.submit(update, false, true);
+    if (!this.awaitingCatchUp) {
+      this.submit(update, false, true);
+      return;
+    }
     this.held.push(update);
     this.heldBytes += update.length;
-    if (this.heldBytes > MAX_HELD_BYTES) return socket.close('too-many-messages', 'Too many held updates');
+    if (this.heldBytes > MAX_HELD_BYTES) {
+      socket.close('too-many-messages', 'Too many held updates');
+      return;
+    }
     this.holdTimer ??= setTimeout(() => {
       this.holdTimer = null;
       if (this.held.length > 0) socket.close(error.code, error.message);
