@@ -27,10 +27,15 @@ export interface AccessView {
   gzipped(): Buffer;
 }
 
+/** What a cached entry costs besides its JSON string and bytes (measured: ~0.3–0.5 KiB on Node 20 and 24). */
+const ENTRY_OVERHEAD_BYTES = 512;
+
 const hash = (body: Buffer) => createHash('sha1').update(body).digest('base64url');
 
 function makeView(json: string, id?: string): AccessView {
-  const body = Buffer.from(json, 'utf8');
+  // Its own memory, not a slice of Buffer's shared 8 KiB pool (a cached small view would keep a slab).
+  const body = Buffer.allocUnsafeSlow(Buffer.byteLength(json, 'utf8'));
+  body.write(json, 'utf8');
   let gz: Buffer | null = null;
   return {
     json,
@@ -148,7 +153,8 @@ export class AccessViewCache {
   private cachedView(json: string, key: string): AccessView {
     const view = makeView(json);
     // The JSON string is kept too (events send it, `?url=` views splice it): its bytes count as well.
-    const entry: Entry = { view, bytes: 2 * view.body.length };
+    // Plus what each entry costs besides (its key, the entry and view objects, their closures).
+    const entry: Entry = { view, bytes: 2 * view.body.length + ENTRY_OVERHEAD_BYTES };
     const gzipped = view.gzipped;
     let gzipCounted = false;
     entry.view = {
