@@ -1,9 +1,18 @@
 /**
- * Rows to domain objects, once for both backends: SQLite and PostgreSQL name the columns alike
+ * Rows to domain objects (and new records before they are written), once for both backends: SQLite and PostgreSQL name the columns alike
  * (snake_case, times as epoch milliseconds; PostgreSQL's BIGINTs arrive as numbers, postgres/pool.ts).
  */
+import { randomUUID } from 'node:crypto';
 import { ROLES, type Role, USER_STATUSES, type UserStatus } from '../../core/index.ts';
-import type { AccountWithSecret, ApiToken, Invitation, PasswordReset, Session } from './account-store.ts';
+import type {
+  AccountWithSecret,
+  ApiToken,
+  Invitation,
+  InvitationStore,
+  PasswordReset,
+  PasswordResetStore,
+  Session,
+} from './account-store.ts';
 import type { AuditEntry } from './audit-store.ts';
 import type { Membership, Workspace } from './workspace-store.ts';
 
@@ -77,4 +86,28 @@ export const toAudit = (r: Row): AuditEntry => ({
   action: r.action as string,
   entities: typeof r.entities === 'string' ? JSON.parse(r.entities) : (r.entities as AuditEntry['entities']),
   summary: r.summary as string,
+});
+
+/** A new invitation as both backends store it (the email lower-cased: lookups compare it so). */
+export const newInvitation = (input: Parameters<InvitationStore['createInvitation']>[0]): Invitation => ({
+  id: randomUUID(),
+  workspaceId: input.workspaceId,
+  userId: input.userId,
+  email: input.email.toLowerCase(),
+  createdAt: Date.now(),
+  expiresAt: input.expiresAt,
+  acceptedAt: null,
+});
+
+/** A new admin-issued password reset as both backends store it. */
+export const newPasswordReset = (
+  input: Parameters<PasswordResetStore['createPasswordReset']>[0],
+): PasswordReset => ({
+  id: randomUUID(),
+  accountId: input.accountId,
+  secretHash: input.secretHash,
+  createdBy: input.createdBy,
+  createdAt: Date.now(),
+  expiresAt: input.expiresAt,
+  usedAt: null,
 });

@@ -2,24 +2,16 @@
  * Invitations and admin-issued password resets in PostgreSQL: single-use links, claimed atomically
  * (`UPDATE … WHERE accepted_at IS NULL`: under concurrency exactly one caller sees a row change).
  */
-import { randomUUID } from 'node:crypto';
-import type { Invitation, InvitationStore, PasswordReset, PasswordResetStore } from '../account-store.ts';
-import { toInvitation, toReset } from '../rows.ts';
+import type { InvitationStore, PasswordResetStore } from '../account-store.ts';
+import { newInvitation, newPasswordReset, toInvitation, toReset } from '../rows.ts';
 import type { Db } from './pool.ts';
 
 export function postgresInvitationStore(db: Db): InvitationStore & PasswordResetStore {
   const changed = async (sql: string, args: unknown[]) => ((await db.query(sql, args)).rowCount ?? 0) === 1;
   return {
-    async createInvitation({ workspaceId, userId, email, tokenHash, expiresAt }) {
-      const inv: Invitation = {
-        id: randomUUID(),
-        workspaceId,
-        userId,
-        email: email.toLowerCase(),
-        createdAt: Date.now(),
-        expiresAt,
-        acceptedAt: null,
-      };
+    async createInvitation(input) {
+      const { workspaceId, userId, tokenHash, expiresAt } = input;
+      const inv = newInvitation(input);
       await db.query(
         'INSERT INTO invitations (id, workspace_id, user_id, email, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
         [inv.id, workspaceId, userId, inv.email, tokenHash, inv.createdAt, expiresAt],
@@ -43,21 +35,13 @@ export function postgresInvitationStore(db: Db): InvitationStore & PasswordReset
       await db.query('UPDATE invitations SET accepted_at = NULL WHERE id = $1', [id]);
     },
 
-    async createPasswordReset({ accountId, secretHash, createdBy, expiresAt }) {
-      const r: PasswordReset = {
-        id: randomUUID(),
-        accountId,
-        secretHash,
-        createdBy,
-        createdAt: Date.now(),
-        expiresAt,
-        usedAt: null,
-      };
+    async createPasswordReset(input) {
+      const r = newPasswordReset(input);
       await db.tx(async (c) => {
-        await c.query('DELETE FROM password_resets WHERE account_id = $1 AND used_at IS NULL', [accountId]);
+        await c.query('DELETE FROM password_resets WHERE account_id = $1 AND used_at IS NULL', [r.accountId]);
         await c.query(
           'INSERT INTO password_resets (id, account_id, secret_hash, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)',
-          [r.id, accountId, secretHash, createdBy, r.createdAt, expiresAt],
+          [r.id, r.accountId, r.secretHash, r.createdBy, r.createdAt, r.expiresAt],
         );
       });
       return r;

@@ -1,7 +1,6 @@
 /** Invitations and admin-issued password resets in SQLite: single-use links, claimed atomically. */
-import { randomUUID } from 'node:crypto';
-import type { Invitation, InvitationStore, PasswordReset, PasswordResetStore } from '../account-store.ts';
-import { type Row, toInvitation, toReset } from '../rows.ts';
+import type { InvitationStore, PasswordReset, PasswordResetStore } from '../account-store.ts';
+import { newInvitation, newPasswordReset, type Row, toInvitation, toReset } from '../rows.ts';
 import type { Db } from './open-database.ts';
 
 export function sqliteInvitationStore(db: Db): InvitationStore & PasswordResetStore {
@@ -28,16 +27,9 @@ export function sqliteInvitationStore(db: Db): InvitationStore & PasswordResetSt
   });
 
   return {
-    async createInvitation({ workspaceId, userId, email, tokenHash, expiresAt }) {
-      const inv: Invitation = {
-        id: randomUUID(),
-        workspaceId,
-        userId,
-        email: email.toLowerCase(),
-        createdAt: Date.now(),
-        expiresAt,
-        acceptedAt: null,
-      };
+    async createInvitation(input) {
+      const { workspaceId, userId, tokenHash, expiresAt } = input;
+      const inv = newInvitation(input);
       q.insertInvitation.run(inv.id, workspaceId, userId, inv.email, tokenHash, inv.createdAt, expiresAt);
       return inv;
     },
@@ -55,16 +47,8 @@ export function sqliteInvitationStore(db: Db): InvitationStore & PasswordResetSt
       q.releaseInvitation.run(id);
     },
 
-    async createPasswordReset({ accountId, secretHash, createdBy, expiresAt }) {
-      const r: PasswordReset = {
-        id: randomUUID(),
-        accountId,
-        secretHash,
-        createdBy,
-        createdAt: Date.now(),
-        expiresAt,
-        usedAt: null,
-      };
+    async createPasswordReset(input) {
+      const r = newPasswordReset(input);
       createResetTx(r);
       return r;
     },
