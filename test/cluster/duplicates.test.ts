@@ -2,12 +2,11 @@
  * Cluster test 8 (design/scale-out.md): duplicated and reordered stream entries, and a client resending
  * everything it has, change neither the state nor the audit log.
  */
-import pg from 'pg';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { connect, groupNames, synced } from '../sync-server/helpers.ts';
-import { type Cluster, setupWorkspace, startCluster } from './harness.ts';
+import { auditCount, type Cluster, setupWorkspace, startCluster } from './harness.ts';
 import { converged, spreadClients, storm } from './storm.ts';
 
 let c: Cluster;
@@ -17,16 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await c?.stop();
 });
-
-async function auditCount(url: string): Promise<number> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return Number((await client.query('SELECT count(*) AS n FROM audit')).rows[0].n);
-  } finally {
-    await client.end();
-  }
-}
 
 it('replayed, reordered entries and client resends change neither state nor audit', async () => {
   const token = await setupWorkspace(c, 'dup');

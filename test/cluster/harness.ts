@@ -169,3 +169,17 @@ export async function setupWorkspace(c: Cluster, slug: string): Promise<string> 
   if (setup.status !== 201) throw new Error(`setup: ${setup.status} ${JSON.stringify(setup.body)}`);
   return setup.body.token as string;
 }
+
+/** Audit rows in the cluster's database (of one action, or all). */
+export async function auditCount(databaseUrl: string, action?: string): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = action
+      ? await client.query('SELECT count(*) AS n FROM audit WHERE action = $1', [action])
+      : await client.query('SELECT count(*) AS n FROM audit');
+    return Number(rows[0].n);
+  } finally {
+    await client.end();
+  }
+}

@@ -3,11 +3,10 @@
  * valid alone, broken merged) are repaired exactly once: every instance that sees the merge may try, but a
  * repair is fenced by the head seq it was decided on, so only the first stores anything.
  */
-import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readState } from '../../core/index.ts';
 import { connect, run, synced, until } from '../sync-server/helpers.ts';
-import { type Cluster, setupWorkspace, startCluster } from './harness.ts';
+import { auditCount, type Cluster, setupWorkspace, startCluster } from './harness.ts';
 import { converged } from './storm.ts';
 
 let c: Cluster;
@@ -18,23 +17,13 @@ afterAll(async () => {
   await c?.stop();
 });
 
-async function repairs(url: string): Promise<number> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return Number((await client.query("SELECT count(*) AS n FROM audit WHERE action = 'repair'")).rows[0].n);
-  } finally {
-    await client.end();
-  }
-}
-
 it('a conflict made on two instances is repaired exactly once', async () => {
   const token = await setupWorkspace(c, 'rep');
   for (let round = 0; round < 3; round++) {
     const a = connect(c.instances[round % 3]!.server, 'rep', token);
     const b = connect(c.instances[(round + 1) % 3]!.server, 'rep', token);
     await Promise.all([synced(a, 15_000), synced(b, 15_000)]);
-    const before = await repairs(c.databaseUrl);
+    const before = await auditCount(c.databaseUrl, 'repair');
     // Offline, each names an app the same; then both come back at once.
     a.provider.disconnect();
     b.provider.disconnect();
@@ -43,9 +32,9 @@ it('a conflict made on two instances is repaired exactly once', async () => {
     a.provider.connect();
     b.provider.connect();
     await until(() => a.provider.synced && b.provider.synced, 15_000, 'both back');
-    await until(async () => (await repairs(c.databaseUrl)) > before, 15_000, 'a repair');
+    await until(async () => (await auditCount(c.databaseUrl, 'repair')) > before, 15_000, 'a repair');
     await new Promise((r) => setTimeout(r, 2_500)); // every instance has seen the merge (head poll included)
-    expect(await repairs(c.databaseUrl)).toBe(before + 1);
+    expect(await auditCount(c.databaseUrl, 'repair')).toBe(before + 1);
     await converged(c, 'rep', token, [a, b]);
     const names = [...readState(a.doc).apps.values()]
       .filter((x) => x.deletedAt === undefined)
