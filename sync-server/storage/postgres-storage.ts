@@ -5,11 +5,13 @@
  */
 import { postgresAccountStore } from './postgres/account-store.ts';
 import { postgresAuditStore } from './postgres/audit-store.ts';
+import { postgresDecisionTokenStore } from './postgres/decision-token-store.ts';
 import { postgresDocumentStore } from './postgres/document-store.ts';
 import { postgresInvitationStore } from './postgres/invitation-store.ts';
 import { KeyedQueue } from './postgres/keyed-queue.ts';
 import { migrate } from './postgres/migrations.ts';
 import { createDb, mapError, type PostgresOptions } from './postgres/pool.ts';
+import { postgresScimStore } from './postgres/scim-store.ts';
 import { postgresWorkspaceStore } from './postgres/workspace-store.ts';
 import type { Storage } from './storage.ts';
 
@@ -30,8 +32,10 @@ export async function openPostgresStorage(url: string, options: PostgresOptions 
     ...postgresDocumentStore(db, queue),
     ...postgresAuditStore(db),
     ...postgresAccountStore(db),
+    ...postgresDecisionTokenStore(db),
     ...postgresInvitationStore(db),
     ...postgresWorkspaceStore(db),
+    ...postgresScimStore(db),
     async close() {
       if (closed) return;
       closed = true;

@@ -5,9 +5,11 @@
 import { StorageConflictError } from './errors.ts';
 import { sqliteAccountStore } from './sqlite/account-store.ts';
 import { sqliteAuditStore } from './sqlite/audit-store.ts';
+import { sqliteDecisionTokenStore } from './sqlite/decision-token-store.ts';
 import { sqliteDocumentStore } from './sqlite/document-store.ts';
 import { sqliteInvitationStore } from './sqlite/invitation-store.ts';
 import { openDatabase, type SqliteOptions } from './sqlite/open-database.ts';
+import { sqliteScimStore } from './sqlite/scim-store.ts';
 import { sqliteWorkspaceStore } from './sqlite/workspace-store.ts';
 import type { Storage } from './storage.ts';
 
@@ -19,8 +21,10 @@ export function openSqliteStorage(dataDir: string, options: SqliteOptions = {}):
     ...sqliteDocumentStore(db),
     ...sqliteAuditStore(db),
     ...sqliteAccountStore(db),
+    ...sqliteDecisionTokenStore(db),
     ...sqliteInvitationStore(db),
     ...sqliteWorkspaceStore(db),
+    ...sqliteScimStore(db),
     async close() {
       if (db.open) db.close();
     },

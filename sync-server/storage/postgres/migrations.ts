@@ -7,6 +7,7 @@
  */
 import { SchemaTooNewError } from '../errors.ts';
 import type { Db } from './pool.ts';
+import { POSTGRES_SCIM_SQL } from './scim-store.ts';
 
 /** Taken with pg_advisory_lock while migrating (an arbitrary constant: "gatehouse" in ASCII, folded). */
 const MIGRATION_LOCK_KEY = 0x67617465;
@@ -119,6 +120,7 @@ CREATE TABLE password_resets (
 CREATE INDEX password_resets_account ON password_resets(account_id);
 `,
   ],
+  [2, 'scim provisioning', POSTGRES_SCIM_SQL],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]![0];
