@@ -48,6 +48,11 @@ export interface ServerConfig {
    * TRUSTED_PROXIES, comma-separated.
    */
   readonly trustedProxies: readonly string[];
+  /**
+   * Requests per minute one decision token may make (per instance); past it, 429 before any decision
+   * work. Env: DECISION_TOKEN_REQUESTS_PER_MINUTE.
+   */
+  readonly decisionTokenRequestsPerMinute: number;
   /** Open `/access/events` streams per account (all workspaces); past it, 429. */
   readonly maxEventStreamsPerAccount: number;
   /** How long an admin-issued password reset link stays valid. */
@@ -89,6 +94,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   loginAttemptsPerIpPerMinute: 100,
   trustedProxies: [],
   maxEventStreamsPerAccount: 20,
+  decisionTokenRequestsPerMinute: 60_000, // 1,000/s: a proxy asks once per proxied request
   passwordResetTtlMs: 24 * 3_600_000, // 24 hours
   sqliteSynchronous: 'normal',
   secureCookies: false,
@@ -120,6 +126,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     loginAttemptsPerIpPerMinute: num(
       env.LOGIN_ATTEMPTS_PER_IP_PER_MINUTE,
       DEFAULT_CONFIG.loginAttemptsPerIpPerMinute,
+    ),
+    decisionTokenRequestsPerMinute: num(
+      env.DECISION_TOKEN_REQUESTS_PER_MINUTE,
+      DEFAULT_CONFIG.decisionTokenRequestsPerMinute,
     ),
     maxEventStreamsPerAccount: num(
       env.MAX_EVENT_STREAMS_PER_ACCOUNT,

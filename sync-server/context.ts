@@ -5,6 +5,7 @@
  */
 import type { ClientIp } from './auth/client-ip.ts';
 import type { ConnectionRegistry } from './auth/connections.ts';
+import type { DecisionTokens } from './auth/decision-tokens.ts';
 import type { PasswordAttemptLimits } from './auth/password-attempts.ts';
 import type { ServerConfig } from './config.ts';
 import type { AccessViewCache } from './http/access-view.ts';
@@ -26,6 +27,8 @@ export interface ServerContext {
   readonly eventStreams: StreamCounts;
   /** Password attempts per IP and per IP+email (sign-in, invitations, resets): see password-attempts.ts. */
   readonly passwordAttempts: PasswordAttemptLimits;
+  /** Decision tokens' one check, rate limits and batched use counts: see auth/decision-tokens.ts. */
+  readonly decisionTokens: DecisionTokens;
   /** The client's address (X-Forwarded-For only from TRUSTED_PROXIES): the one place it is read. */
   readonly clientIp: ClientIp;
   /** The one-time setup token while no account exists (null afterwards). */

@@ -22,6 +22,7 @@ export const SERVER_ERRORS = {
   'invalid-credentials': { status: 401 },
   'bad-origin': { status: 403, close: CLOSE.unauthorized },
   forbidden: { status: 403, close: CLOSE.forbidden },
+  'decision-token-not-allowed': { status: 403 }, // a decision token anywhere but the decision endpoints
   'user-not-active': { status: 403, close: CLOSE.forbidden },
   'bad-setup-token': { status: 403 },
   'workspace-creation-disabled': { status: 403 },
@@ -39,6 +40,7 @@ export const SERVER_ERRORS = {
   // Limits.
   'rate-limited': { status: 429, close: CLOSE.tooManyMessages },
   'too-many-streams': { status: 429 },
+  'too-many-decision-tokens': { status: 409 },
   'too-many-messages': { status: 429, close: CLOSE.tooManyMessages },
 
   // The sync socket and the update pipeline (REST commands go through the same pipeline).

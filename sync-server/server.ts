@@ -8,6 +8,7 @@ import { WebSocketServer } from 'ws';
 import { createClientIp } from './auth/client-ip.ts';
 import { ConnectionRegistry } from './auth/connections.ts';
 import { isLoopbackHost } from './auth/credentials.ts';
+import { createDecisionTokens } from './auth/decision-tokens.ts';
 import { createPasswordAttemptLimits } from './auth/password-attempts.ts';
 import { newToken } from './auth/tokens.ts';
 import { startClusterMode } from './cluster/cluster-mode.ts';
@@ -72,6 +73,7 @@ export async function createGatehouseServer(
       config.loginAttemptsPerIpPerMinute,
       config.loginAttemptsPerMinute,
     ),
+    decisionTokens: createDecisionTokens(storage, config.decisionTokenRequestsPerMinute, log),
     clientIp: createClientIp(config.trustedProxies),
     setupToken: (await storage.countAccounts()) === 0 ? newToken() : null,
     closing: false,
@@ -223,6 +225,7 @@ export async function createGatehouseServer(
       await closedHttp;
       wss.close();
       await cluster?.close();
+      await ctx.decisionTokens.close();
       await storage.close();
     },
   };

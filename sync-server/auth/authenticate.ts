@@ -1,6 +1,9 @@
-/** Resolves a bearer/cookie/query token to an account: a session, or an API token bound to one workspace. */
+/**
+ * Resolves a bearer/cookie/query token to an account: a session, or an API token bound to one workspace.
+ * A decision token (auth/decision-tokens.ts) is no account's: it never resolves here.
+ */
 import type { Account, AccountStore, ApiTokenStore, SessionStore } from '../storage/account-store.ts';
-import { API_TOKEN_PREFIX, hashToken } from './tokens.ts';
+import { API_TOKEN_PREFIX, DECISION_TOKEN_PREFIX, hashToken } from './tokens.ts';
 
 export interface Principal {
   readonly account: Account;
@@ -16,6 +19,7 @@ export async function authenticate(
   token: string,
   now = Date.now(),
 ): Promise<Principal | null> {
+  if (token.startsWith(DECISION_TOKEN_PREFIX)) return null;
   const tokenHash = hashToken(token);
   if (token.startsWith(API_TOKEN_PREFIX)) {
     const t = await storage.apiTokenByHash(tokenHash);

@@ -3,6 +3,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export const SESSION_PREFIX = 'ghs_';
 export const API_TOKEN_PREFIX = 'gha_';
+/** Decision tokens (auth/decision-tokens.ts): an app's or proxy's secret for the decision endpoints only. */
+export const DECISION_TOKEN_PREFIX = 'ghd_';
 
 export function newToken(prefix = ''): string {
   return prefix + randomBytes(32).toString('base64url');

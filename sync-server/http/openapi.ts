@@ -67,6 +67,7 @@ export function openApiDocument(routes: readonly Route[]): unknown {
         ...(r.auth === 'admin' || r.auth === 'member'
           ? { '403': error('Not allowed'), '404': error('Workspace or entity not found') }
           : {}),
+        ...(r.decisionTokens ? { '429': error('A decision token past its rate limit (Retry-After)') } : {}),
         ...(r.queryParams?.some((q) => q.name === 'dryRun')
           ? { '409': error('role-change-needs-confirmation (details holds the impact), or a name taken') }
           : {}),
@@ -101,7 +102,8 @@ export function openApiDocument(routes: readonly Route[]): unknown {
         bearer: {
           type: 'http',
           scheme: 'bearer',
-          description: 'session token from /api/login, or an API token',
+          description:
+            'session token from /api/login, or an API token; on the AuthZEN endpoints also a decision token (`ghd_…`, nothing else accepts one)',
         },
         cookie: { type: 'apiKey', in: 'cookie', name: 'gatehouse_session' },
       },

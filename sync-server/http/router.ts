@@ -2,18 +2,21 @@
  * A small table-driven router. Each route (route.ts) declares its auth level and body schema; the router
  * enforces both before the handler runs (every request re-checks the caller's role and status in the
  * workspace), and gives the handler what its types promise: a principal unless the route is public, the
- * workspace scope for the workspace levels, and the path's parameters.
+ * workspace scope for the workspace levels, and the path's parameters. A decision token is refused
+ * everywhere (403, or 401 when not valid) but on the decision routes of its own workspace.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authenticate, type Principal } from '../auth/authenticate.ts';
 import { type Credentials, credentialsFrom, originAllowed } from '../auth/credentials.ts';
+import { isDecisionTokenSecret } from '../auth/decision-tokens.ts';
 import { userByEmail } from '../auth/member-of.ts';
+import { hashToken } from '../auth/tokens.ts';
 import type { ServerContext } from '../context.ts';
 import { safePath } from '../log.ts';
 import { isStorageUnavailable } from '../storage/errors.ts';
 import type { LiveDoc } from '../sync/live-doc.ts';
 import { ApiError, readJsonBody, sendError, sendJson } from './respond.ts';
-import type { Route, WorkspaceScope } from './route.ts';
+import type { DecisionScope, Route, WorkspaceScope } from './route.ts';
 
 interface Compiled {
   readonly route: Route;
@@ -75,14 +78,25 @@ export function createRouter(routes: readonly Route[]) {
       const r = found.c.route;
       const creds = checkedCredentials(ctx, req, r);
       let principal: Principal | null;
-      let scope: WorkspaceScope | null = null;
+      let scope: WorkspaceScope | DecisionScope | null = null;
       if (r.auth === 'none') principal = creds && (await authenticate(ctx.storage, creds.token));
-      else {
+      else if (creds && isDecisionTokenSecret(creds.token)) {
+        principal = null;
+        scope = await decisionTokenScope(ctx, r, creds.token, found.params.ws ?? '');
+        live = scope.live;
+      } else {
         const signedIn = await requirePrincipal(ctx, creds);
         principal = signedIn;
         if (r.auth === 'member' || r.auth === 'admin') {
-          scope = await resolveScope(ctx, signedIn, found.params.ws ?? '', r.auth);
-          live = scope.live;
+          const ws = await resolveScope(ctx, signedIn, found.params.ws ?? '', r.auth);
+          live = ws.live;
+          scope = r.decisionTokens
+            ? {
+                workspace: ws.workspace,
+                live: ws.live,
+                asker: { kind: 'member', user: ws.user, actor: ws.actor },
+              }
+            : ws;
         }
       }
       let body: unknown;
@@ -151,6 +165,39 @@ async function requirePrincipal(ctx: ServerContext, creds: Credentials | null): 
 }
 
 const NOT_FOUND = () => new ApiError('not-found', 'Workspace not found');
+
+/**
+ * A decision token's scope on a decision route of its workspace (checked, rate-limited and counted by
+ * ctx.decisionTokens before any other work); anywhere else a 403 that says what the token is for.
+ */
+async function decisionTokenScope(
+  ctx: ServerContext,
+  r: Route,
+  secret: string,
+  slug: string,
+): Promise<DecisionScope> {
+  if (!r.decisionTokens) {
+    if (!(await ctx.storage.decisionTokenByHash(hashToken(secret))))
+      throw new ApiError('unauthorized', 'The decision token is not valid: it was revoked or mistyped');
+    throw new ApiError(
+      'decision-token-not-allowed',
+      'A decision token can only ask for decisions: the AuthZEN endpoints and forward auth of its workspace. Use a session or an API token here',
+    );
+  }
+  const workspace = await ctx.storage.workspaceBySlug(slug.toLowerCase());
+  // An unknown workspace is no token's: a valid token is told 404 (and not counted), a forged one 401.
+  const check = await ctx.decisionTokens.verify(secret, workspace?.id ?? '');
+  if (!check.ok) {
+    if (check.code === 'rate-limited')
+      throw new ApiError('rate-limited', check.message, undefined, {
+        'retry-after': String(check.retryAfterSeconds ?? 60),
+      });
+    throw check.code === 'unauthorized' ? new ApiError('unauthorized', check.message) : NOT_FOUND();
+  }
+  if (!workspace) throw NOT_FOUND();
+  const live = await ctx.registry.acquire(workspace);
+  return { workspace, live, asker: { kind: 'decision-token', token: check.token } };
+}
 
 async function resolveScope(
   ctx: ServerContext,

@@ -1,7 +1,9 @@
 /**
  * Accounts and what proves or changes who they are: sessions and API tokens (stored as SHA-256 hashes
- * of the bearer token), invitations and admin-issued password resets.
+ * of the bearer token), invitations and admin-issued password resets; and decision tokens, which
+ * belong to no account (decision-token-store.ts).
  */
+import type { DecisionTokenStore } from './decision-token-store.ts';
 
 /** A login on the server. `email` is lower-cased and unique. */
 export interface Account {
@@ -125,4 +127,5 @@ export interface AccountStores
     SessionStore,
     ApiTokenStore,
     InvitationStore,
-    PasswordResetStore {}
+    PasswordResetStore,
+    DecisionTokenStore {}

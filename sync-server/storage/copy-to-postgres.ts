@@ -35,6 +35,21 @@ const TABLES: readonly (readonly [string, readonly string[], readonly string[]])
     ['id'],
     ['id', 'workspace_id', 'account_id', 'name', 'token_hash', 'created_at', 'last_used_at'],
   ],
+  [
+    'decision_tokens',
+    ['id'],
+    [
+      'id',
+      'workspace_id',
+      'name',
+      'token_hash',
+      'created_by',
+      'created_by_email',
+      'created_at',
+      'last_used_at',
+      'request_count',
+    ],
+  ],
   ['sessions', ['id'], ['id', 'account_id', 'token_hash', 'created_at', 'expires_at']],
   [
     'password_resets',

@@ -14,6 +14,7 @@ import type {
   Session,
 } from './account-store.ts';
 import type { AuditEntry } from './audit-store.ts';
+import type { DecisionToken, DecisionTokenStore } from './decision-token-store.ts';
 import type { Membership, Workspace } from './workspace-store.ts';
 
 /** A row as a driver returns it. */
@@ -41,6 +42,16 @@ export const toToken = (r: Row): ApiToken => ({
   name: r.name as string,
   createdAt: r.created_at as number,
   lastUsedAt: orNull<number>(r.last_used_at),
+});
+export const toDecisionToken = (r: Row): DecisionToken => ({
+  id: r.id as string,
+  workspaceId: r.workspace_id as string,
+  name: r.name as string,
+  createdBy: orNull<string>(r.created_by),
+  createdByEmail: orNull<string>(r.created_by_email),
+  createdAt: r.created_at as number,
+  lastUsedAt: orNull<number>(r.last_used_at),
+  requestCount: Number(r.request_count ?? 0),
 });
 export const toInvitation = (r: Row): Invitation => ({
   id: r.id as string,
@@ -110,4 +121,18 @@ export const newPasswordReset = (
   createdAt: Date.now(),
   expiresAt: input.expiresAt,
   usedAt: null,
+});
+
+/** A new decision token as both backends store it (never used yet). */
+export const newDecisionToken = (
+  input: Parameters<DecisionTokenStore['createDecisionToken']>[0],
+): DecisionToken => ({
+  id: randomUUID(),
+  workspaceId: input.workspaceId,
+  name: input.name,
+  createdBy: input.createdBy,
+  createdByEmail: input.createdByEmail,
+  createdAt: Date.now(),
+  lastUsedAt: null,
+  requestCount: 0,
 });

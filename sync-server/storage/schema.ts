@@ -1,4 +1,5 @@
 /** SQLite schema, applied idempotently at open. Times are epoch milliseconds. */
+import { decisionTokensSql } from './decision-token-store.ts';
 
 /** Columns added after the first release: [table, column, type], added at open when missing. */
 export const ADDED_COLUMNS: readonly (readonly [string, string, string])[] = [
@@ -121,5 +122,10 @@ export const DATA_MIGRATIONS: readonly (readonly [name: string, sql: string])[] 
      FROM audit a, json_each(a.entities) e
      WHERE a.action = 'user.activate' AND a.actor_id IS NOT NULL
        AND json_extract(e.value, '$.collection') = 'users' AND json_extract(e.value, '$.id') IS NOT NULL`,
+  ],
+  [
+    // Decision tokens (issue 14): an app's or proxy's secret for the decision endpoints only.
+    'decision-tokens',
+    decisionTokensSql('INTEGER'),
   ],
 ];

@@ -4,10 +4,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CLOSE } from '../../core/index.ts';
 import { hashToken, newToken, SESSION_PREFIX } from '../../sync-server/auth/tokens.ts';
+import type { Route } from '../../sync-server/http/route.ts';
 import { allRoutes } from '../../sync-server/http/routes/index.ts';
 import { addUser, api, login, setup, startServer, type TestServer } from './helpers.ts';
 
-type Persona = 'none' | 'forged' | 'expired' | 'archived' | 'end-user' | 'builder' | 'other-admin' | 'admin';
+type Persona =
+  | 'none'
+  | 'forged'
+  | 'expired'
+  | 'archived'
+  | 'end-user'
+  | 'builder'
+  | 'other-admin'
+  | 'admin'
+  | 'decision-token'
+  | 'other-decision-token';
 const PERSONAS: Persona[] = [
   'none',
   'forged',
@@ -17,6 +28,8 @@ const PERSONAS: Persona[] = [
   'builder',
   'other-admin',
   'admin',
+  'decision-token', // an app's or proxy's token of acme: AuthZEN only
+  'other-decision-token', // a decision token of `other`
 ];
 
 let t: TestServer;
@@ -53,11 +66,24 @@ beforeAll(async () => {
     expiresAt: Date.now() - 1,
   });
   tokens.expired = expired;
+  const decisionToken = async (token: string, ws: string) => {
+    const r = await api(t.url, 'POST', `/api/workspaces/${ws}/decision-tokens`, {
+      token,
+      body: { name: 'app' },
+    });
+    expect(r.status).toBe(201);
+    return r.body.secret as string;
+  };
+  tokens['decision-token'] = await decisionToken(admin, 'acme');
+  tokens['other-decision-token'] = await decisionToken(stranger.token, 'other');
 });
 afterAll(() => t.close());
 
-function expected(auth: string, p: Persona): number | 'ok' {
+function expected({ auth, decisionTokens }: Route, p: Persona): number | 'ok' {
   if (auth === 'none') return 'ok';
+  // A decision token: its own workspace's decision routes only; another workspace's look unknown.
+  if (p === 'decision-token') return decisionTokens ? 'ok' : 403;
+  if (p === 'other-decision-token') return decisionTokens ? 404 : 403;
   if (p === 'none' || p === 'forged' || p === 'expired') return 401;
   if (auth === 'account') return 'ok';
   if (p === 'other-admin') return 404;
@@ -89,7 +115,7 @@ describe('authorization matrix', () => {
     it(`${r.method} ${r.path}`, async () => {
       const path = concretePath(r.path);
       for (const p of PERSONAS) {
-        const want = expected(r.auth, p);
+        const want = expected(r, p);
         const ac = new AbortController();
         const headers: Record<string, string> = { 'content-type': 'application/json' };
         if (tokens[p]) headers.authorization = `Bearer ${tokens[p]}`;
@@ -144,6 +170,8 @@ describe('authorization matrix', () => {
       builder: CLOSE.forbidden,
       'other-admin': CLOSE.forbidden,
       admin: 'synced',
+      'decision-token': CLOSE.unauthorized,
+      'other-decision-token': CLOSE.unauthorized,
     };
     for (const p of PERSONAS) expect(await socketResult(tokens[p]), p).toBe(want[p]);
   });

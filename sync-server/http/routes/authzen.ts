@@ -7,12 +7,14 @@
  * `/.well-known/authzen-configuration/api/workspaces/:ws/authzen`. Every decision is core's
  * (core/decisions over the access the panel shows). Admins ask about anyone; any other member only about
  * themselves (a single evaluation about someone else is a 403; a boxcar item is `decision: false` with
- * `context.error`); subject search (an access review) is for admins.
+ * `context.error`); subject search (an access review) is for admins. A decision token of the workspace
+ * (auth/decision-tokens.ts) may call every endpoint here: it has no rights of its own and asks about
+ * the subject of the request, as an admin would.
  */
 import type { IncomingMessage } from 'node:http';
 import { decisions, type User } from '../../../core/index.ts';
 import { ApiError } from '../respond.ts';
-import { type Route, route, type WorkspaceScope } from '../route.ts';
+import { type DecisionScope, type Route, route } from '../route.ts';
 import { pageTokens } from './authzen-page-token.ts';
 import {
   ActionSearchReply,
@@ -33,15 +35,17 @@ export const AUTHZEN_BASE = '/api/workspaces/:ws/authzen';
 const A = `${AUTHZEN_BASE}/access/v1`;
 const tag = 'authzen';
 
-/** Members ask only about themselves; admins about anyone. */
-function allowSubject(scope: WorkspaceScope): ((user: User) => boolean) | undefined {
-  return scope.user.role === 'admin' ? undefined : (u) => u.id === scope.user.id;
+/** Members ask only about themselves; admins and decision tokens about anyone. */
+function allowSubject({ asker }: DecisionScope): ((user: User) => boolean) | undefined {
+  if (asker.kind === 'decision-token' || asker.user.role === 'admin') return undefined;
+  const self = asker.user.id;
+  return (u) => u.id === self;
 }
 
-/** What the caller may ask and read: only admins get suggestions naming groups (any group). */
-const askerOptions = (scope: WorkspaceScope) => ({
+/** What the caller may ask and read: only admins and decision tokens get suggestions naming groups. */
+const askerOptions = (scope: DecisionScope) => ({
   allowSubject: allowSubject(scope),
-  groupSuggestions: scope.user.role === 'admin',
+  groupSuggestions: scope.asker.kind === 'decision-token' || scope.asker.user.role === 'admin',
 });
 
 function baseUrl(publicUrl: string | null, req: IncomingMessage): string {
@@ -89,6 +93,7 @@ export function authzenRoutes(): Route[] {
         'AuthZEN access evaluation: may this subject do this action on this resource? `context` says why (grant path, or core’s explanation and suggestions)',
       tag,
       auth: 'member',
+      decisionTokens: true,
       body: EvaluationBody,
       reply: { status: 200, body: DecisionReply },
       handler: async ({ scope, body }) => {
@@ -104,6 +109,7 @@ export function authzenRoutes(): Route[] {
         'AuthZEN access evaluations (boxcar): top-level subject/action/resource/context are defaults of each item; options.evaluations_semantic execute_all | deny_on_first_deny | permit_on_first_permit; a failing item is decision false with context.error; without items, a single evaluation',
       tag,
       auth: 'member',
+      decisionTokens: true,
       body: EvaluationsBody,
       reply: { status: 200, body: EvaluationsReply },
       handler: async ({ scope, body }) => {
@@ -120,9 +126,10 @@ export function authzenRoutes(): Route[] {
       method: 'POST',
       path: `${A}/search/subject`,
       summary:
-        'AuthZEN subject search (admins: an access review): the active users who may do the action on the resource, paged by page.next_token',
+        'AuthZEN subject search (admins and decision tokens: an access review): the active users who may do the action on the resource, paged by page.next_token',
       tag,
       auth: 'admin',
+      decisionTokens: true,
       body: SearchSubjectBody,
       reply: { status: 200, body: EntitySearchReply },
       handler: async ({ scope, body, params }) =>
@@ -135,6 +142,7 @@ export function authzenRoutes(): Route[] {
         'AuthZEN resource search: the apps, data sources (or the workspace) of resource.type the subject may do the action on, paged by page.next_token',
       tag,
       auth: 'member',
+      decisionTokens: true,
       body: SearchResourceBody,
       reply: { status: 200, body: EntitySearchReply },
       handler: async ({ scope, body, params }) =>
@@ -148,6 +156,7 @@ export function authzenRoutes(): Route[] {
       summary: 'AuthZEN action search: what the subject may do on the resource, paged by page.next_token',
       tag,
       auth: 'member',
+      decisionTokens: true,
       body: SearchActionBody,
       reply: { status: 200, body: ActionSearchReply },
       handler: async ({ scope, body, params }) =>

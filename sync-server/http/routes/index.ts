@@ -6,6 +6,7 @@ import { accessRoutes } from './access.ts';
 import { accountRoutes } from './account.ts';
 import { auditRoutes } from './audit.ts';
 import { authzenRoutes } from './authzen.ts';
+import { decisionTokenRoutes } from './decision-tokens.ts';
 import { groupRoutes } from './groups.ts';
 import { resourceRoutes } from './resources.ts';
 import { tokenRoutes } from './tokens.ts';
@@ -20,6 +21,7 @@ export function allRoutes(): Route[] {
     ...auditRoutes,
     ...accessRoutes,
     ...tokenRoutes,
+    ...decisionTokenRoutes,
     ...authzenRoutes(),
   ];
   let doc: unknown = null;

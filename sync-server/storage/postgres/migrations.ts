@@ -5,6 +5,7 @@
  * a newer Gatehouse (a version this one does not know) is refused before anything is written.
  * Append new versions at the end; never edit a released one.
  */
+import { decisionTokensSql } from '../decision-token-store.ts';
 import { SchemaTooNewError } from '../errors.ts';
 import type { Db } from './pool.ts';
 import { POSTGRES_SCIM_SQL } from './scim-store.ts';
@@ -121,6 +122,7 @@ CREATE INDEX password_resets_account ON password_resets(account_id);
 `,
   ],
   [2, 'scim provisioning', POSTGRES_SCIM_SQL],
+  [3, 'decision tokens', decisionTokensSql('BIGINT')],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]![0];
