@@ -63,7 +63,7 @@ export function storageBackends(): Backend[] {
     perWorkspaceSeq: true,
     async open() {
       server ??= startPostgres();
-      const url = await (await server).createDatabase();
+      const url = await (await server).createDatabase({ migrated: true });
       return {
         storage: track(await openPostgresStorage(url)),
         location: url,

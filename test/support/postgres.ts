@@ -2,9 +2,13 @@
  * Throwaway PostgreSQL for tests: a real `postgres` in the foreground on a free loopback port, owned by
  * the test process (it reaps the pid; kill/restart for outage tests), with a fresh database per test.
  * `initdb` runs once per machine into a template data dir that each server copies (~0.1 s instead of
- * ~1.1 s). initdb and postgres refuse root: as root they run as the `postgres` user (setpriv).
+ * ~1.1 s). `createDatabase({ migrated: true })` copies a database migrated once per server (CREATE DATABASE
+ * … TEMPLATE: ~0.05 s instead of running every migration again), for tests that do not test migrating.
+ * initdb and postgres refuse root: as root they run as the `postgres` user (setpriv).
  * When `DATABASE_URL` is set, that server is used instead (fresh databases created in it; no kills).
  * fsync=off is safe for process kills (the page cache survives them); synchronous_commit stays on.
+ * Data dirs live in memory (/dev/shm) where there is one: on this VM's disk a CREATE DATABASE takes
+ * ~0.85 s, on tmpfs ~0.05 s (a process kill keeps tmpfs pages as it keeps the page cache).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,6 +17,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { migrate } from '../../sync-server/storage/postgres/migrations.ts';
+import { createDb } from '../../sync-server/storage/postgres/pool.ts';
 
 /** Debian's layout (`/usr/lib/postgresql/<major>/bin`), newest major first; else PATH. */
 const BIN_DIRS = (() => {
@@ -32,12 +38,24 @@ export interface TestPostgres {
   readonly adminUrl: string;
   /** False for a server named by DATABASE_URL: kill/restart are refused. */
   readonly owned: boolean;
-  /** A new empty database; returns its URL. */
-  createDatabase(): Promise<string>;
+  /**
+   * A new database, empty (a test of migrating sees an empty one) or `migrated` to the current schema
+   * (a copy of a template migrated once per server); returns its URL.
+   */
+  createDatabase(options?: { migrated?: boolean }): Promise<string>;
   /** SIGKILLs the postmaster (an outage); `restart` brings it back on the same port and data. */
   kill(): Promise<void>;
   restart(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** Where data dirs go: /dev/shm when it is a writable directory, else the temp dir. */
+function dataRoot(): string {
+  try {
+    fs.accessSync('/dev/shm', fs.constants.W_OK);
+    if (fs.statSync('/dev/shm').isDirectory()) return '/dev/shm';
+  } catch {}
+  return os.tmpdir();
 }
 
 function bin(name: string): string {
@@ -61,9 +79,9 @@ function chownToPostgres(dir: string): void {
 function templateDir(): string {
   // One per PostgreSQL major (a data dir only runs on the major that made it) and user.
   const major = path.basename(path.dirname(path.dirname(bin('initdb')))).replace(/\W/g, '') || 'path';
-  const dir = path.join(os.tmpdir(), `gatehouse-pg-template-${major}-${process.getuid?.() ?? 'u'}`);
+  const dir = path.join(dataRoot(), `gatehouse-pg-template-${major}-${process.getuid?.() ?? 'u'}`);
   if (fs.existsSync(path.join(dir, 'PG_VERSION'))) return dir;
-  const partial = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-pg-init-'));
+  const partial = fs.mkdtempSync(path.join(dataRoot(), 'gatehouse-pg-init-'));
   fs.chmodSync(partial, 0o700);
   chownToPostgres(partial);
   const [cmd, args] = asPostgres(bin('initdb'), [
@@ -113,18 +131,45 @@ async function waitReady(url: string, child: ChildProcess | null, log: () => str
   }
 }
 
-async function createDatabaseIn(adminUrl: string): Promise<string> {
+async function createDatabaseFrom(adminUrl: string, template: string): Promise<string> {
   const name = `gh_test_${randomBytes(6).toString('hex')}`;
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
-    await client.query(`CREATE DATABASE ${name} TEMPLATE template0`);
+    await client.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
   } finally {
     await client.end();
   }
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/** createDatabase of one server: empty ones from template0, migrated ones from a template made once. */
+function databaseMaker(adminUrl: string): TestPostgres['createDatabase'] {
+  let migratedTemplate: Promise<string> | null = null;
+  const makeTemplate = async () => {
+    const url = new URL(await createDatabaseFrom(adminUrl, 'template0'));
+    const db = createDb(url.toString(), { poolSize: 1 });
+    try {
+      await migrate(db);
+    } finally {
+      await db.close(); // a template with a connection open cannot be copied
+    }
+    return url.pathname.slice(1);
+  };
+  return async (options = {}) => {
+    if (!options.migrated) return createDatabaseFrom(adminUrl, 'template0');
+    migratedTemplate ??= makeTemplate();
+    // A failed template is made again by the next caller, not cached as a failure.
+    return createDatabaseFrom(
+      adminUrl,
+      await migratedTemplate.catch((err) => {
+        migratedTemplate = null;
+        throw err;
+      }),
+    );
+  };
 }
 
 /** Starts a throwaway server (or wraps DATABASE_URL's). Stop it in `afterAll`. */
@@ -134,13 +179,13 @@ export async function startPostgres(): Promise<TestPostgres> {
     return {
       adminUrl: external,
       owned: false,
-      createDatabase: () => createDatabaseIn(external),
+      createDatabase: databaseMaker(external),
       kill: () => Promise.reject(new Error('DATABASE_URL is set: the test does not own that server')),
       restart: () => Promise.reject(new Error('DATABASE_URL is set: the test does not own that server')),
       stop: async () => {},
     };
   }
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-pg-'));
+  const dataDir = fs.mkdtempSync(path.join(dataRoot(), 'gatehouse-pg-'));
   fs.cpSync(templateDir(), dataDir, { recursive: true });
   fs.chmodSync(dataDir, 0o700);
   chownToPostgres(dataDir);
@@ -184,7 +229,7 @@ export async function startPostgres(): Promise<TestPostgres> {
   return {
     adminUrl,
     owned: true,
-    createDatabase: () => createDatabaseIn(adminUrl),
+    createDatabase: databaseMaker(adminUrl),
     async kill() {
       const proc = child!;
       proc.kill('SIGKILL');

@@ -38,7 +38,7 @@ function databaseFor(dataDir: string): Promise<string> {
   testPostgres ??= startPostgres();
   let url = databaseOf.get(dataDir);
   if (!url) {
-    url = testPostgres.then((pg) => pg.createDatabase());
+    url = testPostgres.then((pg) => pg.createDatabase({ migrated: true }));
     databaseOf.set(dataDir, url);
   }
   return url;
