@@ -8,6 +8,7 @@ export {
   withDefaults,
 } from './evaluations.ts';
 export type { DecisionSuggestion, GrantPath } from './reasons.ts';
+export { resolveApp, resolveDataSource, resolveUser } from './resolve.ts';
 export {
   type PageRequest,
   type SearchAnswer,

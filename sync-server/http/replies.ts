@@ -129,7 +129,8 @@ const AppSummary = z.looseObject({
   hidden: z.boolean(),
   via: z.array(Via),
 });
-const Explanation = z.looseObject({
+/** core/access/explain.ts `Explanation`: why a user has a level on a resource, and what would give more. */
+export const Explanation = z.looseObject({
   resource: z.looseObject({ type: ResourceType, id: z.string(), name: z.string() }),
   user: z.looseObject({ id: z.string(), name: z.string(), role: Role }),
   level: Level.nullable(),

@@ -79,7 +79,10 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-function expected({ auth, decisionTokens }: Route, p: Persona): number | 'ok' {
+/** Member routes about one user: people other than admins read only their own (the path's id is no one's). */
+const ABOUT_A_USER = /\/users\/:id\/(access|explain)$/;
+
+function expected({ auth, decisionTokens, path }: Route, p: Persona): number | 'ok' {
   if (auth === 'none') return 'ok';
   // A decision token: its own workspace's decision routes only; another workspace's look unknown.
   if (p === 'decision-token') return decisionTokens ? 'ok' : 403;
@@ -88,6 +91,7 @@ function expected({ auth, decisionTokens }: Route, p: Persona): number | 'ok' {
   if (auth === 'account') return 'ok';
   if (p === 'other-admin') return 404;
   if (p === 'archived') return 403;
+  if (ABOUT_A_USER.test(path) && (p === 'end-user' || p === 'builder')) return 403;
   if (auth === 'member') return 'ok';
   return p === 'admin' ? 'ok' : 403;
 }

@@ -346,6 +346,19 @@ describe('replies match /api/openapi.json', () => {
     expect((await call('GET', `${W}/authzen/.well-known/authzen-configuration`, { ws })).status).toBe(200);
     expect((await call('GET', `/.well-known/authzen-configuration${W}/authzen`, { ws })).status).toBe(200);
 
+    // Decision tokens and check access (issue 14; their cases: decision-tokens*.test.ts).
+    const dt = await call('POST', `${W}/decision-tokens`, { ws }, { token: admin, body: { name: 'nginx' } });
+    expect(dt.status).toBe(201);
+    expect((await call('GET', `${W}/decision-tokens`, { ws }, { token: admin })).status).toBe(200);
+    const revoke = { ws, id: dt.body.token.id };
+    expect((await call('DELETE', `${W}/decision-tokens/{id}`, revoke, { token: admin })).status).toBe(204);
+    const ofEve = { ws, id: eveId };
+    expect((await call('GET', `${W}/users/{id}/access`, ofEve, { token: admin })).status).toBe(200);
+    const explained = { token: admin, query: `resource=app:${appId}` };
+    expect((await call('GET', `${W}/users/{id}/explain`, ofEve, explained)).status).toBe(200);
+    const bad = { token: admin, query: 'resource=nothing' };
+    expect((await call('GET', `${W}/users/{id}/explain`, ofEve, bad)).status).toBe(400);
+
     // Deletes last: they answer the impact.
     expect(
       (await call('DELETE', `${G}/{id}/grants/{grantId}`, { ws, id, grantId }, { token: admin })).status,

@@ -16,7 +16,7 @@ const HEARTBEAT_MS = 25_000;
 const DEBOUNCE_MS = 50;
 const MAX_URL = 4096;
 
-function urlParam(query: URLSearchParams): string | null {
+export function urlParam(query: URLSearchParams): string | null {
   const url = query.get('url');
   if (url === null) return null;
   if (url.length > MAX_URL) throw new ApiError('invalid-input', 'The url parameter is too long');
@@ -24,7 +24,7 @@ function urlParam(query: URLSearchParams): string | null {
 }
 
 /** 304 when If-None-Match names the view (before any other work), else the bytes, gzipped when accepted. */
-function sendView(view: AccessView, req: IncomingMessage, res: ServerResponse): undefined {
+export function sendView(view: AccessView, req: IncomingMessage, res: ServerResponse): undefined {
   const headers = {
     etag: view.etag,
     'cache-control': 'private, no-cache',

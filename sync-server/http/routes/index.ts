@@ -10,6 +10,7 @@ import { decisionTokenRoutes } from './decision-tokens.ts';
 import { groupRoutes } from './groups.ts';
 import { resourceRoutes } from './resources.ts';
 import { tokenRoutes } from './tokens.ts';
+import { userAccessRoutes } from './user-access.ts';
 import { userRoutes } from './users.ts';
 
 export function allRoutes(): Route[] {
@@ -17,6 +18,7 @@ export function allRoutes(): Route[] {
     ...accountRoutes,
     ...groupRoutes,
     ...userRoutes,
+    ...userAccessRoutes,
     ...resourceRoutes,
     ...auditRoutes,
     ...accessRoutes,
