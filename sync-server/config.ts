@@ -49,6 +49,17 @@ export interface ServerConfig {
    */
   readonly trustedProxies: readonly string[];
   /**
+   * Forward auth (`GET /api/forward-auth`): the shared secret a proxy sends in `X-Gatehouse-Proxy-Secret`
+   * so its `X-Forwarded-*` are believed from any address. Env: FORWARD_AUTH_SECRET (at least 16 characters).
+   */
+  readonly forwardAuthSecret: string | null;
+  /**
+   * The session cookie's Domain (e.g. `corp.com`), so one sign-in covers the app hosts behind forward auth;
+   * null: host-only (the cookie goes to Gatehouse's host alone). Env: SESSION_COOKIE_DOMAIN. See the
+   * README's "Forward auth" for the trade-off.
+   */
+  readonly sessionCookieDomain: string | null;
+  /**
    * Requests per minute one decision token may make (per instance); past it, 429 before any decision
    * work. Env: DECISION_TOKEN_REQUESTS_PER_MINUTE.
    */
@@ -93,6 +104,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   loginAttemptsPerMinute: 10,
   loginAttemptsPerIpPerMinute: 100,
   trustedProxies: [],
+  forwardAuthSecret: null,
+  sessionCookieDomain: null,
   maxEventStreamsPerAccount: 20,
   decisionTokenRequestsPerMinute: 60_000, // 1,000/s: a proxy asks once per proxied request
   passwordResetTtlMs: 24 * 3_600_000, // 24 hours
@@ -122,6 +135,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     publicUrl: env.PUBLIC_URL?.replace(/\/+$/, '') || null,
     allowedOrigins: list(env.ALLOWED_ORIGINS),
     trustedProxies: list(env.TRUSTED_PROXIES),
+    forwardAuthSecret: env.FORWARD_AUTH_SECRET?.trim() || null,
+    sessionCookieDomain: env.SESSION_COOKIE_DOMAIN?.trim() || null,
     loginAttemptsPerMinute: num(env.LOGIN_ATTEMPTS_PER_MINUTE, DEFAULT_CONFIG.loginAttemptsPerMinute),
     loginAttemptsPerIpPerMinute: num(
       env.LOGIN_ATTEMPTS_PER_IP_PER_MINUTE,

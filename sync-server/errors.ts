@@ -26,6 +26,10 @@ export const SERVER_ERRORS = {
   'user-not-active': { status: 403, close: CLOSE.forbidden },
   'bad-setup-token': { status: 403 },
   'workspace-creation-disabled': { status: 403 },
+  // Forward auth: X-Forwarded-* from a sender that is no trusted proxy; the person may not open the app.
+  'untrusted-proxy': { status: 403 },
+  'no-access': { status: 403 },
+  'unsafe-return-url': { status: 400 },
 
   // Accounts, invitations, password resets, first-run setup.
   'account-exists': { status: 409 },

@@ -17,6 +17,7 @@ import { DEFAULT_CONFIG, type ServerConfig } from './config.ts';
 import type { ServerContext } from './context.ts';
 import { closeCodeFor } from './errors.ts';
 import { AccessViewCache } from './http/access-view.ts';
+import { checkForwardAuthConfig } from './http/forward-auth-request.ts';
 import { ApiError, sendError, sendJson } from './http/respond.ts';
 import { createRouter } from './http/router.ts';
 import { allRoutes } from './http/routes/index.ts';
@@ -46,6 +47,7 @@ export async function createGatehouseServer(
   deps: { storage?: Storage; log?: Logger } = {},
 ): Promise<GatehouseServer> {
   const config: ServerConfig = { ...DEFAULT_CONFIG, ...partial };
+  checkForwardAuthConfig(config);
   const log = deps.log ?? createLogger(config.logLevel);
   const storage =
     deps.storage ?? (await openStorage({ ...config, postgres: { poolSize: config.databasePoolSize } }));

@@ -23,8 +23,11 @@ function normalize(address: string): string {
   return (mapped ? mapped[1]! : a).toLowerCase();
 }
 
-/** Throws on an entry that is not an IP or a CIDR: a typo in the trust list must not start a server. */
-export function createClientIp(trustedProxies: readonly string[]): ClientIp {
+/**
+ * Whether an address is one of TRUSTED_PROXIES (IPs or CIDRs). Throws on an entry that is not an IP or a
+ * CIDR: a typo in the trust list must not start a server.
+ */
+export function createTrustedCheck(trustedProxies: readonly string[]): (ip: string) => boolean {
   const trusted = new BlockList();
   for (const entry of trustedProxies) {
     const [addr = '', bits, ...rest] = entry.trim().split('/');
@@ -42,13 +45,21 @@ export function createClientIp(trustedProxies: readonly string[]): ClientIp {
     if (prefix === null) trusted.addAddress(ip, type);
     else trusted.addSubnet(ip, prefix, type);
   }
-  const isTrusted = (ip: string) => {
+  return (ip) => {
     const family = isIP(ip);
     return family !== 0 && trusted.check(ip, family === 6 ? 'ipv6' : 'ipv4');
   };
+}
+
+/** The direct peer's address, normalized (`::ffff:1.2.3.4` → `1.2.3.4`). */
+export const peerAddress = (req: IncomingMessage): string => normalize(req.socket.remoteAddress ?? 'unknown');
+
+/** Throws on an entry that is not an IP or a CIDR (see createTrustedCheck). */
+export function createClientIp(trustedProxies: readonly string[]): ClientIp {
+  const isTrusted = createTrustedCheck(trustedProxies);
   const none = trustedProxies.length === 0;
   return (req) => {
-    const peer = normalize(req.socket.remoteAddress ?? 'unknown');
+    const peer = peerAddress(req);
     if (none || !isTrusted(peer)) return peer;
     const header = req.headers['x-forwarded-for'];
     const hops = (Array.isArray(header) ? header.join(',') : (header ?? ''))

@@ -36,7 +36,16 @@ export function credentialsFrom(req: IncomingMessage, query: URLSearchParams | n
   return null;
 }
 
-export function sessionCookie(token: string, maxAgeMs: number, secure: boolean): string {
+/**
+ * The session cookie. With `domain` (SESSION_COOKIE_DOMAIN) it also goes to every host under that domain
+ * (the app hosts behind forward auth); without, to Gatehouse's host alone.
+ */
+export function sessionCookie(
+  token: string,
+  maxAgeMs: number,
+  secure: boolean,
+  domain: string | null = null,
+): string {
   const parts = [
     `${SESSION_COOKIE}=${token}`,
     'Path=/',
@@ -44,12 +53,13 @@ export function sessionCookie(token: string, maxAgeMs: number, secure: boolean):
     'SameSite=Strict',
     `Max-Age=${Math.floor(maxAgeMs / 1000)}`,
   ];
+  if (domain) parts.push(`Domain=${domain}`);
   if (secure) parts.push('Secure');
   return parts.join('; ');
 }
 
-export function clearedSessionCookie(secure: boolean): string {
-  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${secure ? '; Secure' : ''}`;
+export function clearedSessionCookie(secure: boolean, domain: string | null = null): string {
+  return sessionCookie('', 0, secure, domain);
 }
 
 /** The server's own origin as the request sees it, e.g. `http://localhost:8080`. */

@@ -30,7 +30,7 @@ const SECURITY_HEADERS = {
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
 };
 
-const escapeHtml = (s: string) =>
+export const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function page(res: ServerResponse, status: number, title: string, body: string): void {

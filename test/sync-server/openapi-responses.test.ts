@@ -388,6 +388,15 @@ describe('replies match /api/openapi.json', () => {
     expect((await call('DELETE', `${W}/data-sources/{id}`, { ws, id: dsId }, { token: admin })).status).toBe(
       200,
     );
+    // Forward auth: X-Forwarded-* from no trusted proxy are refused; a return URL of no app is refused.
+    const forwarded = { 'x-forwarded-method': 'GET', 'x-forwarded-host': 'hr.test' };
+    expect(
+      (await call('GET', '/api/forward-auth', {}, { query: `ws=${ws}`, headers: forwarded })).status,
+    ).toBe(403);
+    expect(
+      (await call('GET', '/api/forward-auth/return', {}, { query: `ws=${ws}&rd=https%3A%2F%2Fevil.test%2F` }))
+        .status,
+    ).toBe(400);
     expect((await call('GET', '/api/openapi.json', {})).status).toBe(200);
     expect((await call('POST', '/api/logout', {}, { token: admin })).status).toBe(204);
 

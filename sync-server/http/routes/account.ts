@@ -139,7 +139,10 @@ const ownRoutes: Route[] = [
         await ctx.storage.deleteSessionByTokenHash(tokenHash);
         ctx.connections.closeOfToken(tokenHash);
       }
-      res.setHeader('set-cookie', clearedSessionCookie(ctx.config.secureCookies));
+      res.setHeader(
+        'set-cookie',
+        clearedSessionCookie(ctx.config.secureCookies, ctx.config.sessionCookieDomain),
+      );
       return { status: 204 };
     },
   }),

@@ -7,6 +7,7 @@ import { accountRoutes } from './account.ts';
 import { auditRoutes } from './audit.ts';
 import { authzenRoutes } from './authzen.ts';
 import { decisionTokenRoutes } from './decision-tokens.ts';
+import { forwardAuthRoutes } from './forward-auth.ts';
 import { groupRoutes } from './groups.ts';
 import { resourceRoutes } from './resources.ts';
 import { tokenRoutes } from './tokens.ts';
@@ -25,6 +26,7 @@ export function allRoutes(): Route[] {
     ...tokenRoutes,
     ...decisionTokenRoutes,
     ...authzenRoutes(),
+    ...forwardAuthRoutes(),
   ];
   let doc: unknown = null;
   routes.push(

@@ -11,7 +11,8 @@ export async function startSession(ctx: ServerContext, res: ServerResponse, acco
   const token = newToken(SESSION_PREFIX);
   const expiresAt = Date.now() + ctx.config.sessionTtlMs;
   await ctx.storage.createSession({ accountId: account.id, tokenHash: hashToken(token), expiresAt });
-  res.setHeader('set-cookie', sessionCookie(token, ctx.config.sessionTtlMs, ctx.config.secureCookies));
+  const { sessionTtlMs, secureCookies, sessionCookieDomain } = ctx.config;
+  res.setHeader('set-cookie', sessionCookie(token, sessionTtlMs, secureCookies, sessionCookieDomain));
   return { token, expiresAt, account };
 }
 
