@@ -270,6 +270,64 @@ describe('forward auth behind a real nginx', () => {
   });
 });
 
+describe('a decision token as the proxy’s credential', () => {
+  it('names the workspace, is counted, and once revoked the proxy is refused on the next request', async () => {
+    const created = await api(t.url, 'POST', `${W}/decision-tokens`, {
+      token: admin,
+      body: { name: 'nginx' },
+    });
+    expect(created.status).toBe(201);
+    const ghPort = new URL(t.url).port;
+    const proxy = await startNginx((port) =>
+      forwardAuthServer(port, {
+        gatehouse: `127.0.0.1:${ghPort}`,
+        upstream: `127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+        query: 'level=view',
+        authHeaders: { 'X-Gatehouse-Decision-Token': created.body.secret },
+      }),
+    );
+    try {
+      const host = `hr.test:${nginx.port}`; // the app's URL patterns name the first nginx's port
+      const eveNow = await login(t, 'eve@acme.test');
+      // level=view: this app needs View for every method, a POST included.
+      const r = await request(proxy.port, '/', { method: 'POST', host, headers: cookie(eveNow) });
+      expect(r.status, proxy.errorLog()).toBe(200);
+      expect(JSON.parse(r.text).headers['remote-user']).toBe('eve@acme.test');
+      const listed = await api(t.url, 'GET', `${W}/decision-tokens`, { token: admin });
+      expect(listed.body.tokens[0].requests).toBeGreaterThanOrEqual(1);
+      // The token is no person: sent as a bearer it signs nobody in.
+      const asPerson = await request(proxy.port, '/', {
+        host,
+        headers: { authorization: `Bearer ${created.body.secret}` },
+      });
+      expect(asPerson.status).toBe(302);
+      // Another workspace's slug with this token: refused.
+      const direct = await request(Number(ghPort), '/api/forward-auth?ws=other', {
+        headers: {
+          'x-gatehouse-decision-token': created.body.secret,
+          'x-forwarded-method': 'GET',
+          'x-forwarded-host': host,
+          ...cookie(eveNow),
+        },
+      });
+      expect(direct.status).toBe(403);
+      expect(JSON.parse(direct.text).error.code).toBe('untrusted-proxy');
+      const revoked = await api(t.url, 'DELETE', `${W}/decision-tokens/${created.body.token.id}`, {
+        token: admin,
+      });
+      expect(revoked.status).toBeLessThan(300);
+      const after = await request(proxy.port, '/', {
+        host,
+        headers: { ...cookie(eveNow), accept: 'application/json' },
+      });
+      expect(after.status).toBe(403);
+      expect(JSON.parse(after.text).error.code).toBe('untrusted-proxy');
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
+
 describe('nginx itself', () => {
   it('is stopped by pid and leaves no process', async () => {
     const extra = await startNginx((port) => `server { listen 127.0.0.1:${port}; return 204; }`);
