@@ -12,6 +12,7 @@ import { KeyedQueue } from './postgres/keyed-queue.ts';
 import { migrate } from './postgres/migrations.ts';
 import { createDb, mapError, type PostgresOptions } from './postgres/pool.ts';
 import { postgresScimStore } from './postgres/scim-store.ts';
+import { postgresSsoStore } from './postgres/sso-store.ts';
 import { postgresWorkspaceStore } from './postgres/workspace-store.ts';
 import type { Storage } from './storage.ts';
 
@@ -36,6 +37,7 @@ export async function openPostgresStorage(url: string, options: PostgresOptions 
     ...postgresInvitationStore(db),
     ...postgresWorkspaceStore(db),
     ...postgresScimStore(db),
+    ...postgresSsoStore(db),
     async close() {
       if (closed) return;
       closed = true;

@@ -10,6 +10,7 @@ import { sqliteDocumentStore } from './sqlite/document-store.ts';
 import { sqliteInvitationStore } from './sqlite/invitation-store.ts';
 import { openDatabase, type SqliteOptions } from './sqlite/open-database.ts';
 import { sqliteScimStore } from './sqlite/scim-store.ts';
+import { sqliteSsoStore } from './sqlite/sso-store.ts';
 import { sqliteWorkspaceStore } from './sqlite/workspace-store.ts';
 import type { Storage } from './storage.ts';
 
@@ -25,6 +26,7 @@ export function openSqliteStorage(dataDir: string, options: SqliteOptions = {}):
     ...sqliteInvitationStore(db),
     ...sqliteWorkspaceStore(db),
     ...sqliteScimStore(db),
+    ...sqliteSsoStore(db),
     async close() {
       if (db.open) db.close();
     },

@@ -9,14 +9,22 @@
  *   account-store.ts    accounts, sessions, API tokens, invitations, password resets
  *   workspace-store.ts  workspaces, memberships projection, joined facts
  *   scim-store.ts       SCIM connections, their tokens, links to users and groups, request log
+ *   sso-store.ts        SSO connections, sign-in policy and flows, users' IdP groups, sign-in log
  */
 import type { AccountStores } from './account-store.ts';
 import type { AuditStore } from './audit-store.ts';
 import type { DocumentStore } from './document-store.ts';
 import type { ScimStore } from './scim-store.ts';
+import type { SsoStore } from './sso-store.ts';
 import type { WorkspaceStores } from './workspace-store.ts';
 
-export interface Storage extends DocumentStore, AuditStore, AccountStores, WorkspaceStores, ScimStore {
+export interface Storage
+  extends DocumentStore,
+    AuditStore,
+    AccountStores,
+    WorkspaceStores,
+    ScimStore,
+    SsoStore {
   close(): Promise<void>;
   /**
    * Registers `fn` to run when the database becomes unreachable (once per outage; PostgreSQL only: an
