@@ -5,7 +5,8 @@
  * `{"decision":true}` under the same load:
  * - core: `decide()` from a built index (no reasons, and with reasons), a 100-item boxcar, a subject search;
  * - HTTP: single evaluations/s and p99 at 50 connections (autocannon, 2 worker threads, 5 s), a 100-item
- *   boxcar and a subject search (sequential round trips, median).
+ *   boxcar and a subject search (sequential round trips, median);
+ * - forward auth through nginx against nginx proxying directly (bench/forward-auth.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,10 +18,12 @@ import { decisions, readState, type WorkspaceState } from '../core/index.ts';
 import { hashPassword } from '../sync-server/auth/password.ts';
 import { hashToken, newToken, SESSION_PREFIX } from '../sync-server/auth/tokens.ts';
 import { openSqliteStorage } from '../sync-server/storage/sqlite-storage.ts';
+import { forwardAuthRows } from './forward-auth.ts';
 import { BENCH_SIZE, generateWorkspace } from './generate-workspace.ts';
 import type { Row } from './row.ts';
 
 const CONNECTIONS = 50;
+const FORWARD_AUTH_SECRET = 'bench-forward-auth-secret';
 const DURATION_S = 5;
 const round = (v: number, d: number) => Math.round(v * 10 ** d) / 10 ** d;
 const fmt = (v: number) => round(v, 0).toLocaleString('en-US');
@@ -162,7 +165,7 @@ export async function run(): Promise<Row[]> {
       'tsx',
       'sync-server/main.ts',
     ],
-    { DATA_DIR: tmp, LOG_LEVEL: 'warn', WEB_DIR: '/nonexistent' },
+    { DATA_DIR: tmp, LOG_LEVEL: 'warn', WEB_DIR: '/nonexistent', FORWARD_AUTH_SECRET },
     '/healthz',
   );
   const floor = await spawnAndWait(['-e', BARE], {}, '/');
@@ -205,6 +208,15 @@ export async function run(): Promise<Row[]> {
       boxcarMs,
       floorMs,
       searchMs,
+    });
+    // Forward auth through nginx, the bare server as the upstream (bench/forward-auth.ts).
+    const forwardAuth = await forwardAuthRows({
+      gatehousePort: ours.port,
+      upstreamPort: floor.port,
+      sessionToken: token,
+      secret: FORWARD_AUTH_SECRET,
+      appSlug: state.apps.get(apps[1]!)!.slug,
+      workspace: 'big',
     });
     const ratio = oursRun.requests.average / floorRun.requests.average;
     const load = `autocannon, ${CONNECTIONS} connections, 2 worker threads, ${DURATION_S} s`;
@@ -250,6 +262,7 @@ export async function run(): Promise<Row[]> {
         met: searchMs <= 20,
         baseline: `round trip, median of sequential requests; core searchSubjects alone: ${round(searchUs / 1000, 2)} ms`,
       },
+      ...forwardAuth,
     ];
   } finally {
     ours.stop();

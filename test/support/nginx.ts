@@ -127,6 +127,9 @@ export interface ForwardAuthSite {
   readonly authHeaders?: Readonly<Record<string, string>>;
   /** Without forward auth: nginx proxying straight to the upstream (the bench's floor). */
   readonly direct?: boolean;
+  /** The app's public scheme and host, written literally (else `$scheme` and `$http_host`). */
+  readonly publicProto?: string;
+  readonly publicHost?: string;
 }
 
 /**
@@ -161,8 +164,8 @@ export function forwardAuthServer(port: number, site: ForwardAuthSite): string {
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_set_header X-Forwarded-Method $request_method;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      proxy_set_header X-Forwarded-Host $http_host;
+      proxy_set_header X-Forwarded-Proto ${site.publicProto ?? '$scheme'};
+      proxy_set_header X-Forwarded-Host ${site.publicHost ?? '$http_host'};
       proxy_set_header X-Forwarded-Uri $request_uri;
       proxy_set_header X-Forwarded-For $remote_addr;
       proxy_set_header X-Original-URL "";
