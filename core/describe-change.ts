@@ -63,7 +63,7 @@ function grantText(g: Grant, state: WorkspaceState): string {
 function blank(a: Group): Group {
   const flags = { ...a.flags };
   for (const f of FLAGS) flags[f] = false;
-  return { ...a, flags, members: new Set(), grants: new Map() };
+  return { ...a, flags, members: new Set(), memberships: new Map(), grants: new Map() };
 }
 
 function groupFields(b: Group, a: Group, before: WorkspaceState, after: WorkspaceState): FieldChange[] {

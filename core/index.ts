@@ -80,7 +80,8 @@ export {
   type FieldChange,
 } from './describe-change.ts';
 export { createWorkspaceDoc } from './doc/create-workspace-doc.ts';
-export { DocReader, readState } from './doc/doc-reader.ts';
+export { type Clock, DocReader, readState } from './doc/doc-reader.ts';
+export { MAX_EXPIRY_MS, memberToken, parseMemberToken } from './doc/member-tokens.ts';
 export {
   docSchemaVersion,
   MIGRATION_OPS,
@@ -125,6 +126,19 @@ export { checkWorkspaceSlug, isValidEmail, RESERVED_WORKSPACE_SLUGS } from './ru
 export { compareIdentity, identityFor } from './rules/identity.ts';
 export { levelRank, roleRank } from './rules/levels.ts';
 export * as limits from './rules/limits.ts';
+export {
+  checkExpiry,
+  checkSource,
+  type ExpiredMembership,
+  expiredMemberships,
+  type GroupMembership,
+  groupMemberships,
+  groupNextExpiry,
+  isLiveMembership,
+  isMembershipSource,
+  membershipEnd,
+  nextExpiry,
+} from './rules/memberships.ts';
 export { duplicateName, freeGrantName, validateGrantName, validateGroupName } from './rules/names.ts';
 export {
   checkCanJoinGroup,

@@ -68,6 +68,19 @@ export interface Grant {
   readonly deletedAt?: number | undefined;
 }
 
+/**
+ * Where a membership comes from: added by hand (an admin, REST, an approved request) or kept by one SSO or
+ * SCIM connection, which adds and removes only its own (SPEC §8).
+ */
+export type MembershipSource = 'manual' | `sso:${string}` | `scim:${string}`;
+
+/** One source's membership of a user in a custom group. */
+export interface Membership {
+  readonly source: MembershipSource;
+  /** Epoch ms from which it gives no access (the server's clock decides); undefined: permanent. */
+  readonly expiresAt?: number | undefined;
+}
+
 export interface Group {
   readonly id: string;
   readonly name: string;
@@ -76,8 +89,16 @@ export interface Group {
   /** Set on default groups only. */
   readonly role?: Role | undefined;
   readonly flags: Flags;
-  /** User ids (custom groups only). */
+  /**
+   * The effective members (custom groups only): user ids with a membership that had not expired at the
+   * time the group was read (read-entities.ts `readGroup`). Every access rule reads this set.
+   */
   readonly members: ReadonlySet<string>;
+  /**
+   * Every stored membership by user id, one entry per source, expired ones included until the server
+   * removes them (rules/memberships.ts reads them).
+   */
+  readonly memberships: ReadonlyMap<string, readonly Membership[]>;
   readonly grants: ReadonlyMap<string, Grant>;
   readonly createdAt: number;
   readonly deletedAt?: number | undefined;

@@ -14,8 +14,20 @@ import {
   type Source,
 } from './doc/read-entities.ts';
 import { COLLECTIONS } from './doc/schema.ts';
-import type { App, Collection, Conflict, DataSource, Grant, Group, User, WorkspaceState } from './model.ts';
+import type {
+  App,
+  Collection,
+  Conflict,
+  DataSource,
+  Grant,
+  Group,
+  Membership,
+  MembershipSource,
+  User,
+  WorkspaceState,
+} from './model.ts';
 import type { Touched } from './rules/change-rules.ts';
+import { isLiveMembership } from './rules/memberships.ts';
 
 export type FieldValue = string | number | boolean | null | readonly string[] | readonly unknown[];
 /** `undefined` removes the field (e.g. clears a tombstone). */
@@ -34,8 +46,25 @@ export type Op =
       readonly id: string;
       readonly fields: Fields;
     }
-  | { readonly type: 'member.add'; readonly groupId: string; readonly userId: string; readonly at: number }
-  | { readonly type: 'member.remove'; readonly groupId: string; readonly userId: string }
+  | {
+      /** The user's membership of `source` (default manual) becomes this one: added, or its expiry replaced. */
+      readonly type: 'member.add';
+      readonly groupId: string;
+      readonly userId: string;
+      readonly at: number;
+      readonly source?: MembershipSource | undefined;
+      /** Epoch ms; undefined: permanent. */
+      readonly expiresAt?: number | undefined;
+    }
+  | {
+      /** Removes the user's memberships of `source`, or of every source when it is undefined. */
+      readonly type: 'member.remove';
+      readonly groupId: string;
+      readonly userId: string;
+      readonly source?: MembershipSource | undefined;
+      /** When the command ran (the preview decides by it whether another source keeps the user in). */
+      readonly at?: number | undefined;
+    }
   | {
       readonly type: 'grant.create';
       readonly groupId: string;
@@ -89,6 +118,7 @@ const patchMeta = patcher(META_SCHEMA, (_id: string, src: Source) => readMeta(sr
 interface GroupDraft {
   group: Group;
   members: Set<string> | null;
+  memberships: Map<string, readonly Membership[]> | null;
   grants: Map<string, Grant> | null;
 }
 
@@ -113,12 +143,13 @@ export function applyOpsToState(state: WorkspaceState, ops: readonly Op[]): Work
     if (!d) {
       const group = get('groups', id) as Group | undefined;
       if (!group) return undefined;
-      d = { group, members: null, grants: null };
+      d = { group, members: null, memberships: null, grants: null };
       drafts.set(id, d);
     }
     return d;
   };
   const members = (d: GroupDraft) => (d.members ??= new Set(d.group.members));
+  const memberships = (d: GroupDraft) => (d.memberships ??= new Map(d.group.memberships));
   const grants = (d: GroupDraft) => (d.grants ??= new Map(d.group.grants));
   const updateGrant = (groupId: string, grantId: string, fn: (g: Grant) => Grant | undefined) => {
     const d = draft(groupId);
@@ -149,12 +180,23 @@ export function applyOpsToState(state: WorkspaceState, ops: readonly Op[]): Work
       }
       case 'member.add': {
         const d = draft(op.groupId);
-        if (d) members(d).add(op.userId);
+        if (!d) break;
+        const m: Membership = { source: op.source ?? 'manual', expiresAt: op.expiresAt };
+        const held = memberships(d);
+        held.set(op.userId, [...(held.get(op.userId) ?? []).filter((h) => h.source !== m.source), m]);
+        if (isLiveMembership(m, op.at)) members(d).add(op.userId);
         break;
       }
       case 'member.remove': {
         const d = draft(op.groupId);
-        if (d) members(d).delete(op.userId);
+        if (!d) break;
+        const held = memberships(d);
+        const rest =
+          op.source === undefined ? [] : (held.get(op.userId) ?? []).filter((h) => h.source !== op.source);
+        if (rest.length > 0) held.set(op.userId, rest);
+        else held.delete(op.userId);
+        const at = op.at ?? Date.now();
+        if (!rest.some((m) => isLiveMembership(m, at))) members(d).delete(op.userId);
         break;
       }
       case 'grant.create': {
@@ -186,6 +228,7 @@ export function applyOpsToState(state: WorkspaceState, ops: readonly Op[]): Work
     for (const [id, d] of drafts) {
       let g = d.group;
       if (d.members) g = { ...g, members: d.members };
+      if (d.memberships) g = { ...g, memberships: d.memberships };
       if (d.grants) g = { ...g, grants: d.grants };
       groups.set(id, g);
     }

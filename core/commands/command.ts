@@ -1,5 +1,5 @@
 /** The commands every shell runs (admin app, REST API, demo seeding): one union, discriminated by `type`. */
-import type { Flags, Role } from '../model.ts';
+import type { Flags, MembershipSource, Role } from '../model.ts';
 import type { GrantDraft } from '../rules/grants.ts';
 
 export interface DuplicateParts {
@@ -14,8 +14,30 @@ export type CommandBody =
   | { readonly type: 'group.rename'; readonly groupId: string; readonly name: string }
   | { readonly type: 'group.delete'; readonly groupId: string }
   | { readonly type: 'group.duplicate'; readonly groupId: string; readonly parts: DuplicateParts }
-  | { readonly type: 'group.addMembers'; readonly groupId: string; readonly userIds: readonly string[] }
-  | { readonly type: 'group.removeMember'; readonly groupId: string; readonly userId: string }
+  | {
+      readonly type: 'group.addMembers';
+      readonly groupId: string;
+      readonly userIds: readonly string[];
+      /** Default `manual`; an SSO or SCIM connection names itself (`sso:<id>`, `scim:<id>`). */
+      readonly source?: MembershipSource | undefined;
+      /** Epoch ms after now; omitted: permanent. */
+      readonly expiresAt?: number | undefined;
+    }
+  | {
+      readonly type: 'group.removeMember';
+      readonly groupId: string;
+      readonly userId: string;
+      /** Only this source's membership; omitted: every source (the user leaves the group). */
+      readonly source?: MembershipSource | undefined;
+    }
+  | {
+      /** Extend, shorten or make permanent (`expiresAt: null`) one source's membership (default manual). */
+      readonly type: 'group.setMemberExpiry';
+      readonly groupId: string;
+      readonly userId: string;
+      readonly source?: MembershipSource | undefined;
+      readonly expiresAt: number | null;
+    }
   | { readonly type: 'group.setFlags'; readonly groupId: string; readonly flags: Partial<Flags> }
   | { readonly type: 'grant.add'; readonly groupId: string; readonly grant: GrantDraft }
   | {

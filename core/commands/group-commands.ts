@@ -1,18 +1,14 @@
-/** Group commands: create, rename, delete, duplicate, members, flags. */
+/** Group commands: create, rename, delete, duplicate, flags (members: member-commands.ts). */
 import { fail, MESSAGES } from '../errors.ts';
 import { FLAGS, type Flags, NO_FLAGS } from '../model.ts';
 import type { Op } from '../ops.ts';
 import { grantFields } from '../ops.ts';
 import { hasAnyFlag } from '../rules/builder-level.ts';
-import { DEFAULT_GROUP_MESSAGES } from '../rules/default-groups.ts';
 import { validateGroupName } from '../rules/names.ts';
-import { checkCanJoinGroup } from '../rules/roles.ts';
 import type { CommandBody } from './command.ts';
 import { duplicateContents } from './duplicate-contents.ts';
-import { draft, findGroup, findUser, isFailure, type PlanEnv, type Planner } from './planner.ts';
+import { draft, findGroup, isFailure, type PlanEnv, type Planner } from './planner.ts';
 import { upgradeOps } from './upgrade-ops.ts';
-
-const DEFAULT_GROUP_MEMBERS = DEFAULT_GROUP_MESSAGES.members;
 
 type Of<T extends CommandBody['type']> = Extract<CommandBody, { type: T }>;
 
@@ -47,9 +43,10 @@ export const planGroupDelete: Planner<Of<'group.delete'>> = ({ state, now }, c) 
   if (isFailure(group)) return group;
   if (group.kind === 'default') return fail('default-group-delete', MESSAGES.defaultGroupDelete);
   // Members leave with the group, so a member still listed under a tombstone can only come from a merge.
-  const ops: Op[] = [...group.members]
+  // Expired memberships not yet removed go too.
+  const ops: Op[] = [...group.memberships.keys()]
     .sort()
-    .map((userId) => ({ type: 'member.remove', groupId: group.id, userId }));
+    .map((userId) => ({ type: 'member.remove', groupId: group.id, userId, at: now }));
   ops.push({ type: 'entity.set', collection: 'groups', id: group.id, fields: { deletedAt: now } });
   return draft(ops);
 };
@@ -81,35 +78,6 @@ export const planGroupDuplicate: Planner<Of<'group.duplicate'>> = (env, c) => {
     });
   for (const user of copy.members) ops.push({ type: 'member.add', groupId: id, userId: user.id, at: now });
   return draft(ops, id);
-};
-
-export const planAddMembers: Planner<Of<'group.addMembers'>> = ({ state, now }, c) => {
-  const group = findGroup(state, c.groupId);
-  if (isFailure(group)) return group;
-  if (group.kind === 'default') return fail('default-group-members', DEFAULT_GROUP_MEMBERS);
-  if (c.userIds.length === 0) return fail('invalid-input', 'Select at least one user');
-  const ops: Op[] = [];
-  const joining: string[] = [];
-  for (const userId of new Set(c.userIds)) {
-    const user = findUser(state, userId);
-    if (isFailure(user)) return user;
-    const can = checkCanJoinGroup(user);
-    if (!can.ok) return can;
-    if (group.members.has(userId)) continue;
-    joining.push(userId);
-    ops.push({ type: 'member.add', groupId: group.id, userId, at: now });
-  }
-  if (joining.length === 0) return fail('already-member', 'The selected users are already in this group');
-  ops.push(...upgradeOps(state, joining, group));
-  return draft(ops);
-};
-
-export const planRemoveMember: Planner<Of<'group.removeMember'>> = ({ state }, c) => {
-  const group = findGroup(state, c.groupId);
-  if (isFailure(group)) return group;
-  if (group.kind === 'default') return fail('default-group-members', DEFAULT_GROUP_MEMBERS);
-  if (!group.members.has(c.userId)) return fail('not-member', 'The user is not in this group');
-  return draft([{ type: 'member.remove', groupId: group.id, userId: c.userId }]);
 };
 
 export const planSetFlags: Planner<Of<'group.setFlags'>> = (env: PlanEnv, c) => {

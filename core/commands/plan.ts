@@ -14,14 +14,13 @@ import { checkChange } from '../rules/change-rules.ts';
 import type { Command, CommandContext, CommandType } from './command.ts';
 import { planGrantAdd, planGrantRemove, planGrantUpdate } from './grant-commands.ts';
 import {
-  planAddMembers,
   planGroupCreate,
   planGroupDelete,
   planGroupDuplicate,
   planGroupRename,
-  planRemoveMember,
   planSetFlags,
 } from './group-commands.ts';
+import { planAddMembers, planRemoveMember, planSetMemberExpiry } from './member-commands.ts';
 import type { PlanEnv, Planner } from './planner.ts';
 import {
   planAppCreate,
@@ -58,6 +57,7 @@ const PLANNERS: { readonly [T in CommandType]: Planner<Extract<Command, { type: 
   'group.duplicate': planGroupDuplicate,
   'group.addMembers': planAddMembers,
   'group.removeMember': planRemoveMember,
+  'group.setMemberExpiry': planSetMemberExpiry,
   'group.setFlags': planSetFlags,
   'grant.add': planGrantAdd,
   'grant.update': planGrantUpdate,

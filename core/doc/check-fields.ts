@@ -6,7 +6,8 @@
  * own fields are explicit checks in validate-changes.ts, passed in as `rule`.
  */
 import * as Y from 'yjs';
-import { type EntitySchema, type Field, storedKeys } from './fields.ts';
+import { type EntitySchema, type Field, type IdsField, type MembershipsField, storedKeys } from './fields.ts';
+import { MEMBER_TOKENS, readMemberships } from './member-tokens.ts';
 import { PACK } from './schema.ts';
 import { type StoredEntity, splitIds, stored, storedLayout } from './stored-values.ts';
 
@@ -62,14 +63,35 @@ const OLDER_CLIENT = 'written by an older version of Gatehouse: reload the app';
 const TOKENS = /^(?:[^\s]+ )*$/;
 const JOINED = /^(?:[^\s]+(?: [^\s]+)*)?$/;
 
-/** The ids a Y.Text id set holds, or a message when it holds anything but plain id tokens. */
-function textIds(v: unknown): string[] | string {
+/** The text of a nested Y.Text of tokens, or a message when it is anything but plain text. */
+function tokenText(v: unknown): { text: string } | string {
   if (v instanceof Y.Map) return OLDER_CLIENT;
   if (!(v instanceof Y.Text)) return 'must be a list of ids (a Y.Text)';
   for (let n = v._start; n !== null; n = n.right)
     if (!n.deleted && !(n.content instanceof Y.ContentString)) return 'must be plain text';
-  const s = v.toString();
-  return TOKENS.test(s) ? splitIds(s) : 'must be ids, each followed by a space';
+  return { text: v.toString() };
+}
+
+/** The ids a Y.Text id set holds, or a message when it holds anything but plain id tokens. */
+function textIds(v: unknown): string[] | string {
+  const t = tokenText(v);
+  if (typeof t === 'string') return t;
+  return TOKENS.test(t.text) ? splitIds(t.text) : 'must be ids, each followed by a space';
+}
+
+/** The user ids a members text holds, or a message when a token is out of the grammar (member-tokens.ts). */
+function membershipIds(v: unknown): string[] | string {
+  const t = tokenText(v);
+  if (typeof t === 'string') return t;
+  if (!MEMBER_TOKENS.test(t.text))
+    return 'must be memberships (user id, optional @sso:<id> or @scim:<id>, optional +expiry), each followed by a space';
+  return [...readMemberships(t.text).keys()];
+}
+
+/** Each id names a live entity of `refersTo`. */
+function checkRefs(c: Checker, p: string, ids: readonly string[], f: IdsField | MembershipsField): void {
+  const live = f.refersTo.map((collection) => c.liveIds(collection));
+  for (const id of ids) if (!live.some((isLive) => isLive(id))) c.add(`${p}.${id}`, f.missing);
 }
 
 function fieldCheck(key: string, f: Field, nested: Readonly<Record<string, Check>>): FieldCheck | null {
@@ -142,8 +164,14 @@ function fieldCheck(key: string, f: Field, nested: Readonly<Record<string, Check
           if (typeof read === 'string') return c.add(p, read);
           ids = read;
         }
-        const live = f.refersTo.map((collection) => c.liveIds(collection));
-        for (const id of ids) if (!live.some((isLive) => isLive(id))) c.add(`${p}.${id}`, f.missing);
+        checkRefs(c, p, ids, f);
+      };
+    case 'memberships':
+      return (c, path, m) => {
+        const p = `${path}.${f.stored}`;
+        const ids = membershipIds(m.map.get(f.stored));
+        if (typeof ids === 'string') return c.add(p, ids);
+        checkRefs(c, p, ids, f);
       };
     case 'entities': {
       const check = nested[key];

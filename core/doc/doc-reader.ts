@@ -1,38 +1,55 @@
 /**
  * Reads a WorkspaceState from a Y.Doc, incrementally: observers mark the entities a transaction touched,
  * and the next `state()` re-reads only those, sharing everything else with the previous state.
+ *
+ * Memberships expire (rules/memberships.ts): a group is read as of the reader's clock, and once the clock
+ * passes the next expiry of a group, the next `state()` re-reads that group too — an expiry is a change of
+ * its own, time-driven, that the incremental caches (compiled access) see as one. `nextExpiry` says when
+ * to ask again.
  */
 import * as Y from 'yjs';
-import type { Collection, WorkspaceState } from '../model.ts';
+import type { Collection, Group, WorkspaceState } from '../model.ts';
+import { groupNextExpiry } from '../rules/memberships.ts';
 import { OverlayMap } from './overlay-map.ts';
 import { READERS, type Reader, readMeta } from './read-entities.ts';
 import { COLLECTIONS, META } from './schema.ts';
 
 type YMap = Y.Map<unknown>;
 
-function readCollection(root: YMap, read: Reader): Map<string, unknown> {
+function readCollection(root: YMap, read: Reader, now: number): Map<string, unknown> {
   const out = new Map<string, unknown>();
-  for (const [id, v] of root.entries()) if (v instanceof Y.Map) out.set(id, read(id, v as YMap));
+  for (const [id, v] of root.entries()) if (v instanceof Y.Map) out.set(id, read(id, v as YMap, now));
   return out;
 }
 
 let versionCounter = 0;
 
-/** A one-off cold read of the whole doc. */
-export function readState(doc: Y.Doc): WorkspaceState {
+/** A one-off cold read of the whole doc, memberships as of `now`. */
+export function readState(doc: Y.Doc, now: number = Date.now()): WorkspaceState {
   const s: Record<string, unknown> = { version: ++versionCounter, meta: readMeta(doc.getMap(META)) };
-  for (const c of COLLECTIONS) s[c] = readCollection(doc.getMap(c), READERS[c]);
+  for (const c of COLLECTIONS) s[c] = readCollection(doc.getMap(c), READERS[c], now);
   return s as unknown as WorkspaceState;
 }
+
+/** Epoch milliseconds (the server passes its own clock; tests a controlled one). */
+export type Clock = () => number;
 
 export class DocReader {
   private current: WorkspaceState;
   private readonly dirty = new Map<Collection, Set<string>>();
   private metaDirty = false;
   private readonly unobserve: (() => void)[] = [];
+  /** Groups with a membership expiring after the last read → that expiry. */
+  private readonly expiries = new Map<string, number>();
+  private next = Number.POSITIVE_INFINITY;
 
-  constructor(readonly doc: Y.Doc) {
-    this.current = readState(doc);
+  constructor(
+    readonly doc: Y.Doc,
+    private readonly clock: Clock = Date.now,
+  ) {
+    const now = clock();
+    this.current = readState(doc, now);
+    for (const g of this.current.groups.values()) this.noteExpiry(g.id, groupNextExpiry(g, now));
     for (const c of COLLECTIONS) {
       const root = doc.getMap(c);
       const handler = (events: Y.YEvent<YMap>[]) => this.mark(c, events);
@@ -57,12 +74,25 @@ export class DocReader {
     }
   }
 
-  /** True when the doc changed since the last `state()`. */
+  private noteExpiry(groupId: string, at: number): void {
+    if (at === Number.POSITIVE_INFINITY) this.expiries.delete(groupId);
+    else this.expiries.set(groupId, at);
+    if (at < this.next) this.next = at;
+  }
+
+  /** The first membership expiry after the last read (Infinity: none): `state()` changes then. */
+  get nextExpiry(): number {
+    return this.next;
+  }
+
+  /** True when the doc changed since the last `state()`, or a membership has expired since. */
   get stale(): boolean {
-    return this.metaDirty || this.dirty.size > 0;
+    return this.metaDirty || this.dirty.size > 0 || this.clock() >= this.next;
   }
 
   state(): WorkspaceState {
+    const now = this.clock();
+    if (now >= this.next) this.markExpired(now);
     if (!this.stale) return this.current;
     const next: Record<string, unknown> = { ...this.current, version: ++versionCounter };
     if (this.metaDirty) next.meta = readMeta(this.doc.getMap(META));
@@ -71,7 +101,10 @@ export class DocReader {
       const changes = new Map<string, unknown>();
       for (const id of ids) {
         const v = root.get(id);
-        changes.set(id, v instanceof Y.Map ? READERS[c](id, v as YMap) : undefined);
+        const e = v instanceof Y.Map ? READERS[c](id, v as YMap, now) : undefined;
+        changes.set(id, e);
+        if (c === 'groups')
+          this.noteExpiry(id, e ? groupNextExpiry(e as Group, now) : Number.POSITIVE_INFINITY);
       }
       next[c] = OverlayMap.with(this.current[c] as ReadonlyMap<string, unknown>, changes);
     }
@@ -79,6 +112,18 @@ export class DocReader {
     this.metaDirty = false;
     this.current = next as unknown as WorkspaceState;
     return this.current;
+  }
+
+  /** Marks the groups whose next expiry has come, and finds the next one after `now`. */
+  private markExpired(now: number): void {
+    let set = this.dirty.get('groups');
+    let next = Number.POSITIVE_INFINITY;
+    for (const [id, at] of this.expiries)
+      if (at <= now) {
+        if (!set) this.dirty.set('groups', (set = new Set()));
+        set.add(id);
+      } else if (at < next) next = at;
+    this.next = next;
   }
 
   destroy(): void {

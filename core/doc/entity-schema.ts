@@ -54,8 +54,8 @@ import {
   flag,
   flags,
   idList,
-  idSet,
   jsonList,
+  membershipSet,
   oneOf,
   oneOfBy,
   oneOfOnly,
@@ -123,8 +123,9 @@ export const GROUP = entity(
     kind: oneOf(['custom', 'default'], 'custom'),
     role: oneOfOnly(ROLES, { field: 'kind', is: 'default', message: 'only default groups have a role' }),
     flags: flags(FLAGS),
-    members: idSet({
+    memberships: membershipSet({
       stored: MEMBERS,
+      effective: 'members',
       refersTo: ['users'],
       missing: 'names no such user',
     }),
@@ -213,7 +214,8 @@ type Agree<_T extends true> = true;
 export type SchemaAgreesWithModel = [
   Agree<Same<User, ReadOf<typeof USER>>>,
   Agree<Same<Grant, ReadOf<typeof GRANT>>>,
-  Agree<Same<Group, ReadOf<typeof GROUP>>>,
+  // `members` is derived from `memberships` when the group is read (the ones live at that time).
+  Agree<Same<Omit<Group, 'members'>, ReadOf<typeof GROUP>>>,
   Agree<Same<App, ReadOf<typeof APP>>>,
   Agree<Same<DataSource, ReadOf<typeof DATA_SOURCE>>>,
   Agree<Same<Conflict, ReadOf<typeof CONFLICT>>>,

@@ -7,7 +7,7 @@
  * Every builder carries, at the type level only, the model type the field reads as, so entity-schema.ts
  * can check that the model and the schema agree.
  */
-import type { Collection } from '../model.ts';
+import type { Collection, Membership } from '../model.ts';
 
 /** The fallback of a field without which the whole entity reads as absent (a grant with no level). */
 export const ABSENT: unique symbol = Symbol('absent');
@@ -98,6 +98,19 @@ export interface IdsField {
   /** The message when an id names no live entity of `refersTo`. */
   readonly missing: string;
 }
+/**
+ * A group's memberships: a nested Y.Text under `stored` of membership tokens (member-tokens.ts: user id,
+ * source, expiry), read as a map of user id → memberships; `effective` names the model field that holds
+ * the members whose membership is live when read (a Y.Map of ids → true from schema 1: manual, permanent).
+ */
+export interface MembershipsField {
+  readonly kind: 'memberships';
+  readonly stored: string;
+  readonly effective: string;
+  readonly refersTo: readonly Collection[];
+  /** The message when a token names no live entity of `refersTo`. */
+  readonly missing: string;
+}
 /** A nested Y.Map of ids → entity Y.Maps (a group's grants); entities that read as absent are skipped. */
 export interface EntitiesField {
   readonly kind: 'entities';
@@ -119,6 +132,7 @@ export type Field =
   | TextListField
   | JsonListField
   | IdsField
+  | MembershipsField
   | EntitiesField
   | StoredOnlyField;
 
@@ -158,6 +172,7 @@ export function entity<F extends Readonly<Record<string, Field>>>(
       f !== undefined &&
       f.kind !== 'storedOnly' &&
       f.kind !== 'entities' &&
+      f.kind !== 'memberships' &&
       !(f.kind === 'time' && f.optional) &&
       !(f.kind === 'ids' && !f.inline);
     // An optional field is cleared by deleting its key: a packed value would then show through.
@@ -234,6 +249,11 @@ export const idList = (o: IdsOptions): Typed<IdsField, readonly string[]> => ({
   ...o,
 });
 
+/** Membership tokens in a nested Y.Text: concurrent adds and removes merge (member-tokens.ts). */
+export const membershipSet = (
+  o: Omit<MembershipsField, 'kind'>,
+): Typed<MembershipsField, ReadonlyMap<string, readonly Membership[]>> => ({ kind: 'memberships', ...o });
+
 /** `T` is the model type of the nested entities; entity-schema.ts checks that `schema` reads as it. */
 export const entityMap = <T>(
   stored: string,
@@ -249,18 +269,20 @@ export const storedOnly = (): StoredOnlyField => ({ kind: 'storedOnly' });
 /** The stored keys of a field besides the pack (flags store one key each; nested kinds name their own). */
 export function storedKeys(name: string, f: Field): readonly string[] {
   if (f.kind === 'flags') return f.keys;
-  if ((f.kind === 'ids' && !f.inline) || f.kind === 'entities') return [f.stored];
+  if ((f.kind === 'ids' && !f.inline) || f.kind === 'entities' || f.kind === 'memberships') return [f.stored];
   return [name];
 }
 
 /** True for the fields kept in a nested type of their own (members, grants), not in a value. */
-export const isNested = (f: Field): boolean => f.kind === 'entities' || (f.kind === 'ids' && !f.inline);
+export const isNested = (f: Field): boolean =>
+  f.kind === 'entities' || f.kind === 'memberships' || (f.kind === 'ids' && !f.inline);
 
 /** The nested types of an entity, created with it under these fixed keys: `text` (id sets) or `map`. */
 export function nestedTypes(schema: EntitySchema): { key: string; type: 'text' | 'map' }[] {
   const out: { key: string; type: 'text' | 'map' }[] = [];
   for (const f of Object.values(schema.fields))
     if (f.kind === 'entities') out.push({ key: f.stored, type: 'map' });
-    else if (f.kind === 'ids' && !f.inline) out.push({ key: f.stored, type: 'text' });
+    else if ((f.kind === 'ids' && !f.inline) || f.kind === 'memberships')
+      out.push({ key: f.stored, type: 'text' });
   return out;
 }

@@ -11,15 +11,18 @@
  */
 import * as Y from 'yjs';
 import type { App, Collection, Conflict, DataSource, Grant, Group, User, WorkspaceMeta } from '../model.ts';
+import { liveMembers } from '../rules/memberships.ts';
 import { APP, CONFLICT, DATA_SOURCE, GRANT, GROUP, META_SCHEMA, SCHEMAS, USER } from './entity-schema.ts';
 import { ABSENT, type DecodedOf, type EntitySchema, type Field, storedKeys } from './fields.ts';
+import { readMemberships } from './member-tokens.ts';
 import { idsOf, splitIds, stored } from './stored-values.ts';
 
 /** What a reader reads from: a Y.Map, or plain stored fields. */
 export interface Source {
   get(key: string): unknown;
 }
-export type Reader = (id: string, src: Source) => unknown;
+/** `now`: the time memberships are read at (groups only; an expired membership is no member). */
+export type Reader = (id: string, src: Source, now?: number) => unknown;
 type Decode = (src: Source) => unknown;
 
 const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -102,6 +105,15 @@ function decoder(key: string, f: Field): Decode | null {
         };
       return (s) => new Set(idsOf(s.get(nested)));
     }
+    case 'memberships': {
+      const nested = f.stored;
+      return (s) => {
+        const v = s.get(nested);
+        if (v instanceof Y.Text) return readMemberships(v.toString());
+        // Schema 1: a Y.Map of ids → true, every one manual and permanent.
+        return readMemberships(v instanceof Y.Map ? idsOf(v).join(' ') : '');
+      };
+    }
     case 'entities':
       return null; // needs the nested reader: see `decoders`
     case 'storedOnly':
@@ -178,15 +190,18 @@ export function readGrant(id: string, src: Source): Grant | undefined {
 }
 
 const G = decoders(GROUP, { grants: readGrant });
-export function readGroup(id: string, src: Source): Group {
+/** A group as of `now`: its members are the users whose membership has not expired by then. */
+export function readGroup(id: string, src: Source, now: number = Date.now()): Group {
   const m = sourceOf(src, GROUP);
+  const memberships = G.memberships(m);
   return {
     id,
     name: G.name(m),
     kind: G.kind(m),
     role: G.role(m),
     flags: G.flags(m),
-    members: G.members(m),
+    members: liveMembers(memberships, now),
+    memberships,
     grants: G.grants(m),
     createdAt: G.createdAt(m),
     deletedAt: G.deletedAt(m),
@@ -277,6 +292,7 @@ export function patcher<T extends object, R extends T | undefined>(
   const nested: string[] = [];
   for (const [key, f] of Object.entries(schema.fields)) {
     if (f.kind === 'flags') flagSets.push([key, storedKeys(key, f)]);
+    else if (f.kind === 'memberships') nested.push(key, f.effective);
     else if (f.kind === 'ids' || f.kind === 'entities') nested.push(key);
     else if (f.kind !== 'storedOnly') scalars.push(key);
   }

@@ -10,6 +10,7 @@
  */
 import * as Y from 'yjs';
 import type { EntitySchema, Field } from './fields.ts';
+import { tokenUserId } from './member-tokens.ts';
 import { PACK } from './schema.ts';
 
 /** What a packed enum slot reads as when it holds no valid index: matches no value, so it reads as junk. */
@@ -145,15 +146,24 @@ export function idsOf(v: unknown): string[] {
   return [];
 }
 
-/** Removes every token of `id` from a Y.Text id set (concurrent adds may have left it twice). */
-export function removeIdToken(text: Y.Text, id: string, known: Set<string>): void {
+/**
+ * Removes every token for which `match` holds from a Y.Text of space-terminated tokens (concurrent adds
+ * may have left one twice), back to front so earlier positions stay valid. Returns how many it removed.
+ */
+export function removeTokens(text: Y.Text, match: (token: string) => boolean): number {
   const s = text.toString();
-  const starts: number[] = [];
+  const found: [number, number][] = [];
   let start = 0;
   for (let i = s.indexOf(' '); i !== -1; i = s.indexOf(' ', start)) {
-    if (i - start === id.length && s.startsWith(id, start)) starts.push(start);
+    if (i > start && match(s.slice(start, i))) found.push([start, i - start + 1]);
     start = i + 1;
   }
-  for (let k = starts.length - 1; k >= 0; k--) text.delete(starts[k]!, id.length + 1);
+  for (let k = found.length - 1; k >= 0; k--) text.delete(found[k]![0], found[k]![1]);
+  return found.length;
+}
+
+/** Removes every membership token of user `id` from a members Y.Text (any source, any expiry). */
+export function removeIdToken(text: Y.Text, id: string, known: Set<string>): void {
+  removeTokens(text, (t) => tokenUserId(t) === id);
   known.delete(id);
 }

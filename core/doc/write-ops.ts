@@ -4,17 +4,17 @@
  * Y.Text, a grant's resources as one value.
  */
 import * as Y from 'yjs';
-import type { Collection } from '../model.ts';
+import type { Collection, Membership } from '../model.ts';
 import type { Fields, Op } from '../ops.ts';
 import { GRANT, SCHEMAS } from './entity-schema.ts';
 import { type EntitySchema, nestedTypes } from './fields.ts';
+import { memberToken, readMemberships, tokenSource, tokenUserId } from './member-tokens.ts';
 import { docSchemaVersion, upgradeGroupsToV2 } from './migrate-v1-to-v2.ts';
 import { COLLECTIONS, GRANTS, MEMBERS, META, PACK } from './schema.ts';
 import {
-  idsOf,
   joinIds,
   packOf,
-  removeIdToken,
+  removeTokens,
   StoredEntity,
   splitIds,
   stored,
@@ -72,21 +72,39 @@ function grantMap(doc: Y.Doc, groupId: string, grantId: string): YMap | undefine
 
 export function applyOps(doc: Y.Doc, ops: readonly Op[], origin: unknown = null): void {
   if (ops.length === 0) return;
-  // The ids of each members text this transaction wrote to, kept up to date as it writes; adds are
-  // appended as one insert per text (a Y.Text insert costs tens of µs: 1,000 of them add up).
-  const known = new Map<Y.Text, Set<string>>();
+  // The memberships of each members text this transaction wrote to, kept up to date as it writes; adds
+  // are appended as one insert per text (a Y.Text insert costs tens of µs: 1,000 of them add up).
+  const known = new Map<Y.Text, Map<string, readonly Membership[]>>();
   const appends = new Map<Y.Text, string[]>();
-  const membersOf = (groupId: string): [Y.Text, Set<string>] | null => {
+  const membersOf = (groupId: string): [Y.Text, Map<string, readonly Membership[]>] | null => {
     const text = entity(doc, 'groups', groupId)?.get(MEMBERS);
     if (!(text instanceof Y.Text)) return null; // schema 1 members: the doc awaits its migration
-    let ids = known.get(text);
-    if (!ids) known.set(text, (ids = new Set(idsOf(text))));
-    return [text, ids];
+    let held = known.get(text);
+    if (!held) known.set(text, (held = readMemberships(text.toString())));
+    return [text, held];
   };
   const flush = (text: Y.Text) => {
-    const ids = appends.get(text);
-    if (ids) text.insert(text.length, ids.map((id) => `${id} `).join(''));
+    const tokens = appends.get(text);
+    if (tokens) text.insert(text.length, tokens.map((t) => `${t} `).join(''));
     appends.delete(text);
+  };
+  /** Removes the user's tokens of `source` (every source when undefined). */
+  const removeMembership = (
+    text: Y.Text,
+    held: Map<string, readonly Membership[]>,
+    userId: string,
+    source?: string,
+  ) => {
+    const had = held.get(userId);
+    if (!had || (source !== undefined && !had.some((m) => m.source === source))) return;
+    flush(text);
+    removeTokens(
+      text,
+      (t) => tokenUserId(t) === userId && (source === undefined || tokenSource(t) === source),
+    );
+    const rest = source === undefined ? [] : had.filter((m) => m.source !== source);
+    if (rest.length > 0) held.set(userId, rest);
+    else held.delete(userId);
   };
   doc.transact(() => {
     for (const op of ops) {
@@ -105,19 +123,24 @@ export function applyOps(doc: Y.Doc, ops: readonly Op[], origin: unknown = null)
           break;
         }
         case 'member.add': {
+          // The user's membership of this source becomes exactly this one (an extension replaces it).
           const members = membersOf(op.groupId);
-          if (!members || members[1].has(op.userId)) break;
-          members[1].add(op.userId);
-          const list = appends.get(members[0]);
-          if (list) list.push(op.userId);
-          else appends.set(members[0], [op.userId]);
+          if (!members) break;
+          const [text, held] = members;
+          const source = op.source ?? 'manual';
+          const current = held.get(op.userId)?.find((m) => m.source === source);
+          if (current && current.expiresAt === op.expiresAt) break;
+          if (current) removeMembership(text, held, op.userId, source);
+          held.set(op.userId, [...(held.get(op.userId) ?? []), { source, expiresAt: op.expiresAt }]);
+          const token = memberToken(op.userId, source, op.expiresAt);
+          const list = appends.get(text);
+          if (list) list.push(token);
+          else appends.set(text, [token]);
           break;
         }
         case 'member.remove': {
           const members = membersOf(op.groupId);
-          if (!members?.[1].has(op.userId)) break;
-          flush(members[0]);
-          removeIdToken(members[0], op.userId, members[1]);
+          if (members) removeMembership(members[0], members[1], op.userId, op.source);
           break;
         }
         case 'grant.create': {

@@ -83,6 +83,7 @@ function synthetic(role: Role): Group {
     role,
     flags: c.flags,
     members: new Set(),
+    memberships: new Map(),
     grants: grantMap(...c.grants),
     createdAt: FIXED_AT,
   };

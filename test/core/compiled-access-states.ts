@@ -85,6 +85,7 @@ const customGroupArb = (id: string): fc.Arbitrary<Group> =>
       kind: 'custom' as const,
       flags: r.flags,
       members: new Set(r.members),
+      memberships: new Map(r.members.map((m) => [m, [{ source: 'manual' as const }]])),
       grants: r.grants,
       createdAt: 2,
       ...(r.deletedAt !== null ? { deletedAt: r.deletedAt } : {}),
@@ -101,6 +102,7 @@ const defaultGroupArb = (id: string): fc.Arbitrary<Group> =>
       role: r.role,
       flags: r.flags,
       members: new Set<string>(),
+      memberships: new Map(),
       grants: r.grants,
       createdAt: r.createdAt,
     }));
