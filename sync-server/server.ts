@@ -23,6 +23,7 @@ import { createRouter } from './http/router.ts';
 import { allRoutes } from './http/routes/index.ts';
 import { createStaticHandler, serveDemoApp } from './http/static.ts';
 import { StreamCounts } from './http/stream-counts.ts';
+import { createScimHandler } from './identity/scim/scim-handler.ts';
 import { createLogger, type Logger, safePath } from './log.ts';
 import { openStorage } from './storage/open-storage.ts';
 import type { Storage } from './storage/storage.ts';
@@ -98,6 +99,7 @@ export async function createGatehouseServer(
   docCount = () => ctx.registry.size;
 
   const router = createRouter(allRoutes());
+  const scim = createScimHandler();
   const serveStatic = createStaticHandler(config.webDir);
 
   const server = http.createServer((req, res) => {
@@ -121,8 +123,9 @@ export async function createGatehouseServer(
           'request',
         );
     });
-    router
+    scim
       .handle(ctx, req, res, url)
+      .then((handled) => handled || router.handle(ctx, req, res, url))
       .then((handled) => {
         if (handled) return;
         if (url.pathname.startsWith('/demo-apps/')) return serveDemoApp(res, url.pathname);

@@ -352,6 +352,25 @@ describe('replies match /api/openapi.json', () => {
     expect((await call('GET', `${W}/decision-tokens`, { ws }, { token: admin })).status).toBe(200);
     const revoke = { ws, id: dt.body.token.id };
     expect((await call('DELETE', `${W}/decision-tokens/{id}`, revoke, { token: admin })).status).toBe(204);
+    // SCIM connections (issue 13; their cases: scim-*.test.ts).
+    const sc = await call('POST', `${W}/scim-connections`, { ws }, { token: admin, body: { name: 'Okta' } });
+    expect(sc.status).toBe(201);
+    const ofSc = { ws, id: sc.body.connection.id };
+    const stk = await call('POST', `${W}/scim-connections/{id}/tokens`, ofSc, { token: admin });
+    expect(stk.status).toBe(201);
+    expect((await call('GET', `${W}/scim-connections`, { ws }, { token: admin })).status).toBe(200);
+    const upgrade = { token: admin, body: { mayUpgradeRoles: true } };
+    expect((await call('PATCH', `${W}/scim-connections/{id}`, ofSc, upgrade)).status).toBe(409);
+    const renamed = { token: admin, body: { name: 'Okta 2' } };
+    expect((await call('PATCH', `${W}/scim-connections/{id}`, ofSc, renamed)).status).toBe(200);
+    expect((await call('GET', `${W}/scim-connections/{id}/requests`, ofSc, { token: admin })).status).toBe(
+      200,
+    );
+    const ofStk = { ...ofSc, tokenId: stk.body.token.id };
+    expect(
+      (await call('DELETE', `${W}/scim-connections/{id}/tokens/{tokenId}`, ofStk, { token: admin })).status,
+    ).toBe(204);
+    expect((await call('DELETE', `${W}/scim-connections/{id}`, ofSc, { token: admin })).status).toBe(204);
     const ofEve = { ws, id: eveId };
     expect((await call('GET', `${W}/users/{id}/access`, ofEve, { token: admin })).status).toBe(200);
     const explained = { token: admin, query: `resource=app:${appId}` };

@@ -10,6 +10,7 @@ import { decisionTokenRoutes } from './decision-tokens.ts';
 import { forwardAuthRoutes } from './forward-auth.ts';
 import { groupRoutes } from './groups.ts';
 import { resourceRoutes } from './resources.ts';
+import { scimRoutes } from './scim.ts';
 import { tokenRoutes } from './tokens.ts';
 import { userAccessRoutes } from './user-access.ts';
 import { userRoutes } from './users.ts';
@@ -24,6 +25,7 @@ export function allRoutes(): Route[] {
     ...auditRoutes,
     ...accessRoutes,
     ...tokenRoutes,
+    ...scimRoutes,
     ...decisionTokenRoutes,
     ...authzenRoutes(),
     ...forwardAuthRoutes(),
