@@ -95,6 +95,7 @@ export { touchedByTransaction } from './doc/touched.ts';
 export { type Violation, validateChanges } from './doc/validate-changes.ts';
 export { applyOps } from './doc/write-ops.ts';
 export * from './errors.ts';
+export * as history from './history/index.ts';
 export { newId } from './ids.ts';
 export type { AccessChange, Impact, MembershipChange, RoleChange } from './impact/compute-impact.ts';
 export { type FlagChange, flagChanges } from './impact/flag-changes.ts';

@@ -12,6 +12,7 @@ import {
   isBuilderSeat,
   isMemberOf,
   isPaidSeat,
+  type Touched,
   touchedBy,
 } from './impact-diff.ts';
 import type { Impact } from './impact-types.ts';
@@ -66,7 +67,19 @@ function diffUser(d: ImpactDiff, userId: string): void {
 }
 
 export function computeImpact(before: WorkspaceState, after: WorkspaceState, ops: readonly Op[]): Impact {
-  const touched = touchedBy(before, after, ops);
+  return impactBetween(before, after, ops, touchedBy(before, after, ops));
+}
+
+/**
+ * The impact between two states given what differs between them (`touched`) and the ops of any resource
+ * deletions: for history (issue 15), where the two states are two moments, not one change's ops.
+ */
+export function impactBetween(
+  before: WorkspaceState,
+  after: WorkspaceState,
+  ops: readonly Op[],
+  touched: Touched,
+): Impact {
   const d = new ImpactDiff(before, after, touched);
   for (const userId of affectedUsers(before, after, touched)) diffUser(d, userId);
   deletedResourceLosses(d, ops);

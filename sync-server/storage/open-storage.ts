@@ -3,6 +3,7 @@
  * else the embedded SQLite file in the data dir, as before. Start errors say in one line what is wrong.
  */
 import { SchemaTooNewError, StorageUnavailableError } from './errors.ts';
+import { type HistoryOptions, historyOptionsFromEnv } from './history-store.ts';
 import { openPostgresStorage, type PostgresOptions } from './postgres-storage.ts';
 import { openSqliteStorage } from './sqlite-storage.ts';
 import type { Storage } from './storage.ts';
@@ -13,6 +14,8 @@ export interface StorageConfig {
   /** `postgres://…`; null for SQLite. */
   readonly databaseUrl: string | null;
   readonly postgres?: PostgresOptions;
+  /** What compaction keeps for history (issue 15); default: from HISTORY_RETENTION_DAYS (forever when unset). */
+  readonly history?: HistoryOptions;
 }
 
 /** A configuration or database problem found at start: `message` is the one line to print. */
@@ -47,14 +50,25 @@ export function databaseUrlProblem(url: string): string | null {
   return null;
 }
 
+/** The history options: the configured ones, else HISTORY_RETENTION_DAYS's. */
+function historyOf(config: StorageConfig): HistoryOptions {
+  if (config.history) return config.history;
+  try {
+    return historyOptionsFromEnv(process.env);
+  } catch (err) {
+    throw new StorageStartError((err as Error).message);
+  }
+}
+
 export async function openStorage(config: StorageConfig): Promise<Storage> {
+  const history = historyOf(config);
   if (!config.databaseUrl)
-    return openSqliteStorage(config.dataDir, { synchronous: config.sqliteSynchronous });
+    return openSqliteStorage(config.dataDir, { synchronous: config.sqliteSynchronous, history });
   const problem = databaseUrlProblem(config.databaseUrl);
   if (problem) throw new StorageStartError(problem);
   const where = redactUrl(config.databaseUrl);
   try {
-    return await openPostgresStorage(config.databaseUrl, config.postgres);
+    return await openPostgresStorage(config.databaseUrl, { ...config.postgres, history });
   } catch (err) {
     if (err instanceof SchemaTooNewError) throw new StorageStartError(`${where}: ${err.message}`);
     if (err instanceof StorageUnavailableError)

@@ -3,10 +3,13 @@
  * (postgres/migrations.ts), one store per aggregate (postgres/*.ts), the same interfaces and the same
  * contract as SQLite (test/storage). Every write is a single transaction.
  */
+
+import { DEFAULT_HISTORY, type HistoryOptions } from './history-store.ts';
 import { postgresAccountStore } from './postgres/account-store.ts';
 import { postgresAuditStore } from './postgres/audit-store.ts';
 import { postgresDecisionTokenStore } from './postgres/decision-token-store.ts';
 import { postgresDocumentStore } from './postgres/document-store.ts';
+import { ensurePostgresHistory, postgresHistory } from './postgres/history-store.ts';
 import { postgresInvitationStore } from './postgres/invitation-store.ts';
 import { KeyedQueue } from './postgres/keyed-queue.ts';
 import { migrate } from './postgres/migrations.ts';
@@ -19,18 +22,24 @@ import type { Storage } from './storage.ts';
 export type { PostgresOptions };
 
 /** Connects, migrates (or refuses a newer schema: SchemaTooNewError) and returns the storage. */
-export async function openPostgresStorage(url: string, options: PostgresOptions = {}): Promise<Storage> {
+export async function openPostgresStorage(
+  url: string,
+  options: PostgresOptions & { readonly history?: HistoryOptions } = {},
+): Promise<Storage> {
   const db = createDb(url, options);
   try {
     await migrate(db);
+    await ensurePostgresHistory(db);
   } catch (err) {
     await db.close().catch(() => {});
     throw mapError(err);
   }
   const queue = new KeyedQueue();
   let closed = false;
+  const history = postgresHistory(db, options.history ?? DEFAULT_HISTORY);
   return {
-    ...postgresDocumentStore(db, queue),
+    ...postgresDocumentStore(db, queue, history),
+    ...history.store,
     ...postgresAuditStore(db),
     ...postgresAccountStore(db),
     ...postgresDecisionTokenStore(db),

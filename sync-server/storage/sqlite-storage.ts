@@ -3,10 +3,12 @@
  * Every write is a single transaction, so a crash leaves either the whole write or none of it.
  */
 import { StorageConflictError } from './errors.ts';
+import { DEFAULT_HISTORY, type HistoryOptions } from './history-store.ts';
 import { sqliteAccountStore } from './sqlite/account-store.ts';
 import { sqliteAuditStore } from './sqlite/audit-store.ts';
 import { sqliteDecisionTokenStore } from './sqlite/decision-token-store.ts';
 import { sqliteDocumentStore } from './sqlite/document-store.ts';
+import { ensureSqliteHistory, sqliteHistory } from './sqlite/history-store.ts';
 import { sqliteInvitationStore } from './sqlite/invitation-store.ts';
 import { openDatabase, type SqliteOptions } from './sqlite/open-database.ts';
 import { sqliteScimStore } from './sqlite/scim-store.ts';
@@ -16,10 +18,16 @@ import type { Storage } from './storage.ts';
 
 export type { SqliteOptions };
 
-export function openSqliteStorage(dataDir: string, options: SqliteOptions = {}): Storage {
+export function openSqliteStorage(
+  dataDir: string,
+  options: SqliteOptions & { readonly history?: HistoryOptions } = {},
+): Storage {
   const db = openDatabase(dataDir, options);
+  ensureSqliteHistory(db);
+  const history = sqliteHistory(db, options.history ?? DEFAULT_HISTORY);
   return mapUniqueViolations({
-    ...sqliteDocumentStore(db),
+    ...sqliteDocumentStore(db, history),
+    ...history.store,
     ...sqliteAuditStore(db),
     ...sqliteAccountStore(db),
     ...sqliteDecisionTokenStore(db),

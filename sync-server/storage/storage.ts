@@ -10,10 +10,12 @@
  *   workspace-store.ts  workspaces, memberships projection, joined facts
  *   scim-store.ts       SCIM connections, their tokens, links to users and groups, request log
  *   sso-store.ts        SSO connections, sign-in policy and flows, users' IdP groups, sign-in log
+ *   history-store.ts    the doc as of a past moment (update times, history snapshots, retention)
  */
 import type { AccountStores } from './account-store.ts';
 import type { AuditStore } from './audit-store.ts';
 import type { DocumentStore } from './document-store.ts';
+import type { HistoryStore } from './history-store.ts';
 import type { ScimStore } from './scim-store.ts';
 import type { SsoStore } from './sso-store.ts';
 import type { WorkspaceStores } from './workspace-store.ts';
@@ -24,7 +26,8 @@ export interface Storage
     AccountStores,
     WorkspaceStores,
     ScimStore,
-    SsoStore {
+    SsoStore,
+    HistoryStore {
   close(): Promise<void>;
   /**
    * Registers `fn` to run when the database becomes unreachable (once per outage; PostgreSQL only: an

@@ -16,6 +16,7 @@ import type { DocumentStore, SnapshotInfo, StoredDoc } from '../document-store.t
 import { HeadMovedError } from '../errors.ts';
 import { insertAudit } from './audit-store.ts';
 import { fromBytea, toBytea } from './bytes.ts';
+import type { PostgresHistory } from './history-store.ts';
 import type { KeyedQueue } from './keyed-queue.ts';
 import type { Db } from './pool.ts';
 
@@ -30,7 +31,8 @@ interface DocRow {
   admin_emails: string[] | null;
 }
 
-export function postgresDocumentStore(db: Db, queue: KeyedQueue): DocumentStore {
+/** `history` keeps the log and history snapshots through compaction (issue 15); without it compaction drops the log. */
+export function postgresDocumentStore(db: Db, queue: KeyedQueue, history?: PostgresHistory): DocumentStore {
   return {
     async loadDoc(workspaceId) {
       // One statement: one consistent snapshot of the snapshot row and the updates after it.
@@ -74,6 +76,7 @@ export function postgresDocumentStore(db: Db, queue: KeyedQueue): DocumentStore 
             throw new HeadMovedError(workspaceId, options.expectedHeadSeq, headSeq);
           if (records.length === 0) return headSeq;
           const hashes = records.map((r) => createHash('sha256').update(r.update).digest());
+          const now = Date.now();
           // Numbered after the head in arrival order, skipping what is logged already (and repeats within
           // the batch): the rows taken get head+1 … head+k, and head_seq moves by k in the same statement
           // (the row is locked above, so the NOT EXISTS below sees every committed row).
@@ -88,7 +91,7 @@ export function postgresDocumentStore(db: Db, queue: KeyedQueue): DocumentStore 
                SELECT hash, data, ord, $4::bigint + row_number() OVER (ORDER BY ord) AS seq FROM fresh
              ), ins AS (
                INSERT INTO doc_updates (workspace_id, seq, update_hash, data, author, instance, at)
-               SELECT $1, n.seq, n.hash, n.data, (($6::text[])[n.ord]), $5, $7 FROM numbered n
+               SELECT $1, n.seq, n.hash, n.data, (($6::text[])[n.ord]), $5, (($7::bigint[])[n.ord]) FROM numbered n
                RETURNING update_hash
              )
              UPDATE workspaces SET head_seq = $4::bigint + (SELECT count(*) FROM ins) WHERE id = $1
@@ -100,7 +103,8 @@ export function postgresDocumentStore(db: Db, queue: KeyedQueue): DocumentStore 
               headSeq,
               options.instance ?? null,
               records.map((r) => r.audit?.actorId ?? null),
-              Date.now(),
+              // The change's time as its audit row has it (history reads moments by it), else now.
+              records.map((r) => r.audit?.at ?? now),
             ],
           );
           const { head_seq: newHead, inserted } = result.rows[0]!;
@@ -154,10 +158,12 @@ export function postgresDocumentStore(db: Db, queue: KeyedQueue): DocumentStore 
             ],
           );
           if (moved.rowCount === 0) return; // a newer snapshot is there already
-          await c.query('DELETE FROM doc_updates WHERE workspace_id = $1 AND seq <= $2', [
-            workspaceId,
-            uptoSeq,
-          ]);
+          if (history) await history.afterCompact(c, workspaceId, uptoSeq);
+          else
+            await c.query('DELETE FROM doc_updates WHERE workspace_id = $1 AND seq <= $2', [
+              workspaceId,
+              uptoSeq,
+            ]);
         }),
       );
     },

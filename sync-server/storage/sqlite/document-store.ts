@@ -12,6 +12,7 @@ import type {
 } from '../document-store.ts';
 import { HeadMovedError } from '../errors.ts';
 import { createAuditInsert } from './audit-store.ts';
+import type { SqliteHistory } from './history-store.ts';
 import type { Db } from './open-database.ts';
 
 interface SnapshotRow {
@@ -21,7 +22,8 @@ interface SnapshotRow {
   admin_emails: string | null;
 }
 
-export function sqliteDocumentStore(db: Db): DocumentStore {
+/** `history` keeps the log and history snapshots through compaction (issue 15); without it compaction drops the log. */
+export function sqliteDocumentStore(db: Db, history?: SqliteHistory): DocumentStore {
   const q = {
     snapshot: db.prepare(
       'SELECT data, upto_seq, state_vector, admin_emails FROM doc_snapshots WHERE workspace_id = ?',
@@ -29,7 +31,9 @@ export function sqliteDocumentStore(db: Db): DocumentStore {
     updatesAfter: db.prepare(
       'SELECT seq, data FROM doc_updates WHERE workspace_id = ? AND seq > ? ORDER BY seq',
     ),
-    insertUpdate: db.prepare('INSERT INTO doc_updates (workspace_id, data, update_hash) VALUES (?, ?, ?)'),
+    insertUpdate: db.prepare(
+      'INSERT INTO doc_updates (workspace_id, data, update_hash, at) VALUES (?, ?, ?, ?)',
+    ),
     hasHash: db.prepare('SELECT 1 FROM doc_updates WHERE workspace_id = ? AND update_hash = ?'),
     head: db.prepare(
       'SELECT MAX(COALESCE((SELECT MAX(seq) FROM doc_updates WHERE workspace_id = @ws), 0), ' +
@@ -74,7 +78,8 @@ export function sqliteDocumentStore(db: Db): DocumentStore {
         const hash = createHash('sha256').update(r.update).digest();
         // Looked up first: an insert that conflicts would still use up an AUTOINCREMENT seq.
         if (q.hasHash.get(workspaceId, hash) !== undefined) continue; // already logged: a resend
-        last = Number(q.insertUpdate.run(workspaceId, r.update, hash).lastInsertRowid);
+        const at = r.audit?.at ?? Date.now();
+        last = Number(q.insertUpdate.run(workspaceId, r.update, hash, at).lastInsertRowid);
         if (r.audit) insertAudit(r.audit);
       }
       return last > 0 ? last : headOf(workspaceId);
@@ -95,7 +100,8 @@ export function sqliteDocumentStore(db: Db): DocumentStore {
         info ? info.stateVector : null,
         info ? JSON.stringify(info.adminEmails) : null,
       );
-      q.deleteUpdatesUpto.run(workspaceId, uptoSeq);
+      if (history) history.afterCompact(workspaceId, uptoSeq);
+      else q.deleteUpdatesUpto.run(workspaceId, uptoSeq);
     },
   );
 

@@ -1,0 +1,4 @@
+/** Permission history (issue 15): the workspace at a past moment, access maps, diffs between moments. */
+export { type AccessBetween, type AccessDelta, accessBetween } from './access-between.ts';
+export { type AccessRow, accessKey, accessMap, accessRows } from './access-map.ts';
+export { docAt, type MomentSource, stateAt } from './rebuild-at.ts';
