@@ -112,9 +112,10 @@ describe('the return URL after sign-in', () => {
 
 describe('on a server', () => {
   let t: TestServer;
+  let admin: string;
   beforeAll(async () => {
     t = await startServer({ trustedProxies: ['127.0.0.1'], sessionCookieDomain: 'corp.test' });
-    await setup(t, 'acme');
+    admin = await setup(t, 'acme');
   });
   afterAll(() => t.close());
 
@@ -124,6 +125,49 @@ describe('on a server', () => {
     });
     expect(r.status).toBe(403);
     expect(r.body.error.code).toBe('no-access');
+  });
+
+  it('signed out, a browser behind Traefik or Caddy (a 401 passed as it is) gets a page that goes to sign in', async () => {
+    const app = await api(t.url, 'POST', '/api/workspaces/acme/apps', {
+      token: admin,
+      body: { name: 'Wiki', urlPatterns: ['https://wiki.corp.test/*'] },
+    });
+    expect(app.status).toBe(201);
+    const headers = {
+      'x-forwarded-method': 'GET',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'wiki.corp.test',
+      'x-forwarded-uri': '/page?a=1&b=<2>',
+    };
+    const page = await api(t.url, 'GET', '/api/forward-auth?ws=acme', {
+      headers: { ...headers, accept: 'text/html,application/xhtml+xml' },
+    });
+    expect(page.status).toBe(401);
+    const location = page.headers.get('location')!;
+    expect(new URL(location).pathname).toBe('/login');
+    expect(decodeURIComponent(location)).toContain(
+      `rd=${encodeURIComponent('https://wiki.corp.test/page?a=1&b=<2>')}`,
+    );
+    expect(page.text).toContain(
+      `<meta http-equiv="refresh" content="0;url=${location.replace(/&/g, '&amp;')}">`,
+    );
+    expect(page.text).toContain('>Sign in</a>');
+    const json = await api(t.url, 'GET', '/api/forward-auth?ws=acme', { headers });
+    expect(json.status).toBe(401);
+    expect(json.body.error).toMatchObject({ code: 'sign-in-required', details: { sign_in: location } });
+    // Under the cookie domain, any host is a safe place to return to; elsewhere only the apps.
+    const back = (rd: string) =>
+      api(t.url, 'GET', `/api/forward-auth/return?ws=acme&rd=${encodeURIComponent(rd)}`, { token: admin });
+    const ok = await fetch(
+      `${t.url}/api/forward-auth/return?ws=acme&rd=${encodeURIComponent('https://x.corp.test/')}`,
+      {
+        headers: { authorization: `Bearer ${admin}` },
+        redirect: 'manual',
+      },
+    );
+    expect(ok.status).toBe(302);
+    expect(ok.headers.get('location')).toBe('https://x.corp.test/');
+    expect((await back('https://corp.test.evil/')).status).toBe(400);
   });
 
   it('a bad request from a trusted proxy is a 400 naming what is wrong; an unknown workspace a 404', async () => {
