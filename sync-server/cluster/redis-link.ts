@@ -34,28 +34,42 @@ export function newRedisConnection(url: string, log: Logger, name: string): Redi
   return client;
 }
 
-/** A connection down this long is replaced by a fresh one (a reconnect seen stuck after a cut mid-handshake). */
-const REPLACE_AFTER_MS = 8_000;
+/**
+ * A connection neither ready nor taking a step of its reconnect loop (a connect, an error, a retry) for
+ * this long is stuck (a handshake on a socket that never answers has no timeout in node-redis): replaced
+ * by a fresh one. One that is still retrying is left alone: node-redis retries a failed first connect and
+ * every reconnect itself (6.3, `RedisSocket#connect`), and a replacement would only start it over.
+ */
+const STUCK_AFTER_MS = 8_000;
+const STEPS = ['connect', 'ready', 'error', 'reconnecting'] as const;
 
 export class RedisLink {
   commands: RedisConnection;
   pubsub: RedisConnection;
   private readonly pubsubReady: (() => void)[] = [];
-  private readonly downSince = new Map<'commands' | 'pubsub', number>();
+  /** When each connection last took a step (STEPS). */
+  private readonly lastStep = new WeakMap<RedisConnection, number>();
   private watchTimer: NodeJS.Timeout | null = null;
-  /** Connections replaced because they stayed down (metrics). */
+  /** Connections replaced because they were stuck. */
   replaced = 0;
 
   constructor(
     readonly url: string,
     private readonly log: Logger,
   ) {
-    this.commands = newRedisConnection(url, log, 'commands');
+    this.commands = this.watched(newRedisConnection(url, log, 'commands'));
     this.pubsub = this.newPubsub();
   }
 
+  private watched(c: RedisConnection): RedisConnection {
+    const step = () => this.lastStep.set(c, Date.now());
+    for (const event of STEPS) c.on(event, step);
+    step();
+    return c;
+  }
+
   private newPubsub(): RedisConnection {
-    const c = newRedisConnection(this.url, this.log, 'pubsub');
+    const c = this.watched(newRedisConnection(this.url, this.log, 'pubsub'));
     c.on('ready', () => {
       for (const fn of this.pubsubReady) fn();
     });
@@ -87,17 +101,12 @@ export class RedisLink {
     const now = Date.now();
     for (const name of ['commands', 'pubsub'] as const) {
       const c = this[name];
-      if (c.isReady) {
-        this.downSince.delete(name);
-        continue;
-      }
-      const since = this.downSince.get(name) ?? now;
-      this.downSince.set(name, since);
-      if (now - since < REPLACE_AFTER_MS) continue;
-      this.downSince.delete(name);
+      if (c.isReady || now - (this.lastStep.get(c) ?? now) < STUCK_AFTER_MS) continue;
       this.replaced++;
+      this.log.warn({ connection: name }, 'redis connection stuck: replaced');
       void closeConnection(c);
-      const fresh = name === 'commands' ? newRedisConnection(this.url, this.log, name) : this.newPubsub();
+      const fresh =
+        name === 'commands' ? this.watched(newRedisConnection(this.url, this.log, name)) : this.newPubsub();
       this[name] = fresh;
       fresh.connect().catch(() => {});
     }

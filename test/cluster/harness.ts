@@ -170,6 +170,19 @@ export async function setupWorkspace(c: Cluster, slug: string): Promise<string> 
   return setup.body.token as string;
 }
 
+/**
+ * A new workspace made by the admin of `token` through instance `i` (a fresh, small doc: each case of a
+ * file can storm its own).
+ */
+export async function createWorkspace(c: Cluster, token: string, slug: string, i = 0): Promise<string> {
+  const r = await api(c.instances[i]!.url, 'POST', '/api/workspaces', {
+    token,
+    body: { name: slug.toUpperCase(), slug },
+  });
+  if (r.status !== 201) throw new Error(`create workspace: ${r.status} ${JSON.stringify(r.body)}`);
+  return slug;
+}
+
 /** Audit rows in the cluster's database (of one action, or all). */
 export async function auditCount(databaseUrl: string, action?: string): Promise<number> {
   const client = new pg.Client({ connectionString: databaseUrl });
