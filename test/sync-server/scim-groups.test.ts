@@ -81,6 +81,36 @@ describe('SCIM Groups, Okta-shaped', () => {
   });
 });
 
+describe('sources: a connection adds and removes only its own memberships', () => {
+  it('keeps hand-added members through a replace and a removal by the IdP', async () => {
+    const c = await okta.call('POST', '/Groups', {
+      schemas: [GROUP],
+      displayName: 'Support',
+      members: [{ value: ids.ben }],
+    });
+    const gid = c.body.id as string;
+    const manual = await api(t.url, 'POST', `/api/workspaces/acme/groups/${gid}/members`, {
+      token: admin,
+      body: { userIds: [ids.ana, ids.ben] },
+    });
+    expect(manual.status).toBe(200);
+    // The IdP's view: only its own member.
+    expect(
+      (await okta.call('GET', `/Groups/${gid}`)).body.members.map((m: { value: string }) => m.value),
+    ).toEqual([ids.ben]);
+    const replace = await okta.call('PUT', `/Groups/${gid}`, {
+      schemas: [GROUP],
+      displayName: 'Support',
+      members: [{ value: ids.cyd }],
+    });
+    expect(replace.body.members.map((m: { value: string }) => m.value)).toEqual([ids.cyd]);
+    // ben was in by hand too: the IdP's removal leaves that membership; ana was never the IdP's.
+    expect(await memberIds(gid)).toEqual([ids.ana!, ids.ben!, ids.cyd!].sort());
+    // Another connection's view of the same group: not its group at all.
+    expect((await entra.call('GET', `/Groups/${gid}`)).status).toBe(404);
+  });
+});
+
 describe('SCIM Groups, Entra-shaped', () => {
   it('filters by displayName with excludedAttributes=members, removes with a value array, answers 409 on a taken name', async () => {
     const q = `/Groups?excludedAttributes=members&filter=${encodeURIComponent('displayName eq "Ops"')}`;

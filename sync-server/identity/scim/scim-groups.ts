@@ -23,13 +23,15 @@ import { parseBody } from './scim-values.ts';
 interface GroupView {
   readonly group: Group;
   readonly link: ScimLink;
+  /** The members this connection put there. */
+  readonly mine: ReadonlySet<string>;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function groupResource(sc: ScimContext, v: GroupView, withMembers = true): Record<string, unknown> {
   const users = sc.live.state().users;
-  const members = [...connectionMembers(v.group, sc.connection.id)].sort().map((id) => ({
+  const members = [...v.mine].sort().map((id) => ({
     value: id,
     display: users.get(id)?.email,
     $ref: `${sc.base}/Users/${id}`,
@@ -58,9 +60,9 @@ const VOCABULARY: FilterVocabulary<GroupView> = {
     id: { get: (v) => v.group.id, caseExact: true },
     displayname: { get: (v) => v.group.name },
     externalid: { get: (v) => v.link.externalId, caseExact: true },
-    'members.value': { get: (v) => [...v.group.members], caseExact: true },
+    'members.value': { get: (v) => [...v.mine], caseExact: true },
   },
-  complex: { members: { items: (v) => [...v.group.members].map((value) => ({ value })) } },
+  complex: { members: { items: (v) => [...v.mine].map((value) => ({ value })) } },
 };
 
 /** This connection's live groups, oldest first. */
@@ -69,7 +71,8 @@ async function connectionGroups(sc: ScimContext): Promise<GroupView[]> {
   const out: GroupView[] = [];
   for (const link of await sc.ctx.storage.scimLinks(sc.connection.id, 'group')) {
     const group = groups.get(link.resourceId);
-    if (isLive(group) && group.kind === 'custom') out.push({ group, link });
+    if (isLive(group) && group.kind === 'custom')
+      out.push({ group, link, mine: connectionMembers(group, sc.connection.id) });
   }
   return out.sort((a, b) => a.group.createdAt - b.group.createdAt || (a.group.id < b.group.id ? -1 : 1));
 }
@@ -95,7 +98,7 @@ async function findGroup(sc: ScimContext, id: string): Promise<GroupView> {
   const group = sc.live.state().groups.get(id);
   const [link] = isLive(group) ? await sc.ctx.storage.scimLinks(sc.connection.id, 'group', [id]) : [];
   if (!group || !link) throw notFound('Group');
-  return { group, link };
+  return { group, link, mine: connectionMembers(group, sc.connection.id) };
 }
 
 export async function readGroup(sc: ScimContext, id: string, query: URLSearchParams) {
@@ -135,7 +138,7 @@ async function setMembers(
   noTargetOnMissing = true,
 ) {
   const state = sc.live.state();
-  const mine = connectionMembers(v.group, sc.connection.id);
+  const { mine } = v;
   for (const id of wanted)
     if (!state.users.has(id) && noTargetOnMissing)
       throw new ScimError(400, `No user with id ${id}`, 'noTarget');
@@ -143,7 +146,7 @@ async function setMembers(
   const removes: Command[] = [...mine]
     .filter((id) => !wantedSet.has(id))
     .map((id) => removeMemberCommand(v.group.id, id, sc.connection.id));
-  const joining = wanted.filter((id) => !v.group.members.has(id));
+  const joining = wanted.filter((id) => !mine.has(id));
   await runAll(sc, removes);
   await addMembers(sc, v.group.id, joining);
 }
@@ -233,7 +236,7 @@ export async function patchGroup(sc: ScimContext, id: string, body: unknown, ifM
   checkIfMatch(ifMatch, versionOf(current));
   const ops = normalisePatch(body, [GROUP_SCHEMA]);
   if (ops.length === 0) return null;
-  const mine = connectionMembers(v.group, sc.connection.id);
+  const { mine } = v;
   for (const op of ops) {
     const member = op.path ? memberOfPath(op.path) : null;
     if (op.op === 'remove' && member !== null && !mine.has(member))
