@@ -17,7 +17,7 @@ import type { LiveDoc } from '../sync/live-doc.ts';
 import type { ClusterMetrics } from './metrics.ts';
 
 export interface FeedDeps {
-  readonly storage: Pick<DocumentStore, 'updatesSince' | 'loadDoc'>;
+  readonly storage: Pick<DocumentStore, 'updatesSince' | 'loadDoc' | 'headSeqs'>;
   readonly metrics: ClusterMetrics;
   readonly log: Logger;
   /** XADD of a local commit (after it is durable and relayed locally). */
@@ -81,6 +81,17 @@ export class DocFeed {
       this.deps.metrics.relayed.inc(count);
       return true;
     });
+  }
+
+  /**
+   * Before a request reads the doc: brings it up to PostgreSQL's head, so a change committed on another
+   * instance a moment ago is seen even when its stream entry has not arrived yet (read-your-writes when
+   * a client's calls land on different instances). One head query; a backfill only when behind.
+   */
+  async catchUp(): Promise<void> {
+    if (this.isClosed) return;
+    const head = (await this.deps.storage.headSeqs([this.workspaceId])).get(this.workspaceId) ?? 0;
+    if (head > this.last) await this.backfill();
   }
 
   /** The head poll saw this head in PostgreSQL. */

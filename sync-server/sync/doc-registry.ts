@@ -10,7 +10,7 @@
  */
 import type { StoredDoc } from '../storage/document-store.ts';
 import type { Workspace } from '../storage/workspace-store.ts';
-import { LiveDoc, type LiveDocOptions } from './live-doc.ts';
+import { type ClusterFeed, LiveDoc, type LiveDocOptions } from './live-doc.ts';
 import { migrateLoadedDoc } from './migrate-doc.ts';
 
 /** Sees the stored state before the doc is built; `hold` delays the build until the promise settles. */
@@ -25,6 +25,18 @@ interface Entry {
   loading: Promise<LiveDoc>;
   live: LiveDoc | null;
   timer: NodeJS.Timeout | null;
+}
+
+/** How long a request waits for its doc to catch up before it is served as it is (PostgreSQL slow or down). */
+const CATCH_UP_WAIT_MS = 2_000;
+
+function caughtUp(feed: ClusterFeed): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((r) => {
+    timer = setTimeout(r, CATCH_UP_WAIT_MS);
+  });
+  // A failed head read leaves the doc as it is: the fan-out and the head poll still bring it up to date.
+  return Promise.race([feed.catchUp().catch(() => {}), waited]).finally(() => clearTimeout(timer));
 }
 
 export class DocRegistry {
@@ -72,12 +84,17 @@ export class DocRegistry {
       clearTimeout(entry.timer);
       entry.timer = null;
     }
+    // A doc loaded just now is as new as PostgreSQL; one that stayed in memory may lag another instance.
+    const loadedBefore = entry.live !== null;
+    let live: LiveDoc;
     try {
-      return await entry.loading;
+      live = await entry.loading;
     } catch (err) {
       entry.refs--;
       throw err;
     }
+    if (loadedBefore && live.feed) await caughtUp(live.feed);
+    return live;
   }
 
   private callOnStored(entry: Entry, cb: OnStored): void {

@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { buildWebInto } from '../../scripts/build-web.ts';
-import { createGatehouseServer, type GatehouseServer } from '../../sync-server/server.ts';
+import type { GatehouseServer } from '../../sync-server/server.ts';
+import { type ClusterInstance, serve } from '../support/cluster-suite.ts';
 
 export const PASSWORD = 'correct horse battery';
 export const ADMIN = 'ada@nexus.test';
@@ -30,6 +31,8 @@ export function buildWeb(): string {
 export interface E2E {
   readonly server: GatehouseServer;
   readonly url: string;
+  /** The server, or each instance of the cluster (GATEHOUSE_TEST_CLUSTER=2) with its own URL. */
+  readonly instances: readonly ClusterInstance[];
   readonly browser: Browser;
   /** Bearer token of the first admin (REST checks). */
   readonly adminToken: string;
@@ -48,15 +51,9 @@ export interface E2E {
 export async function startE2E(): Promise<E2E> {
   const webDir = buildWeb();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-e2e-'));
-  const server = await createGatehouseServer({
-    port: 0,
-    host: '127.0.0.1',
-    logLevel: 'silent',
-    dataDir,
-    webDir,
-  });
-  const { port } = await server.listen();
-  const url = `http://127.0.0.1:${port}`;
+  // One server, or with GATEHOUSE_TEST_CLUSTER=2 two instances behind one port (test/support/cluster-suite.ts).
+  const served = await serve({ port: 0, host: '127.0.0.1', logLevel: 'silent', dataDir, webDir });
+  const { server, url } = served;
   const api = async <T = unknown>(method: string, p: string, body?: unknown, token?: string) => {
     const headers: Record<string, string> = {};
     if (token) headers.authorization = `Bearer ${token}`;
@@ -81,6 +78,7 @@ export async function startE2E(): Promise<E2E> {
   const e2e: E2E = {
     server,
     url,
+    instances: served.instances,
     browser,
     adminToken,
     api,
@@ -112,7 +110,7 @@ export async function startE2E(): Promise<E2E> {
     },
     async close() {
       await browser.close();
-      await server.close();
+      await served.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
       if (webDir !== WEB_DIR) fs.rmSync(webDir, { recursive: true, force: true });
     },

@@ -12,6 +12,7 @@ import * as Y from 'yjs';
 import { type Command, commit, createWorkspaceDoc, plan, readState } from '../../core/index.ts';
 import type { ServerConfig } from '../../sync-server/config.ts';
 import { createGatehouseServer, type GatehouseServer } from '../../sync-server/server.ts';
+import { onTestCluster, startServedCluster } from '../support/cluster-suite.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 
 export interface TestServer {
@@ -45,8 +46,29 @@ function databaseFor(dataDir: string): Promise<string> {
 }
 if (onPostgres) afterAll(async () => testPostgres && (await (await testPostgres).stop()));
 
+/**
+ * A server on a free loopback port; with `GATEHOUSE_TEST_CLUSTER=2`, a 2-instance cluster behind one
+ * port (test/support/cluster-suite.ts) unless the test names its own database.
+ */
 export async function startServer(config: Partial<ServerConfig> = {}): Promise<TestServer> {
   const dataDir = config.dataDir ?? tempDir();
+  if (onTestCluster && config.databaseUrl === undefined) {
+    const c = await startServedCluster({
+      port: 0,
+      host: '127.0.0.1',
+      logLevel: 'silent',
+      docGraceMs: 200,
+      ...config,
+      dataDir,
+    });
+    return {
+      server: c.server,
+      url: c.url,
+      wsUrl: `${c.url.replace('http', 'ws')}/sync`,
+      dataDir,
+      close: () => c.close(),
+    };
+  }
   const databaseUrl = config.databaseUrl ?? (onPostgres ? await databaseFor(dataDir) : null);
   const server = await createGatehouseServer({
     port: 0,

@@ -22,6 +22,17 @@ import { reservePasswordAttempt, startSession } from './sessions.ts';
 const tag = 'account';
 
 /** ALLOW_WORKSPACE_CREATION: `all`, `none`, or (default) `admins` — an active admin of some workspace. */
+/**
+ * Whether first-run setup is still open here: this instance's token is unused and no account exists (in
+ * cluster mode another instance may have done the setup; its token then ends here too).
+ */
+async function setupOpen(ctx: ServerContext): Promise<boolean> {
+  if (ctx.setupToken === null) return false;
+  if ((await ctx.storage.countAccounts()) === 0) return true;
+  ctx.setupToken = null;
+  return false;
+}
+
 async function checkMayCreateWorkspace(ctx: ServerContext, account: Account): Promise<void> {
   const policy = ctx.config.allowWorkspaceCreation;
   if (policy === 'all') return;
@@ -59,7 +70,7 @@ const ownRoutes: Route[] = [
     tag,
     auth: 'none',
     reply: { status: 200, body: z.object({ open: z.boolean() }) },
-    handler: async ({ ctx }) => ({ status: 200, body: { open: ctx.setupToken !== null } }),
+    handler: async ({ ctx }) => ({ status: 200, body: { open: await setupOpen(ctx) } }),
   }),
   route({
     method: 'POST',
@@ -74,7 +85,7 @@ const ownRoutes: Route[] = [
       // Captured once: a concurrent setup may clear it while this one awaits.
       const expected = ctx.setupToken;
       const done = () => new ApiError('setup-done', 'Setup is already done: sign in instead');
-      if (expected === null) throw done();
+      if (expected === null || !(await setupOpen(ctx))) throw done();
       if (!sameSecret(body.token, expected))
         throw new ApiError('bad-setup-token', 'The setup link is not valid; use the one the server printed');
       // Everything is checked before anything is created or the token is used up.
