@@ -23,6 +23,8 @@ export const PAGES = {
   'access-matrix': cast(() => import('./AccessMatrixPage.svelte')),
   history: cast(() => import('./HistoryPage.svelte')),
   conflicts: cast(() => import('./ConflictsPage.svelte')),
+  'check-access': cast(() => import('./CheckAccessPage.svelte')),
+  'decision-tokens': cast(() => import('./DecisionTokensPage.svelte')),
 } as const;
 
 export type PageName = keyof typeof PAGES;

@@ -2,7 +2,8 @@
  * My access: the server's `/access` summary over the workspace's `/access/catalog`, joined by core's
  * `expandSummary`. The catalog is the same for every member and changes rarely: the browser's HTTP cache
  * keeps it (the server sends an ETag and `no-cache`, so a reload costs a 304). Offline, the last pair kept
- * locally is shown, marked stale.
+ * locally is shown, marked stale. An admin may read another user's the same way (`loadAccessAs`: their
+ * `…/users/:id/access`, never kept offline).
  */
 import {
   type AccessCatalog,
@@ -11,7 +12,7 @@ import {
   type UserSummary,
 } from '../../../../core/index.ts';
 import { database, getPref, setPref } from '../db/index.ts';
-import { type ApiError, api } from './api.ts';
+import { type ApiError, api, request } from './api.ts';
 import { errorText } from './handle-error.ts';
 
 interface Kept {
@@ -34,10 +35,17 @@ async function fetchCatalog(ws: string): Promise<{ catalog: AccessCatalog; id: s
   }
 }
 
-/** The summary and the catalog it names (a catalog that changed in between: one more round). */
-async function fetchAccess(ws: string): Promise<Kept | { error: ApiError }> {
+/** The summary (the caller's, or `userId`'s) and the catalog it names (changed in between: one more round). */
+async function fetchAccess(ws: string, userId?: string): Promise<Kept | { error: ApiError }> {
+  const as = userId
+    ? () =>
+        request<unknown>(
+          'GET',
+          `/api/workspaces/${encodeURIComponent(ws)}/users/${encodeURIComponent(userId)}/access`,
+        )
+    : () => api.access(ws);
   for (let round = 0; round < 3; round++) {
-    const res = await api.access(ws);
+    const res = await as();
     if (!res.ok) return { error: res.error };
     const summary = res.value as UserSummary;
     if (summary?.format !== 2)
@@ -64,4 +72,14 @@ export async function loadMyAccess(
   if (cached?.catalog && cached.summary && (got.error.status === 0 || got.error.status >= 500))
     return { summary: expandSummary(cached.catalog, cached.summary), stale: true };
   return { summary: null, stale: false, error: errorText(got.error) };
+}
+
+/** My access as another user (an admin's read-only view): their very summary; nothing kept offline. */
+export async function loadAccessAs(
+  ws: string,
+  userId: string,
+): Promise<{ summary: AccessSummary | null; error?: string }> {
+  const got = await fetchAccess(ws, userId);
+  if ('error' in got) return { summary: null, error: errorText(got.error) };
+  return { summary: expandSummary(got.catalog, got.summary) };
 }

@@ -36,7 +36,8 @@ export type Route =
   | { page: 'reset-password'; token: string }
   | { page: 'workspaces' }
   | { page: 'dashboard'; ws: string }
-  | { page: 'my-access'; ws: string }
+  /** `as`: an admin viewing My access as that user (read-only). */
+  | { page: 'my-access'; ws: string; as?: string }
   | { page: 'groups'; ws: string }
   | { page: 'group'; ws: string; groupId: string; tab: string }
   | { page: 'users'; ws: string }
@@ -45,9 +46,21 @@ export type Route =
   | { page: 'access-matrix'; ws: string }
   | { page: 'history'; ws: string }
   | { page: 'conflicts'; ws: string }
+  | { page: 'check-access'; ws: string }
+  | { page: 'decision-tokens'; ws: string }
   | { page: 'not-found' };
 
-const SETTINGS_PAGES = ['users', 'apps', 'data-sources', 'access-matrix', 'history', 'conflicts'] as const;
+/** The Workspace settings pages besides Groups (each at `/:ws/workspace-settings/<page>`). */
+export const SETTINGS_PAGES = [
+  'users',
+  'apps',
+  'data-sources',
+  'access-matrix',
+  'history',
+  'conflicts',
+  'check-access',
+  'decision-tokens',
+] as const;
 
 /** Maps a path (and query) to a route. Pure, for tests. */
 export function matchRoute(path: string, search = ''): Route {
@@ -64,7 +77,10 @@ export function matchRoute(path: string, search = ''): Route {
   if (a === 'workspaces') return { page: 'workspaces' };
   const ws = a as string;
   if (b === undefined) return { page: 'dashboard', ws };
-  if (b === 'my-access' && c === undefined) return { page: 'my-access', ws };
+  if (b === 'my-access' && c === undefined) {
+    const as = q.get('as');
+    return as ? { page: 'my-access', ws, as } : { page: 'my-access', ws };
+  }
   if (b === 'workspace-settings') {
     if (c === undefined || c === 'groups') {
       if (d === undefined) return { page: 'groups', ws };
