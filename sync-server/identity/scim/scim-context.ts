@@ -86,7 +86,17 @@ export async function run(sc: ScimContext, command: Command): Promise<Planned> {
   return result.planned!;
 }
 
+/**
+ * Runs commands in order, all checked first when there are several (a refused sequence changes nothing);
+ * one command is checked by the pipeline itself.
+ */
 export async function runAll(sc: ScimContext, commands: readonly Command[]): Promise<void> {
+  if (commands.length === 0) return;
+  if (commands.length === 1) {
+    const result = await sc.live.submit({ kind: 'command', command: commands[0]! }, sc.actor, 'api');
+    if (!result.ok && result.error.code !== 'nothing-to-change') throw scimErrorOf(result.error);
+    return;
+  }
   for (const c of checkSequence(sc.live.state(), commands)) await run(sc, c);
 }
 

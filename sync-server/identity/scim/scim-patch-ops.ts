@@ -24,7 +24,9 @@ export interface PatchOp {
 const PatchBody = z.looseObject({
   schemas: z.array(z.string()).optional(),
   Operations: z
-    .array(z.looseObject({ op: z.string(), path: z.string().max(500).optional(), value: z.unknown().optional() }))
+    .array(
+      z.looseObject({ op: z.string(), path: z.string().max(500).optional(), value: z.unknown().optional() }),
+    )
     .optional(),
 });
 

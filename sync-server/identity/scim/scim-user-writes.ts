@@ -12,12 +12,15 @@ import type { DesiredUser, UserView } from './scim-user.ts';
 
 const taken = (what: string) => new ScimError(409, `${what} is already in use`, 'uniqueness');
 
-/** 409 when another resource of this connection already has the userName or externalId. */
-async function checkUnique(sc: ScimContext, d: DesiredUser, userId: string | null): Promise<void> {
+/** 409 when another resource of this connection already has the userName or externalId (unchanged ones are not looked up). */
+async function checkUnique(sc: ScimContext, d: DesiredUser, v: UserView | null): Promise<void> {
   const id = sc.connection.id;
-  const byName = await sc.ctx.storage.scimLinkByUserName(id, d.userName);
-  if (byName && byName.resourceId !== userId) throw taken(`userName “${d.userName}”`);
-  if (d.externalId) {
+  const userId = v?.user.id ?? null;
+  if (d.userName !== v?.link?.userName) {
+    const byName = await sc.ctx.storage.scimLinkByUserName(id, d.userName);
+    if (byName && byName.resourceId !== userId) throw taken(`userName “${d.userName}”`);
+  }
+  if (d.externalId && d.externalId !== v?.link?.externalId) {
     const byExt = await sc.ctx.storage.scimLinkByExternalId(id, 'user', d.externalId);
     if (byExt && byExt.resourceId !== userId) throw taken(`externalId “${d.externalId}”`);
   }
@@ -29,6 +32,12 @@ async function saveLink(
   d: DesiredUser,
   before: ScimLink | null,
 ): Promise<void> {
+  const same =
+    before &&
+    before.externalId === d.externalId &&
+    before.userName === d.userName &&
+    JSON.stringify(before.attributes) === JSON.stringify(d.attributes);
+  if (same) return;
   const now = Date.now();
   const id = sc.connection.id;
   await sc.ctx.storage.putScimLink({
@@ -76,7 +85,7 @@ export async function replaceUser(sc: ScimContext, v: UserView, d: DesiredUser):
       `The email of a Gatehouse user cannot change (${user.email}); create a new user for ${d.email}`,
       'mutability',
     );
-  await checkUnique(sc, d, user.id);
+  await checkUnique(sc, d, v);
   const status = statusCommands(user, d.active);
   const rename: Command[] =
     d.displayName !== user.name ? [{ type: 'user.rename', userId: user.id, name: d.displayName }] : [];
