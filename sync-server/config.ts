@@ -1,5 +1,9 @@
 /** Server configuration: defaults, overridable from the environment (see main.ts) or by tests. */
+import { type ServerClock, SYSTEM_CLOCK } from './clock.ts';
+
 export interface ServerConfig {
+  /** What "now" is for expiring memberships, and their removal timer (tests pass one they move). */
+  readonly clock: ServerClock;
   /** Where SQLite lives. */
   readonly dataDir: string;
   /**
@@ -82,6 +86,7 @@ export interface ServerConfig {
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
+  clock: SYSTEM_CLOCK,
   dataDir: './data',
   databaseUrl: null,
   databasePoolSize: 10,

@@ -91,6 +91,7 @@ export async function createGatehouseServer(
       log,
       maxDocBytes: config.maxDocBytes,
       compactAfterUpdates: config.compactAfterUpdates,
+      clock: config.clock,
       afterCommit: createAfterCommit(ctx),
       ...(cluster ? { cluster: cluster.node.feedFor } : {}),
     },

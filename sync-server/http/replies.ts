@@ -47,6 +47,15 @@ export const GroupJson = z.object({
   role: Role.nullable(),
   flags: Flags,
   members: z.array(z.string()),
+  /** Custom groups: each user's memberships by source, expired ones included until the server removes them. */
+  memberships: z.array(
+    z.object({
+      userId: z.string(),
+      live: z.boolean(),
+      expiresAt: Ms.nullable(),
+      sources: z.array(z.object({ source: z.string(), expiresAt: Ms.nullable() })),
+    }),
+  ),
   grants: z.array(GrantJson),
   createdAt: Ms,
 });

@@ -1,6 +1,6 @@
 /** Request body schemas (zod 4). The OpenAPI document is generated from these. */
 import { z } from 'zod';
-import { limits } from '../../core/index.ts';
+import { limits, MAX_EXPIRY_MS } from '../../core/index.ts';
 
 const text = (max: number) => z.string().max(max);
 const id = z.string().min(1).max(100);
@@ -24,8 +24,17 @@ export const DuplicateBody = z.object({
     .object({ users: z.boolean(), permissions: z.boolean(), apps: z.boolean(), dataSources: z.boolean() })
     .default({ users: true, permissions: true, apps: true, dataSources: true }),
 });
+/** A membership's end, epoch ms (core checks it is in the future). */
+const ExpiresAt = z.number().int().positive().max(MAX_EXPIRY_MS);
 export const AddMembersBody = z.object({
   userIds: z.array(id).min(1).max(10_000),
+  /** Omitted: permanent. A temporary membership gives no access from this time on. */
+  expiresAt: ExpiresAt.optional(),
+  allowRoleChange: z.boolean().optional(),
+});
+export const MemberExpiryBody = z.object({
+  /** Null: permanent. */
+  expiresAt: ExpiresAt.nullable(),
   allowRoleChange: z.boolean().optional(),
 });
 export const FlagsBody = z.object({

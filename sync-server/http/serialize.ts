@@ -7,6 +7,7 @@ import {
   type Grant,
   type Group,
   liveGrants,
+  membershipEnd,
   type User,
   type WorkspaceState,
 } from '../../core/index.ts';
@@ -27,6 +28,16 @@ export function groupJson(state: WorkspaceState, g: Group) {
     g.kind === 'default'
       ? defaultGroupMembers(state, g.role ?? 'end-user').map((u) => u.id)
       : [...g.members].filter((id) => state.users.has(id));
+  // Live: as of when the server read the group (its clock decides); the end is the latest expiry of all.
+  const memberships = [...g.memberships]
+    .filter(([userId]) => g.kind === 'custom' && state.users.has(userId))
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([userId, held]) => ({
+      userId,
+      live: g.members.has(userId),
+      expiresAt: membershipEnd(held) ?? null,
+      sources: held.map((x) => ({ source: x.source, expiresAt: x.expiresAt ?? null })),
+    }));
   return {
     id: g.id,
     name: g.name,
@@ -34,6 +45,7 @@ export function groupJson(state: WorkspaceState, g: Group) {
     role: g.role ?? null,
     flags: g.flags,
     members,
+    memberships,
     grants: liveGrants(g).map(grantJson),
     createdAt: g.createdAt,
   };

@@ -29,7 +29,13 @@ export type Change =
       readonly dryRun?: boolean;
       readonly trusted?: boolean;
     }
-  | { readonly kind: 'ops'; readonly ops: readonly Op[]; readonly action: string };
+  | {
+      readonly kind: 'ops';
+      readonly ops: readonly Op[];
+      readonly action: string;
+      /** The History line, when the server says it better than a diff can (an expiry). */
+      readonly summary?: string;
+    };
 
 export interface ChangeError {
   /** Every code the pipeline refuses with can end the sender's socket. */

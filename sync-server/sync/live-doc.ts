@@ -15,7 +15,15 @@
  */
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import { DocReader, encodeAwareness, encodeUpdate, schema, type WorkspaceState } from '../../core/index.ts';
+import {
+  DocReader,
+  encodeAwareness,
+  encodeUpdate,
+  expiredMemberships,
+  schema,
+  type WorkspaceState,
+} from '../../core/index.ts';
+import { type ServerClock, SYSTEM_CLOCK } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { AuditStore } from '../storage/audit-store.ts';
 import type { DocumentStore, StoredDoc } from '../storage/document-store.ts';
@@ -33,6 +41,7 @@ import {
 } from './change.ts';
 import { Compaction } from './compaction.ts';
 import { describeChanges } from './describe-changes.ts';
+import { EXPIRED_ACTION, ExpirySweep, expiryChange } from './expiry-sweep.ts';
 import { GroupCommit } from './group-commit.ts';
 import { mayNeedRepair } from './repair-runner.ts';
 import { SerialQueue } from './serial-queue.ts';
@@ -59,6 +68,8 @@ export interface LiveDocOptions {
   readonly afterCommit?: (live: LiveDoc, event: CommitEvent) => Promise<void> | void;
   /** Cluster mode (sync-server/cluster/doc-feed.ts): hears of each commit, bounds what compaction drops. */
   readonly cluster?: (live: LiveDoc, stored: StoredDoc) => ClusterFeed;
+  /** What "now" is for expiring memberships (default: the system's). */
+  readonly clock?: ServerClock;
 }
 
 /** A live doc's link to the other instances (cluster mode). */
@@ -72,6 +83,9 @@ export interface ClusterFeed {
   close(): void;
 }
 
+/** How long after loading a doc its memberships expired meanwhile are removed. */
+const LOAD_SWEEP_DELAY_MS = 1_000;
+
 /** The transaction origin of updates committed by another instance. */
 const REMOTE_ORIGIN = Symbol('remote');
 
@@ -83,9 +97,12 @@ export class LiveDoc {
   /** Made on first use: its full read of a big doc is not on the path of a client's first sync. */
   private readerInstance: DocReader | null = null;
   get reader(): DocReader {
-    this.readerInstance ??= new DocReader(this.doc);
+    this.readerInstance ??= new DocReader(this.doc, this.clock.now);
     return this.readerInstance;
   }
+  private readonly clock: ServerClock;
+  /** Removes memberships when they expire (expiry-sweep.ts). */
+  private readonly expiries: ExpirySweep;
   /**
    * The stored bytes the doc was built from while they still are its whole state (no commit since): the
    * answer to a new client's step 1, without encoding the doc.
@@ -122,11 +139,13 @@ export class LiveDoc {
           ? stored.updates[0]!
           : null;
     this.awareness = this.createAwareness();
+    const clock = options.clock ?? SYSTEM_CLOCK;
+    this.clock = { now: () => clock.now(), later: (fn, ms) => clock.later(fn, ms) };
 
     const { storage, log } = options;
     const state = () => this.reader.state();
     const isDestroyed = () => this.destroyed;
-    this.shadow = new Shadow(() => this.encodeFullState(), workspace.id, options.maxDocBytes);
+    this.shadow = new Shadow(() => this.encodeFullState(), workspace.id, options.maxDocBytes, this.clock.now);
     this.compaction = new Compaction(stored, {
       workspace,
       doc: this.doc,
@@ -148,6 +167,7 @@ export class LiveDoc {
       storage,
       log,
       isDestroyed,
+      now: this.clock.now,
       applied: () => {
         this.initial = null;
       },
@@ -166,6 +186,43 @@ export class LiveDoc {
       isDestroyed,
     });
     this.feed = options.cluster?.(this, stored) ?? null;
+    this.expiries = new ExpirySweep({
+      clock: this.clock,
+      nextExpiry: () => {
+        this.reader.state();
+        return this.reader.nextExpiry;
+      },
+      sweep: async () => {
+        await this.removeExpired();
+      },
+      isDestroyed,
+    });
+    // Memberships that expired while the doc was out of memory go soon after it loads — not on the path
+    // of the first sync, which does not read the doc (see `reader`).
+    setTimeout(() => this.expiries.schedule(true), LOAD_SWEEP_DELAY_MS).unref();
+  }
+
+  /**
+   * Removes the memberships expired by now as the server's own change, audited as expired; computed in
+   * the doc's queue, so an extension committed just before is never undone. Resolves with how many.
+   */
+  removeExpired(): Promise<number> {
+    return this.queue.run(async () => {
+      if (this.destroyed) return 0;
+      const now = this.clock.now();
+      const state = this.reader.state();
+      const expired = expiredMemberships(state, now);
+      if (expired.length === 0) return 0;
+      const { ops, summary } = expiryChange(state, expired, now);
+      const change = { kind: 'ops', ops, action: EXPIRED_ACTION, summary } as const;
+      const r = await this.pipeline.process(change, SERVER_ACTOR, 'server', null, 0, this.feed?.safeSeq());
+      if (!r.ok)
+        this.options.log.error(
+          { error: r.error, workspace: this.workspace.slug },
+          'removing expired memberships failed',
+        );
+      return r.ok && r.committed ? expired.length : 0;
+    });
   }
 
   /**
@@ -200,6 +257,7 @@ export class LiveDoc {
       }
       // What the merge of their updates with ours broke: repaired once, fenced by head_seq.
       if (mayNeedRepair(entities)) await this.pipeline.repairAfterRemote(previous, state);
+      this.expiries.schedule();
     });
   }
 
@@ -262,6 +320,7 @@ export class LiveDoc {
 
   /** Step 5 of the pipeline: the server's hook, then the listeners (SSE); errors are logged. */
   private async committed(event: CommitEvent): Promise<void> {
+    this.expiries.schedule();
     try {
       await this.options.afterCommit?.(this, event);
     } catch (err) {
@@ -281,6 +340,7 @@ export class LiveDoc {
     await this.idle();
     if (!this.destroyed) await this.compaction.beforeDestroy();
     this.destroyed = true;
+    this.expiries.stop();
     this.feed?.close();
     this.awareness.destroy();
     this.readerInstance?.destroy();

@@ -63,6 +63,8 @@ export interface RepairDeps {
   readonly workspaceId: string;
   readonly storage: Pick<AuditStore, 'recentAuditFor'>;
   readonly log: Logger;
+  /** The server's clock now (memberships expired by then are absent). */
+  readonly now?: number;
 }
 
 /** The ops that restore the rules in `state` (with its conflict records), or null when none is needed. */
@@ -73,7 +75,7 @@ export async function repairOps(
 ): Promise<{ readonly ops: readonly Op[]; readonly conflicts: number } | null> {
   let result: ReturnType<typeof repair>;
   try {
-    result = repair(state, { previous, now: Date.now() });
+    result = repair(state, { previous, now: deps.now ?? Date.now() });
   } catch (err) {
     deps.log.error({ err }, 'repair threw');
     return null;

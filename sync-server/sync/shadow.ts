@@ -51,6 +51,8 @@ export interface CheckInput {
    * (an update queued behind the one that demoted its sender is refused, not committed).
    */
   readonly senderEmail?: string | null | undefined;
+  /** The History line, when given (expired memberships); else core's description of the change. */
+  readonly summary?: string | undefined;
 }
 
 /** Accepted; null when the change changes nothing; or why it is refused. */
@@ -70,6 +72,8 @@ export class Shadow {
     private readonly committed: () => Uint8Array,
     private readonly workspaceId: string,
     private readonly maxDocBytes: number,
+    /** The server's clock: memberships expired by then are absent from the states compared. */
+    private readonly now: () => number = Date.now,
   ) {}
 
   get doc(): Y.Doc {
@@ -83,7 +87,7 @@ export class Shadow {
   }
 
   private get reader(): DocReader {
-    this.readerInstance ??= new DocReader(this.doc);
+    this.readerInstance ??= new DocReader(this.doc, this.now);
     return this.readerInstance;
   }
 
@@ -137,7 +141,7 @@ export class Shadow {
       source: input.source,
       action: input.action,
       entities,
-      summary: summarize(before, after, touched, entities),
+      summary: input.summary ?? summarize(before, after, touched, entities),
     };
     return { update, entities, users: touched.users, audit, actor: input.actor };
   }

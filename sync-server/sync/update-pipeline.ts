@@ -41,6 +41,8 @@ export interface PipelineDeps {
   readonly storage: Pick<DocumentStore, 'appendUpdates'> & Pick<AuditStore, 'recentAuditFor'>;
   readonly log: Logger;
   readonly isDestroyed: () => boolean;
+  /** The server's clock (what commands and repair take as now). */
+  readonly now?: () => number;
   /** Called once a commit is applied to the doc, before relaying (the stored bytes are stale now). */
   readonly applied: () => void;
   /** Step 5: the post-commit hook and the commit listeners; must not throw. */
@@ -86,9 +88,11 @@ export class UpdatePipeline {
     const previous = this.deps.state();
     let planned: Planned | null = null;
     let action = 'doc.update';
+    let summary: string | undefined;
     let mutate: (doc: Y.Doc) => void;
     if (change.kind === 'command') {
-      const result = plan(previous, change.command, { now: Date.now(), trusted: change.trusted === true });
+      const now = this.deps.now?.() ?? Date.now();
+      const result = plan(previous, change.command, { now, trusted: change.trusted === true });
       if (!result.ok) return { ok: false, error: result.error };
       const p = result.value;
       planned = p;
@@ -97,6 +101,7 @@ export class UpdatePipeline {
       mutate = (doc) => commit(doc, p, SHADOW_ORIGIN);
     } else if (change.kind === 'ops') {
       action = change.action;
+      summary = change.summary;
       mutate = (doc) => applyOps(doc, [...change.ops], SHADOW_ORIGIN);
     } else mutate = (doc) => Y.applyUpdate(doc, change.update, SHADOW_ORIGIN);
 
@@ -106,6 +111,7 @@ export class UpdatePipeline {
       action,
       bytesSoFar: compaction.bytes,
       rules: null,
+      ...(summary === undefined ? {} : { summary }),
     });
     if (checked === null) return { ok: true, planned, committed: false };
     if ('error' in checked) {
@@ -182,7 +188,8 @@ export class UpdatePipeline {
 
   private async repair(previous: WorkspaceState, state: WorkspaceState): Promise<void> {
     const { workspace, storage, log } = this.deps;
-    const found = await repairOps(previous, state, { workspaceId: workspace.id, storage, log });
+    const now = this.deps.now?.() ?? Date.now();
+    const found = await repairOps(previous, state, { workspaceId: workspace.id, storage, log, now });
     if (!found) return;
     const change: Change = { kind: 'ops', ops: found.ops, action: 'repair' };
     const r = await this.process(change, SERVER_ACTOR, 'server', null, 1, this.deps.repairFence?.());

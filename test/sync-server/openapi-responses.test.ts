@@ -213,6 +213,27 @@ describe('replies match /api/openapi.json', () => {
       (await call('POST', `${G}/{id}/members`, { ws, id }, { token: admin, body: { userIds: [eveId] } }))
         .status,
     ).toBe(200);
+    const until = Date.now() + 86_400_000;
+    expect(
+      (
+        await call(
+          'PATCH',
+          `${G}/{id}/members/{userId}`,
+          { ws, id, userId: eveId },
+          { token: admin, body: { expiresAt: until } },
+        )
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await call(
+          'PATCH',
+          `${G}/{id}/members/{userId}`,
+          { ws, id, userId: eveId },
+          { token: admin, body: { expiresAt: until } },
+        )
+      ).status,
+    ).toBe(422);
     expect(
       (await call('PUT', `${G}/{id}/permissions`, { ws, id }, { token: admin, body: { folderCRUD: true } }))
         .status,

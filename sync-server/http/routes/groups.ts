@@ -1,6 +1,6 @@
 /** `/api/workspaces/:ws/groups…`: groups, members, permissions and grants, all through core commands. */
 import { z } from 'zod';
-import { type Flags, type Group, roleRank } from '../../../core/index.ts';
+import { type Flags, type Group, isMembershipSource, roleRank } from '../../../core/index.ts';
 import { executeCommand } from '../execute.ts';
 import { changed, GrantJson, GroupJson, ImpactReply } from '../replies.ts';
 import { ApiError } from '../respond.ts';
@@ -13,6 +13,7 @@ import {
   GrantPatchBody,
   GroupCreateBody,
   GroupRenameBody,
+  MemberExpiryBody,
 } from '../schemas.ts';
 import { grantJson, groupJson } from '../serialize.ts';
 
@@ -126,6 +127,7 @@ export const groupRoutes: Route[] = [
           type: 'group.addMembers',
           groupId: rc.params.id,
           userIds: rc.body.userIds,
+          expiresAt: rc.body.expiresAt,
           allowRoleChange: rc.body.allowRoleChange,
         },
         (_p, s) => ({ group: groupJson(s, s.groups.get(rc.params.id)!) }),
@@ -134,13 +136,52 @@ export const groupRoutes: Route[] = [
   route({
     method: 'DELETE',
     path: `${G}/:id/members/:userId`,
-    summary: 'Remove a user from a group',
+    summary:
+      'Remove a user from a group: every membership, or with ?source= only that source’s (manual, sso:<id>, scim:<id>); a synced one comes back at the next sync',
     tag,
     auth: 'admin',
-    queryParams: DRY_RUN,
+    queryParams: [
+      ...DRY_RUN,
+      { name: 'source', description: 'Only this source’s membership (manual, sso:<id>, scim:<id>)' },
+    ],
     reply: { status: 200, body: ImpactReply },
+    handler: (rc) => {
+      const source = rc.query.get('source');
+      if (source !== null && !isMembershipSource(source))
+        throw new ApiError(
+          'invalid-input',
+          'source must be manual, sso:<connection id> or scim:<connection id>',
+        );
+      return executeCommand(rc, {
+        type: 'group.removeMember',
+        groupId: rc.params.id,
+        userId: rc.params.userId,
+        ...(source === null ? {} : { source }),
+      });
+    },
+  }),
+  route({
+    method: 'PATCH',
+    path: `${G}/:id/members/:userId`,
+    summary:
+      'Extend, shorten or make permanent (expiresAt: null) a user’s manual membership (409 role-change-needs-confirmation when renewing an expired one upgrades them)',
+    tag,
+    auth: 'admin',
+    body: MemberExpiryBody,
+    queryParams: DRY_RUN,
+    reply: { status: 200, body: changed({ group: GroupJson }) },
     handler: (rc) =>
-      executeCommand(rc, { type: 'group.removeMember', groupId: rc.params.id, userId: rc.params.userId }),
+      executeCommand(
+        rc,
+        {
+          type: 'group.setMemberExpiry',
+          groupId: rc.params.id,
+          userId: rc.params.userId,
+          expiresAt: rc.body.expiresAt,
+          allowRoleChange: rc.body.allowRoleChange,
+        },
+        (_p, s) => ({ group: groupJson(s, s.groups.get(rc.params.id)!) }),
+      ),
   }),
   route({
     method: 'PUT',
