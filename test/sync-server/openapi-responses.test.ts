@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { api, PASSWORD, type Res, startServer, type TestServer } from './helpers.ts';
+import { callSsoRoutes } from './sso-openapi-calls.ts';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 interface Operation {
@@ -398,6 +399,8 @@ describe('replies match /api/openapi.json', () => {
     expect((await call('GET', `${W}/users/{id}/explain`, ofEve, explained)).status).toBe(200);
     const bad = { token: admin, query: 'resource=nothing' };
     expect((await call('GET', `${W}/users/{id}/explain`, ofEve, bad)).status).toBe(400);
+
+    await callSsoRoutes(call, admin, ws);
 
     // Deletes last: they answer the impact.
     expect(

@@ -11,6 +11,8 @@ import { forwardAuthRoutes } from './forward-auth.ts';
 import { groupRoutes } from './groups.ts';
 import { resourceRoutes } from './resources.ts';
 import { scimRoutes } from './scim.ts';
+import { ssoRoutes } from './sso.ts';
+import { ssoSignInRoutes } from './sso-sign-in.ts';
 import { tokenRoutes } from './tokens.ts';
 import { userAccessRoutes } from './user-access.ts';
 import { userRoutes } from './users.ts';
@@ -25,6 +27,8 @@ export function allRoutes(): Route[] {
     ...auditRoutes,
     ...accessRoutes,
     ...tokenRoutes,
+    ...ssoRoutes,
+    ...ssoSignInRoutes,
     ...scimRoutes,
     ...decisionTokenRoutes,
     ...authzenRoutes(),
