@@ -10,6 +10,7 @@ import {
   type DataSource,
   FLAG_LABELS,
   FLAGS,
+  forwardAuthLevelText,
   type Grant,
   type Group,
   LEVEL_LABELS,
@@ -119,6 +120,13 @@ function appFields(b: App, a: App): FieldChange[] {
   if (b.slug !== a.slug) out.push({ field: 'slug', label: 'slug', from: b.slug, to: a.slug });
   const p = (x: App) => x.urlPatterns.join(' ') || '(none)';
   if (p(b) !== p(a)) out.push({ field: 'urlPatterns', label: 'URL patterns', from: p(b), to: p(a) });
+  if (b.forwardAuthLevel !== a.forwardAuthLevel)
+    out.push({
+      field: 'forwardAuthLevel',
+      label: 'forward auth',
+      from: forwardAuthLevelText(b.forwardAuthLevel),
+      to: forwardAuthLevelText(a.forwardAuthLevel),
+    });
   return out;
 }
 

@@ -122,8 +122,21 @@ export interface App {
   readonly slug: string;
   /** e.g. `https://hr.corp.com/*`; see rules/url-pattern-syntax.ts. */
   readonly urlPatterns: readonly string[];
+  /**
+   * Forward auth (issue 14): the level every request to the app needs at the proxy. Unset: by method —
+   * GET and HEAD need View, other methods Edit. `view`: every method needs View (an app whose POSTs only
+   * read, e.g. searches); `edit`: every request needs Edit (an app only its editors may open).
+   */
+  readonly forwardAuthLevel?: AppLevel | undefined;
   readonly createdAt: number;
   readonly deletedAt?: number | undefined;
+}
+
+/** How an app's forward-auth level reads (its page, History): unset is by method. */
+export function forwardAuthLevelText(level: AppLevel | undefined): string {
+  if (level === 'view') return 'View for every request';
+  if (level === 'edit') return 'Edit for every request';
+  return 'By method: View to read (GET, HEAD), Edit for anything else';
 }
 
 export interface DataSource {

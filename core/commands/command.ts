@@ -1,5 +1,5 @@
 /** The commands every shell runs (admin app, REST API, demo seeding): one union, discriminated by `type`. */
-import type { Flags, MembershipSource, Role } from '../model.ts';
+import type { AppLevel, Flags, MembershipSource, Role } from '../model.ts';
 import type { GrantDraft } from '../rules/grants.ts';
 
 export interface DuplicateParts {
@@ -58,6 +58,8 @@ export type CommandBody =
       readonly name: string;
       readonly slug?: string | undefined;
       readonly urlPatterns?: readonly string[] | undefined;
+      /** See App.forwardAuthLevel; null or unset: by method. */
+      readonly forwardAuthLevel?: AppLevel | null | undefined;
     }
   | {
       readonly type: 'app.update';
@@ -65,6 +67,8 @@ export type CommandBody =
       readonly name?: string | undefined;
       readonly slug?: string | undefined;
       readonly urlPatterns?: readonly string[] | undefined;
+      /** See App.forwardAuthLevel; null: back to by method. */
+      readonly forwardAuthLevel?: AppLevel | null | undefined;
     }
   | { readonly type: 'app.delete'; readonly appId: string }
   | { readonly type: 'dataSource.create'; readonly name: string; readonly kind: string }

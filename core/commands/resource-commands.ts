@@ -74,7 +74,13 @@ export const planAppCreate: Planner<Of<'app.create'>> = ({ state, now, newId }, 
         type: 'entity.create',
         collection: 'apps',
         id,
-        fields: { name: name.value, slug: slug.value, urlPatterns: patterns.value, createdAt: now },
+        fields: {
+          name: name.value,
+          slug: slug.value,
+          urlPatterns: patterns.value,
+          ...(c.forwardAuthLevel ? { forwardAuthLevel: c.forwardAuthLevel } : {}),
+          createdAt: now,
+        },
       },
     ],
     id,
@@ -84,7 +90,9 @@ export const planAppCreate: Planner<Of<'app.create'>> = ({ state, now, newId }, 
 export const planAppUpdate: Planner<Of<'app.update'>> = ({ state }, c) => {
   const app = findApp(state, c.appId);
   if (isFailure(app)) return app;
-  const fields: Record<string, string | string[]> = {};
+  const fields: Record<string, string | string[] | undefined> = {};
+  // null clears the field (by method again): an undefined value deletes the key.
+  if (c.forwardAuthLevel !== undefined) fields.forwardAuthLevel = c.forwardAuthLevel ?? undefined;
   if (c.name !== undefined) {
     const name = resourceName(state, c.name, 'App', app.id);
     if (!name.ok) return name;

@@ -195,6 +195,13 @@ export function oneOf<const V extends readonly string[], const D extends V[numbe
   return { kind: 'enum', values, fallback };
 }
 
+/** One of `values`, or unset (absent reads as undefined; a wrong value too). */
+export function optionalOneOf<const V extends readonly string[]>(
+  values: V,
+): Typed<EnumField, V[number] | undefined> {
+  return { kind: 'enum', values, fallback: undefined };
+}
+
 export function oneOfOnly<const V extends readonly string[]>(
   values: V,
   only: Only,

@@ -216,6 +216,7 @@ export function readApp(id: string, src: Source): App {
     name: A.name(m),
     slug: A.slug(m),
     urlPatterns: A.urlPatterns(m),
+    forwardAuthLevel: A.forwardAuthLevel(m),
     createdAt: A.createdAt(m),
     deletedAt: A.deletedAt(m),
   };

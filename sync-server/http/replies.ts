@@ -72,6 +72,8 @@ export const AppJson = z.object({
   name: z.string(),
   slug: z.string(),
   urlPatterns: z.array(z.string()),
+  /** Forward auth: the level every request needs; null: by method (GET/HEAD View, others Edit). */
+  forwardAuthLevel: z.enum(APP_LEVELS).nullable(),
   createdAt: Ms,
 });
 export const DataSourceJson = z.object({ id: z.string(), name: z.string(), kind: z.string(), createdAt: Ms });

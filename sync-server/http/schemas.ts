@@ -1,6 +1,6 @@
 /** Request body schemas (zod 4). The OpenAPI document is generated from these. */
 import { z } from 'zod';
-import { limits, MAX_EXPIRY_MS } from '../../core/index.ts';
+import { APP_LEVELS, limits, MAX_EXPIRY_MS } from '../../core/index.ts';
 
 const text = (max: number) => z.string().max(max);
 const id = z.string().min(1).max(100);
@@ -83,15 +83,19 @@ export const UserPatchBody = z.object({
 });
 
 const UrlPatterns = z.array(text(500)).max(20);
+/** Forward auth: the level every request needs (view, edit), or null for by method. */
+const ForwardAuthLevel = z.enum(APP_LEVELS).nullable().optional();
 export const AppCreateBody = z.object({
   name: text(200),
   slug: text(100).optional(),
   urlPatterns: UrlPatterns.optional(),
+  forwardAuthLevel: ForwardAuthLevel,
 });
 export const AppPatchBody = z.object({
   name: text(200).optional(),
   slug: text(100).optional(),
   urlPatterns: UrlPatterns.optional(),
+  forwardAuthLevel: ForwardAuthLevel,
 });
 export const DataSourceCreateBody = z.object({ name: text(200), kind: text(50).default('postgres') });
 export const DataSourcePatchBody = z.object({ name: text(200).optional(), kind: text(50).optional() });

@@ -65,6 +65,7 @@ export const appJson = (a: App) => ({
   name: a.name,
   slug: a.slug,
   urlPatterns: a.urlPatterns,
+  forwardAuthLevel: a.forwardAuthLevel ?? null,
   createdAt: a.createdAt,
 });
 

@@ -9,7 +9,7 @@ import { createWorkspaceDoc, readState } from '../../core/index.ts';
 import { headerValue } from '../../sync-server/http/forward-auth-answer.ts';
 import { createProxyTrust, originalRequest } from '../../sync-server/http/forward-auth-request.ts';
 import { checkReturnUrl } from '../../sync-server/http/forward-auth-return.ts';
-import { api, PASSWORD, setup, startServer, type TestServer } from './helpers.ts';
+import { addUser, api, PASSWORD, setup, startServer, type TestServer } from './helpers.ts';
 
 const fakeReq = (headers: Record<string, string>, remoteAddress = '203.0.113.9') =>
   ({ headers, socket: { remoteAddress } }) as unknown as IncomingMessage;
@@ -168,6 +168,40 @@ describe('on a server', () => {
     expect(ok.status).toBe(302);
     expect(ok.headers.get('location')).toBe('https://x.corp.test/');
     expect((await back('https://corp.test.evil/')).status).toBe(400);
+  });
+
+  it('an app’s forward-auth level (REST, as the admin app sets it) decides what each method needs', async () => {
+    const app = await api(t.url, 'POST', '/api/workspaces/acme/apps', {
+      token: admin,
+      body: { name: 'Timesheets', urlPatterns: ['https://time.corp.test/*'] },
+    });
+    expect(app.body.app.forwardAuthLevel).toBeNull();
+    const { token: eve } = await addUser(t, admin, 'acme', 'eve@acme.test', 'end-user'); // View on every app
+    const ask = (method: string) =>
+      api(t.url, 'GET', '/api/forward-auth?ws=acme', {
+        token: eve,
+        headers: { 'x-forwarded-method': method, 'x-forwarded-host': 'time.corp.test' },
+      });
+    const set = async (forwardAuthLevel: string | null) => {
+      const r = await api(t.url, 'PATCH', `/api/workspaces/acme/apps/${app.body.app.id}`, {
+        token: admin,
+        body: { forwardAuthLevel },
+      });
+      expect(r.status, r.text).toBe(200);
+      expect(r.body.app.forwardAuthLevel).toBe(forwardAuthLevel);
+    };
+    expect([(await ask('GET')).status, (await ask('POST')).status]).toEqual([200, 403]);
+    await set('view');
+    expect([(await ask('GET')).status, (await ask('POST')).status]).toEqual([200, 200]);
+    await set('edit');
+    expect([(await ask('GET')).status, (await ask('HEAD')).status]).toEqual([403, 403]);
+    await set(null);
+    expect([(await ask('GET')).status, (await ask('POST')).status]).toEqual([200, 403]);
+    const bad = await api(t.url, 'PATCH', `/api/workspaces/acme/apps/${app.body.app.id}`, {
+      token: admin,
+      body: { forwardAuthLevel: 'admin' },
+    });
+    expect(bad.status).toBe(400);
   });
 
   it('a bad request from a trusted proxy is a 400 naming what is wrong; an unknown workspace a 404', async () => {

@@ -9,8 +9,8 @@
  * 3. the app, by its URL patterns (core matchApp); none is a 403;
  * 4. the person, by the Gatehouse session cookie or a bearer token (a session's or an API token's); none
  *    is a 401 whose `Location` is the sign-in page coming back to the original URL;
- * 5. core's decision for View (GET, HEAD) or Edit (other methods; `?level=view|edit` fixes one for an
- *    app), cached per (credential, app, level) for one workspace state (forward-auth-answer.ts): 200 with
+ * 5. core's decision for View (GET, HEAD) or Edit (other methods; the app's forwardAuthLevel or the
+ *    proxy's `?level=view|edit` fixes one level for every method), cached per (credential, app, level) for one workspace state (forward-auth-answer.ts): 200 with
  *    the identity headers, or a 403 page for browsers and JSON for other clients.
  *
  * `GET /api/forward-auth/return` is where the sign-in page sends the person afterwards: only to the
@@ -39,11 +39,20 @@ const tag = 'forward-auth';
 const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 const MAX_TOKEN_LENGTH = 200;
 
-/** GET and HEAD read (View); anything else changes (Edit) — unless the proxy fixes the level for the app. */
-function levelFor(method: string, fixed: string | null): ForwardLevel {
-  if (fixed === 'view' || fixed === 'edit') return fixed;
-  if (fixed !== null) throw new ApiError('bad-request', '?level must be view or edit');
-  return method === 'GET' || method === 'HEAD' ? 'view' : 'edit';
+/**
+ * GET and HEAD read (View); anything else changes (Edit) — unless the app's forward-auth level (or the
+ * proxy's `?level=`) fixes one level for every method.
+ */
+function levelFor(method: string, fixed: ForwardLevel | undefined): ForwardLevel {
+  return fixed ?? (method === 'GET' || method === 'HEAD' ? 'view' : 'edit');
+}
+
+/** The proxy's `?level=` for this app, if any. */
+function proxyLevel(query: URLSearchParams): ForwardLevel | undefined {
+  const v = query.get('level');
+  if (v === null) return undefined;
+  if (v === 'view' || v === 'edit') return v;
+  throw new ApiError('bad-request', '?level must be view or edit');
 }
 
 /** The person's credential: a Gatehouse bearer token (session or API token), else the session cookie. */
@@ -192,7 +201,7 @@ export function forwardAuthRoutes(): Route[] {
         const workspace = await workspaceOf(ctx, req, query.get('ws'), trustOf(ctx.config));
         const original = originalRequest(req);
         if (typeof original === 'string') throw new ApiError('bad-request', original);
-        const needs = levelFor(original.method, query.get('level'));
+        const fixed = proxyLevel(query);
         const live = await ctx.registry.acquire(workspace);
         try {
           const state = live.state();
@@ -201,6 +210,8 @@ export function forwardAuthRoutes(): Route[] {
             refuseWith(req, res, 'this page', `No app of ${state.meta.name} runs at this address.`);
             return undefined;
           }
+          // The proxy's ?level= first (its config for this app), else the app's own setting, else by method.
+          const needs = levelFor(original.method, fixed ?? app.forwardAuthLevel);
           const person = await personOf(ctx, req, principal, workspace, cache);
           if (!person) {
             const location = signInUrl(publicBase(ctx.config, req), workspace.slug, original.url);

@@ -1,5 +1,5 @@
 /** App and data-source mutations; URL patterns are checked with core validateUrlPattern. */
-import { validateUrlPattern } from '../../../../core/index.ts';
+import { type AppLevel, validateUrlPattern } from '../../../../core/index.ts';
 import { run } from './mutate.ts';
 
 /** Splits a textarea of patterns (one per line or comma-separated) and validates each. */
@@ -18,12 +18,16 @@ export function parsePatterns(text: string): { patterns: string[]; errors: strin
 }
 
 export const appService = {
-  create: (name: string, urlPatterns: string[]) =>
+  create: (name: string, urlPatterns: string[], forwardAuthLevel: AppLevel | null = null) =>
     run(
-      { type: 'app.create', name, urlPatterns },
+      { type: 'app.create', name, urlPatterns, forwardAuthLevel },
       { summary: `Create app “${name}”`, success: 'App created', quiet: true },
     ),
-  update: (appId: string, patch: { name?: string; urlPatterns?: string[] }, label: string) =>
+  update: (
+    appId: string,
+    patch: { name?: string; urlPatterns?: string[]; forwardAuthLevel?: AppLevel | null },
+    label: string,
+  ) =>
     run(
       { type: 'app.update', appId, ...patch },
       { summary: `Update app “${label}”`, success: 'App updated', quiet: true },
