@@ -76,6 +76,7 @@ const FIELD_LABELS: Readonly<Record<string, string>> = {
   ...FLAG_LABELS,
   grants: 'granular permissions',
   urlPatterns: 'URL patterns',
+  forwardAuthLevel: 'forward auth',
   activatedAt: 'activated',
   resolvedAt: 'resolved',
 };
