@@ -18,19 +18,26 @@ export async function spreadClients(
   return clients;
 }
 
+export interface Storm {
+  /** Stops every client; resolves the count of groups made. */
+  stop(): Promise<number>;
+  /** Client i stops editing (while it moves to another instance) until `release(i)`. */
+  hold(i: number): void;
+  release(i: number): void;
+  /** How many groups client i made so far: `<tag>c<i>-0` … `<tag>c<i>-<made - 1>`. */
+  made(i: number): number;
+}
+
 /**
  * Every client creates groups `<tag>c<i>-<n>` until `stop()`; resolves the count made. Each client plans
  * from its own incremental reader (core's DocReader): reading the whole doc for every edit, as the tests'
  * `run` does, costs ~40 ms at 3,000 groups, and six such clients held this process's event loop (and
  * whatever else runs in it) for seconds.
  */
-export function storm(
-  clients: readonly Client[],
-  pauseMs = 20,
-  tag = '',
-): { stop(): Promise<number>; hold(i: number): void; release(i: number): void } {
+export function storm(clients: readonly Client[], pauseMs = 20, tag = ''): Storm {
   let on = true;
   let made = 0;
+  const madeBy = clients.map(() => 0);
   const held = new Set<number>();
   const loops = clients.map(async (cl, i) => {
     const reader = new DocReader(cl.doc);
@@ -45,6 +52,7 @@ export function storm(
         if (!planned.ok) throw new Error(`group.create: ${planned.error.message}`);
         commit(cl.doc, planned.value);
         made++;
+        madeBy[i] = n + 1;
         await new Promise((r) => setTimeout(r, pauseMs + Math.random() * pauseMs));
       }
     } finally {
@@ -52,9 +60,9 @@ export function storm(
     }
   });
   return {
-    /** Client i stops editing (while it moves to another instance) until `release(i)`. */
     hold: (i) => void held.add(i),
     release: (i) => void held.delete(i),
+    made: (i) => madeBy[i]!,
     async stop() {
       on = false;
       await Promise.all(loops);
