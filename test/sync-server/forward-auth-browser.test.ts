@@ -21,6 +21,8 @@ let nginx: TestNginx;
 let upstream: http.Server;
 let browser: Browser;
 let gatehouse = '';
+let admin = '';
+let hr = '';
 
 beforeAll(async () => {
   const webDir = buildWeb();
@@ -48,10 +50,10 @@ beforeAll(async () => {
       authHeaders: { 'X-Gatehouse-Proxy-Secret': SECRET },
     }),
   );
-  const admin = await setup(t, 'acme');
+  admin = await setup(t, 'acme');
   const eve = await addUser(t, admin, 'acme', 'eve@acme.test', 'end-user');
   await removeEndUserGrants(t, admin, 'acme');
-  const hr = await must(
+  hr = await must(
     api(t.url, 'POST', `${W}/apps`, {
       token: admin,
       body: { name: 'HR', urlPatterns: [`http://hr.corp.test:${nginx.port}/*`] },
@@ -116,6 +118,48 @@ describe('forward auth in a browser', () => {
       .toBe("You can't open Payroll");
     const request = page.getByRole('link', { name: 'Request access' });
     expect(await request.getAttribute('href')).toMatch(/^mailto:admin%40acme\.test\?subject=/);
+    await context.close();
+  }, 120_000);
+
+  it('the admin app sets an app’s forward-auth level; the proxy follows on the next request', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${gatehouse}/login`);
+    await page.getByLabel('Email').fill('admin@acme.test');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 30_000 });
+    await page.goto(`${gatehouse}/acme/workspace-settings/apps`);
+    await page.locator('[data-testid=sync-status][data-link=synced]').waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Edit HR' }).click();
+    const dialog = page.getByTestId('resource-dialog');
+    const select = dialog.getByLabel(/Forward auth/);
+    expect(await select.inputValue()).toBe(''); // by method
+    await select.selectOption({ label: 'Edit for every request' });
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect
+      .poll(
+        async () =>
+          (await api(t.url, 'GET', `${W}/apps`, { token: admin })).body.apps.find(
+            (a: { id: string }) => a.id === hr,
+          )?.forwardAuthLevel,
+        {
+          timeout: 15_000,
+        },
+      )
+      .toBe('edit');
+    // Eve holds View on HR: a plain GET now needs Edit.
+    const eve = await context.browser()!.newContext();
+    const evePage = await eve.newPage();
+    await evePage.goto(`${gatehouse}/login`);
+    await evePage.getByLabel('Email').fill('eve@acme.test');
+    await evePage.getByLabel('Password').fill(PASSWORD);
+    await evePage.getByRole('button', { name: 'Sign in' }).click();
+    await evePage.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 30_000 });
+    const refused = await evePage.goto(`http://hr.corp.test:${nginx.port}/`);
+    expect(refused?.status()).toBe(403);
+    expect(await evePage.getByRole('heading', { level: 1 }).textContent()).toBe("You can't open HR");
+    await eve.close();
     await context.close();
   }, 120_000);
 });
