@@ -25,6 +25,7 @@ export const PAGES = {
   conflicts: cast(() => import('./ConflictsPage.svelte')),
   'check-access': cast(() => import('./CheckAccessPage.svelte')),
   'decision-tokens': cast(() => import('./DecisionTokensPage.svelte')),
+  provisioning: cast(() => import('./ProvisioningPage.svelte')),
 } as const;
 
 export type PageName = keyof typeof PAGES;

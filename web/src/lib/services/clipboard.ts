@@ -10,3 +10,14 @@ export async function copyLink(link: string): Promise<void> {
     toasts.info('Select the link and copy it');
   }
 }
+
+/** Copies a secret shown once (a token): true when it is on the clipboard, else says to copy it by hand. */
+export async function copySecret(secret: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(secret);
+    return true;
+  } catch {
+    toasts.info('Select the token and copy it');
+    return false;
+  }
+}

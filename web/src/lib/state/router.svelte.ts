@@ -48,6 +48,7 @@ export type Route =
   | { page: 'conflicts'; ws: string }
   | { page: 'check-access'; ws: string }
   | { page: 'decision-tokens'; ws: string }
+  | { page: 'provisioning'; ws: string }
   | { page: 'not-found' };
 
 /** The Workspace settings pages besides Groups (each at `/:ws/workspace-settings/<page>`). */
@@ -60,6 +61,7 @@ export const SETTINGS_PAGES = [
   'conflicts',
   'check-access',
   'decision-tokens',
+  'provisioning',
 ] as const;
 
 /** Maps a path (and query) to a route. Pure, for tests. */
