@@ -29,6 +29,7 @@ export const SERVER_ERRORS = {
   // Forward auth: X-Forwarded-* from a sender that is no trusted proxy; the person may not open the app.
   'untrusted-proxy': { status: 403 },
   'no-access': { status: 403 },
+  'sso-required': { status: 403 }, // a password session in a workspace whose password sign-in is off
   'unsafe-return-url': { status: 400 },
 
   // Accounts, invitations, password resets, first-run setup.

@@ -12,6 +12,7 @@ import { isDecisionTokenSecret } from '../auth/decision-tokens.ts';
 import { userByEmail } from '../auth/member-of.ts';
 import { hashToken } from '../auth/tokens.ts';
 import type { ServerContext } from '../context.ts';
+import { checkSignInPolicy } from '../identity/oidc/password-policy.ts';
 import { safePath } from '../log.ts';
 import { isStorageUnavailable } from '../storage/errors.ts';
 import type { LiveDoc } from '../sync/live-doc.ts';
@@ -219,6 +220,7 @@ async function resolveScope(
       );
     if (level === 'admin' && user.role !== 'admin')
       throw new ApiError('forbidden', 'Only admins may do this');
+    await checkSignInPolicy(ctx.storage, principal, workspace.id, user);
     const actor = {
       accountId: principal.account.id,
       email: principal.account.email,

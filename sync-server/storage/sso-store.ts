@@ -3,7 +3,8 @@
  * provider, with its client secret, which is never read back by the API), the workspace's sign-in
  * policy (password sign-in on or off), the short-lived state of sign-ins in progress (state, nonce and
  * PKCE verifier: one use, minutes), each user's last known IdP groups per connection (what a mapping's
- * impact is computed from) and a short log of sign-ins and what each changed.
+ * impact is computed from), which sessions an SSO sign-in started (what an SSO-only workspace accepts
+ * from non-admins) and a short log of sign-ins and what each changed.
  *
  * Users and groups live in the workspace doc and change through core commands only.
  */
@@ -123,6 +124,10 @@ export interface SsoStore {
 
   putSsoUserGroups(entry: SsoUserGroups): Promise<void>;
   ssoUserGroups(connectionId: string): Promise<SsoUserGroups[]>;
+
+  /** Marks a session as started by an SSO sign-in (until it expires): it may open SSO-only workspaces. */
+  markSsoSession(tokenHash: string, expiresAt: number): Promise<void>;
+  isSsoSession(tokenHash: string, now: number): Promise<boolean>;
 
   addSsoSignIn(entry: SsoSignInEntry): Promise<void>;
   /** Newest first. */

@@ -107,4 +107,13 @@ describe.each(storageBackends())('SSO store on $name', (backend) => {
     expect(await storage.recentSsoSignIns(c.id, 10)).toEqual([]);
     expect(await storage.ssoUserGroups(c.id)).toEqual([]);
   });
+
+  it('remembers which sessions SSO started, until they expire', async () => {
+    const { storage } = await backend.open();
+    const now = Date.now();
+    await storage.markSsoSession('h1', now + 60_000);
+    expect(await storage.isSsoSession('h1', now)).toBe(true);
+    expect(await storage.isSsoSession('h2', now)).toBe(false);
+    expect(await storage.isSsoSession('h1', now + 60_000)).toBe(false);
+  });
 });

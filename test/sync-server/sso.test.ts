@@ -4,7 +4,7 @@
  * Test connection says what failed).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api } from './helpers.ts';
+import { addUser, api } from './helpers.ts';
 import {
   CLIENT_SECRET,
   callback,
@@ -196,5 +196,33 @@ describe('SSO connections (admins)', () => {
     // Starting a sign-in with it sends the person back to the sign-in page, saying so.
     const start = await fetch(`${w.t.url}/api/sso/start/acme/${gone.id}`, { redirect: 'manual' });
     expect(start.headers.get('location')).toBe('/acme/login?sso_error=provider-unreachable');
+  });
+});
+
+describe('password sign-in off', () => {
+  it('members must come through SSO; admins keep their password (break-glass)', async () => {
+    const pwd = await addUser(w.t, w.admin, 'acme', 'pwd@acme.test', 'end-user');
+    const access = (token: string) => api(w.t.url, 'GET', '/api/workspaces/acme/access', { token });
+    expect((await access(pwd.token)).status).toBe(200);
+    const P = '/api/workspaces/acme/sso/policy';
+    expect((await api(w.t.url, 'PUT', P, { token: pwd.token, body: { passwordSignIn: false } })).status).toBe(
+      403,
+    );
+    expect((await api(w.t.url, 'PUT', P, { token: w.admin, body: { passwordSignIn: false } })).status).toBe(
+      200,
+    );
+    expect((await api(w.t.url, 'GET', '/api/sso/options/acme')).body.passwordSignIn).toBe(false);
+    const refused = await access(pwd.token);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('sso-required');
+    expect((await access(w.admin)).status).toBe(200);
+    w.op.setPerson('pwd', { email: 'pwd@acme.test', email_verified: true });
+    const sso = await ssoSignIn(w, conn.id, 'pwd');
+    expect(sso.error).toBeNull();
+    expect((await access(sso.token!)).status).toBe(200);
+    expect((await api(w.t.url, 'PUT', P, { token: w.admin, body: { passwordSignIn: true } })).status).toBe(
+      200,
+    );
+    expect((await access(pwd.token)).status).toBe(200);
   });
 });

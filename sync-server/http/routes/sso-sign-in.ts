@@ -8,8 +8,10 @@
  */
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { hashToken } from '../../auth/tokens.ts';
 import type { ServerContext } from '../../context.ts';
 import { ProviderError } from '../../identity/oidc/oidc-client.ts';
+import { passwordSignInAllowed } from '../../identity/oidc/password-policy.ts';
 import { SSO_REFUSALS } from '../../identity/oidc/sso-identity.ts';
 import {
   finishSsoSignIn,
@@ -66,7 +68,7 @@ export const ssoSignInRoutes: Route[] = [
         body: {
           workspace: { slug: ws.slug, name: ws.name },
           connections,
-          passwordSignIn: await ctx.storage.passwordSignInAllowed(ws.id),
+          passwordSignIn: await passwordSignInAllowed(ctx.storage, ws.id),
           refusals: SSO_REFUSALS,
         },
       };
@@ -121,7 +123,8 @@ export const ssoSignInRoutes: Route[] = [
             ? signInPage(outcome.workspace.slug, outcome.code)
             : `/login?sso_error=${outcome.code}`,
         );
-      await startSession(ctx, res, outcome.account);
+      const session = await startSession(ctx, res, outcome.account);
+      await ctx.storage.markSsoSession(hashToken(session.token), session.expiresAt);
       return redirect(res, outcome.returnTo);
     },
   }),

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { WorkspaceState } from '../../../core/index.ts';
 import type { ServerContext } from '../../context.ts';
 import { checkProvider, issuerUrl, ProviderError } from '../../identity/oidc/oidc-client.ts';
+import { passwordSignInAllowed, setPasswordSignIn } from '../../identity/oidc/password-policy.ts';
 import { previewSync } from '../../identity/oidc/sso-group-sync.ts';
 import { callbackUrl } from '../../identity/oidc/sso-sign-in.ts';
 import type { SsoConnection, SsoConnectionSettings, SsoGroupMapping } from '../../storage/sso-store.ts';
@@ -256,7 +257,7 @@ export const ssoRoutes: Route[] = [
     reply: { status: 200, body: PolicyBody },
     handler: async ({ ctx, scope }) => ({
       status: 200,
-      body: { passwordSignIn: await ctx.storage.passwordSignInAllowed(scope.workspace.id) },
+      body: { passwordSignIn: await passwordSignInAllowed(ctx.storage, scope.workspace.id) },
     }),
   }),
   route({
@@ -271,7 +272,7 @@ export const ssoRoutes: Route[] = [
     handler: async ({ ctx, scope, body, principal }) => {
       if (!body.passwordSignIn && (await ctx.storage.listSsoConnections(scope.workspace.id)).length === 0)
         throw new ApiError('invalid-input', 'Add an SSO connection before turning password sign-in off');
-      await ctx.storage.setPasswordSignIn(scope.workspace.id, body.passwordSignIn);
+      await setPasswordSignIn(ctx.storage, scope.workspace.id, body.passwordSignIn);
       ctx.log.info(
         { workspace: scope.workspace.slug, by: principal.account.id, ...body },
         'password sign-in policy set',

@@ -9,7 +9,7 @@ import { decisionTokensSql } from '../decision-token-store.ts';
 import { SchemaTooNewError } from '../errors.ts';
 import type { Db } from './pool.ts';
 import { POSTGRES_SCIM_SQL } from './scim-store.ts';
-import { POSTGRES_SSO_SQL } from './sso-store.ts';
+import { POSTGRES_SSO_SESSIONS_SQL, POSTGRES_SSO_SQL } from './sso-store.ts';
 
 /** Taken with pg_advisory_lock while migrating (an arbitrary constant: "gatehouse" in ASCII, folded). */
 const MIGRATION_LOCK_KEY = 0x67617465;
@@ -125,6 +125,7 @@ CREATE INDEX password_resets_account ON password_resets(account_id);
   [2, 'scim provisioning', POSTGRES_SCIM_SQL],
   [3, 'decision tokens', decisionTokensSql('BIGINT')],
   [4, 'single sign-on', POSTGRES_SSO_SQL],
+  [5, 'sso sessions', POSTGRES_SSO_SESSIONS_SQL],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]![0];

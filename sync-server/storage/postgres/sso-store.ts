@@ -4,6 +4,7 @@ import {
   newSsoConnection,
   settingsJson,
   ssoSchemaSql,
+  ssoSessionsSql,
   toSsoConnection,
   toSsoFlow,
   toSsoSignIn,
@@ -18,6 +19,8 @@ export const POSTGRES_SSO_SQL = ssoSchemaSql({
   serial: 'BIGSERIAL PRIMARY KEY',
   json: 'JSONB',
 });
+
+export const POSTGRES_SSO_SESSIONS_SQL = ssoSessionsSql('BIGINT');
 
 export function postgresSsoStore(db: Db): SsoStore {
   const one = async (workspaceId: string, id: string) => {
@@ -112,6 +115,21 @@ export function postgresSsoStore(db: Db): SsoStore {
         [connectionId],
       );
       return rows.map(toSsoUserGroups);
+    },
+
+    async markSsoSession(tokenHash, expiresAt) {
+      await db.query('DELETE FROM sso_sessions WHERE expires_at <= $1', [Date.now()]);
+      await db.query(
+        'INSERT INTO sso_sessions (token_hash, expires_at) VALUES ($1, $2) ON CONFLICT (token_hash) DO UPDATE SET expires_at = EXCLUDED.expires_at',
+        [tokenHash, expiresAt],
+      );
+    },
+    async isSsoSession(tokenHash, now) {
+      const { rows } = await db.query(
+        'SELECT 1 FROM sso_sessions WHERE token_hash = $1 AND expires_at > $2',
+        [tokenHash, now],
+      );
+      return rows.length > 0;
     },
 
     async addSsoSignIn(e) {

@@ -5,6 +5,7 @@ import {
   newSsoConnection,
   settingsJson,
   ssoSchemaSql,
+  ssoSessionsSql,
   toSsoConnection,
   toSsoFlow,
   toSsoSignIn,
@@ -22,6 +23,7 @@ export const SQLITE_SSO_SQL = ssoSchemaSql({
 
 export function sqliteSsoStore(db: Db): SsoStore {
   db.exec(SQLITE_SSO_SQL);
+  db.exec(ssoSessionsSql('INTEGER'));
   const q = {
     insert: db.prepare(
       'INSERT INTO sso_connections (id, workspace_id, settings, client_secret, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -47,6 +49,11 @@ export function sqliteSsoStore(db: Db): SsoStore {
        ON CONFLICT (connection_id, user_id) DO UPDATE SET idp_groups = excluded.idp_groups, at = excluded.at`,
     ),
     groups: db.prepare('SELECT * FROM sso_user_groups WHERE connection_id = ? ORDER BY user_id'),
+    markSession: db.prepare(
+      'INSERT INTO sso_sessions (token_hash, expires_at) VALUES (?, ?) ON CONFLICT (token_hash) DO UPDATE SET expires_at = excluded.expires_at',
+    ),
+    expireSessions: db.prepare('DELETE FROM sso_sessions WHERE expires_at <= ?'),
+    isSession: db.prepare('SELECT 1 FROM sso_sessions WHERE token_hash = ? AND expires_at > ?'),
     insertSignIn: db.prepare(
       'INSERT INTO sso_sign_ins (connection_id, at, email, user_id, outcome, changes) VALUES (?, ?, ?, ?, ?, ?)',
     ),
@@ -119,6 +126,14 @@ export function sqliteSsoStore(db: Db): SsoStore {
     },
     async ssoUserGroups(connectionId) {
       return (q.groups.all(connectionId) as Row[]).map(toSsoUserGroups);
+    },
+
+    async markSsoSession(tokenHash, expiresAt) {
+      q.expireSessions.run(Date.now());
+      q.markSession.run(tokenHash, expiresAt);
+    },
+    async isSsoSession(tokenHash, now) {
+      return q.isSession.get(tokenHash, now) !== undefined;
     },
 
     async addSsoSignIn(entry) {

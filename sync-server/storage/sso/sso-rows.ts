@@ -149,3 +149,14 @@ CREATE TABLE IF NOT EXISTS sso_sign_ins (
 CREATE INDEX IF NOT EXISTS sso_sign_ins_connection ON sso_sign_ins(connection_id, id);
 `;
 }
+
+/** Sessions started by an SSO sign-in (a later migration than the rest: its own statement). */
+export function ssoSessionsSql(int: string): string {
+  return `
+CREATE TABLE IF NOT EXISTS sso_sessions (
+  token_hash TEXT PRIMARY KEY,            -- the session's token hash (sessions.token_hash)
+  expires_at ${int} NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sso_sessions_expires ON sso_sessions(expires_at);
+`;
+}
