@@ -1,6 +1,9 @@
 /**
  * Why a user has a level on a resource, or why not, and the smallest changes that would grant more
  * ("member of HR would give View"). Peers answer "403"; Gatehouse answers with reasons and a way forward.
+ * The suggestions are read from the compiled access (compiled-access.ts): what a change would give is the
+ * user's sources for the role they would end with (accessSources) combined with the group's code at the
+ * resource — a few lookups per candidate group, not an access computation each.
  */
 import {
   type Group,
@@ -11,10 +14,19 @@ import {
   type Role,
   type WorkspaceState,
 } from '../model.ts';
-import { accessCode, codeLevel, combineCodes, levelRank, NO_ACCESS_CODE, roleRank } from '../rules/levels.ts';
-import { upgradedRole } from '../rules/roles.ts';
+import {
+  type AccessCode,
+  codeLevel,
+  combineCodes,
+  levelRank,
+  NO_ACCESS_CODE,
+  roleRank,
+} from '../rules/levels.ts';
+import { meetsRole } from '../rules/roles.ts';
 import { accessIndex, accessSources } from './access-index.ts';
-import { accessFor, type ResourceAccess, UserAccess, type Via } from './user-access.ts';
+import { type CompiledGroup, compileGroup } from './compiled-groups.ts';
+import { compiledAccess } from './compiled-update.ts';
+import { accessFor, type ResourceAccess, type UserAccess, type Via } from './user-access.ts';
 
 export interface Suggestion {
   /** A custom group to join, or null for a role change. */
@@ -46,17 +58,6 @@ function grantText(v: Via, type: ResourceType): string {
   return `${LEVEL_LABELS[v.level]} via ${source} (permission “${v.grantName}”, ${scope}${hidden})`;
 }
 
-/** The level a group's grants give on one resource (rule 1 over them), or null. */
-function groupLevel(group: Group, type: ResourceType, id: string): Level | null {
-  let code = NO_ACCESS_CODE;
-  for (const g of group.grants.values()) {
-    if (g.deletedAt !== undefined || g.resourceType !== type) continue;
-    if (g.scope === 'custom' && !g.resourceIds.includes(id)) continue;
-    code = combineCodes(code, accessCode(g.level, g.hideFromDashboard));
-  }
-  return codeLevel(type, code);
-}
-
 /** Why the user has this access, in sentences. */
 function reasons(access: UserAccess, a: ResourceAccess, type: ResourceType, entityName: string): string[] {
   const { user } = access;
@@ -85,34 +86,56 @@ function reasons(access: UserAccess, a: ResourceAccess, type: ResourceType, enti
 
 type Ranked = Suggestion & { readonly rank: number };
 
-/**
- * The user's access after joining `join` (or none) with role `role`: the same sources as accessFor — their
- * memberships (ones ignored for a lower role count once the role is high enough), the role's default group.
- */
-function accessAfter(state: WorkspaceState, access: UserAccess, join: Group | null, role: Role): UserAccess {
-  const index = accessIndex(state);
-  const user = role === access.user.role ? access.user : { ...access.user, role };
-  const memberships = [...access.customGroups, ...access.ignoredGroups];
-  if (join) memberships.push(join);
-  const s = accessSources(user, user, index.defaultGroups, memberships);
-  return new UserAccess(s.user, s.groups, s.ignored);
+/** What a suggestion says: the level the user would really end with, and where it would come from. */
+function suggestionText(lead: string, level: Level, roleChange: Role | null, byRole: boolean): string {
+  const label = LEVEL_LABELS[level];
+  if (!roleChange) return `${lead} would give ${label}`;
+  const roleName = ROLE_LABELS[roleChange];
+  return byRole
+    ? `${lead} would give ${label} (and make them a ${roleName}: the ${roleName} role gives ${label})`
+    : `${lead} would give ${label} (and make them a ${roleName})`;
 }
 
-/** What a suggestion says: the level the user would really end with, and where it would come from. */
-function suggestionText(lead: string, after: ResourceAccess, roleChange: Role | null): string {
-  const level = after.level ? LEVEL_LABELS[after.level] : '';
-  if (!roleChange) return `${lead} would give ${level}`;
-  const roleName = ROLE_LABELS[roleChange];
-  const byRole = after.via.some((v) => v.groupKind === 'default' && v.level === after.level);
-  return byRole
-    ? `${lead} would give ${level} (and make them a ${roleName}: the ${roleName} role gives ${level})`
-    : `${lead} would give ${level} (and make them a ${roleName})`;
+/**
+ * The user's access on one resource after a change, from compiled codes: per role they could end with,
+ * the code of their sources for it — the role's default group and their memberships that meet it (ones
+ * ignored for a lower role count once the role is high enough), accessSources' rule — then any group's
+ * code on the resource combined in (rules 1–2).
+ */
+function compiledAfter(
+  state: WorkspaceState,
+  access: UserAccess,
+  resource: { type: ResourceType; id: string },
+) {
+  const { parts } = compiledAccess(state);
+  const { resources } = parts;
+  const i = (resource.type === 'app' ? resources.appIndex : resources.dataSourceIndex).get(resource.id);
+  const compiled = (g: Group): CompiledGroup => parts.groups.get(g.id) ?? compileGroup(g, resources);
+  /** A group's code on the resource. */
+  const at = (g: CompiledGroup): AccessCode =>
+    i === undefined ? NO_ACCESS_CODE : (resource.type === 'app' ? g.appVector : g.dataSourceVector)[i]!;
+  const memberships = [...access.customGroups, ...access.ignoredGroups];
+  const bases = new Map<Role, { readonly code: AccessCode; readonly roleCode: AccessCode }>();
+  /** The sources' code for `role`, and the role's own (its default group's). */
+  const base = (role: Role) => {
+    let b = bases.get(role);
+    if (!b) {
+      const user = role === access.user.role ? access.user : { ...access.user, role };
+      const s = accessSources(user, user, parts.defaultGroups, memberships, (g) => compiled(g).need);
+      const roleCode = at(parts.defaults[role].group);
+      let code = roleCode;
+      for (let k = 1; k < s.groups.length; k++) code = combineCodes(code, at(compiled(s.groups[k]!)));
+      bases.set(role, (b = { code, roleCode }));
+    }
+    return b;
+  };
+  return { compiled, at, base };
 }
 
 /**
  * The groups to join and roles to take that would give more than `current`, the smallest change first.
- * Each states the access the user would really end with: computed from their sources after the change,
- * so a group that upgrades them to Builder says what the Builder role gives too.
+ * Each states the access the user would really end with (the role a group brings included), so a group
+ * that upgrades them to Builder says what the Builder role gives too.
  */
 function suggestionsFor(
   state: WorkspaceState,
@@ -122,33 +145,36 @@ function suggestionsFor(
   groups: boolean,
 ): Suggestion[] {
   const { user } = access;
-  const index = accessIndex(state);
-  const mine = new Set(access.customGroups.map((g) => g.id));
-  const gives = (g: Group) => groupLevel(g, resource.type, resource.id) !== null;
+  const after = compiledAfter(state, access, resource);
   const out: Ranked[] = [];
-  const consider = (join: Group | null, role: Role, lead: string, rankBase: number) => {
-    const after = accessAfter(state, access, join, role).resource(resource.type, resource.id);
-    const level = after.level;
+  const consider = (join: Group | null, joinCode: AccessCode, role: Role, lead: string, rankBase: number) => {
+    const b = after.base(role);
+    const level = codeLevel(resource.type, combineCodes(b.code, joinCode));
     if (!level || levelRank(level) <= levelRank(current)) return;
     const roleChange = role !== user.role ? role : null;
+    const byRole = codeLevel(resource.type, b.roleCode) === level;
     out.push({
       groupId: join?.id ?? null,
       groupName: join?.name ?? null,
       level,
       roleChange,
-      text: suggestionText(lead, after, join ? roleChange : null),
+      text: suggestionText(lead, level, join ? roleChange : null, byRole),
       rank: rankBase + (roleChange && join ? 10 : 0) + levelRank(level),
     });
   };
-  for (const g of groups ? index.liveCustomGroups : []) {
+  const mine = new Set(access.customGroups.map((g) => g.id));
+  for (const g of groups ? accessIndex(state).liveCustomGroups : []) {
+    if (mine.has(g.id)) continue;
+    const c = after.compiled(g);
+    const code = after.at(c);
     // A group that grants nothing on this resource helps only through the role it brings: the role's own
     // suggestion says that more plainly.
-    if (mine.has(g.id) || !gives(g)) continue;
-    consider(g, upgradedRole(user.role, [g]), `Member of “${g.name}”`, 0);
+    if (code === NO_ACCESS_CODE) continue;
+    consider(g, code, meetsRole(user.role, c.need) ? user.role : c.need, `Member of “${g.name}”`, 0);
   }
   for (const role of ['builder', 'admin'] as const)
     if (roleRank(role) > roleRank(user.role))
-      consider(null, role, `Role ${ROLE_LABELS[role]}`, 20 + roleRank(role));
+      consider(null, NO_ACCESS_CODE, role, `Role ${ROLE_LABELS[role]}`, 20 + roleRank(role));
   out.sort((x, y) => x.rank - y.rank || (x.groupName ?? '').localeCompare(y.groupName ?? ''));
   return out.slice(0, MAX_SUGGESTIONS).map(({ rank: _rank, ...s }) => s);
 }
