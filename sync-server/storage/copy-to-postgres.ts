@@ -50,6 +50,38 @@ const TABLES: readonly (readonly [string, readonly string[], readonly string[]])
       'request_count',
     ],
   ],
+  [
+    'scim_connections',
+    ['id'],
+    [
+      'id',
+      'workspace_id',
+      'name',
+      'may_upgrade_roles',
+      'upgrade_confirmed_by',
+      'upgrade_confirmed_at',
+      'created_at',
+    ],
+  ],
+  [
+    'scim_tokens',
+    ['id'],
+    ['id', 'connection_id', 'workspace_id', 'token_hash', 'created_at', 'last_used_at'],
+  ],
+  [
+    'scim_links', // the request log (scim_requests) is not copied: it is a recent-activity view
+    ['connection_id', 'kind', 'resource_id'],
+    [
+      'connection_id',
+      'kind',
+      'resource_id',
+      'external_id',
+      'user_name',
+      'attributes',
+      'created_at',
+      'updated_at',
+    ],
+  ],
   ['sessions', ['id'], ['id', 'account_id', 'token_hash', 'created_at', 'expires_at']],
   [
     'password_resets',
@@ -79,7 +111,7 @@ const TABLES: readonly (readonly [string, readonly string[], readonly string[]])
     ],
   ],
 ];
-const JSONB_COLUMNS = new Set(['entities']);
+const JSONB_COLUMNS = new Set(['entities', 'attributes']);
 const ROWS_PER_INSERT = 500;
 
 export interface CopyOptions {

@@ -19,6 +19,7 @@ import {
   synced,
   type TestServer,
 } from '../sync-server/helpers.ts';
+import { type ScimClient, scimConnection, userBody } from '../sync-server/scim-helpers.ts';
 
 let pg: TestPostgres;
 beforeAll(async () => {
@@ -26,6 +27,7 @@ beforeAll(async () => {
 });
 afterAll(() => pg.stop());
 const start = serversPerTest();
+let scim: ScimClient;
 
 /** A SQLite data dir with a workspace, users, groups, a token, an invitation and audit rows. */
 async function sqliteData(slug: string, admin: string): Promise<string> {
@@ -37,6 +39,9 @@ async function sqliteData(slug: string, admin: string): Promise<string> {
       (await api(t.url, 'POST', `/api/workspaces/${slug}/groups`, { token, body: { name } })).status,
     ).toBe(201);
   await api(t.url, 'POST', `/api/workspaces/${slug}/tokens`, { token, body: { name: 'ci' } });
+  scim = await scimConnection(t, token, slug, 'Okta');
+  const sam = userBody(`sam@${slug}.test`, { externalId: '00u1' });
+  expect((await scim.call('POST', '/Users', sam)).status).toBe(201);
   await api(t.url, 'POST', `/api/workspaces/${slug}/users`, {
     token,
     body: { email: `bo@${slug}.test`, name: 'Bo', role: 'end-user' },
@@ -68,6 +73,10 @@ describe('migrate-data', () => {
     expect(groupNames(c.doc)).toEqual(['HR', 'Legal', 'Ops', 'Sales']);
     const audit = await api(t.url, 'GET', '/api/workspaces/acme/audit', { token });
     expect(audit.status).toBe(200);
+    // The SCIM connection's token and links came along.
+    const byExternalId = `/api/workspaces/acme/scim/v2/Users?filter=${encodeURIComponent('externalId eq "00u1"')}`;
+    const found = await api(t.url, 'GET', byExternalId, { token: scim.token });
+    expect(found.body.Resources.map((r: { userName: string }) => r.userName)).toEqual(['sam@acme.test']);
     // An edit on PostgreSQL, then a re-run: kept, nothing copied over it.
     expect(
       (await api(t.url, 'POST', '/api/workspaces/acme/groups', { token, body: { name: 'New' } })).status,
