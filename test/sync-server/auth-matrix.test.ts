@@ -83,6 +83,9 @@ afterAll(() => t.close());
 const ABOUT_A_USER = /\/users\/:id\/(access|explain)$/;
 
 function expected({ auth, decisionTokens, path }: Route, p: Persona): number | 'ok' {
+  // Forward auth believes X-Forwarded-* only from a proxy (TRUSTED_PROXIES, its secret, a decision token
+  // in its own header): asked directly, everyone is refused (forward-auth*.test.ts cover the proxies).
+  if (path === '/api/forward-auth') return 403;
   if (auth === 'none') return 'ok';
   // A decision token: its own workspace's decision routes only; another workspace's look unknown.
   if (p === 'decision-token') return decisionTokens ? 'ok' : 403;
