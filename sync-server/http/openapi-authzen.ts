@@ -11,11 +11,11 @@ export const AUTHZEN_EXAMPLES: Readonly<Record<string, unknown>> = {
     subject,
     resource: { type: 'app', id: 'payroll' },
     action: { name: 'view', properties: { method: 'GET' } },
-    context: { time: '1985-10-26T01:22-07:00' },
+    // The spec's example has a 1985 context.time; a past time is decided as of then (issue 15), and no
+    // workspace has history that old, so the example asks about now.
   },
   [`${Z}/evaluations`]: {
     subject,
-    context: { time: '2024-05-31T15:22-07:00' },
     action: { name: 'view' },
     evaluations: [
       { resource: { type: 'app', id: 'payroll' } },

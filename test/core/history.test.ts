@@ -7,7 +7,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { accessBetween, accessKey, accessMap, stateAt } from '../../core/history/index.ts';
+import {
+  accessBetween,
+  accessKey,
+  accessMap,
+  appTimeline,
+  stateAt,
+  userPoint,
+  userTimeline,
+} from '../../core/history/index.ts';
 import { accessFor, RESOURCE_TYPES, type WorkspaceState } from '../../core/index.ts';
 import {
   type CommandSpec,
@@ -135,6 +143,57 @@ describe('history in core', () => {
             got.set(key, `${c.before ?? '-'}/${c.hiddenBefore}→${c.after ?? '-'}/${c.hiddenAfter}`);
           }
           expect(got).toEqual(expected);
+        }),
+        { numRuns: RUNS },
+      );
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'timelines: folding a user’s or an app’s events onto the start gives every later moment, each event a real change',
+    () => {
+      fc.assert(
+        fc.property(steps, fc.nat(), (s, pick) => {
+          const h = record(s);
+          const users = [...h.moments[h.moments.length - 1]!.state.users.keys()].sort();
+          const userId = users[pick % users.length]!;
+          const log = h.log.map((u, i) => ({ seq: i + 1, ...u }));
+          const start = { base: base.update, updates: [] };
+          const { initial, events } = userTimeline(start, REPLICA_EPOCH - 1, log, userId);
+          const levels = new Map([...(initial?.levels ?? new Map()).entries()].map(([k, v]) => [k, v.after]));
+          for (const e of events) {
+            expect(
+              e.access.length +
+                e.groupsAdded.length +
+                e.groupsRemoved.length +
+                (e.role ? 1 : 0) +
+                (e.status ? 1 : 0),
+            ).toBeGreaterThan(0);
+            for (const c of e.access) {
+              const k = `${c.resourceType}:${c.resourceId}`;
+              expect(levels.get(k) ?? null).toBe(c.before);
+              if (c.after === null) levels.delete(k);
+              else levels.set(k, c.after);
+            }
+          }
+          const final = userPoint(h.moments[h.moments.length - 1]!.state, userId);
+          expect(levels).toEqual(
+            new Map([...(final?.levels ?? new Map()).entries()].map(([k, v]) => [k, v.after])),
+          );
+          const appId = [...base.state.apps.keys()].sort()[pick % 2]!;
+          const app = appTimeline(start, REPLICA_EPOCH - 1, log, appId);
+          const byUser = new Map(app.initial);
+          for (const e of app.events) {
+            expect(byUser.get(e.userId) ?? null).toBe(e.before);
+            byUser.set(e.userId, e.after);
+          }
+          const last = h.moments[h.moments.length - 1]!.state;
+          for (const u of last.users.keys()) {
+            const a = accessFor(last, u);
+            const live = last.apps.get(appId)?.deletedAt === undefined;
+            expect(byUser.get(u) ?? null, u).toBe(live && a?.hasAccess ? a.level('app', appId) : null);
+          }
         }),
         { numRuns: RUNS },
       );

@@ -9,7 +9,7 @@ import { type Route, route } from '../route.ts';
 const MAX_LIMIT = 500;
 const CSV_LIMIT = 50_000;
 
-function time(v: string | null, name: string): number | undefined {
+export function time(v: string | null, name: string): number | undefined {
   if (v === null || v === '') return undefined;
   const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
   if (!Number.isFinite(n))

@@ -13,6 +13,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { decisions, type User } from '../../../core/index.ts';
+import { decisionState } from '../../history/decision-time.ts';
 import { ApiError } from '../respond.ts';
 import { type DecisionScope, type Route, route } from '../route.ts';
 import { pageTokens } from './authzen-page-token.ts';
@@ -96,8 +97,15 @@ export function authzenRoutes(): Route[] {
       decisionTokens: true,
       body: EvaluationBody,
       reply: { status: 200, body: DecisionReply },
-      handler: async ({ scope, body }) => {
-        const d = decisions.decide(scope.live.state(), body, askerOptions(scope));
+      handler: async ({ ctx, scope, body }) => {
+        // A past context.time is decided on the workspace as it was then (issue 15).
+        const state = await decisionState(
+          ctx.storage,
+          scope.workspace.id,
+          () => scope.live.state(),
+          body.context,
+        );
+        const d = decisions.decide(state, body, askerOptions(scope));
         if (d.context.error?.status === 403) throw new ApiError('forbidden', d.context.error.message);
         return { status: 200, body: d };
       },
@@ -112,8 +120,14 @@ export function authzenRoutes(): Route[] {
       decisionTokens: true,
       body: EvaluationsBody,
       reply: { status: 200, body: EvaluationsReply },
-      handler: async ({ scope, body }) => {
-        const state = scope.live.state();
+      handler: async ({ ctx, scope, body }) => {
+        // The top-level context.time (a default of every item), when past: the workspace as it was then.
+        const state = await decisionState(
+          ctx.storage,
+          scope.workspace.id,
+          () => scope.live.state(),
+          body.context,
+        );
         // Items explain a no with core's reasons and role suggestions, never group suggestions: those
         // cost an access computation per group (ms on a 1,000-group workspace), too much per item.
         const options = { ...askerOptions(scope), groupSuggestions: false };

@@ -9,6 +9,7 @@ import { authzenRoutes } from './authzen.ts';
 import { decisionTokenRoutes } from './decision-tokens.ts';
 import { forwardAuthRoutes } from './forward-auth.ts';
 import { groupRoutes } from './groups.ts';
+import { historyRoutes } from './history.ts';
 import { resourceRoutes } from './resources.ts';
 import { scimRoutes } from './scim.ts';
 import { ssoRoutes } from './sso.ts';
@@ -25,6 +26,7 @@ export function allRoutes(): Route[] {
     ...userAccessRoutes,
     ...resourceRoutes,
     ...auditRoutes,
+    ...historyRoutes,
     ...accessRoutes,
     ...tokenRoutes,
     ...ssoRoutes,

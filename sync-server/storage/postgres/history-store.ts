@@ -163,6 +163,9 @@ export function postgresHistory(db: Db, options: HistoryOptions): PostgresHistor
         };
       });
     },
+    historyUpdates(ws, afterSeq, uptoSeq) {
+      return db.tx((c) => updatesBetween(c, ws, afterSeq, uptoSeq));
+    },
     async historyStart(ws) {
       return (await db.tx((c) => startOf(c, ws))) ?? 0;
     },

@@ -55,8 +55,10 @@ export interface SqliteHistory {
 
 export function sqliteHistory(db: Db, options: HistoryOptions): SqliteHistory {
   const q = {
+    // A row without a time is the workspace's first update (written by createWorkspace): its creation time.
     cut: db.prepare(
-      'SELECT MAX(seq) AS seq FROM doc_updates WHERE workspace_id = ? AND COALESCE(at, 0) <= ?',
+      `SELECT MAX(seq) AS seq FROM doc_updates u WHERE workspace_id = ?
+         AND COALESCE(at, (SELECT created_at FROM workspaces w WHERE w.id = u.workspace_id)) <= ?`,
     ),
     baseUpto: db.prepare(
       'SELECT upto_seq, at, data FROM doc_history_snapshots WHERE workspace_id = ? AND upto_seq <= ? ORDER BY upto_seq DESC LIMIT 1',
@@ -141,6 +143,9 @@ export function sqliteHistory(db: Db, options: HistoryOptions): SqliteHistory {
     store: {
       async docAsOf(ws, at) {
         return asOfTx(ws, at);
+      },
+      async historyUpdates(ws, afterSeq, uptoSeq) {
+        return updatesBetween(ws, afterSeq, uptoSeq);
       },
       async historyStart(ws) {
         return startOf(ws) ?? 0;
