@@ -381,6 +381,21 @@ describe('replies match /api/openapi.json', () => {
     expect(
       (await call('GET', `${W}/history/access`, { ws }, { token: admin, query: 'at=1000' })).status,
     ).toBe(404);
+    // Permission history (issue 15): each route at a moment just past, and one before the history.
+    const past = Date.now() - 1;
+    for (const [route, query] of [
+      ['access', `at=${past}`],
+      ['diff', `from=${past}`],
+      ['diff', `from=${past}&format=csv`],
+      ['timeline/user', ''],
+      ['timeline/app', `app=${appId}`],
+      ['doc', `at=${past}`],
+      ['bounds', ''],
+    ] as const)
+      expect((await call('GET', `${W}/history/${route}`, { ws }, { token: admin, query })).status).toBe(200);
+    expect(
+      (await call('GET', `${W}/history/access`, { ws }, { token: admin, query: 'at=1000' })).status,
+    ).toBe(404);
     expect((await call('GET', `${W}/conflicts`, { ws }, { token: admin })).status).toBe(200);
     expect(
       (await call('POST', `${W}/conflicts/{id}/resolve`, { ws, id: 'nope' }, { token: admin })).status,
