@@ -3,7 +3,7 @@
  * shares an event loop with the server under test or with the bench's bookkeeping.
  *
  * Commands arrive over IPC:
- *   { kind: 'storm', urls, first, clients, updates, rate }  connect urls[k] as client `first + k`, sync,
+ *   { kind: 'storm', urls, first, clients, updates, rate, groups? }  connect urls[k] as client `first + k`, sync,
  *       create the client's own group, prepare its `updates` renames, answer { kind: 'ready' }; on
  *       { kind: 'go', at } send them at `rate` per second each (steady, spread over the interval), starting
  *       at `at` (epoch ms); on { kind: 'report', full } answer { kind: 'result', sent, lastSent, received,
@@ -146,7 +146,16 @@ function readDigits(buf: Buffer, at: number, length: number): number {
 }
 
 type Command =
-  | { kind: 'storm'; urls: string[]; first: number; clients: number; updates: number; rate: number }
+  | {
+      kind: 'storm';
+      urls: string[];
+      first: number;
+      clients: number;
+      updates: number;
+      rate: number;
+      /** Each client's group (its instance): latency is taken only between clients of different groups. */
+      groups?: number[];
+    }
   | { kind: 'idle'; urls: string[] }
   | { kind: 'go'; at: number }
   | { kind: 'report'; full: boolean };
@@ -172,7 +181,8 @@ function scan(bytes: Buffer, me: number, seen: Int32Array): void {
     const n = from < 0 || from >= s.clients ? -1 : readDigits(bytes, i + 5, 6);
     if (n < 0 || from === me || n <= seen[from]!) continue;
     const local = from - s.first;
-    const times = local >= 0 && local < sentAt.length ? sentAt[local]! : null;
+    const sameGroup = s.groups !== undefined && s.groups[from] === s.groups[me];
+    const times = local >= 0 && local < sentAt.length && !sameGroup ? sentAt[local]! : null;
     for (let k = seen[from]! + 1; k <= n; k++) {
       const at = times?.[k] ?? 0;
       if (at > 0) histogram[Math.min(HISTOGRAM_MS, Math.max(0, Math.round(now - at)))]!++;

@@ -85,9 +85,15 @@ function histogramPercentile(pairs: readonly [number, number][], p: number): num
  * 50 clients in one room (in CLIENT_PROCESSES child processes), each renaming its own group `updates`
  * times at a steady `rate` per second. Throughput: deliveries to the other clients per second, from the
  * first send to the last receipt, divided by the 49 receivers (= updates committed and relayed per
- * second). Latency: send → receipt.
+ * second). Latency: send → receipt (with `groupOf`, only from a client of another group).
  */
-export async function storm(urlFor: () => string, rate: number, updates: number): Promise<Storm> {
+export async function storm(
+  urlFor: (client: number) => string,
+  rate: number,
+  updates: number,
+  /** When given, latency is taken only between clients of different groups (e.g. instances). */
+  groupOf?: (client: number) => number,
+): Promise<Storm> {
   const procs = Array.from({ length: CLIENT_PROCESSES }, () => new ClientProcess());
   try {
     const per = Math.ceil(CLIENTS / procs.length);
@@ -97,7 +103,8 @@ export async function storm(urlFor: () => string, rate: number, updates: number)
         const count = Math.max(0, Math.min(per, CLIENTS - first));
         return p.request({
           kind: 'storm',
-          urls: Array.from({ length: count }, urlFor),
+          urls: Array.from({ length: count }, (_, j) => urlFor(first + j)),
+          ...(groupOf ? { groups: Array.from({ length: CLIENTS }, (_, c) => groupOf(c)) } : {}),
           first,
           clients: CLIENTS,
           updates,

@@ -21,6 +21,7 @@ import { encodeStep1, encodeStep2, MESSAGE_SYNC, readState, SYNC_STEP1, SYNC_STE
 import { hashPassword } from '../sync-server/auth/password.ts';
 import { hashToken, newToken, SESSION_PREFIX } from '../sync-server/auth/tokens.ts';
 import { openSqliteStorage } from '../sync-server/storage/sqlite-storage.ts';
+import type { Storage } from '../sync-server/storage/storage.ts';
 import { accessHttpRows } from './access-http.ts';
 import { BENCH_SIZE, generateWorkspace } from './generate-workspace.ts';
 import type { Row } from './row.ts';
@@ -121,7 +122,7 @@ const startNullRelay = () => spawnServer(['--import', 'tsx', 'bench/null-relay.t
  * One fresh client against a just-started server: times when the server's state arrives (step 2) and when
  * the client has applied it (what a y-websocket provider does before it reports `synced`).
  */
-function firstSync(
+export function firstSync(
   url: string,
 ): Promise<{ received: number; synced: number; bytes: number; payload: Uint8Array }> {
   const t0 = performance.now();
@@ -177,9 +178,16 @@ async function oursSetup(server: Child): Promise<string> {
 
 /** A stored 10,000-user workspace with a session for an admin and for an end user. */
 async function storeBigWorkspace(dataDir: string): Promise<{ admin: string; endUser: string }> {
+  const storage = openSqliteStorage(dataDir);
+  const tokens = await storeBigWorkspaceIn(storage);
+  await storage.close();
+  return tokens;
+}
+
+/** The same in any storage (bench/cluster.ts: PostgreSQL), left open. */
+export async function storeBigWorkspaceIn(storage: Storage): Promise<{ admin: string; endUser: string }> {
   const generated = generateWorkspace({ ...BENCH_SIZE, seed: 7 });
   const state = readState(generated.doc);
-  const storage = openSqliteStorage(dataDir);
   const ws = await storage.createWorkspace({
     slug: 'big',
     name: 'Big',
@@ -201,7 +209,6 @@ async function storeBigWorkspace(dataDir: string): Promise<{ admin: string; endU
   const endUser = users.find((u) => u.role === 'end-user' && u.status === 'active')!;
   const tokens = { admin: await sessionFor(admin.email), endUser: await sessionFor(endUser.email) };
   void ws;
-  await storage.close();
   generated.doc.destroy();
   return tokens;
 }
