@@ -39,17 +39,15 @@ export class CheckAccess {
   userId = $state('');
   resource = $state<ResourceKey | ''>('');
 
-  /** The users matching the query (email, name or group), the picked one always among them. */
+  private readonly rows = $derived(workspace.state ? userRows(workspace.state, this.query, '', '') : []);
+  /** How many users match the query. */
+  readonly matches = $derived(this.rows.length);
+  /** The first users matching the query (email, name or group), the picked one always among them. */
   readonly users = $derived.by((): User[] => {
-    const s = workspace.state;
-    if (!s) return [];
-    const rows = userRows(s, this.query, '', '')
-      .slice(0, MAX_USER_CHOICES)
-      .map((r) => r.user);
-    const picked = s.users.get(this.userId);
-    return picked && !rows.includes(picked) ? [picked, ...rows] : rows;
+    const shown = this.rows.slice(0, MAX_USER_CHOICES).map((r) => r.user);
+    const picked = workspace.state?.users.get(this.userId);
+    return picked && !shown.includes(picked) ? [picked, ...shown] : shown;
   });
-  readonly matches = $derived(workspace.state ? userRows(workspace.state, this.query, '', '').length : 0);
   readonly apps = $derived(workspace.state ? [...liveValues<App>(workspace.state.apps)].sort(byName) : []);
   readonly dataSources = $derived(
     workspace.state ? [...liveValues<DataSource>(workspace.state.dataSources)].sort(byName) : [],
