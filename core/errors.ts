@@ -41,7 +41,11 @@ export type ErrorCode =
   | 'default-group-create'
   | 'user-status-server-only'
   | 'conflict-server-only'
-  | 'member-needs-role';
+  | 'member-needs-role'
+  | 'request-exists'
+  | 'already-has-access'
+  | 'no-group-grants'
+  | 'request-not-open';
 
 export interface GatehouseError {
   readonly code: ErrorCode;
@@ -141,4 +145,8 @@ export const ERRORS = {
   'user-status-server-only': refused(422),
   'conflict-server-only': refused(422),
   'member-needs-role': refused(422),
+  'request-exists': refused(409),
+  'already-has-access': refused(409),
+  'no-group-grants': refused(422),
+  'request-not-open': refused(409),
 } as const satisfies Record<ErrorCode, ErrorRow>;

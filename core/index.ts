@@ -111,6 +111,27 @@ export {
   type RepairResult,
   repair,
 } from './repair/repair.ts';
+export {
+  type AccessRequest,
+  MAX_REASON,
+  openRequestFor,
+  REQUEST_DURATIONS,
+  REQUEST_STATUSES,
+  type RequestDuration,
+  type RequestStatus,
+  readRequest,
+  readRequests,
+} from './requests/access-request.ts';
+export {
+  type Approval,
+  MAX_OPEN_REQUESTS,
+  planApproval,
+  planDenial,
+  planRequest,
+  type RequestInput,
+  type RequestOption,
+  requestOptions,
+} from './requests/request-planning.ts';
 export { isBuilderLevel } from './rules/builder-level.ts';
 export {
   type ChangeCheckOptions,

@@ -26,6 +26,7 @@ import type {
   User,
   WorkspaceState,
 } from './model.ts';
+import type { AccessRequest } from './requests/access-request.ts';
 import type { Touched } from './rules/change-rules.ts';
 import { isLiveMembership } from './rules/memberships.ts';
 
@@ -85,7 +86,9 @@ export type Op =
       readonly add: readonly string[];
       readonly remove: readonly string[];
     }
-  | { readonly type: 'meta.set'; readonly fields: Fields };
+  | { readonly type: 'meta.set'; readonly fields: Fields }
+  /** Writes an access request whole (requests/access-request.ts; the server's op only). */
+  | { readonly type: 'request.put'; readonly request: AccessRequest };
 
 /** The stored fields of a grant (its resources are a nested map, written separately). */
 export function grantFields(
@@ -221,6 +224,8 @@ export function applyOpsToState(state: WorkspaceState, ops: readonly Op[]): Work
       case 'meta.set':
         s.meta = patchMeta(s.meta, op.fields);
         break;
+      case 'request.put':
+        break; // not part of the access state
     }
   }
   if (drafts.size > 0) {
@@ -251,7 +256,7 @@ export function touchedByOps(ops: readonly Op[]): Touched {
   for (const op of ops) {
     if (op.type === 'entity.create' || op.type === 'entity.set') t[op.collection].add(op.id);
     else if (op.type === 'meta.set') t.meta = true;
-    else t.groups.add(op.groupId);
+    else if (op.type !== 'request.put') t.groups.add(op.groupId);
   }
   return t;
 }

@@ -22,7 +22,9 @@ import type { Collection } from '../model.ts';
 
 export const COLLECTIONS: readonly Collection[] = ['users', 'groups', 'apps', 'dataSources', 'conflicts'];
 export const META = 'meta';
-export const ROOT_NAMES: readonly string[] = [...COLLECTIONS, META];
+/** `requests`: access requests, written by the server only (requests/access-request.ts). */
+export const REQUESTS_ROOT = 'requests';
+export const ROOT_NAMES: readonly string[] = [...COLLECTIONS, META, REQUESTS_ROOT];
 export const SCHEMA_VERSION = 2;
 /** The key of the packed creation-time fields (see above). */
 export const PACK = 'i';

@@ -6,10 +6,11 @@
  * tombstone-only deletes, no unknown roots. Never throws on junk.
  */
 import * as Y from 'yjs';
+import { readRequest } from '../requests/access-request.ts';
 import { hasInvisibleCharacters, isReservedGroupName } from '../rules/names.ts';
 import { type Check, Checker, checkFields, type Violation } from './check-fields.ts';
 import { APP, CONFLICT, DATA_SOURCE, GRANT, GROUP, META_SCHEMA, USER } from './entity-schema.ts';
-import { COLLECTIONS, GRANTS, MEMBERS, META, ROOT_NAMES, SCHEMA_VERSION } from './schema.ts';
+import { COLLECTIONS, GRANTS, MEMBERS, META, REQUESTS_ROOT, ROOT_NAMES, SCHEMA_VERSION } from './schema.ts';
 import { type StoredEntity, stored } from './stored-values.ts';
 import { locate } from './touched.ts';
 
@@ -96,6 +97,16 @@ export function validateChanges(
               `${rootName}.${key}.${GRANTS}.${k}`,
               'permissions are deleted with a tombstone (deletedAt)',
             );
+      if (rootName === REQUESTS_ROOT) {
+        // Plain values written whole (requests/access-request.ts), never deleted.
+        const ks = type === seen ? keys : new Set([key]);
+        for (const k of ks) {
+          if (k === null) continue;
+          if (type !== seen || readRequest(k, (root as YMap).get(k)) === null)
+            c.add(`${REQUESTS_ROOT}.${k}`, 'must be an access request');
+        }
+        continue;
+      }
       if (rootName === META) {
         checkMeta(c, META, root as YMap);
         // The document's format: written by the server at creation (or by its migration), never by a client.

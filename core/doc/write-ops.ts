@@ -6,6 +6,7 @@
 import * as Y from 'yjs';
 import type { Collection, Membership } from '../model.ts';
 import type { Fields, Op } from '../ops.ts';
+import { REQUESTS } from '../requests/access-request.ts';
 import { GRANT, SCHEMAS } from './entity-schema.ts';
 import { type EntitySchema, nestedTypes } from './fields.ts';
 import { memberToken, readMemberships, tokenSource, tokenUserId } from './member-tokens.ts';
@@ -165,6 +166,9 @@ export function applyOps(doc: Y.Doc, ops: readonly Op[], origin: unknown = null)
           map.set('resourceIds', joinIds(ids));
           break;
         }
+        case 'request.put':
+          doc.getMap(REQUESTS).set(op.request.id, { ...op.request });
+          break;
         case 'meta.set': {
           // Setting a newer schema version upgrades the doc to it, in this same transaction (the server's
           // migration; a fresh doc has nothing to upgrade).

@@ -1,6 +1,7 @@
 /** Permission history (issue 15): the workspace at a past moment, access maps, diffs between moments. */
 export { type AccessBetween, type AccessDelta, accessBetween } from './access-between.ts';
 export { type AccessRow, accessKey, accessMap, accessRows } from './access-map.ts';
+export { accessSince } from './access-since.ts';
 export { attributeCauses, type CauseEntry } from './causes.ts';
 export { docAt, type MomentSource, stateAt } from './rebuild-at.ts';
 export {

@@ -61,8 +61,8 @@ export interface AppEvent {
   readonly after: Level | null;
 }
 
-/** Calls `onStep` after each update with the states before and after it and what it touched. */
-function replay(
+/** Calls `onStart` with the state at the start, then `onStep` after each update with the states before and after it and what it touched. */
+export function replay(
   start: MomentSource,
   startAt: number,
   steps: readonly TimedStep[],

@@ -33,7 +33,7 @@ export function touchedBy(before: WorkspaceState, after: WorkspaceState, ops: re
     } else if (op.type === 'member.add' || op.type === 'member.remove') {
       touchGroup(op.groupId);
       t.users.add(op.userId);
-    } else if (op.type !== 'meta.set') touchGroup(op.groupId);
+    } else if (op.type !== 'meta.set' && op.type !== 'request.put') touchGroup(op.groupId);
   }
   return t;
 }

@@ -121,3 +121,20 @@ export const AppTimelineReply = z.object({
 });
 
 export const HistoryBoundsReply = z.object({ start: z.string(), now: z.string() });
+
+export const HistoryReviewReply = z.object({
+  moment: MomentJson,
+  historyStart: z.string(),
+  rows: z.array(
+    z.object({
+      user: z.object({ id: z.string(), email: z.string(), name: z.string(), role: Role }),
+      resourceType: ResourceType,
+      resourceId: z.string(),
+      resourceName: z.string(),
+      level: Level,
+      hidden: z.boolean(),
+      via: z.array(z.string()),
+      since: z.string().nullable(),
+    }),
+  ),
+});

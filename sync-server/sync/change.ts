@@ -28,6 +28,10 @@ export type Change =
       readonly command: Command;
       readonly dryRun?: boolean;
       readonly trusted?: boolean;
+      /** Written in the same transaction as the command (an approved request's new state). */
+      readonly alsoOps?: readonly Op[];
+      /** The audit row's action, when not the command's type (`request.approve`). */
+      readonly action?: string;
     }
   | {
       readonly kind: 'ops';
@@ -35,6 +39,8 @@ export type Change =
       readonly action: string;
       /** The History line, when the server says it better than a diff can (an expiry). */
       readonly summary?: string;
+      /** Run in the doc's queue first: a reason to refuse the ops after all (a duplicate request). */
+      readonly check?: () => ChangeError | null;
     };
 
 export interface ChangeError {

@@ -123,6 +123,9 @@ export class Shadow {
     if (update === null) return null;
     const violations = validateChanges(this.doc, captured.changed);
     if (violations.length > 0) return invalid(violations);
+    // Access requests are the server's to write (REST checks them); a client's update may not touch them.
+    if (rules && touchesRoot(this.doc, captured.changed, schema.REQUESTS_ROOT))
+      return invalid([{ message: 'access requests are written by the server only' }]);
     const after = this.reader.state();
     const touched = touchedByTransaction(this.doc, captured.changed);
     if (rules) {
@@ -149,6 +152,22 @@ export class Shadow {
   destroy(): void {
     this.rebuild();
   }
+}
+
+/** True when a change reached into the root `name` (any depth). */
+function touchesRoot(
+  doc: Y.Doc,
+  changed: ReadonlyMap<Y.AbstractType<unknown>, unknown>,
+  name: string,
+): boolean {
+  const root = doc.share.get(name);
+  if (!root) return false;
+  for (const type of changed.keys()) {
+    let t: Y.AbstractType<unknown> = type;
+    while (t._item !== null) t = t._item.parent as Y.AbstractType<unknown>;
+    if (t === root) return true;
+  }
+  return false;
 }
 
 const MAX_SUMMARY = 2000;

@@ -96,10 +96,17 @@ export class UpdatePipeline {
       if (!result.ok) return { ok: false, error: result.error };
       const p = result.value;
       planned = p;
-      action = change.command.type;
+      action = change.action ?? change.command.type;
       if (change.dryRun) return { ok: true, planned, committed: false };
-      mutate = (doc) => commit(doc, p, SHADOW_ORIGIN);
+      const also = change.alsoOps ?? [];
+      mutate = (doc) =>
+        doc.transact(() => {
+          commit(doc, p, SHADOW_ORIGIN);
+          if (also.length > 0) applyOps(doc, [...also], SHADOW_ORIGIN);
+        }, SHADOW_ORIGIN);
     } else if (change.kind === 'ops') {
+      const refusal = change.check?.();
+      if (refusal) return refused(refusal);
       action = change.action;
       summary = change.summary;
       mutate = (doc) => applyOps(doc, [...change.ops], SHADOW_ORIGIN);

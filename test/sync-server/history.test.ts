@@ -201,7 +201,7 @@ describe('GET …/history/doc and /bounds', () => {
 
   it('is in the OpenAPI document', async () => {
     const doc = (await api(t.url, 'GET', '/api/openapi.json')).body;
-    for (const p of ['access', 'diff', 'timeline/user', 'timeline/app', 'doc', 'bounds'])
+    for (const p of ['access', 'diff', 'timeline/user', 'timeline/app', 'doc', 'bounds', 'review'])
       expect(Object.keys(doc.paths)).toContain(`/api/workspaces/{ws}/history/${p}`);
   });
 });
@@ -241,5 +241,27 @@ describe('AuthZEN context.time', () => {
     expect([old.status, old.body.error.code]).toEqual([404, 'not-found']);
     expect(old.body.error.details.historyStart).toBeTruthy();
     expect((await ask('soon')).status).toBe(400);
+  });
+});
+
+describe('GET …/history/review', () => {
+  it('lists every user × resource with a level at a date, via which groups and since when', async () => {
+    const r = await api(t.url, 'GET', `${H}/review?at=${at.during}`, { token: admin });
+    expect(r.status, r.text).toBe(200);
+    const eveRow = r.body.rows.find((x: { user: { email: string } }) => x.user.email === 'eve@acme.test');
+    expect(eveRow).toMatchObject({ resourceName: 'Payroll', level: 'view', via: ['HR'] });
+    expect(Date.parse(eveRow.since)).toBeGreaterThan(at.before);
+    expect(Date.parse(eveRow.since)).toBeLessThan(at.during);
+    const after = await api(t.url, 'GET', `${H}/review?at=${at.after}`, { token: admin });
+    expect(after.body.rows.some((x: { user: { email: string } }) => x.user.email === 'eve@acme.test')).toBe(
+      false,
+    );
+    const csv = await api(t.url, 'GET', `${H}/review?at=${at.during}&format=csv`, { token: admin });
+    const lines = csv.text.trim().split('\r\n');
+    expect(lines[0]).toBe('user_email,user_name,role,resource_type,resource,level,hidden,via_groups,since');
+    expect(lines.find((l) => l.startsWith('eve@acme.test'))).toBe(
+      `eve@acme.test,eve,end-user,app,Payroll,view,no,HR,${eveRow.since}`,
+    );
+    expect((await api(t.url, 'GET', `${H}/review`, { token: eve.token })).status).toBe(403);
   });
 });

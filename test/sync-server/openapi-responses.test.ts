@@ -334,6 +334,8 @@ describe('replies match /api/openapi.json', () => {
       ['timeline/app', `app=${appId}`],
       ['doc', `at=${past}`],
       ['bounds', ''],
+      ['review', ''],
+      ['review', 'format=csv'],
     ] as const)
       expect((await call('GET', `${W}/history/${route}`, { ws }, { token: admin, query })).status).toBe(200);
     expect(

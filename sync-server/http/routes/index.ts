@@ -10,6 +10,7 @@ import { decisionTokenRoutes } from './decision-tokens.ts';
 import { forwardAuthRoutes } from './forward-auth.ts';
 import { groupRoutes } from './groups.ts';
 import { historyRoutes } from './history.ts';
+import { requestRoutes } from './requests.ts';
 import { resourceRoutes } from './resources.ts';
 import { scimRoutes } from './scim.ts';
 import { ssoRoutes } from './sso.ts';
@@ -25,6 +26,7 @@ export function allRoutes(): Route[] {
     ...userRoutes,
     ...userAccessRoutes,
     ...resourceRoutes,
+    ...requestRoutes,
     ...auditRoutes,
     ...historyRoutes,
     ...accessRoutes,
