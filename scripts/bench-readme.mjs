@@ -5,13 +5,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const ORDER = ['core', 'sync', 'web', 'extension', 'decisions', 'cluster'];
+const ORDER = ['core', 'sync', 'web', 'extension', 'decisions', 'identity', 'cluster'];
 const TITLES = {
   core: 'Core engine',
   sync: 'Sync server',
   web: 'Admin app',
   extension: 'Extension',
   decisions: 'Decisions (AuthZEN)',
+  identity: 'Identity (SCIM provisioning)',
   cluster: 'Cluster (PostgreSQL + Redis)',
 };
 
