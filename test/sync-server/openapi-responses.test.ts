@@ -290,6 +290,58 @@ describe('replies match /api/openapi.json', () => {
       await call('POST', '/api/login', {}, { body: { email: 'eve@acme.test', password: `${PASSWORD}!` } })
     ).body.token as string;
     expect((await call('GET', `${W}/access`, { ws }, { token: eveAgain })).status).toBe(200);
+
+    // Access requests, by an End-user: Edit on Payroll through a group that grants it (denied: roles stay).
+    const ivan = await invite('ivan@acme.test', 'end-user');
+    const ivanInvitation: string = ivan.body.invitation.url.split('/invitations/')[1];
+    const ivanToken: string = (
+      await call(
+        'POST',
+        '/api/invitations/{token}/accept',
+        { token: ivanInvitation },
+        { body: { password: PASSWORD } },
+      )
+    ).body.token;
+    const editors = await call('POST', G, { ws }, { token: admin, body: { name: 'Payroll editors' } });
+    const edit = { name: 'Edit', resourceType: 'app', scope: 'custom', resourceIds: [appId], level: 'edit' };
+    expect(
+      (
+        await call(
+          'POST',
+          `${G}/{id}/grants`,
+          { ws, id: editors.body.group.id },
+          { token: admin, body: edit },
+        )
+      ).status,
+    ).toBe(201);
+    const Q = `${W}/requests`;
+    const asked = { resourceType: 'app', resourceId: appId, level: 'edit', reason: 'Close', duration: '1d' };
+    const optionsQuery = `resourceType=app&resourceId=${appId}&level=edit`;
+    expect(
+      (await call('GET', `${Q}/options`, { ws }, { token: ivanToken, query: optionsQuery })).status,
+    ).toBe(200);
+    expect((await call('GET', `${Q}/options`, { ws }, { token: ivanToken })).status).toBe(400);
+    const request = await call('POST', Q, { ws }, { token: ivanToken, body: asked });
+    expect(request.status).toBe(201);
+    const requestId: string = request.body.request.id;
+    expect((await call('POST', Q, { ws }, { token: ivanToken, body: asked })).status).toBe(409);
+    expect((await call('GET', `${Q}/mine`, { ws }, { token: ivanToken })).status).toBe(200);
+    expect((await call('GET', Q, { ws }, { token: admin })).status).toBe(200);
+    expect((await call('GET', `${Q}/{id}`, { ws, id: requestId }, { token: admin })).status).toBe(200);
+    expect((await call('GET', `${Q}/{id}`, { ws, id: 'nope' }, { token: admin })).status).toBe(404);
+    const approve = `${Q}/{id}/approve`;
+    expect((await call('POST', approve, { ws, id: requestId }, { token: admin, body: {} })).status).toBe(409);
+    expect(
+      (await call('POST', approve, { ws, id: requestId }, { token: admin, body: {}, query: 'dryRun=true' }))
+        .status,
+    ).toBe(200);
+    const deny = `${Q}/{id}/deny`;
+    expect(
+      (await call('POST', deny, { ws, id: requestId }, { token: admin, body: { reason: 'No' } })).status,
+    ).toBe(200);
+    expect(
+      (await call('POST', deny, { ws, id: requestId }, { token: admin, body: { reason: 'No' } })).status,
+    ).toBe(409);
     const matched = await call(
       'GET',
       `${W}/access`,
