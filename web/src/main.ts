@@ -12,7 +12,7 @@ const target = document.getElementById('app');
 if (!target) throw new Error('#app is missing');
 // A workspace page: read its local replica while the session is checked (GET /api/me) and the app mounts.
 const route = matchRoute(location.pathname, location.search);
-if ('ws' in route && route.page !== 'my-access') void workspace.preload(route.ws);
+if (route.page !== 'sign-in' && 'ws' in route && route.page !== 'my-access') void workspace.preload(route.ws);
 // And fetch the page's chunk now: after a first sync it would only be requested once the doc is applied.
 if (route.page in PAGES) void loadPage(route.page as PageName).catch(() => {});
 mount(App, { target });

@@ -26,6 +26,7 @@ export const PAGES = {
   'check-access': cast(() => import('./CheckAccessPage.svelte')),
   'decision-tokens': cast(() => import('./DecisionTokensPage.svelte')),
   provisioning: cast(() => import('./ProvisioningPage.svelte')),
+  'single-sign-on': cast(() => import('./SingleSignOnPage.svelte')),
 } as const;
 
 export type PageName = keyof typeof PAGES;

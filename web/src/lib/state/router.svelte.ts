@@ -30,7 +30,8 @@ class Router {
 export const router = new Router();
 
 export type Route =
-  | { page: 'sign-in' }
+  /** `ws`: the workspace's sign-in page (`/:ws/login`), with its SSO connections. */
+  | { page: 'sign-in'; ws?: string }
   | { page: 'setup'; token: string }
   | { page: 'accept-invitation'; token: string }
   | { page: 'reset-password'; token: string }
@@ -49,6 +50,7 @@ export type Route =
   | { page: 'check-access'; ws: string }
   | { page: 'decision-tokens'; ws: string }
   | { page: 'provisioning'; ws: string }
+  | { page: 'single-sign-on'; ws: string }
   | { page: 'not-found' };
 
 /** The Workspace settings pages besides Groups (each at `/:ws/workspace-settings/<page>`). */
@@ -62,6 +64,7 @@ export const SETTINGS_PAGES = [
   'check-access',
   'decision-tokens',
   'provisioning',
+  'single-sign-on',
 ] as const;
 
 /** Maps a path (and query) to a route. Pure, for tests. */
@@ -79,6 +82,7 @@ export function matchRoute(path: string, search = ''): Route {
   if (a === 'workspaces') return { page: 'workspaces' };
   const ws = a as string;
   if (b === undefined) return { page: 'dashboard', ws };
+  if ((b === 'login' || b === 'sign-in') && c === undefined) return { page: 'sign-in', ws };
   if (b === 'my-access' && c === undefined) {
     const as = q.get('as');
     return as ? { page: 'my-access', ws, as } : { page: 'my-access', ws };
