@@ -33,10 +33,32 @@ export const groupService = {
       { type: 'group.duplicate', groupId, parts },
       { summary: `Duplicate group “${name}”`, success: MESSAGES.groupDuplicated },
     ),
-  addMembers: (groupId: string, groupName: string, userIds: string[]) =>
+  /** `expiresAt`: a temporary membership (epoch ms); omitted: permanent. */
+  addMembers: (groupId: string, groupName: string, userIds: string[], expiresAt?: number) =>
     run(
-      { type: 'group.addMembers', groupId, userIds },
-      { summary: `Add ${userIds.length} user(s) to “${groupName}”`, success: MESSAGES.usersAdded },
+      { type: 'group.addMembers', groupId, userIds, ...(expiresAt === undefined ? {} : { expiresAt }) },
+      {
+        summary: `Add ${userIds.length} user(s) to “${groupName}”${expiresAt === undefined ? '' : ` until ${new Date(expiresAt).toLocaleDateString()}`}`,
+        success: MESSAGES.usersAdded,
+      },
+    ),
+  /** Extends or shortens a manual membership, or makes it permanent (null). */
+  setMemberExpiry: (
+    groupId: string,
+    groupName: string,
+    userId: string,
+    email: string,
+    expiresAt: number | null,
+  ) =>
+    run(
+      { type: 'group.setMemberExpiry', groupId, userId, expiresAt },
+      {
+        summary:
+          expiresAt === null
+            ? `Make ${email}’s membership of “${groupName}” permanent`
+            : `Extend ${email}’s membership of “${groupName}” to ${new Date(expiresAt).toLocaleDateString()}`,
+        success: expiresAt === null ? 'Membership made permanent' : 'Membership extended',
+      },
     ),
   removeMember: (groupId: string, groupName: string, userId: string, email: string) =>
     run(

@@ -248,8 +248,22 @@ export class WorkspaceStore {
   private setState(next: WorkspaceState) {
     if (next === this.state) return;
     this.state = next;
+    this.scheduleExpiry();
     if (this.listCacheTimer === null && typeof setTimeout === 'function')
       this.listCacheTimer = setTimeout(() => this.saveListCache(), LIST_CACHE_DELAY_MS);
+  }
+
+  private expiryTimer: ReturnType<typeof setTimeout> | null = null;
+  /**
+   * Reads the doc again when its next membership expires: the state changes with time, not only with
+   * updates (what it shows; the server's clock decides access and removes the membership).
+   */
+  private scheduleExpiry() {
+    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
+    this.expiryTimer = null;
+    const at = this.reader?.nextExpiry ?? Number.POSITIVE_INFINITY;
+    if (at === Number.POSITIVE_INFINITY || typeof setTimeout !== 'function') return;
+    this.expiryTimer = setTimeout(() => this.onUpdate(), Math.min(Math.max(0, at - Date.now()), 2 ** 31 - 1));
   }
 
   /** Replaces the cached Groups list from the doc (only once the doc holds a workspace). */
