@@ -5,7 +5,12 @@
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { Principal } from '../../sync-server/auth/authenticate.ts';
-import { type PathParams, route, type WorkspaceScope } from '../../sync-server/http/route.ts';
+import {
+  type DecisionScope,
+  type PathParams,
+  route,
+  type WorkspaceScope,
+} from '../../sync-server/http/route.ts';
 
 const reply = { status: 204 } as const;
 const base = { method: 'GET', summary: 's', tag: 't', reply } as const;
@@ -58,5 +63,23 @@ describe('route types', () => {
         return undefined;
       },
     });
+  });
+
+  it('gives decision routes (a decision token may call them) a DecisionScope and maybe no principal', () => {
+    const r = route({
+      ...base,
+      path: '/api/workspaces/:ws/authzen/x',
+      auth: 'member',
+      decisionTokens: true,
+      handler: async ({ scope, principal }) => {
+        expectTypeOf(scope).toEqualTypeOf<DecisionScope>();
+        expectTypeOf(principal).toEqualTypeOf<Principal | null>();
+        // @ts-expect-error a decision token has no user: the asker says who asks
+        void scope.user;
+        if (scope.asker.kind === 'member') expectTypeOf(scope.asker.user.id).toEqualTypeOf<string>();
+        return undefined;
+      },
+    });
+    expect(r.decisionTokens).toBe(true);
   });
 });
