@@ -5,6 +5,7 @@ import type { ServerContext } from './context.ts';
 import { apiErrorFrom } from './http/execute.ts';
 import { ApiError } from './http/respond.ts';
 import type { Account } from './storage/account-store.ts';
+import { StorageConflictError } from './storage/errors.ts';
 import type { Workspace } from './storage/workspace-store.ts';
 
 /** A workspace slug as typed, in its stored form (core's rule); throws the API's error otherwise. */
@@ -25,12 +26,16 @@ export async function createWorkspaceWithAdmin(
   if (await ctx.storage.workspaceBySlug(slug))
     throw new ApiError('slug-taken', 'That workspace URL is taken');
   const doc = createWorkspaceDoc({ name, slug });
-  const workspace = await ctx.storage.createWorkspace({
-    slug,
-    name,
-    initialUpdate: Y.encodeStateAsUpdate(doc),
-  });
-  doc.destroy();
+  let workspace: Workspace;
+  try {
+    workspace = await ctx.storage.createWorkspace({ slug, name, initialUpdate: Y.encodeStateAsUpdate(doc) });
+  } catch (err) {
+    // Another request (on any instance) took the slug since the check above: the unique slug decides.
+    if (err instanceof StorageConflictError) throw new ApiError('slug-taken', 'That workspace URL is taken');
+    throw err;
+  } finally {
+    doc.destroy();
+  }
   await ctx.registry.with(workspace, async (live) => {
     const actor = { accountId: admin.id, email: admin.email, name: admin.name };
     const invited = await live.submit(

@@ -65,6 +65,15 @@ export interface AccountStore {
   accountById(id: string): Promise<Account | null>;
   setAccountPassword(id: string, passwordHash: string): Promise<void>;
   countAccounts(): Promise<number>;
+  /**
+   * First-run setup's claim: creates the account only if there is none yet, atomically across every
+   * instance on the database (two setups racing on two instances: one gets the account, the other null).
+   */
+  createFirstAccount(input: {
+    email: string;
+    name: string;
+    passwordHash: string | null;
+  }): Promise<Account | null>;
   /** Undoes an account created moments ago by a step that then failed (sessions and tokens go with it). */
   deleteAccount(id: string): Promise<void>;
 }

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { ROLES, type Role, USER_STATUSES, type UserStatus } from '../../core/index.ts';
 import type {
+  Account,
   AccountWithSecret,
   ApiToken,
   Invitation,
@@ -97,6 +98,14 @@ export const toAudit = (r: Row): AuditEntry => ({
   action: r.action as string,
   entities: typeof r.entities === 'string' ? JSON.parse(r.entities) : (r.entities as AuditEntry['entities']),
   summary: r.summary as string,
+});
+
+/** A new account as both backends store it: fresh id, lower-cased email, created now. */
+export const newAccount = (email: string, name: string): Account => ({
+  id: randomUUID(),
+  email: email.toLowerCase(),
+  name,
+  createdAt: Date.now(),
 });
 
 /** A new invitation as both backends store it (the email lower-cased: lookups compare it so). */

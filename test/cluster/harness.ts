@@ -183,16 +183,20 @@ export async function createWorkspace(c: Cluster, token: string, slug: string, i
   return slug;
 }
 
-/** Audit rows in the cluster's database (of one action, or all). */
-export async function auditCount(databaseUrl: string, action?: string): Promise<number> {
+/** `SELECT count(*) AS n …` in the cluster's database. */
+export async function countRows(databaseUrl: string, sql: string, params: unknown[] = []): Promise<number> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows } = action
-      ? await client.query('SELECT count(*) AS n FROM audit WHERE action = $1', [action])
-      : await client.query('SELECT count(*) AS n FROM audit');
-    return Number(rows[0].n);
+    return Number((await client.query(sql, params)).rows[0].n);
   } finally {
     await client.end();
   }
+}
+
+/** Audit rows in the cluster's database (of one action, or all). */
+export function auditCount(databaseUrl: string, action?: string): Promise<number> {
+  return action
+    ? countRows(databaseUrl, 'SELECT count(*) AS n FROM audit WHERE action = $1', [action])
+    : countRows(databaseUrl, 'SELECT count(*) AS n FROM audit');
 }

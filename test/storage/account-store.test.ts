@@ -27,6 +27,22 @@ describe.each(storageBackends())('account store on $name', (backend) => {
     expect(await storage.countAccounts()).toBe(2);
   });
 
+  it('first-run claim: of concurrent first accounts exactly one is created; none once any exists', async () => {
+    const { storage } = await backend.open();
+    const claims = await Promise.all(
+      ['a', 'b', 'c', 'd'].map((n) =>
+        storage.createFirstAccount({ email: `${n}@X.test`, name: n, passwordHash: null }),
+      ),
+    );
+    const won = claims.filter((a) => a !== null);
+    expect(won).toHaveLength(1);
+    expect(won[0]!.email).toMatch(/^[a-d]@x\.test$/);
+    expect(await storage.countAccounts()).toBe(1);
+    expect(await storage.accountById(won[0]!.id)).toEqual(won[0]);
+    expect(await storage.createFirstAccount({ email: 'e@x.test', name: 'e', passwordHash: null })).toBeNull();
+    expect(await storage.countAccounts()).toBe(1);
+  });
+
   it('sets a password; deleting an account takes its sessions and tokens with it', async () => {
     const { storage } = await backend.open();
     const w = await ws(storage);

@@ -96,10 +96,13 @@ const ownRoutes: Route[] = [
       checkSlug(body.workspace.slug);
       if (!body.workspace.name.trim()) throw new ApiError('name-required', 'Give the workspace a name');
       const passwordHash = await hashPassword(body.admin.password);
-      // Claimed synchronously after the last await: of two concurrent setups exactly one gets here.
-      if ((await ctx.storage.countAccounts()) > 0 || ctx.setupToken !== expected) throw done();
+      // Claimed twice: here synchronously after the last await (of two setups on this instance one gets
+      // past), then in the database, atomically across instances (of two setups racing on two instances,
+      // one gets the first account; the other, null: setup is done).
+      if (ctx.setupToken !== expected) throw done();
       ctx.setupToken = null;
-      const account = await ctx.storage.createAccount({ email, name, passwordHash });
+      const account = await ctx.storage.createFirstAccount({ email, name, passwordHash });
+      if (!account) throw done();
       try {
         const workspace = await createWorkspaceWithAdmin(ctx, body.workspace, account);
         const session = await startSession(ctx, rc.res, account);

@@ -11,19 +11,29 @@ import type {
   Session,
   SessionStore,
 } from '../account-store.ts';
-import { type Row, toAccount, toSession, toToken } from '../rows.ts';
+import { newAccount, type Row, toAccount, toSession, toToken } from '../rows.ts';
 import type { Db } from './pool.ts';
+
+/** Taken with pg_advisory_xact_lock by first-run setup's claim ("firs" in ASCII). */
+const FIRST_RUN_LOCK_KEY = 0x66697273;
+
+const INSERT_ACCOUNT =
+  'INSERT INTO accounts (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)';
+const accountRow = (a: Account, passwordHash: string | null) => [
+  a.id,
+  a.email,
+  a.name,
+  passwordHash,
+  a.createdAt,
+];
 
 export function postgresAccountStore(db: Db): AccountStore & SessionStore & ApiTokenStore {
   const one = async (sql: string, args: unknown[]) => (await db.query(sql, args)).rows[0] as Row | undefined;
 
   return {
     async createAccount({ email, name, passwordHash }) {
-      const a: Account = { id: randomUUID(), email: email.toLowerCase(), name, createdAt: Date.now() };
-      await db.query(
-        'INSERT INTO accounts (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)',
-        [a.id, a.email, a.name, passwordHash, a.createdAt],
-      );
+      const a = newAccount(email, name);
+      await db.query(INSERT_ACCOUNT, accountRow(a, passwordHash));
       return a;
     },
     async accountByEmail(email) {
@@ -41,6 +51,17 @@ export function postgresAccountStore(db: Db): AccountStore & SessionStore & ApiT
     },
     async countAccounts() {
       return (await one('SELECT COUNT(*)::bigint AS n FROM accounts', []))!.n as number;
+    },
+    async createFirstAccount({ email, name, passwordHash }) {
+      // The lock serialises claims from every instance; the count after it sees any claim committed first.
+      return db.tx(async (c) => {
+        await c.query('SELECT pg_advisory_xact_lock($1)', [FIRST_RUN_LOCK_KEY]);
+        const { rows } = await c.query('SELECT EXISTS (SELECT 1 FROM accounts) AS taken');
+        if (rows[0].taken) return null;
+        const a = newAccount(email, name);
+        await c.query(INSERT_ACCOUNT, accountRow(a, passwordHash));
+        return a;
+      });
     },
     async deleteAccount(id) {
       await db.query('DELETE FROM accounts WHERE id = $1', [id]);

@@ -12,7 +12,7 @@ import type {
   Session,
   SessionStore,
 } from '../account-store.ts';
-import { type Row, toAccount, toSession, toToken } from '../rows.ts';
+import { newAccount, type Row, toAccount, toSession, toToken } from '../rows.ts';
 import type { Db } from './open-database.ts';
 import { ReadCache } from './read-cache.ts';
 
@@ -54,12 +54,14 @@ export function sqliteAccountStore(db: Db): AccountStore & SessionStore & ApiTok
   const sessions = new ReadCache<Session>();
   const apiTokens = new ReadCache<ApiToken>();
   const accounts = new ReadCache<Account>();
+  const insertAccount = (a: Account, passwordHash: string | null): Account => {
+    q.insertAccount.run(a.id, a.email, a.name, passwordHash, a.createdAt);
+    return a;
+  };
 
   return {
     async createAccount({ email, name, passwordHash }) {
-      const a = { id: randomUUID(), email: email.toLowerCase(), name, createdAt: Date.now() };
-      q.insertAccount.run(a.id, a.email, a.name, passwordHash, a.createdAt);
-      return a;
+      return insertAccount(newAccount(email, name), passwordHash);
     },
     async accountByEmail(email) {
       const r = q.accountByEmail.get(email.toLowerCase()) as Row | undefined;
@@ -80,6 +82,15 @@ export function sqliteAccountStore(db: Db): AccountStore & SessionStore & ApiTok
     },
     async countAccounts() {
       return (q.countAccounts.get() as { n: number }).n;
+    },
+    async createFirstAccount({ email, name, passwordHash }) {
+      // BEGIN IMMEDIATE: the write lock first, so even another process on the file cannot claim meanwhile.
+      return db
+        .transaction(() => {
+          if ((q.countAccounts.get() as { n: number }).n > 0) return null;
+          return insertAccount(newAccount(email, name), passwordHash);
+        })
+        .immediate();
     },
     async deleteAccount(id) {
       q.deleteAccount.run(id);
