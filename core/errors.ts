@@ -45,7 +45,9 @@ export type ErrorCode =
   | 'request-exists'
   | 'already-has-access'
   | 'no-group-grants'
-  | 'request-not-open';
+  | 'request-not-open'
+  | 'undo-conflicts'
+  | 'changed-meanwhile';
 
 export interface GatehouseError {
   readonly code: ErrorCode;
@@ -149,4 +151,8 @@ export const ERRORS = {
   'already-has-access': refused(409),
   'no-group-grants': refused(422),
   'request-not-open': refused(409),
+  // Undo (issue 15): later edits changed fields the change set (details.conflicts: choose), or the
+  // workspace changed between the preview's plan and the commit (plan again).
+  'undo-conflicts': refused(409),
+  'changed-meanwhile': refused(409),
 } as const satisfies Record<ErrorCode, ErrorRow>;

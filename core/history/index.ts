@@ -14,3 +14,4 @@ export {
   userPoint,
   userTimeline,
 } from './timeline.ts';
+export { planUndo, type UndoConflict, type UndoOptions, type UndoPlan } from './undo.ts';

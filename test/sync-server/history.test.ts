@@ -265,3 +265,48 @@ describe('GET …/history/review', () => {
     expect((await api(t.url, 'GET', `${H}/review`, { token: eve.token })).status).toBe(403);
   });
 });
+
+describe('POST …/history/undo', () => {
+  /** The audit entry committed between two moments that touched the HR group. */
+  async function entryBetween(from: number, to: number): Promise<{ id: number; summary: string }> {
+    const r = await api(t.url, 'GET', `${W}/audit?entity=${ids.hr}&from=${from}&to=${to}`, { token: admin });
+    expect(r.body.entries, r.text).toHaveLength(1);
+    return r.body.entries[0];
+  }
+  const members = async () =>
+    (await api(t.url, 'GET', `${W}/groups/${ids.hr}`, { token: admin })).body.group.members as string[];
+  const undo = (auditId: number, extra: Record<string, unknown> = {}, query = '') =>
+    api(t.url, 'POST', `${H}/undo${query}`, { token: admin, body: { auditId, ...extra } });
+
+  it('previews and then undoes a membership removal; undoing the undo removes her again', async () => {
+    const removal = await entryBetween(at.during, at.after);
+    const preview = await undo(removal.id, {}, '?dryRun=true');
+    expect(preview.status, preview.text).toBe(200);
+    expect(preview.body).toMatchObject({ dryRun: true, auditId: removal.id, conflicts: [] });
+    expect(preview.body.impact.membershipsAdded).toEqual([
+      expect.objectContaining({ userId: eve.userId, groupName: 'HR' }),
+    ]);
+    expect(await members()).not.toContain(eve.userId);
+    const done = await undo(removal.id);
+    expect(done.status, done.text).toBe(200);
+    expect(await members()).toContain(eve.userId);
+    const log = await api(t.url, 'GET', `${W}/audit?limit=1`, { token: admin });
+    expect(log.body.entries[0]).toMatchObject({ action: 'history.undo' });
+    expect(log.body.entries[0].summary).toContain(`Undid #${removal.id}`);
+    const again = await undo(log.body.entries[0].id);
+    expect(again.status, again.text).toBe(200);
+    expect(await members()).not.toContain(eve.userId);
+  });
+
+  it('says when nothing is left to undo, and 404 for an unknown entry; admins only', async () => {
+    const add = await entryBetween(at.before, at.during);
+    const r = await undo(add.id); // she is out again: the add's effect is gone already
+    expect([r.status, r.body.error.code]).toEqual([422, 'nothing-to-change']);
+    expect((await undo(9_999_999)).status).toBe(404);
+    const asEve = await api(t.url, 'POST', `${H}/undo`, { token: eve.token, body: { auditId: add.id } });
+    expect(asEve.status).toBe(403);
+    expect((await api(t.url, 'POST', `${H}/undo`, { token: admin, body: { auditId: 'x' } })).status).toBe(
+      400,
+    );
+  });
+});

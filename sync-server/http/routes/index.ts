@@ -10,6 +10,7 @@ import { decisionTokenRoutes } from './decision-tokens.ts';
 import { forwardAuthRoutes } from './forward-auth.ts';
 import { groupRoutes } from './groups.ts';
 import { historyRoutes } from './history.ts';
+import { historyUndoRoutes } from './history-undo.ts';
 import { requestRoutes } from './requests.ts';
 import { resourceRoutes } from './resources.ts';
 import { scimRoutes } from './scim.ts';
@@ -29,6 +30,7 @@ export function allRoutes(): Route[] {
     ...requestRoutes,
     ...auditRoutes,
     ...historyRoutes,
+    ...historyUndoRoutes,
     ...accessRoutes,
     ...tokenRoutes,
     ...ssoRoutes,
