@@ -178,6 +178,33 @@ describe('SCIM errors change nothing', () => {
     expect(kim.body).toMatchObject({ userName: 'kim@acme.test', active: true });
   });
 
+  it('a change refused halfway changes nothing: every command is checked before the first runs', async () => {
+    const users = (await api(t.url, 'GET', '/api/workspaces/acme/users', { token: admin })).body.users;
+    const me = users.find((u: { role: string }) => u.role === 'admin');
+    // Rename (fine) + archive the last admin (refused): the rename is not made either.
+    const put = await scim.call('PUT', `/Users/${me.id}`, {
+      ...userBody(me.email),
+      displayName: 'Renamed Admin',
+      active: false,
+    });
+    expect(put.status).toBe(400);
+    const after = (await api(t.url, 'GET', '/api/workspaces/acme/users', { token: admin })).body.users;
+    expect(after.find((u: { id: string }) => u.id === me.id)).toMatchObject({
+      name: me.name,
+      status: 'active',
+    });
+    // A group: new members (fine) + a reserved name (refused): no member is added.
+    const g = await scim.call('POST', '/Groups', { schemas: [GROUP], displayName: 'Atomic' });
+    const bad = await scim.call('PUT', `/Groups/${g.body.id}`, {
+      schemas: [GROUP],
+      displayName: 'Admin',
+      members: [{ value: userId }],
+    });
+    expect(bad.status).toBe(400);
+    const again = await scim.call('GET', `/Groups/${g.body.id}`);
+    expect(again.body).toMatchObject({ displayName: 'Atomic', members: [] });
+  });
+
   it('weak ETags: If-None-Match answers 304, a stale If-Match 412', async () => {
     const r = await scim.call('GET', `/Users/${userId}`);
     const etag = r.headers.get('etag')!;

@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { type Command, type Group, isBuilderLevel, isLive } from '../../../core/index.ts';
 import type { ScimLink } from '../../storage/scim-store.ts';
-import { holdForAdmin, run, runAll, type ScimContext, scimErrorOf } from './scim-context.ts';
+import { holdForAdmin, run, runAll, type ScimContext } from './scim-context.ts';
 import { notFound, ScimError } from './scim-error.ts';
 import { checkIfMatch, etagOf } from './scim-etag.ts';
 import { compileFilter, type FilterVocabulary } from './scim-filter.ts';
@@ -128,52 +128,61 @@ function desiredGroup(body: unknown): DesiredGroup {
 }
 
 /**
- * Makes the group's members of this connection exactly `wanted`: removes first, then adds (End-users
- * joining a builder-level group held unless the connection may upgrade roles).
+ * The commands that make the group's name `name` and this connection's members exactly `wanted`
+ * (removes, then one add), and the End-users held back: joining a builder-level group would make them
+ * Builders and the connection may not upgrade roles.
  */
-async function setMembers(
+function groupChange(
   sc: ScimContext,
   v: GroupView,
-  wanted: readonly string[],
-  noTargetOnMissing = true,
-) {
+  change: { name?: string | undefined; wanted?: readonly string[] | undefined },
+): { commands: Command[]; held: string[] } {
   const state = sc.live.state();
-  const { mine } = v;
-  for (const id of wanted)
-    if (!state.users.has(id) && noTargetOnMissing)
-      throw new ScimError(400, `No user with id ${id}`, 'noTarget');
-  const wantedSet = new Set(wanted);
-  const removes: Command[] = [...mine]
-    .filter((id) => !wantedSet.has(id))
-    .map((id) => removeMemberCommand(v.group.id, id, sc.connection.id));
-  const joining = wanted.filter((id) => !mine.has(id));
-  await runAll(sc, removes);
-  await addMembers(sc, v.group.id, joining);
+  const commands: Command[] = [];
+  if (change.name !== undefined && change.name.trim() !== v.group.name)
+    commands.push({ type: 'group.rename', groupId: v.group.id, name: change.name });
+  if (!change.wanted) return { commands, held: [] };
+  for (const id of change.wanted)
+    if (!state.users.has(id)) throw new ScimError(400, `No user with id ${id}`, 'noTarget');
+  const wanted = new Set(change.wanted);
+  for (const id of v.mine)
+    if (!wanted.has(id)) commands.push(removeMemberCommand(v.group.id, id, sc.connection.id));
+  const joining = change.wanted.filter((id) => !v.mine.has(id));
+  const upgrades = isBuilderLevel(v.group) && !sc.connection.mayUpgradeRoles;
+  const held = upgrades
+    ? joining.filter((id) => !v.group.members.has(id) && state.users.get(id)?.role === 'end-user')
+    : [];
+  const now = joining.filter((id) => !held.includes(id));
+  if (now.length > 0)
+    commands.push(addMembersCommand(v.group.id, now, sc.connection.id, sc.connection.mayUpgradeRoles));
+  return { commands, held };
 }
 
-async function addMembers(sc: ScimContext, groupId: string, userIds: readonly string[]): Promise<void> {
-  if (userIds.length === 0) return;
+/** Makes the change (every command checked before the first runs), then holds what it may not do. */
+async function applyGroupChange(sc: ScimContext, v: GroupView, change: Parameters<typeof groupChange>[2]) {
+  const { commands, held } = groupChange(sc, v, change);
+  await runAll(sc, commands);
+  if (held.length === 0) return;
   const state = sc.live.state();
-  const group = state.groups.get(groupId)!;
-  const upgrading = isBuilderLevel(group)
-    ? userIds.filter((id) => state.users.get(id)?.role === 'end-user')
-    : [];
-  const held = sc.connection.mayUpgradeRoles ? [] : upgrading;
-  const heldSet = new Set(held);
-  const now = userIds.filter((id) => !heldSet.has(id));
-  if (now.length > 0)
-    await runAll(sc, [addMembersCommand(groupId, now, sc.connection.id, sc.connection.mayUpgradeRoles)]);
-  if (held.length > 0)
-    await holdForAdmin(sc, {
-      code: 'end-user-in-builder-group',
-      message: `${sc.actor.name} asked to add ${held.length} End-user(s) to “${group.name}”, which would make them Builders; this connection may not upgrade roles`,
-      entities: [
-        { collection: 'groups', id: group.id, name: group.name },
-        ...held.map((id) => ({ collection: 'users' as const, id, name: state.users.get(id)?.email })),
-      ],
-      repair:
-        'Not added: an admin may add them (confirming the role change), or let the connection upgrade roles',
-    });
+  const group = state.groups.get(v.group.id)!;
+  await holdForAdmin(sc, {
+    code: 'end-user-in-builder-group',
+    message: `${sc.actor.name} asked to add ${held.length} End-user(s) to “${group.name}”, which would make them Builders; this connection may not upgrade roles`,
+    entities: [
+      { collection: 'groups', id: group.id, name: group.name },
+      ...held.map((id) => ({ collection: 'users' as const, id, name: state.users.get(id)?.email })),
+    ],
+    repair:
+      'Not added: an admin may add them (confirming the role change), or let the connection upgrade roles',
+  });
+}
+
+/** 409 when another group of this connection has `externalId`. */
+async function checkExternalId(sc: ScimContext, groupId: string | null, externalId: string | null) {
+  if (!externalId) return;
+  const other = await sc.ctx.storage.scimLinkByExternalId(sc.connection.id, 'group', externalId);
+  if (other && other.resourceId !== groupId)
+    throw new ScimError(409, `externalId “${externalId}” is already in use`, 'uniqueness');
 }
 
 async function saveLink(
@@ -182,11 +191,7 @@ async function saveLink(
   externalId: string | null,
   before: ScimLink | null,
 ) {
-  if (externalId) {
-    const other = await sc.ctx.storage.scimLinkByExternalId(sc.connection.id, 'group', externalId);
-    if (other && other.resourceId !== groupId)
-      throw new ScimError(409, `externalId “${externalId}” is already in use`, 'uniqueness');
-  }
+  if (before && before.externalId === externalId) return;
   const now = Date.now();
   await sc.ctx.storage.putScimLink({
     connectionId: sc.connection.id,
@@ -206,28 +211,27 @@ export async function createGroup(sc: ScimContext, body: unknown) {
   const state = sc.live.state();
   for (const id of d.members)
     if (!state.users.has(id)) throw new ScimError(400, `No user with id ${id}`, 'noTarget');
-  if (d.externalId && (await sc.ctx.storage.scimLinkByExternalId(sc.connection.id, 'group', d.externalId)))
-    throw new ScimError(409, `externalId “${d.externalId}” is already in use`, 'uniqueness');
+  await checkExternalId(sc, null, d.externalId);
   const planned = await run(sc, { type: 'group.create', name: d.displayName });
   const groupId = planned.createdId!;
   await saveLink(sc, groupId, d.externalId, null);
-  await addMembers(sc, groupId, d.members);
+  await applyGroupChange(sc, await findGroup(sc, groupId), { wanted: d.members });
   return groupResource(sc, await findGroup(sc, groupId));
 }
 
-async function rename(sc: ScimContext, v: GroupView, name: string) {
-  if (name.trim() !== v.group.name) await runAll(sc, [{ type: 'group.rename', groupId: v.group.id, name }]);
+/** PUT, and PATCH once its operations are applied: the group becomes `d`, all checked before the first change. */
+async function replaceWith(sc: ScimContext, v: GroupView, d: DesiredGroup) {
+  await checkExternalId(sc, v.group.id, d.externalId);
+  await applyGroupChange(sc, v, { name: d.displayName, wanted: d.members });
+  await saveLink(sc, v.group.id, d.externalId, v.link);
+  return groupResource(sc, await findGroup(sc, v.group.id));
 }
 
 export async function replaceGroup(sc: ScimContext, id: string, body: unknown, ifMatch?: string) {
   const v = await findGroup(sc, id);
   checkIfMatch(ifMatch, versionOf(groupResource(sc, v)));
   checkSchemas(body, GROUP_SCHEMA);
-  const d = desiredGroup(body);
-  await rename(sc, v, d.displayName);
-  await setMembers(sc, await findGroup(sc, id), d.members);
-  await saveLink(sc, id, d.externalId, v.link);
-  return groupResource(sc, await findGroup(sc, id));
+  return replaceWith(sc, v, desiredGroup(body));
 }
 
 export async function patchGroup(sc: ScimContext, id: string, body: unknown, ifMatch?: string) {
@@ -236,32 +240,14 @@ export async function patchGroup(sc: ScimContext, id: string, body: unknown, ifM
   checkIfMatch(ifMatch, versionOf(current));
   const ops = normalisePatch(body, [GROUP_SCHEMA]);
   if (ops.length === 0) return null;
-  const { mine } = v;
   for (const op of ops) {
     const member = op.path ? memberOfPath(op.path) : null;
-    if (op.op === 'remove' && member !== null && !mine.has(member))
+    if (op.op === 'remove' && member !== null && !v.mine.has(member))
       throw new ScimError(400, `${member} is not a member of this group`, 'noTarget');
   }
   const patched = applyPatch(current, ops);
   if (patched.id !== current.id) throw new ScimError(400, 'The id of a resource cannot change', 'mutability');
-  const d = desiredGroup(patched);
-  const state = sc.live.state();
-  for (const m of d.members)
-    if (!state.users.has(m)) throw new ScimError(400, `No user with id ${m}`, 'noTarget');
-  // Everything is checked before the first change: a refused PATCH changes nothing.
-  if (d.displayName.trim() !== v.group.name) {
-    const check = await sc.live.submit(
-      { kind: 'command', command: { type: 'group.rename', groupId: id, name: d.displayName }, dryRun: true },
-      sc.actor,
-      'api',
-    );
-    if (!check.ok) throw scimErrorOf(check.error);
-  }
-  await setMembers(sc, v, d.members);
-  await rename(sc, await findGroup(sc, id), d.displayName);
-  if ((d.externalId ?? null) !== (v.link.externalId ?? null)) await saveLink(sc, id, d.externalId, v.link);
-  else await saveLink(sc, id, v.link.externalId, v.link);
-  return groupResource(sc, await findGroup(sc, id));
+  return replaceWith(sc, v, desiredGroup(patched));
 }
 
 export async function deleteGroup(sc: ScimContext, id: string, ifMatch?: string) {

@@ -52,20 +52,26 @@ async function saveLink(
   });
 }
 
-/** The role command for a wish, or a hold when the connection may not upgrade. */
-async function roleCommands(sc: ScimContext, user: User, role: Role | undefined): Promise<Command[]> {
-  if (role === undefined || role === user.role) return [];
-  const upgrade = roleRank(role) > roleRank(user.role);
-  if (upgrade && !sc.connection.mayUpgradeRoles) {
-    await holdForAdmin(sc, {
-      code: 'scim-upgrade-held',
-      message: `${sc.actor.name} asked to make ${user.email} ${role === 'admin' ? 'an Admin' : 'a Builder'}; this connection may not upgrade roles`,
-      entities: [{ collection: 'users', id: user.id, name: user.email }],
-      repair: `Kept ${user.email} as ${user.role}: an admin may change the role, or let the connection upgrade roles`,
-    });
-    return [];
-  }
-  return [{ type: 'user.setRole', userId: user.id, role, allowRoleChange: true }];
+/** The role command for a wish; an upgrade the connection may not make is `held` instead. */
+function roleChange(
+  sc: ScimContext,
+  user: User,
+  role: Role | undefined,
+): { commands: Command[]; held?: Role } {
+  if (role === undefined || role === user.role) return { commands: [] };
+  if (roleRank(role) > roleRank(user.role) && !sc.connection.mayUpgradeRoles)
+    return { commands: [], held: role };
+  return { commands: [{ type: 'user.setRole', userId: user.id, role, allowRoleChange: true }] };
+}
+
+/** Records an upgrade the connection may not make, for an admin (written after the rest succeeded). */
+function holdRole(sc: ScimContext, user: User, role: Role): Promise<void> {
+  return holdForAdmin(sc, {
+    code: 'scim-upgrade-held',
+    message: `${sc.actor.name} asked to make ${user.email} ${role === 'admin' ? 'an Admin' : 'a Builder'}; this connection may not upgrade roles`,
+    entities: [{ collection: 'users', id: user.id, name: user.email }],
+    repair: `Kept ${user.email} as ${user.role}: an admin may change the role, or let the connection upgrade roles`,
+  });
 }
 
 function statusCommands(user: User, active: boolean | undefined): { before: Command[]; after: Command[] } {
@@ -89,9 +95,10 @@ export async function replaceUser(sc: ScimContext, v: UserView, d: DesiredUser):
   const status = statusCommands(user, d.active);
   const rename: Command[] =
     d.displayName !== user.name ? [{ type: 'user.rename', userId: user.id, name: d.displayName }] : [];
-  const role = await roleCommands(sc, user, d.role);
-  await runAll(sc, [...status.before, ...rename, ...role, ...status.after]);
+  const role = roleChange(sc, user, d.role);
+  await runAll(sc, [...status.before, ...rename, ...role.commands, ...status.after]);
   await saveLink(sc, user.id, d, v.link);
+  if (role.held) await holdRole(sc, user, role.held);
 }
 
 /**
@@ -120,9 +127,9 @@ export async function createUser(
   });
   const userId = planned.createdId!;
   const user = sc.live.state().users.get(userId)!;
-  if (!mayUpgrade) await roleCommands(sc, user, wanted);
   if (d.active === false) await run(sc, { type: 'user.archive', userId });
   await saveLink(sc, userId, d, null);
+  if (!mayUpgrade) await holdRole(sc, user, wanted);
   return userId;
 }
 
