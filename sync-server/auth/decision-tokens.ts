@@ -3,9 +3,11 @@
  * one workspace (AuthZEN, forward auth) and nothing else. It belongs to no account and has no rights of
  * its own: the decisions it asks are about the subject of the request.
  *
- * `verify` is the one check, for the REST router and forward auth alike, in this order: the secret (its
- * SHA-256 looked up: no secret is kept or compared in clear), the workspace, the per-token rate limit
- * (taken before any decision work), then the use is counted. Counts stay in memory and are written in one
+ * `verify` is the one check, for the REST router and forward auth alike, in this order: the per-token rate
+ * limit (keyed by the secret's SHA-256, taken before the lookup and any decision work, so a flood of one
+ * token costs no database query), the secret (its SHA-256 looked up: no secret is kept or compared in
+ * clear; an unknown one gives its slot back, so forged secrets never fill the limiter), the workspace
+ * (a wrong one is not counted), then the use is counted. Counts stay in memory and are written in one
  * batch every FLUSH_INTERVAL_MS (and at shutdown): a request costs no write. In cluster mode each
  * instance limits on its own (N instances allow N × the limit) and adds its own counts.
  */
@@ -93,23 +95,31 @@ export function createDecisionTokens(
     async verify(secret, workspaceId, now = Date.now()) {
       if (!isDecisionTokenSecret(secret))
         return { ok: false, code: 'unauthorized', message: 'This is not a decision token' };
-      const token = await storage.decisionTokenByHash(hashToken(secret));
-      if (!token)
+      const hash = hashToken(secret);
+      const wait = limiter.take(hash, now);
+      if (wait > 0)
+        return {
+          ok: false,
+          code: 'rate-limited',
+          message: `This decision token made more than ${requestsPerMinute} requests this minute; retry in ${wait} s`,
+          retryAfterSeconds: wait,
+        };
+      const token = await storage.decisionTokenByHash(hash).catch((err: unknown) => {
+        limiter.refund(hash, now);
+        throw err;
+      });
+      if (!token) {
+        limiter.reset(hash);
         return {
           ok: false,
           code: 'unauthorized',
           message: 'The decision token is not valid: it was revoked or mistyped',
         };
-      if (workspaceId !== null && token.workspaceId !== workspaceId)
+      }
+      if (workspaceId !== null && token.workspaceId !== workspaceId) {
+        limiter.refund(hash, now);
         return { ok: false, code: 'wrong-workspace', message: 'Workspace not found' };
-      const wait = limiter.take(token.id, now);
-      if (wait > 0)
-        return {
-          ok: false,
-          code: 'rate-limited',
-          message: `The decision token “${token.name}” made more than ${requestsPerMinute} requests this minute; retry in ${wait} s`,
-          retryAfterSeconds: wait,
-        };
+      }
       count(token.id, now);
       return { ok: true, token };
     },

@@ -140,7 +140,7 @@ describe('decision tokens', () => {
     const limited = await api(t.url, 'POST', `${Z}/evaluation`, { token: a.secret, raw: '{not json' });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(limited.body.error.message).toContain('“busy”');
+    expect(limited.body.error.message).toContain(`more than ${RATE} requests this minute`);
     expect((await evaluate(b.secret)).status).toBe(200); // the limit is per token
     const row = (await listed()).find((x) => x.id === a.token.id)!;
     expect(row.requests).toBe(RATE); // refused requests are not counted as uses
@@ -213,6 +213,45 @@ describe('decision token use counts', () => {
     try {
       const again = await api(s.url, 'GET', T, { token: await loginAgain(s) });
       expect(again.body.tokens[0].requests).toBe(54);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('decision token rate limit', () => {
+  it('is taken before the lookup (a limited request costs no query) and forged secrets never fill it', async () => {
+    const s = await startServer();
+    try {
+      const adminToken = await setup(s, 'acme');
+      const made = await api(s.url, 'POST', T, { token: adminToken, body: { name: 'p' } });
+      const { storage } = s.server.ctx;
+      let lookups = 0;
+      const counting = {
+        decisionTokenByHash: (h: string) => {
+          lookups++;
+          return storage.decisionTokenByHash(h);
+        },
+        addDecisionTokenUses: storage.addDecisionTokenUses.bind(storage),
+      };
+      const tokens = createDecisionTokens(counting, 2, createLogger('silent'));
+      try {
+        const forged = `${DECISION_TOKEN_PREFIX}${'B'.repeat(43)}`;
+        for (let i = 0; i < 5; i++) expect((await tokens.verify(forged, null)).ok).toBe(false);
+        expect((await tokens.verify(forged, null)) as { code: string }).toMatchObject({
+          code: 'unauthorized',
+        });
+        lookups = 0;
+        expect((await tokens.verify(made.body.secret, 'another-workspace')).ok).toBe(false); // not counted
+        expect((await tokens.verify(made.body.secret, null)).ok).toBe(true);
+        expect((await tokens.verify(made.body.secret, null)).ok).toBe(true);
+        expect(lookups).toBe(3);
+        const limited = await tokens.verify(made.body.secret, null);
+        expect(limited).toMatchObject({ ok: false, code: 'rate-limited' });
+        expect(lookups).toBe(3);
+      } finally {
+        await tokens.close();
+      }
     } finally {
       await s.close();
     }
