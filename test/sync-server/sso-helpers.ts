@@ -72,14 +72,20 @@ export async function ssoSignIn(
   login: string,
   tamper: (back: URL, flowStateHash: string) => Promise<URL> | URL = (back) => back,
 ): Promise<SignInResult> {
-  const start = await fetch(`${w.t.url}/api/sso/start/acme/${connectionId}?returnTo=/acme`, {
-    redirect: 'manual',
-  });
+  const { back, stateHash } = await throughProvider(w, connectionId, login, '/acme');
+  return callback(await tamper(back, stateHash));
+}
+
+/** Start → the provider's login page as `login`: the URL the provider sends the browser back to. */
+export async function throughProvider(w: SsoWorld, connectionId: string, login: string, returnTo: string) {
+  const start = await fetch(
+    `${w.t.url}/api/sso/start/acme/${connectionId}?returnTo=${encodeURIComponent(returnTo)}`,
+    { redirect: 'manual' },
+  );
   if (start.status !== 302) throw new Error(`start answered ${start.status}: ${await start.text()}`);
   const authorization = new URL(start.headers.get('location')!);
-  const state = authorization.searchParams.get('state')!;
-  const back = await tamper(await w.op.signIn(authorization.href, login), hashToken(state));
-  return callback(back);
+  const stateHash = hashToken(authorization.searchParams.get('state')!);
+  return { back: await w.op.signIn(authorization.href, login), stateHash };
 }
 
 export async function callback(back: URL): Promise<SignInResult> {

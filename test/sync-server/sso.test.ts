@@ -13,6 +13,7 @@ import {
   type SsoWorld,
   ssoSignIn,
   startSsoWorld,
+  throughProvider,
   userIdOf,
   workspaceState,
 } from './sso-helpers.ts';
@@ -133,6 +134,33 @@ describe('SSO sign-in', () => {
       return u;
     });
     expect(denied.error).toBe('sign-in-failed');
+  });
+});
+
+describe('SSO for the browser extension', () => {
+  const EXT = 'https://abcdefghijklmnopabcdefghijklmnop.chromiumapp.org/sso';
+  it('hands the token to the extension only through a link the person clicks, with no cookie', async () => {
+    w.op.setPerson('xena', { email: 'xena@acme.test', email_verified: true });
+    const { back } = await throughProvider(w, conn.id, 'xena', EXT);
+    const r = await fetch(back, { redirect: 'manual' });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('set-cookie')).toBeNull();
+    const html = await r.text();
+    expect(html).toContain('abcdefghijklmnopabcdefghijklmnop');
+    expect(html).toContain('xena@acme.test');
+    const href = /id="continue" href="([^"]+)"/.exec(html)![1]!.replaceAll('&amp;', '&');
+    expect(href.startsWith(`${EXT}#token=`)).toBe(true);
+    const token = new URLSearchParams(new URL(href).hash.slice(1)).get('token')!;
+    const me = await api(w.t.url, 'GET', '/api/me', { token });
+    expect(me.body.account.email).toBe('xena@acme.test');
+  });
+
+  it('any other return URL is not followed (no open redirect)', async () => {
+    w.op.setPerson('yan', { email: 'yan@acme.test', email_verified: true });
+    for (const evil of ['https://evil.test/x', '//evil.test/x', 'https://abc.chromiumapp.org.evil.test/']) {
+      const { back } = await throughProvider(w, conn.id, 'yan', evil);
+      expect((await callback(back)).location).toBe('/acme');
+    }
   });
 });
 

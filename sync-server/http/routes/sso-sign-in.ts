@@ -10,6 +10,7 @@ import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { hashToken } from '../../auth/tokens.ts';
 import type { ServerContext } from '../../context.ts';
+import { extensionIdOf, sendExtensionHandoff } from '../../identity/oidc/extension-handoff.ts';
 import { ProviderError } from '../../identity/oidc/oidc-client.ts';
 import { passwordSignInAllowed } from '../../identity/oidc/password-policy.ts';
 import { SSO_REFUSALS } from '../../identity/oidc/sso-identity.ts';
@@ -78,7 +79,7 @@ export const ssoSignInRoutes: Route[] = [
     method: 'GET',
     path: '/api/sso/start/:ws/:id',
     summary:
-      'Start signing in with an SSO connection: redirects (302) to the identity provider (code flow, PKCE, state, nonce); ?returnTo=<path> is where to land after',
+      'Start signing in with an SSO connection: redirects (302) to the identity provider (code flow, PKCE, state, nonce); ?returnTo=<path> is where to land after, or the extension’s https://<id>.chromiumapp.org/ URL (the token is then handed over by a link the person clicks)',
     tag,
     auth: 'none',
     queryParams: [{ name: 'returnTo', description: 'A path of this server to go to after signing in' }],
@@ -125,6 +126,10 @@ export const ssoSignInRoutes: Route[] = [
         );
       const session = await startSession(ctx, res, outcome.account);
       await ctx.storage.markSsoSession(hashToken(session.token), session.expiresAt);
+      if (extensionIdOf(outcome.returnTo)) {
+        sendExtensionHandoff(res, outcome.returnTo, session);
+        return undefined;
+      }
       return redirect(res, outcome.returnTo);
     },
   }),

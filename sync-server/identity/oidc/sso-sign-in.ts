@@ -17,6 +17,7 @@ import type { Account } from '../../storage/account-store.ts';
 import type { SsoConnection } from '../../storage/sso-store.ts';
 import type { Workspace } from '../../storage/workspace-store.ts';
 import type { Actor, LiveDoc } from '../../sync/live-doc.ts';
+import { extensionIdOf } from './extension-handoff.ts';
 import { authorizationStart, exchangeCode, ProviderError, providerConfig } from './oidc-client.ts';
 import { describeStep, type SyncStep, syncSteps } from './sso-group-sync.ts';
 import { type SsoIdentity, type SsoRefusal, ssoIdentity } from './sso-identity.ts';
@@ -35,9 +36,10 @@ export const ssoActor = (c: Pick<SsoConnection, 'name'>): Actor => ({
 export const callbackUrl = (ctx: ServerContext, req: IncomingMessage) =>
   `${requestOrigin(req, ctx.config.publicUrl)}${SSO_CALLBACK_PATH}`;
 
-/** Where a sign-in may return to: a path of this server (never another site). */
+/** Where a sign-in may return to: a path of this server, or the extension's own return URL; never another site. */
 export function safeReturnTo(value: string | null, ws: Workspace): string {
   if (value?.startsWith('/') && !value.startsWith('//') && !value.includes('\\')) return value;
+  if (value && extensionIdOf(value)) return value;
   return `/${ws.slug}`;
 }
 
