@@ -23,6 +23,7 @@ export const PAGES = {
   'access-matrix': cast(() => import('./AccessMatrixPage.svelte')),
   history: cast(() => import('./HistoryPage.svelte')),
   conflicts: cast(() => import('./ConflictsPage.svelte')),
+  requests: cast(() => import('./RequestsPage.svelte')),
   'check-access': cast(() => import('./CheckAccessPage.svelte')),
   'decision-tokens': cast(() => import('./DecisionTokensPage.svelte')),
   provisioning: cast(() => import('./ProvisioningPage.svelte')),

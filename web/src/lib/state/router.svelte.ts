@@ -47,6 +47,7 @@ export type Route =
   | { page: 'access-matrix'; ws: string }
   | { page: 'history'; ws: string }
   | { page: 'conflicts'; ws: string }
+  | { page: 'requests'; ws: string }
   | { page: 'check-access'; ws: string }
   | { page: 'decision-tokens'; ws: string }
   | { page: 'provisioning'; ws: string }
@@ -61,6 +62,7 @@ export const SETTINGS_PAGES = [
   'access-matrix',
   'history',
   'conflicts',
+  'requests',
   'check-access',
   'decision-tokens',
   'provisioning',

@@ -6,9 +6,11 @@
  */
 import type { Awareness } from 'y-protocols/awareness';
 import {
+  type AccessRequest,
   commit,
   DocReader,
   type Planned,
+  readRequests,
   readState,
   schemaProblem,
   type WorkspaceState,
@@ -78,6 +80,8 @@ export class WorkspaceStore {
   slug = $state('');
   /** The merged replicated state; replaced (never mutated) on every doc change. */
   state = $state.raw<WorkspaceState | null>(null);
+  /** Access requests (the doc's server-written `requests` root), newest first: read with every state. */
+  requests = $state.raw<readonly AccessRequest[]>([]);
   link = $state<LinkStatus>('offline');
   /** While `link` is `unreachable`: since when the server has not answered. */
   unreachableSince = $state<number | null>(null);
@@ -248,6 +252,7 @@ export class WorkspaceStore {
   private setState(next: WorkspaceState) {
     if (next === this.state) return;
     this.state = next;
+    if (this.replica) this.requests = readRequests(this.replica.doc);
     this.scheduleExpiry();
     if (this.listCacheTimer === null && typeof setTimeout === 'function')
       this.listCacheTimer = setTimeout(() => this.saveListCache(), LIST_CACHE_DELAY_MS);
