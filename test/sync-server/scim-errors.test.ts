@@ -292,5 +292,8 @@ describe('SCIM limits', () => {
       } else expect(r.status).toBe(401);
     }
     expect(limited).toBeGreaterThan(0);
+    // Only this workspace is refused from this address: IdPs share addresses across tenants.
+    const other = await scimConnection(t, otherAdmin, 'other', 'Another IdP');
+    expect((await other.call('GET', '/Users')).status).toBe(200);
   });
 });

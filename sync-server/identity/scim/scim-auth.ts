@@ -2,7 +2,7 @@
  * Who calls the SCIM service: a bearer token of one SCIM connection of this workspace (stored as its
  * SHA-256). Anything else — no token, a revoked one, a session or API token, another workspace's — is a
  * 401 that says no more. Limits are taken before any lookup: per presented token (a connection's
- * traffic) and, for refused tokens, per client address (guessing).
+ * traffic) and, for refused tokens, per client address and workspace (guessing).
  */
 import type { IncomingMessage } from 'node:http';
 import { createRateLimiter, type RateLimiter } from '../../auth/rate-limit.ts';
@@ -16,7 +16,7 @@ export const SCIM_TOKEN_PREFIX = 'ghscim_';
 
 /** Requests per token per second (Entra asks for 25; the bench sustains 500+ writes/s). */
 export const SCIM_REQUESTS_PER_S = 2000;
-/** Refused tokens per client address per minute. */
+/** Refused tokens per client address and workspace per minute. */
 export const SCIM_FAILURES_PER_MIN = 30;
 /** A token's last use is written at most this often. */
 const TOUCH_EVERY_MS = 60_000;
@@ -50,14 +50,17 @@ export async function authenticateScim(
   ctx: ServerContext,
   limits: ScimLimits,
   req: IncomingMessage,
+  slug: string,
   workspace: Workspace | null,
 ): Promise<{ token: ScimToken; connection: ScimConnection }> {
-  const ip = ctx.clientIp(req);
-  const failWait = limits.failures.peek(ip);
+  // Refusals count per address and workspace: IdPs call from shared addresses (Entra's provisioning
+  // service serves every tenant), so one tenant's stale token must not lock out another workspace.
+  const failureKey = `${ctx.clientIp(req)} ${slug}`;
+  const failWait = limits.failures.peek(failureKey);
   if (failWait > 0) throw tooMany(failWait);
   const secret = bearer(req);
   const refuse = () => {
-    limits.failures.take(ip);
+    limits.failures.take(failureKey);
     return unauthorized();
   };
   if (!secret?.startsWith(SCIM_TOKEN_PREFIX) || secret.length > 200) throw refuse();

@@ -171,7 +171,7 @@ export function createScimHandler() {
     try {
       const slug = decodeURIComponent(m[1]!).toLowerCase();
       const workspace = await ctx.storage.workspaceBySlug(slug);
-      const auth = await authenticateScim(ctx, limits, req, workspace);
+      const auth = await authenticateScim(ctx, limits, req, slug, workspace);
       connection = auth.connection;
       const found = route(method, rest);
       if (!found) throw new ScimError(404, `No SCIM endpoint ${method} ${safePath(rest)}`);
