@@ -34,13 +34,25 @@ const auditCount = async () =>
 const raw = (path: string, init: RequestInit) => fetch(`${t.url}/api/workspaces/acme/scim/v2${path}`, init);
 
 describe('SCIM tokens', () => {
-  it('answers 401 in the Error schema to no token, a wrong one, a session, and another workspace’s token', async () => {
+  it('answers 401 in the Error schema to no token, a wrong one, a session, API or decision token, another workspace’s', async () => {
     const other = await scimConnection(t, otherAdmin, 'other', 'Other IdP');
+    const apiToken = await api(t.url, 'POST', '/api/workspaces/acme/tokens', {
+      token: admin,
+      body: { name: 'ci' },
+    });
+    const decisionToken = await api(t.url, 'POST', '/api/workspaces/acme/decision-tokens', {
+      token: admin,
+      body: { name: 'nginx' },
+    });
+    expect([apiToken.status, decisionToken.status]).toEqual([201, 201]);
     const cases: Record<string, Record<string, string>> = {
       none: {},
       wrong: { authorization: 'Bearer ghscim_notarealtoken' },
       session: { authorization: `Bearer ${admin}` },
+      'API token': { authorization: `Bearer ${apiToken.body.secret}` },
+      'decision token': { authorization: `Bearer ${decisionToken.body.secret}` },
       'other workspace': { authorization: `Bearer ${other.token}` },
+      'not bearer': { authorization: `Basic ${Buffer.from(`x:${other.token}`).toString('base64')}` },
     };
     for (const [name, headers] of Object.entries(cases)) {
       const r = await raw('/Users', { headers });
