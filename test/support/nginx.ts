@@ -171,6 +171,12 @@ export function forwardAuthServer(port: number, site: ForwardAuthSite): string {
       proxy_set_header X-Original-URL "";
 ${extra}`;
   return `${upstreams}
+  # The Cookie header without Gatehouse's session cookie: the app never sees the session token.
+  map $http_cookie $gh_app_cookie {
+    default $http_cookie;
+    "~^gatehouse_session=[^;]*(?:;\\s*)?(?<gh_rest>.*)$" "$gh_rest";
+    "~^(?<gh_before>.*?);\\s*gatehouse_session=[^;]*(?<gh_after>.*)$" "$gh_before$gh_after";
+  }
   server {
     listen 127.0.0.1:${port};
     location / {
@@ -188,6 +194,7 @@ ${extra}`;
       proxy_set_header Remote-Name $gh_name;
       proxy_set_header Remote-Groups $gh_groups;
       proxy_set_header X-Gatehouse-Level $gh_level;
+      proxy_set_header Cookie $gh_app_cookie;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_set_header Host $http_host;

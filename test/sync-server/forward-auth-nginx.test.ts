@@ -136,7 +136,14 @@ describe('forward auth behind a real nginx', () => {
       'remote-name': 'eve',
       'remote-groups': 'End-user,Staff  Berlin',
       'x-gatehouse-level': 'view',
+      cookie: 'other=1', // the app's own cookies, without Gatehouse's session
     });
+    const first = await viaNginx('/', { headers: { cookie: `gatehouse_session=${eve.token}; b=2` } });
+    expect(JSON.parse(first.text).headers.cookie).toBe('b=2');
+    const middle = await viaNginx('/', { headers: { cookie: `a=1; gatehouse_session=${eve.token}; b=2` } });
+    expect(JSON.parse(middle.text).headers.cookie).toBe('a=1; b=2');
+    const alone = await viaNginx('/', { headers: { cookie: `gatehouse_session=${eve.token}` } });
+    expect(JSON.parse(alone.text).headers).not.toHaveProperty('cookie');
   });
 
   it('denied: a POST needs Edit — the 403 page says why, who can grant it, and Request access', async () => {
