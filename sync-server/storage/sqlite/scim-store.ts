@@ -51,7 +51,9 @@ export function sqliteScimStore(db: Db): ScimStore {
          user_name = excluded.user_name, attributes = excluded.attributes, updated_at = excluded.updated_at`,
     ),
     links: db.prepare('SELECT * FROM scim_links WHERE connection_id = ? AND kind = ?'),
-    link: db.prepare('SELECT * FROM scim_links WHERE connection_id = ? AND kind = ? AND resource_id = ?'),
+    linksIn: db.prepare(
+      'SELECT * FROM scim_links WHERE connection_id = ? AND kind = ? AND resource_id IN (SELECT value FROM json_each(?))',
+    ),
     linkByExternal: db.prepare(
       'SELECT * FROM scim_links WHERE connection_id = ? AND kind = ? AND external_id = ?',
     ),
@@ -69,10 +71,6 @@ export function sqliteScimStore(db: Db): ScimStore {
   };
   const one = (r: unknown) => (r ? toScimConnection(r as Row) : null);
   const linkOrNull = (r: unknown) => (r ? toScimLink(r as Row) : null);
-  const linksOf = db.transaction(
-    (connectionId: string, kind: string, ids: readonly string[]) =>
-      ids.map((id) => q.link.get(connectionId, kind, id)).filter(Boolean) as Row[],
-  );
   const addRequest = db.transaction((e: Parameters<ScimStore['addScimRequest']>[0]) => {
     q.insertRequest.run(e.connectionId, e.at, e.method, e.path, e.status, e.outcome);
     q.pruneRequests.run(e.connectionId, e.connectionId, SCIM_REQUESTS_KEPT);
@@ -127,7 +125,7 @@ export function sqliteScimStore(db: Db): ScimStore {
     },
     async scimLinks(connectionId, kind, resourceIds) {
       const rows = resourceIds
-        ? linksOf(connectionId, kind, resourceIds)
+        ? (q.linksIn.all(connectionId, kind, JSON.stringify(resourceIds)) as Row[])
         : (q.links.all(connectionId, kind) as Row[]);
       return rows.map(toScimLink);
     },
