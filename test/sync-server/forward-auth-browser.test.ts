@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWeb } from '../e2e/harness.ts';
+import { axe, buildWeb } from '../e2e/harness.ts';
 import { forwardAuthServer, freePort, startNginx, type TestNginx } from '../support/nginx.ts';
 import { addUser, api, PASSWORD, setup, startServer, type TestServer } from './helpers.ts';
 import { must, removeEndUserGrants } from './rest-setup.ts';
@@ -118,6 +118,9 @@ describe('forward auth in a browser', () => {
       .toBe("You can't open Payroll");
     const request = page.getByRole('link', { name: 'Request access' });
     expect(await request.getAttribute('href')).toMatch(/^mailto:admin%40acme\.test\?subject=/);
+    expect(await axe(page)).toEqual([]); // no serious or critical accessibility violation
+    await page.setViewportSize({ width: 390, height: 800 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await context.close();
   }, 120_000);
 
