@@ -15,7 +15,9 @@ export type ExtErrorCode =
   | 'no-access'
   | 'server-error'
   | 'bad-response'
-  | 'bad-request';
+  | 'bad-request'
+  | 'sso-unavailable'
+  | 'sso-cancelled';
 
 export interface ExtError {
   readonly code: ExtErrorCode;
@@ -39,6 +41,9 @@ export const ERROR_TEXT: Readonly<Record<ExtErrorCode, string>> = {
   'server-error': 'The Gatehouse server had a problem. Try again in a moment.',
   'bad-response': 'The server answered with something that is not a Gatehouse response. Check the address.',
   'bad-request': 'The extension sent a request it should not have. Reload the extension.',
+  'sso-unavailable':
+    'This workspace offers no single sign-on here. Check its name, or sign in with a password.',
+  'sso-cancelled': 'The single sign-on did not complete. Try again.',
 };
 
 export function extOk<T>(value: T): { ok: true; value: T } {

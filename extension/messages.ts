@@ -42,7 +42,9 @@ export type PopupState =
 
 export type SignIn =
   | { readonly serverUrl: string; readonly email: string; readonly password: string }
-  | { readonly serverUrl: string; readonly token: string };
+  | { readonly serverUrl: string; readonly token: string }
+  /** Single sign-on with the workspace's (first) SSO connection, through chrome.identity. */
+  | { readonly serverUrl: string; readonly workspace: string };
 
 /** Request type → [request fields, reply value]. */
 export interface PopupProtocol {
@@ -71,6 +73,7 @@ const MAX_FIELD = 4096;
 function isSignIn(v: unknown): v is SignIn {
   if (!isObject(v) || !isString(v.serverUrl, MAX_FIELD)) return false;
   if ('token' in v) return isString(v.token, MAX_FIELD) && !('password' in v);
+  if ('workspace' in v) return isString(v.workspace, 100) && !('password' in v);
   return isString(v.email, 320) && isString(v.password, 1024);
 }
 

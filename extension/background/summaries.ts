@@ -8,6 +8,7 @@ import type { SignIn } from '../messages.ts';
 import { normalizeServerUrl } from '../server-url.ts';
 import { type Api, createApi } from './api.ts';
 import { type CachedSummary, cachedSummary, type Items, type Session } from './items.ts';
+import { ssoToken } from './sso.ts';
 
 export interface SummariesDeps {
   readonly items: Items;
@@ -136,6 +137,10 @@ export function createSummaries({ items, createApi: makeApi = createApi, now = D
     if ('token' in input) {
       token = input.token.trim();
       if (!token) return extFail('invalid-token');
+    } else if ('workspace' in input) {
+      const sso = await ssoToken(serverUrl, input.workspace.trim());
+      if (!sso.ok) return sso;
+      token = sso.value;
     } else {
       const login = await makeApi(serverUrl).login(input.email.trim(), input.password);
       if (!login.ok) return login;

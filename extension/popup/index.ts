@@ -1,5 +1,5 @@
 /**
- * The popup: sign in (server URL + email and password, or an API token), then the signed-in account's
+ * The popup: sign in (server URL + email and password, an API token, or single sign-on), then the signed-in account's
  * access per workspace. Host permission for the server is asked for inside the click that signs in.
  */
 import { ERROR_TEXT, type ExtError, type ExtErrorCode } from '../errors.ts';
@@ -45,15 +45,26 @@ function signInView(state: Extract<PopupState, { signedIn: false }>, error: ExtE
     autocomplete: 'current-password',
   });
   const [tokenLabel, token] = input('token', 'API token', 'password', { autocomplete: 'off' });
+  const [workspaceLabel, workspace] = input(
+    'workspace',
+    'Workspace (as in its address, e.g. nexus)',
+    'text',
+    {
+      autocomplete: 'off',
+    },
+  );
   const withPassword = h('div', {}, emailLabel, email, passwordLabel, password);
   const withToken = h('div', {}, tokenLabel, token);
+  const withSso = h('div', {}, workspaceLabel, workspace);
   withToken.hidden = true;
+  withSso.hidden = true;
   const mode = (value: string, text: string, checked: boolean) => {
     const radio = h('input', { type: 'radio', name: 'mode', value, id: `mode-${value}` }) as HTMLInputElement;
     radio.checked = checked;
     radio.addEventListener('change', () => {
       withPassword.hidden = value !== 'password';
       withToken.hidden = value !== 'token';
+      withSso.hidden = value !== 'sso';
     });
     return h('label', { for: `mode-${value}` }, radio, ` ${text}`);
   };
@@ -70,9 +81,11 @@ function signInView(state: Extract<PopupState, { signedIn: false }>, error: ExtE
       h('legend', { class: 'muted' }, 'Sign in with'),
       mode('password', 'Password', true),
       mode('token', 'API token', false),
+      mode('sso', 'Single sign-on', false),
     ),
     withPassword,
     withToken,
+    withSso,
     h('div', { class: 'actions' }, submit),
     box,
   );
@@ -80,9 +93,11 @@ function signInView(state: Extract<PopupState, { signedIn: false }>, error: ExtE
     e.preventDefault();
     const serverUrl = normalizeServerUrl(server.value);
     if (!serverUrl) return void render(state, fail('invalid-server-url'));
-    const signIn: SignIn = withToken.hidden
-      ? { serverUrl, email: email.value, password: password.value }
-      : { serverUrl, token: token.value };
+    const signIn: SignIn = !withSso.hidden
+      ? { serverUrl, workspace: workspace.value }
+      : withToken.hidden
+        ? { serverUrl, email: email.value, password: password.value }
+        : { serverUrl, token: token.value };
     submit.disabled = true;
     submit.textContent = 'Signing in…';
     // Both calls happen inside the click: Chrome asks for host permission only during a user gesture.
