@@ -58,6 +58,8 @@ export async function startSsoSignIn(
   });
   const start = await authorizationStart(config, callbackUrl(ctx, req), connection.scopes);
   const now = Date.now();
+  // Flows nobody finished are dropped here (indexed by expiry): the table holds minutes of sign-ins.
+  await ctx.storage.deleteExpiredSsoFlows(now);
   await ctx.storage.createSsoFlow({
     stateHash: hashToken(start.state),
     workspaceId: ws.id,
