@@ -32,6 +32,7 @@ import { CLIENTS, type Storm, storm } from './sync-storm.ts';
 
 const RATE = 20; // per client: 50 × 20 = 1,000 updates/s offered
 const UPDATES = 200;
+const WARM_UP_UPDATES = 60;
 const CAPACITY_RATE = 1000; // offered faster than any configuration goes
 const CAPACITY_UPDATES = Number(process.env.CLUSTER_BENCH_CAPACITY_UPDATES ?? 600);
 const STORM_S = Number(process.env.CLUSTER_BENCH_STORM_S ?? 60);
@@ -49,7 +50,9 @@ interface Config {
 async function runStorms(c: Config, token: string): Promise<{ steady: Storm; capacity: Storm }> {
   const n = c.instances.list.length;
   const out: Record<string, Storm> = {};
+  // A first storm on freshly started instances runs cold (JIT, pools, first loads): a short one warms up.
   for (const [kind, rate, updates] of [
+    ['warm-up', RATE, WARM_UP_UPDATES],
     ['steady', RATE, UPDATES],
     ['capacity', CAPACITY_RATE, CAPACITY_UPDATES],
   ] as const) {
