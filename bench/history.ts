@@ -87,11 +87,12 @@ export async function run(): Promise<Row[]> {
       };
       batch.push({ update: updates[updates.length - 1]!, audit });
       if (batch.length === BATCH) {
-        const head = await storage.appendUpdates(workspace.id, batch);
+        await storage.appendUpdates(workspace.id, batch);
         logged += batch.length;
         batch = [];
         if (logged % COMPACT_EVERY === 0) {
           const c0 = performance.now();
+          const head = (await storage.headSeqs([workspace.id])).get(workspace.id)!;
           await storage.compact(workspace.id, Y.encodeStateAsUpdate(doc), head);
           compactMs.push(performance.now() - c0);
         }
@@ -146,7 +147,7 @@ export async function run(): Promise<Row[]> {
 
     const userId = ws.userIds[42]!;
     const u0 = performance.now();
-    const timeline = await userTimeline(storage, workspace.id, userId, t0, end);
+    const timeline = await userTimeline(storage, workspace.id, userId, t0 + STEP_MS, end);
     const tl = performance.now() - u0;
     rows.push({
       name: 'history: one user’s full timeline (100,000 updates replayed)',
