@@ -124,6 +124,23 @@ describe('SCIM Users, Entra-shaped', () => {
     const after = (await users()).find((x) => x.id === id)!;
     expect(after).toMatchObject({ status: 'invited', name: 'Nia B. Ode' }); // never accepted: restore keeps it invited
 
+    // Attributes Gatehouse does not keep are ignored, whatever the op (a remove of a missing one included).
+    const ignored = await entra.call('PATCH', `/Users/${id}`, {
+      schemas: [PATCH],
+      Operations: [
+        { op: 'Add', path: 'addresses[type eq "work"].formatted', value: '1 Main St' },
+        { op: 'Remove', path: 'phoneNumbers[type eq "fax"]' },
+        {
+          op: 'Replace',
+          path: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager',
+          value: { value: 'm1' },
+        },
+      ],
+    });
+    expect(ignored.status).toBe(200);
+    expect(ignored.body.meta.version).toBe(on.body.meta.version);
+    expect(ignored.body.addresses).toBeUndefined();
+
     // Microsoft's validator: an empty Operations array is a no-op.
     const noop = await entra.call('PATCH', `/Users/${id}`, { schemas: [PATCH], Operations: [] });
     expect(noop.status).toBe(200);

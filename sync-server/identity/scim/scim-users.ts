@@ -114,7 +114,7 @@ export async function patchUserResource(sc: ScimContext, id: string, body: unkno
   const v = await findUser(sc, id);
   const current = userResource(v, sc.base);
   checkIfMatch(ifMatch, versionOf(current));
-  const ops = normalisePatch(body, [USER_SCHEMA, GATEHOUSE_USER_SCHEMA]);
+  const ops = normalisePatch(body, [USER_SCHEMA, GATEHOUSE_USER_SCHEMA]).filter((o) => isKept(o.path));
   if (ops.length === 0) return current;
   const patched = applyPatch(current, ops);
   if (patched.id !== current.id) throw new ScimError(400, 'The id of a resource cannot change', 'mutability');
@@ -127,6 +127,18 @@ export async function deleteUserResource(sc: ScimContext, id: string, ifMatch?: 
   const v = await findUser(sc, id);
   checkIfMatch(ifMatch, versionOf(userResource(v, sc.base)));
   await deleteUser(sc, v);
+}
+
+/** The attributes a user keeps (scim-user.ts); operations on any other (title, addresses…) are ignored. */
+const KEPT = new Set(['username', 'name', 'displayname', 'emails', 'active', 'externalid', 'id']);
+
+function isKept(path: string | undefined): boolean {
+  if (path === undefined) return true;
+  let p = path.trim().toLowerCase();
+  if (p.startsWith(GATEHOUSE_USER_SCHEMA.toLowerCase())) return true;
+  const core = `${USER_SCHEMA.toLowerCase()}:`;
+  if (p.startsWith(core)) p = p.slice(core.length);
+  return KEPT.has(p.split(/[.[]/, 1)[0]!);
 }
 
 export const versionOf = (r: Record<string, unknown>) => (r.meta as { version: string }).version;
