@@ -151,6 +151,9 @@ describe('forward auth in a browser', () => {
         },
       )
       .toBe('edit');
+    await expect
+      .poll(() => page.getByTestId('forward-auth-level-note').textContent(), { timeout: 10_000 })
+      .toBe('Forward auth: Edit for every request');
     // Eve holds View on HR: a plain GET now needs Edit.
     const eve = await context.browser()!.newContext();
     const evePage = await eve.newPage();
