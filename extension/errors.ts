@@ -17,7 +17,8 @@ export type ExtErrorCode =
   | 'bad-response'
   | 'bad-request'
   | 'sso-unavailable'
-  | 'sso-cancelled';
+  | 'sso-cancelled'
+  | 'request-refused';
 
 export interface ExtError {
   readonly code: ExtErrorCode;
@@ -44,6 +45,7 @@ export const ERROR_TEXT: Readonly<Record<ExtErrorCode, string>> = {
   'sso-unavailable':
     'This workspace offers no single sign-on here. Check its name, or sign in with a password.',
   'sso-cancelled': 'The single sign-on did not complete. Try again.',
+  'request-refused': 'The request was not sent.',
 };
 
 export function extOk<T>(value: T): { ok: true; value: T } {

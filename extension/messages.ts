@@ -59,14 +59,26 @@ export type PopupRequest = {
 }[PopupRequestType];
 export type PopupReply<K extends PopupRequestType> = ExtResult<PopupProtocol[K][1]>;
 
+/** What the panel's Request access form sends (for the app the panel shows; the worker knows which). */
+export interface PanelAccessRequest {
+  readonly type: 'panel.request';
+  readonly level: 'view' | 'edit';
+  readonly reason: string;
+  /** null: until revoked. */
+  readonly duration: '1d' | '7d' | '30d' | null;
+}
+
 export type PanelRequest =
   | { readonly type: 'panel.watch'; readonly url: string }
+  | PanelAccessRequest
   | { readonly type: 'panel.collapse'; readonly key: string; readonly collapsed: boolean }
   | { readonly type: 'panel.ping' };
 
 export type PanelUpdate =
   | { readonly type: 'panel.show'; readonly model: PanelModel }
-  | { readonly type: 'panel.none' };
+  | { readonly type: 'panel.none' }
+  /** The answer to a Request access of the panel `key`: sent (what it asks, through which group) or why not. */
+  | { readonly type: 'panel.requested'; readonly key: string; readonly ok: boolean; readonly text: string };
 
 const MAX_FIELD = 4096;
 
@@ -101,6 +113,12 @@ export function isPanelRequest(v: unknown): v is PanelRequest {
       return isString(v.key, 512) && typeof v.collapsed === 'boolean';
     case 'panel.ping':
       return true;
+    case 'panel.request':
+      return (
+        (v.level === 'view' || v.level === 'edit') &&
+        isString(v.reason, 500) &&
+        (v.duration === null || v.duration === '1d' || v.duration === '7d' || v.duration === '30d')
+      );
     default:
       return false;
   }

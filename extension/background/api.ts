@@ -4,7 +4,7 @@
  * a result; a network failure is `unreachable`.
  */
 import { decodeArray, isObject, isString } from '../decode.ts';
-import { type ExtErrorCode, type ExtResult, extFail, extOk } from '../errors.ts';
+import { ERROR_TEXT, type ExtErrorCode, type ExtResult, extFail, extOk } from '../errors.ts';
 import { type AccessCatalog, decodeCatalog, decodeUserSummary, type UserSummary } from '../summary.ts';
 
 export const REQUEST_TIMEOUT_MS = 8_000;
@@ -102,6 +102,37 @@ export function createApi(serverUrl: string, token: string | null = null) {
       const account = isObject(body) ? decodeAccount(body.account) : null;
       if (!isObject(body) || !isString(body.token) || !account) return extFail('bad-response');
       return extOk({ token: body.token, account });
+    },
+
+    /**
+     * Asks for access to an app from the panel (issue 16): the server picks the smallest group and checks
+     * the rules; the answer says what was asked through which group and what it would mean, or why not.
+     */
+    async requestAccess(
+      workspace: string,
+      r: { appId: string; level: 'view' | 'edit'; reason: string; duration: '1d' | '7d' | '30d' | null },
+    ): Promise<ExtResult<string>> {
+      const res = await call(`/api/workspaces/${encodeURIComponent(workspace)}/requests`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          resourceType: 'app',
+          resourceId: r.appId,
+          level: r.level,
+          reason: r.reason,
+          duration: r.duration,
+        }),
+      });
+      if (!res) return extFail('unreachable');
+      if (res.status === 401) return extFail('signed-out');
+      const body = await json(res);
+      const error =
+        isObject(body) && isObject(body.error) && isString(body.error.message) ? body.error.message : null;
+      if (!res.ok) return extFail('request-refused', error ?? ERROR_TEXT['request-refused']);
+      const option = isObject(body) && isObject(body.option) ? body.option : null;
+      if (!option || !isString(option.groupName)) return extFail('bad-response');
+      const meaning = isString(option.meaning) ? ` ${option.meaning}.` : '';
+      return extOk(`Requested through “${option.groupName}”: an admin will answer.${meaning}`);
     },
 
     async logout(): Promise<void> {

@@ -90,6 +90,8 @@ export function createPanels(
       let latest = 0;
       /** The panel this port shows: the only key whose collapsed state this page may set. */
       let shownKey: string | null = null;
+      /** The app the panel shows (the only one this page may ask access to). */
+      let shownApp: { workspace: string; appId: string } | null = null;
       const show = async (allowRefresh: boolean) => {
         const call = ++latest;
         let found = await findPanelFor(summaries, items, url);
@@ -100,6 +102,9 @@ export function createPanels(
         // Only the latest answer counts (a single-page app may have moved on meanwhile).
         if (!open.has(port) || call !== latest) return;
         shownKey = found?.model.key ?? null;
+        shownApp = found
+          ? { workspace: found.workspace, appId: found.model.key.slice(found.workspace.length + 1) }
+          : null;
         post(found ? { type: 'panel.show', model: found.model } : { type: 'panel.none' });
         follow(found?.workspace ?? null);
       };
@@ -114,6 +119,18 @@ export function createPanels(
           if (!sameOrigin(msg.url, senderUrl)) return;
           url = msg.url;
           void show(true);
+        } else if (msg.type === 'panel.request') {
+          const app = shownApp;
+          const key = shownKey;
+          if (!app || !key) return;
+          void (async () => {
+            const api = await summaries.api();
+            const r = api
+              ? await api.requestAccess(app.workspace, { appId: app.appId, ...msg })
+              : { ok: false as const, error: { message: 'Sign in from the Gatehouse extension first.' } };
+            if (!open.has(port)) return;
+            post({ type: 'panel.requested', key, ok: r.ok, text: r.ok ? r.value : r.error.message });
+          })();
         } else if (msg.type === 'panel.collapse') {
           // A page can only fold its own panel: no writing arbitrary keys into the extension's storage.
           if (msg.key !== shownKey) return;

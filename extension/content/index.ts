@@ -47,8 +47,15 @@ function onUpdate(msg: PanelUpdate, fromWorker: boolean): void {
     disconnect();
     return;
   }
+  if (msg.type === 'panel.requested') {
+    panel?.requested(msg.key, msg.ok, msg.text);
+    return;
+  }
   whenReady(() => {
-    panel ??= createPanel((key, collapsed) => send({ type: 'panel.collapse', key, collapsed }));
+    panel ??= createPanel(
+      (key, collapsed) => send({ type: 'panel.collapse', key, collapsed }),
+      (request) => send(request),
+    );
     panel.update(msg.model);
   });
   if (fromWorker && document.visibilityState === 'hidden') disconnect();

@@ -33,7 +33,9 @@ ul{margin:0;padding-left:18px}li{margin:2px 0;overflow-wrap:anywhere}
 .muted{color:#57606a}
 .stale{padding:6px 8px;border-radius:6px;background:#fff8c5;border:1px solid #d4a72c;color:#4d2d00}
 .reason{font-weight:600;color:#a40e26}
-.request{display:inline-block;margin-top:10px;padding:6px 12px;border-radius:6px;background:#0969da;color:#fff;text-decoration:none;font-weight:600}
+.request{display:inline-block;margin-top:10px;padding:6px 12px;border-radius:6px;background:#0969da;color:#fff;text-decoration:none;font-weight:600;border:0;font:inherit;cursor:pointer}
+.request-form{display:grid;gap:6px;margin-top:10px}.request-form select,.request-form textarea{font:inherit;color:inherit;background:transparent;border:1px solid #d0d7de;border-radius:6px;padding:4px 6px;width:100%}
+.requested{padding:6px 8px;border-radius:6px;background:#ddf4ff;border:1px solid #54aeff}.mailto{display:inline-block;margin-top:8px;color:#0969da}
 @media (prefers-color-scheme:dark){:host{color:#e6edf3!important}.toggle,.body{background:#161b22;border-color:#30363d}
 dt,h3,.muted{color:#8d96a0}.stale{background:#3b2e00;color:#f2cc60}.reason{color:#ff8182}}
 `;

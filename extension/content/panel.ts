@@ -2,6 +2,7 @@
  * The access panel: a fixed-position host element with an open shadow root. All text goes in through
  * `textContent` (names are user-supplied); the only URL set is the worker's `mailto:` link.
  */
+import type { PanelAccessRequest } from '../messages.ts';
 import type { PanelModel } from '../panel-model.ts';
 import { PANEL_CSS } from './panel-css.ts';
 
@@ -10,7 +11,66 @@ export const PANEL_TAG = 'gatehouse-access-panel';
 export interface PanelHandle {
   readonly host: HTMLElement;
   update(model: PanelModel): void;
+  /** The worker's answer to this panel's Request access (`key`: the panel it was for). */
+  requested(key: string, ok: boolean, text: string): void;
   remove(): void;
+}
+
+const DURATIONS: readonly [string, string][] = [
+  ['1d', '1 day'],
+  ['7d', '1 week'],
+  ['30d', '30 days'],
+  ['', 'Until revoked'],
+];
+
+/** The Request access form: level, reason, how long; the answer replaces it. */
+function requestForm(
+  onSend: (r: PanelAccessRequest) => void,
+  answer: { ok: boolean; text: string } | null,
+): HTMLElement {
+  if (answer?.ok)
+    return h('p', { class: 'requested', role: 'status', 'data-gh': 'request-result' }, answer.text);
+  const level = h(
+    'select',
+    { 'data-gh': 'request-level', 'aria-label': 'Access to ask for' },
+    h('option', { value: 'view' }, 'View'),
+    h('option', { value: 'edit' }, 'Edit'),
+  ) as HTMLSelectElement;
+  const reason = h('textarea', {
+    rows: '2',
+    maxlength: '500',
+    'data-gh': 'request-reason',
+    'aria-label': 'Why you need it',
+    placeholder: 'Why you need it',
+  }) as HTMLTextAreaElement;
+  const duration = h(
+    'select',
+    { 'data-gh': 'request-duration', 'aria-label': 'For how long' },
+    ...DURATIONS.map(([v, t]) => h('option', { value: v }, t)),
+  ) as HTMLSelectElement;
+  duration.value = '7d';
+  const send = h('button', { type: 'submit', class: 'request', 'data-gh': 'request-send' }, 'Send request');
+  const form = h(
+    'form',
+    { class: 'request-form', 'data-gh': 'request-form' },
+    level,
+    reason,
+    duration,
+    send,
+    answer ? h('p', { class: 'reason', role: 'alert', 'data-gh': 'request-error' }, answer.text) : null,
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (!reason.value.trim()) return reason.focus();
+    const d = duration.value;
+    onSend({
+      type: 'panel.request',
+      level: level.value === 'edit' ? 'edit' : 'view',
+      reason: reason.value,
+      duration: d === '1d' || d === '7d' || d === '30d' ? d : null,
+    });
+  });
+  return form;
 }
 
 type Child = Node | string | null | false;
@@ -38,7 +98,7 @@ function staleText(m: PanelModel): string {
   return `Could not refresh your access. ${since}`;
 }
 
-function body(m: PanelModel): Child[] {
+function body(m: PanelModel, form: HTMLElement | null): Child[] {
   return [
     m.stale && h('p', { class: 'stale', role: 'status', 'data-gh': 'stale' }, staleText(m)),
     h('h2', { 'data-gh': 'app' }, m.app),
@@ -57,8 +117,9 @@ function body(m: PanelModel): Child[] {
           h('p', { class: 'reason', 'data-gh': 'reason' }, m.reason ?? ''),
           h('h3', {}, 'Admins to ask'),
           h('div', { 'data-gh': 'admins' }, list(m.admins, 'No active admin.')),
+          form,
           m.requestMailto &&
-            h('a', { class: 'request', href: m.requestMailto, 'data-gh': 'request' }, 'Request access'),
+            h('a', { class: 'mailto', href: m.requestMailto, 'data-gh': 'request' }, 'Email the admins'),
         ]
       : [h('h3', {}, 'Granted by'), h('div', { 'data-gh': 'via' }, list(m.via, 'No group.'))]),
     h('h3', {}, 'Data sources'),
@@ -69,7 +130,10 @@ function body(m: PanelModel): Child[] {
 }
 
 /** Builds the panel (not yet attached; `update` attaches it to the document on first use). */
-export function createPanel(onCollapse: (key: string, collapsed: boolean) => void): PanelHandle {
+export function createPanel(
+  onCollapse: (key: string, collapsed: boolean) => void,
+  onRequest: (request: PanelAccessRequest) => void = () => {},
+): PanelHandle {
   const host = document.createElement(PANEL_TAG);
   host.style.setProperty('all', 'initial', 'important');
   host.style.setProperty('position', 'fixed', 'important');
@@ -96,6 +160,12 @@ export function createPanel(onCollapse: (key: string, collapsed: boolean) => voi
 
   let model: PanelModel | null = null;
   let collapsed = false;
+  /** The last answer to a request, per panel key (kept while the page is open). */
+  const answers = new Map<string, { ok: boolean; text: string }>();
+  const draw = (m: PanelModel) => {
+    const form = m.level === 'none' && !m.stale ? requestForm(onRequest, answers.get(m.key) ?? null) : null;
+    content.replaceChildren(...body(m, form).filter((c): c is Node | string => !!c));
+  };
 
   const setCollapsed = (next: boolean) => {
     collapsed = next;
@@ -132,10 +202,14 @@ export function createPanel(onCollapse: (key: string, collapsed: boolean) => voi
       badge.textContent = next.levelText;
       title.textContent = next.app;
       toggle.replaceChildren(badge, title, ...(next.stale ? [dot] : []), chev);
-      content.replaceChildren(...body(next).filter((c): c is Node | string => !!c));
+      draw(next);
       if (first) setCollapsed(next.collapsed ?? next.level !== 'none');
       else if (changed) setCollapsed(next.collapsed ?? collapsed);
       if (!host.isConnected) document.documentElement.append(host);
+    },
+    requested(key, ok, text) {
+      answers.set(key, { ok, text });
+      if (model?.key === key) draw(model);
     },
     remove() {
       host.remove();

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashPassword } from '../../sync-server/auth/password.ts';
+import type { ServerConfig } from '../../sync-server/config.ts';
 import { type DemoLogin, seedDemo } from '../../sync-server/demo/seed-demo.ts';
 import { createGatehouseServer } from '../../sync-server/server.ts';
 
@@ -23,7 +24,8 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(): Promise<TestServer> {
+/** `config`: overrides (a test's own clock, say). */
+export async function startServer(config: Partial<ServerConfig> = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-ext-server-'));
   const server = await createGatehouseServer({
     dataDir,
@@ -31,6 +33,7 @@ export async function startServer(): Promise<TestServer> {
     host: '127.0.0.1',
     logLevel: 'silent',
     loginAttemptsPerMinute: 1_000,
+    ...config,
   });
   const { url } = await server.listen();
   const logins = (await seedDemo(server.ctx, url)) ?? [];

@@ -33,6 +33,9 @@ function fakeApi(server: FakeServer): typeof createApi {
       async logout() {
         server.calls.push('logout');
       },
+      async requestAccess() {
+        return extFail('request-refused');
+      },
       async me() {
         server.calls.push('me');
         return authed(() =>
