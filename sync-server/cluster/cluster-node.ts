@@ -68,7 +68,7 @@ export class ClusterNode {
       storage: this.options.storage,
       metrics: this.options.metrics,
       log: this.options.log,
-      publish: (id, seq, count, update) => this.publish(id, seq, count, update),
+      publish: (id, first, seq, update) => this.publish(id, first, seq, update),
       closed: (f) => {
         stopPresence();
         if (this.feeds.get(f.workspaceId) === f) this.feeds.delete(f.workspaceId);
@@ -100,13 +100,13 @@ export class ClusterNode {
       await this.link.pubsub.pSubscribe(pattern, handler).catch(() => {});
   }
 
-  private publish(workspaceId: string, seq: number, count: number, update: Uint8Array): void {
+  private publish(workspaceId: string, first: number, seq: number, update: Uint8Array): void {
     crashPoint('before-xadd');
     if (!this.link.up) {
       this.options.metrics.publishFailures.inc();
       return;
     }
-    const args = xaddArgs(workspaceId, { seq, count, instance: this.instance, update });
+    const args = xaddArgs(workspaceId, { seq, first, instance: this.instance, update });
     this.link.commands.sendCommand(args).then(
       () => crashPoint('after-xadd'),
       () => this.options.metrics.publishFailures.inc(),
@@ -169,7 +169,7 @@ export class ClusterNode {
             continue;
           }
           if (entry.instance === this.instance) continue;
-          feed.onEntry(entry.seq, entry.count, entry.update);
+          feed.onEntry(entry.first, entry.seq, entry.update);
         }
       }
     }

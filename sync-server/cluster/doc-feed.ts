@@ -20,8 +20,8 @@ export interface FeedDeps {
   readonly storage: Pick<DocumentStore, 'updatesSince' | 'loadDoc' | 'headSeqs'>;
   readonly metrics: ClusterMetrics;
   readonly log: Logger;
-  /** XADD of a local commit (after it is durable and relayed locally). */
-  readonly publish: (workspaceId: string, seq: number, count: number, update: Uint8Array) => void;
+  /** XADD of a local commit, seqs `first` … `seq` (after it is durable and relayed locally). */
+  readonly publish: (workspaceId: string, first: number, seq: number, update: Uint8Array) => void;
   readonly closed: (feed: DocFeed) => void;
 }
 
@@ -52,24 +52,29 @@ export class DocFeed {
     return this.live.workspace.id;
   }
 
-  /** A commit of this instance: `count` updates ending at `seq`, already in the doc. */
-  committed(seq: number, count: number, update: Uint8Array): void {
-    this.deps.metrics.committed.inc(count);
-    const from = seq - count;
+  /**
+   * A commit of this instance: seqs `first` … `seq` written now, already in the doc. None written
+   * (`first > seq`: resends of logged updates): nothing to announce, and the doc holds no new seq (the head
+   * poll backfills whatever it lacks up to the head).
+   */
+  committed(first: number, seq: number, update: Uint8Array): void {
+    if (first > seq) return;
+    this.deps.metrics.committed.inc(seq - first + 1);
+    const from = first - 1;
     if (from <= this.expected) this.expected = Math.max(this.expected, seq);
     else this.backfill();
     this.hold(from, seq);
-    this.deps.publish(this.workspaceId, seq, count, update);
+    this.deps.publish(this.workspaceId, first, seq, update);
   }
 
   safeSeq(): number {
     return this.last;
   }
 
-  /** A stream entry of another instance. */
-  onEntry(seq: number, count: number, update: Uint8Array): void {
+  /** A stream entry of another instance: seqs `first` … `seq`. */
+  onEntry(first: number, seq: number, update: Uint8Array): void {
     if (this.isClosed || seq <= this.expected) return;
-    const from = seq - count;
+    const from = first - 1;
     if (from > this.expected) {
       this.backfill();
       return;
@@ -78,7 +83,7 @@ export class DocFeed {
     void this.live.applyCommitted([update], seq, () => {
       if (this.isClosed) return false;
       this.hold(from, seq);
-      this.deps.metrics.relayed.inc(count);
+      this.deps.metrics.relayed.inc(seq - from);
       return true;
     });
   }

@@ -1,6 +1,8 @@
 /**
- * A fan-out stream entry: `XADD ws:{id} MAXLEN ~ 10000 * seq N n K i <instance> u <base64 update>` —
- * the committed update itself (never a diff computed for one peer), ending at seq N, covering K seqs.
+ * A fan-out stream entry: `XADD ws:{id} MAXLEN ~ 10000 * seq N f F n K i <instance> u <base64 update>` —
+ * the committed update itself (never a diff computed for one peer), written as seqs F … N (K = N - F + 1).
+ * F is what the append reports it wrote (storage `Appended`), not N minus the records in the batch: a
+ * deduplicated resend takes no seq. An entry without `f` (an older instance) is read as N - K + 1.
  * Entries are read back raw; one that does not parse is skipped (it must never stop the reader loop).
  */
 export const STREAM_MAXLEN = '10000';
@@ -8,8 +10,10 @@ export const STREAM_MAXLEN = '10000';
 export const streamKey = (workspaceId: string): string => `ws:${workspaceId}`;
 
 export interface StreamEntry {
+  /** The last seq written. */
   readonly seq: number;
-  readonly count: number;
+  /** The first seq written (≤ seq). */
+  readonly first: number;
   readonly instance: string;
   readonly update: Uint8Array;
 }
@@ -24,8 +28,10 @@ export function xaddArgs(workspaceId: string, entry: StreamEntry): string[] {
     '*',
     'seq',
     String(entry.seq),
+    'f',
+    String(entry.first),
     'n',
-    String(entry.count),
+    String(entry.seq - entry.first + 1),
     'i',
     entry.instance,
     'u',
@@ -39,14 +45,15 @@ export function parseEntry(fields: unknown): StreamEntry | null {
   const m = new Map<string, string>();
   for (let i = 0; i + 1 < fields.length; i += 2) m.set(String(fields[i]), String(fields[i + 1]));
   const seq = Number(m.get('seq'));
-  const count = Number(m.get('n'));
+  const f = m.get('f');
+  const first = f === undefined ? seq - Number(m.get('n')) + 1 : Number(f);
   const instance = m.get('i');
   const u = m.get('u');
-  if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(count) || count < 1 || seq < count) return null;
+  if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(first) || first < 1 || first > seq) return null;
   if (!instance || u === undefined) return null;
   const update = new Uint8Array(Buffer.from(u, 'base64'));
   if (update.length === 0) return null;
-  return { seq, count, instance, update };
+  return { seq, first, instance, update };
 }
 
 /** An XREAD reply (RESP2 array or RESP3 map) → `[key, [[id, fields]…]]` pairs. */

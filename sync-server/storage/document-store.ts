@@ -50,18 +50,29 @@ export interface AppendOptions {
   readonly instance?: string;
 }
 
+/**
+ * What an append wrote: seqs `first` … `head`, consecutive (`head` is the workspace's head after it). When
+ * every update was logged already (resends), nothing was written: `first` is `head + 1`. Fan-out announces
+ * exactly this range (a receiver's gap detection trusts it; counting the records instead would claim the
+ * seqs of a deduplicated resend, which may be another instance's update it has not seen).
+ */
+export interface Appended {
+  readonly first: number;
+  readonly head: number;
+}
+
 export interface DocumentStore {
   loadDoc(workspaceId: string): Promise<StoredDoc>;
   /**
-   * Commits the updates and their audit rows in one transaction; resolves with the workspace's head seq
-   * after it (the last update's seq). An update whose exact bytes are already logged is stored once: a
-   * resend changes nothing, and its audit row is not written again.
+   * Commits the updates and their audit rows in one transaction; resolves with the seqs written and the
+   * workspace's head after it (Appended). An update whose exact bytes are already logged is stored once: a
+   * resend changes nothing, takes no seq, and its audit row is not written again.
    */
   appendUpdates(
     workspaceId: string,
     records: readonly UpdateRecord[],
     options?: AppendOptions,
-  ): Promise<number>;
+  ): Promise<Appended>;
   /** Replaces the snapshot with `snapshot` (covering every update up to `uptoSeq`) and drops those updates. */
   compact(workspaceId: string, snapshot: Uint8Array, uptoSeq: number, info?: SnapshotInfo): Promise<void>;
   /**

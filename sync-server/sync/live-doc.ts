@@ -74,8 +74,8 @@ export interface LiveDocOptions {
 
 /** A live doc's link to the other instances (cluster mode). */
 export interface ClusterFeed {
-  /** After a commit is relayed locally: `count` updates now durable up to `seq`, as one update. */
-  committed(seq: number, count: number, update: Uint8Array): void;
+  /** After a commit is relayed locally: seqs `first` … `seq` written now (none when first > seq), as one update. */
+  committed(first: number, seq: number, update: Uint8Array): void;
   /** Every update up to this seq is in the doc (compaction may drop no more). */
   safeSeq(): number;
   /** Brings the doc up to what is committed elsewhere (before a request reads it). */
@@ -172,7 +172,7 @@ export class LiveDoc {
         this.initial = null;
       },
       committed: (event) => this.committed(event),
-      durable: (seq, count, update) => this.feed?.committed(seq, count, update),
+      durable: (first, seq, update) => this.feed?.committed(first, seq, update),
       ...(options.cluster ? { repairFence: () => this.feed?.safeSeq() ?? 0 } : {}),
     });
     this.batches = new GroupCommit({

@@ -11,7 +11,7 @@ import * as Y from 'yjs';
 import { applyOps, commit, encodeUpdate, type Planned, plan, type WorkspaceState } from '../../core/index.ts';
 import type { Logger } from '../log.ts';
 import type { AuditStore } from '../storage/audit-store.ts';
-import type { DocumentStore } from '../storage/document-store.ts';
+import type { Appended, DocumentStore } from '../storage/document-store.ts';
 import { HeadMovedError } from '../storage/errors.ts';
 import type { Workspace } from '../storage/workspace-store.ts';
 import { capture } from './capture.ts';
@@ -47,8 +47,11 @@ export interface PipelineDeps {
   readonly applied: () => void;
   /** Step 5: the post-commit hook and the commit listeners; must not throw. */
   readonly committed: (event: CommitEvent) => Promise<void>;
-  /** Cluster mode: `count` updates durable up to `seq`, relayed locally as `update` (fan-out). */
-  readonly durable?: (seq: number, count: number, update: Uint8Array) => void;
+  /**
+   * Cluster mode: seqs `first` … `seq` durable now (none when `first > seq`: resends only), relayed locally
+   * as `update` (fan-out).
+   */
+  readonly durable?: (first: number, seq: number, update: Uint8Array) => void;
   /**
    * Cluster mode: the head seq a repair is fenced by (the doc holds every update up to it); the repair
    * stores nothing if another instance committed meanwhile (it repairs, or this one does after catching up).
@@ -144,9 +147,9 @@ export class UpdatePipeline {
     expectedHeadSeq?: number,
   ): Promise<boolean> {
     const { workspace, doc, peers, compaction, storage, log } = this.deps;
-    let lastSeq: number;
+    let appended: Appended;
     try {
-      lastSeq = await storage.appendUpdates(
+      appended = await storage.appendUpdates(
         workspace.id,
         accepted.map((a) => ({ update: a.update, audit: a.audit })),
         expectedHeadSeq === undefined ? undefined : { expectedHeadSeq },
@@ -159,6 +162,7 @@ export class UpdatePipeline {
       log.error({ err, workspace: workspace.slug }, 'storing an update failed');
       return false;
     }
+    const lastSeq = appended.head;
     const updates = accepted.map((a) => a.update);
     compaction.appended(lastSeq, updates);
     this.deps.applied();
@@ -169,7 +173,7 @@ export class UpdatePipeline {
     if (updates.length === 1) Y.applyUpdate(doc, update, SHADOW_ORIGIN);
     const message = encodeUpdate(update);
     for (const peer of peers) if (peer !== origin) peer.send(message);
-    this.deps.durable?.(lastSeq, updates.length, update);
+    this.deps.durable?.(appended.first, lastSeq, update);
 
     // 5. Post-commit hooks.
     const state = this.deps.state();

@@ -69,13 +69,15 @@ describe.each(storageBackends())('document store on $name', (backend) => {
     const head0 = (await storage.loadDoc(ws.id)).lastSeq;
     const a = e.edit('a', '1');
     const b = e.edit('b', '2');
-    const head1 = await storage.appendUpdates(ws.id, [
-      { update: a, audit: audit(ws.id, 'first') },
-      { update: b, audit: null },
-    ]);
+    const head1 = (
+      await storage.appendUpdates(ws.id, [
+        { update: a, audit: audit(ws.id, 'first') },
+        { update: b, audit: null },
+      ])
+    ).head;
     expect(head1).toBe(head0 + 2);
     const c = e.edit('c', '3');
-    expect(await storage.appendUpdates(ws.id, [{ update: c, audit: audit(ws.id, 'second') }])).toBe(
+    expect((await storage.appendUpdates(ws.id, [{ update: c, audit: audit(ws.id, 'second') }])).head).toBe(
       head0 + 3,
     );
     const stored = await storage.loadDoc(ws.id);
@@ -91,18 +93,32 @@ describe.each(storageBackends())('document store on $name', (backend) => {
     const { storage } = await backend.open();
     const { ws, e } = await workspace(storage);
     const a = e.edit('a', '1');
-    const head = await storage.appendUpdates(ws.id, [{ update: a, audit: audit(ws.id, 'a') }]);
-    expect(await storage.appendUpdates(ws.id, [{ update: a, audit: audit(ws.id, 'a again') }])).toBe(head);
+    const { first: taken, head } = await storage.appendUpdates(ws.id, [
+      { update: a, audit: audit(ws.id, 'a') },
+    ]);
+    expect(taken).toBe(head);
+    // Nothing written: no seq reported (first past head), so fan-out announces none.
+    expect(await storage.appendUpdates(ws.id, [{ update: a, audit: audit(ws.id, 'a again') }])).toEqual({
+      first: head + 1,
+      head,
+    });
     const b = e.edit('b', '2');
+    const c = e.edit('c', '3');
+    // A batch with resends in it: the seqs reported are the ones written, not head - records + 1.
     const after = await storage.appendUpdates(ws.id, [
+      { update: a, audit: audit(ws.id, 'a third time') },
       { update: b, audit: audit(ws.id, 'b') },
       { update: b, audit: audit(ws.id, 'b again') },
-      { update: a, audit: audit(ws.id, 'a third time') },
+      { update: c, audit: audit(ws.id, 'c') },
     ]);
-    expect(after).toBe(head + 1);
-    expect((await storage.loadDoc(ws.id)).updates).toHaveLength(3);
+    expect(after.first).toBeGreaterThan(head);
+    expect(after.head).toBeGreaterThan(after.first);
+    if (backend.perWorkspaceSeq) expect(after).toEqual({ first: head + 1, head: head + 2 });
+    const logged = (await storage.updatesSince(ws.id, head))!;
+    expect(logged.map((u) => u.seq)).toEqual([after.first, after.head]);
+    expect((await storage.loadDoc(ws.id)).updates).toHaveLength(4);
     const summaries = (await storage.queryAudit({ workspaceId: ws.id, limit: 10 })).map((x) => x.summary);
-    expect(summaries).toEqual(['b', 'a']);
+    expect(summaries).toEqual(['c', 'b', 'a']);
   });
 
   it('keeps seqs gap-free per workspace while workspaces interleave (where the backend promises it)', async () => {
@@ -112,7 +128,7 @@ describe.each(storageBackends())('document store on $name', (backend) => {
     const seqs: number[] = [];
     for (let i = 0; i < 5; i++) {
       seqs.push(
-        await storage.appendUpdates(one.ws.id, [{ update: one.e.edit('k', String(i)), audit: null }]),
+        (await storage.appendUpdates(one.ws.id, [{ update: one.e.edit('k', String(i)), audit: null }])).head,
       );
       await storage.appendUpdates(two.ws.id, [{ update: two.e.edit('k', String(i)), audit: null }]);
     }
@@ -127,7 +143,10 @@ describe.each(storageBackends())('document store on $name', (backend) => {
     const { ws, e } = await workspace(storage);
     const updates = Array.from({ length: 20 }, (_, i) => e.edit(`k${i}`, String(i)));
     const heads = await Promise.all(
-      updates.map((u, i) => storage.appendUpdates(ws.id, [{ update: u, audit: audit(ws.id, `u${i}`) }])),
+      updates.map(
+        async (u, i) =>
+          (await storage.appendUpdates(ws.id, [{ update: u, audit: audit(ws.id, `u${i}`) }])).head,
+      ),
     );
     expect(new Set(heads).size).toBe(20);
     const since = (await storage.updatesSince(ws.id, 0))!;
@@ -139,9 +158,9 @@ describe.each(storageBackends())('document store on $name', (backend) => {
   it('answers updatesSince after a seq, and null once those updates are inside the snapshot', async () => {
     const { storage } = await backend.open();
     const { ws, e } = await workspace(storage);
-    const first = await storage.appendUpdates(ws.id, [{ update: e.edit('a', '1'), audit: null }]);
+    const first = (await storage.appendUpdates(ws.id, [{ update: e.edit('a', '1'), audit: null }])).head;
     const b = e.edit('b', '2');
-    const second = await storage.appendUpdates(ws.id, [{ update: b, audit: null }]);
+    const second = (await storage.appendUpdates(ws.id, [{ update: b, audit: null }])).head;
     expect(await storage.updatesSince(ws.id, first)).toEqual([{ seq: second, update: new Uint8Array(b) }]);
     expect(await storage.updatesSince(ws.id, second)).toEqual([]);
     await storage.compact(ws.id, Y.encodeStateAsUpdate(e.doc), first);
@@ -153,7 +172,7 @@ describe.each(storageBackends())('document store on $name', (backend) => {
     const { storage } = await backend.open();
     const one = await workspace(storage, 'one');
     const two = await workspace(storage, 'two');
-    const h1 = await storage.appendUpdates(one.ws.id, [{ update: one.e.edit('x', '1'), audit: null }]);
+    const h1 = (await storage.appendUpdates(one.ws.id, [{ update: one.e.edit('x', '1'), audit: null }])).head;
     const h2 = (await storage.loadDoc(two.ws.id)).lastSeq;
     const heads = await storage.headSeqs([one.ws.id, two.ws.id, 'no-such-workspace']);
     expect([...heads.entries()].sort()).toEqual(
@@ -171,9 +190,11 @@ describe.each(storageBackends())('document store on $name', (backend) => {
     const { storage } = await backend.open();
     const { ws, e } = await workspace(storage);
     const head = (await storage.loadDoc(ws.id)).lastSeq;
-    const ok = await storage.appendUpdates(ws.id, [{ update: e.edit('a', '1'), audit: audit(ws.id, 'a') }], {
-      expectedHeadSeq: head,
-    });
+    const ok = (
+      await storage.appendUpdates(ws.id, [{ update: e.edit('a', '1'), audit: audit(ws.id, 'a') }], {
+        expectedHeadSeq: head,
+      })
+    ).head;
     expect(ok).toBeGreaterThan(head);
     const stale = storage.appendUpdates(ws.id, [{ update: e.edit('b', '2'), audit: audit(ws.id, 'b') }], {
       expectedHeadSeq: head,
@@ -189,11 +210,11 @@ describe.each(storageBackends())('document store on $name', (backend) => {
   it('compacts: the snapshot and its facts replace the updates it covers; later ones stay', async () => {
     const { storage } = await backend.open();
     const { ws, e } = await workspace(storage);
-    const upto = await storage.appendUpdates(ws.id, [{ update: e.edit('a', '1'), audit: null }]);
+    const upto = (await storage.appendUpdates(ws.id, [{ update: e.edit('a', '1'), audit: null }])).head;
     const snapshot = Y.encodeStateAsUpdate(e.doc);
     const info = { stateVector: Y.encodeStateVector(e.doc), adminEmails: ['a@x.test', 'b@x.test'] };
     const later = e.edit('b', '2');
-    const head = await storage.appendUpdates(ws.id, [{ update: later, audit: null }]);
+    const head = (await storage.appendUpdates(ws.id, [{ update: later, audit: null }])).head;
     await storage.compact(ws.id, snapshot, upto, info);
     const stored = await storage.loadDoc(ws.id);
     expect(stored.snapshot).toEqual(new Uint8Array(snapshot));
@@ -216,18 +237,19 @@ describe.each(storageBackends())('document store on $name', (backend) => {
   it('keeps what was committed across a close and a reopen', async () => {
     const opened = await backend.open();
     const { ws, e } = await workspace(opened.storage);
-    const head = await opened.storage.appendUpdates(ws.id, [
-      { update: e.edit('a', '1'), audit: audit(ws.id, 'a') },
-    ]);
+    const head = (
+      await opened.storage.appendUpdates(ws.id, [{ update: e.edit('a', '1'), audit: audit(ws.id, 'a') }])
+    ).head;
     await opened.storage.compact(ws.id, Y.encodeStateAsUpdate(e.doc), head);
-    const tail = await opened.storage.appendUpdates(ws.id, [{ update: e.edit('b', '2'), audit: null }]);
+    const tail = (await opened.storage.appendUpdates(ws.id, [{ update: e.edit('b', '2'), audit: null }]))
+      .head;
     await opened.storage.close();
     const again = await opened.reopen();
     expect(await rebuilt(again, ws.id)).toEqual({ name: 'acme', a: '1', b: '2' });
     expect((await again.headSeqs([ws.id])).get(ws.id)).toBe(tail);
     expect(await again.queryAudit({ workspaceId: ws.id, limit: 5 })).toHaveLength(1);
-    expect(await again.appendUpdates(ws.id, [{ update: e.edit('c', '3'), audit: null }])).toBeGreaterThan(
-      tail,
-    );
+    expect(
+      (await again.appendUpdates(ws.id, [{ update: e.edit('c', '3'), audit: null }])).head,
+    ).toBeGreaterThan(tail);
   });
 });

@@ -51,9 +51,9 @@ async function edited(s: Storage, times: readonly number[], compactEvery = 0) {
   const ws = await s.createWorkspace({ slug: 'acme', name: 'Acme', initialUpdate: updates[0]! });
   for (const [i, at] of times.entries()) {
     doc.getMap('m').set(`k${i % 3}`, `v${i}`);
-    const head = await s.appendUpdates(ws.id, [
-      { update: updates[updates.length - 1]!, audit: audit(ws.id, at) },
-    ]);
+    const head = (
+      await s.appendUpdates(ws.id, [{ update: updates[updates.length - 1]!, audit: audit(ws.id, at) }])
+    ).head;
     if (compactEvery > 0 && (i + 1) % compactEvery === 0)
       await s.compact(ws.id, Y.encodeStateAsUpdate(doc), head);
   }

@@ -121,9 +121,9 @@ describe('PostgreSQL compaction with a lagging instance', () => {
     const ws = await a.createWorkspace({ slug: 'acme', name: 'Acme', initialUpdate: logA[0]! });
     // B commits seq 2 that A has not received; A commits seq 3 and compacts up to its own last seq.
     const fromB = updates(1, 'b')[0]!;
-    expect(await b.appendUpdates(ws.id, [{ update: fromB, audit: null }])).toBe(2);
+    expect((await b.appendUpdates(ws.id, [{ update: fromB, audit: null }])).head).toBe(2);
     docA.getMap('m').set('y', 'a');
-    expect(await a.appendUpdates(ws.id, [{ update: logA[1]!, audit: null }])).toBe(3);
+    expect((await a.appendUpdates(ws.id, [{ update: logA[1]!, audit: null }])).head).toBe(3);
     await expect(a.compact(ws.id, Y.encodeStateAsUpdate(docA), 3)).rejects.toThrow(/lacks update 2/);
     const stored = await a.loadDoc(ws.id);
     expect(stored.snapshot).toBeNull();
@@ -188,7 +188,7 @@ describe('PostgreSQL outages', () => {
     const stored = await s.loadDoc(ws.id); // the pool reconnects on its own
     expect(stored.updates).toHaveLength(2);
     expect(stored.lastSeq).toBe(2);
-    expect(await s.appendUpdates(ws.id, [{ update: during[0]!, audit: null }])).toBe(3);
+    expect((await s.appendUpdates(ws.id, [{ update: during[0]!, audit: null }])).head).toBe(3);
   });
 
   it('keeps every append whole or absent when the server dies in the middle of many', async () => {

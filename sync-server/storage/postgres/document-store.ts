@@ -74,7 +74,8 @@ export function postgresDocumentStore(db: Db, queue: KeyedQueue, history?: Postg
           const headSeq = head.rows[0]!.head_seq;
           if (options.expectedHeadSeq !== undefined && headSeq !== options.expectedHeadSeq)
             throw new HeadMovedError(workspaceId, options.expectedHeadSeq, headSeq);
-          if (records.length === 0) return headSeq;
+          const none = { first: headSeq + 1, head: headSeq };
+          if (records.length === 0) return none;
           const hashes = records.map((r) => createHash('sha256').update(r.update).digest());
           const now = Date.now();
           // Numbered after the head in arrival order, skipping what is logged already (and repeats within
@@ -108,7 +109,7 @@ export function postgresDocumentStore(db: Db, queue: KeyedQueue, history?: Postg
             ],
           );
           const { head_seq: newHead, inserted } = result.rows[0]!;
-          if (inserted.length === 0) return headSeq;
+          if (inserted.length === 0) return none;
           // The audit row of each record logged now (the first of repeats within the batch).
           const taken = new Set(inserted.map((h) => h.toString('hex')));
           const audit = records.flatMap((r, i) => {
@@ -117,7 +118,7 @@ export function postgresDocumentStore(db: Db, queue: KeyedQueue, history?: Postg
             return [r.audit];
           });
           await insertAudit(c, audit);
-          return newHead;
+          return { first: headSeq + 1, head: newHead };
         }),
       );
     },

@@ -73,6 +73,7 @@ export function sqliteDocumentStore(db: Db, history?: SqliteHistory): DocumentSt
         if (head !== options.expectedHeadSeq)
           throw new HeadMovedError(workspaceId, options.expectedHeadSeq, head);
       }
+      let first = 0;
       let last = 0;
       for (const r of records) {
         const hash = createHash('sha256').update(r.update).digest();
@@ -80,9 +81,12 @@ export function sqliteDocumentStore(db: Db, history?: SqliteHistory): DocumentSt
         if (q.hasHash.get(workspaceId, hash) !== undefined) continue; // already logged: a resend
         const at = r.audit?.at ?? Date.now();
         last = Number(q.insertUpdate.run(workspaceId, r.update, hash, at).lastInsertRowid);
+        first ||= last;
         if (r.audit) insertAudit(r.audit);
       }
-      return last > 0 ? last : headOf(workspaceId);
+      if (last > 0) return { first, head: last };
+      const head = headOf(workspaceId);
+      return { first: head + 1, head };
     },
   );
   const sinceTx = db.transaction((workspaceId: string, afterSeq: number) => {
