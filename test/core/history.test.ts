@@ -11,6 +11,7 @@ import {
   accessBetween,
   accessKey,
   accessMap,
+  accessSince,
   appTimeline,
   stateAt,
   userPoint,
@@ -181,6 +182,11 @@ describe('history in core', () => {
           expect(levels).toEqual(
             new Map([...(final?.levels ?? new Map()).entries()].map(([k, v]) => [k, v.after])),
           );
+          // Since when: one entry per pair with access at the end, never after the level's last change.
+          const since = accessSince(start, REPLICA_EPOCH - 1, log);
+          const end = h.moments[h.moments.length - 1]!;
+          expect(new Set(since.keys())).toEqual(new Set(accessMap(end.state).keys()));
+          for (const t of since.values()) expect(t).toBeLessThanOrEqual(end.at);
           const appId = [...base.state.apps.keys()].sort()[pick % 2]!;
           const app = appTimeline(start, REPLICA_EPOCH - 1, log, appId);
           const byUser = new Map(app.initial);
