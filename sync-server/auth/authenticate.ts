@@ -3,13 +3,13 @@
  * A decision token (auth/decision-tokens.ts) is no account's: it never resolves here.
  */
 import type { Account, AccountStore, ApiTokenStore, SessionStore } from '../storage/account-store.ts';
-import { API_TOKEN_PREFIX, DECISION_TOKEN_PREFIX, hashToken } from './tokens.ts';
+import { API_TOKEN_PREFIX, DECISION_TOKEN_PREFIX, hashToken, sessionWorkspaceOf } from './tokens.ts';
 
 export interface Principal {
   readonly account: Account;
   readonly kind: 'session' | 'api-token';
   readonly tokenHash: string;
-  /** API tokens act only in their workspace; sessions in any the account belongs to. */
+  /** API tokens and SSO sessions act only in their workspace; other sessions in any the account belongs to. */
   readonly workspaceId: string | null;
   readonly tokenId: string | null;
 }
@@ -34,5 +34,5 @@ export async function authenticate(
   if (!s) return null;
   const account = await storage.accountById(s.accountId);
   if (!account) return null;
-  return { account, kind: 'session', tokenHash, workspaceId: null, tokenId: null };
+  return { account, kind: 'session', tokenHash, workspaceId: sessionWorkspaceOf(token), tokenId: null };
 }

@@ -10,6 +10,21 @@ export function newToken(prefix = ''): string {
   return prefix + randomBytes(32).toString('base64url');
 }
 
+/**
+ * A session that acts in one workspace only (an SSO sign-in's: that workspace's identity provider vouches
+ * for nothing else) carries the workspace id in its token, `ghs_<workspaceId>.<random>`. The id is covered
+ * by the token's hash, so changing it gives a token no session has.
+ */
+export const newWorkspaceSessionToken = (workspaceId: string) => newToken(`${SESSION_PREFIX}${workspaceId}.`);
+
+/** The workspace a session token is limited to, or null for a session of the whole account. */
+export function sessionWorkspaceOf(token: string): string | null {
+  const dot = token.indexOf('.');
+  return token.startsWith(SESSION_PREFIX) && dot > SESSION_PREFIX.length
+    ? token.slice(SESSION_PREFIX.length, dot)
+    : null;
+}
+
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }

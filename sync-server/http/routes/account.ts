@@ -192,8 +192,8 @@ const ownRoutes: Route[] = [
     body: CreateWorkspaceBody,
     reply: { status: 201, body: z.object({ workspace: WorkspaceRef }) },
     handler: async ({ ctx, principal, body }) => {
-      if (principal.kind !== 'session')
-        throw new ApiError('forbidden', 'API tokens cannot create workspaces');
+      if (principal.kind !== 'session' || principal.workspaceId !== null)
+        throw new ApiError('forbidden', 'API tokens and single sign-on sessions cannot create workspaces');
       await checkMayCreateWorkspace(ctx, principal.account);
       const ws = await createWorkspaceWithAdmin(ctx, body, principal.account);
       return { status: 201, body: { workspace: { slug: ws.slug, name: ws.name } } };

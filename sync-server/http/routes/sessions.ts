@@ -2,13 +2,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sessionCookie } from '../../auth/credentials.ts';
 import { reserveAttempt } from '../../auth/password-attempts.ts';
-import { hashToken, newToken, SESSION_PREFIX } from '../../auth/tokens.ts';
+import { hashToken, newToken, newWorkspaceSessionToken, SESSION_PREFIX } from '../../auth/tokens.ts';
 import type { ServerContext } from '../../context.ts';
 import type { Account } from '../../storage/account-store.ts';
 import { ApiError } from '../respond.ts';
 
-export async function startSession(ctx: ServerContext, res: ServerResponse, account: Account) {
-  const token = newToken(SESSION_PREFIX);
+/** Starts a session of the account: of its whole account, or limited to `workspaceId` (an SSO sign-in's). */
+export async function startSession(
+  ctx: ServerContext,
+  res: ServerResponse,
+  account: Account,
+  workspaceId: string | null = null,
+) {
+  const token = workspaceId ? newWorkspaceSessionToken(workspaceId) : newToken(SESSION_PREFIX);
   const expiresAt = Date.now() + ctx.config.sessionTtlMs;
   await ctx.storage.createSession({ accountId: account.id, tokenHash: hashToken(token), expiresAt });
   const { sessionTtlMs, secureCookies, sessionCookieDomain } = ctx.config;

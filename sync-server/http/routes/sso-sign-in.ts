@@ -124,7 +124,8 @@ export const ssoSignInRoutes: Route[] = [
             ? signInPage(outcome.workspace.slug, outcome.code)
             : `/login?sso_error=${outcome.code}`,
         );
-      const session = await startSession(ctx, res, outcome.account);
+      // The connection's identity provider vouches for this workspace only: so does the session.
+      const session = await startSession(ctx, res, outcome.account, outcome.workspace.id);
       await ctx.storage.markSsoSession(hashToken(session.token), session.expiresAt);
       if (extensionIdOf(outcome.returnTo)) {
         sendExtensionHandoff(res, outcome.returnTo, session);

@@ -36,10 +36,20 @@ export const ssoActor = (c: Pick<SsoConnection, 'name'>): Actor => ({
 export const callbackUrl = (ctx: ServerContext, req: IncomingMessage) =>
   `${requestOrigin(req, ctx.config.publicUrl)}${SSO_CALLBACK_PATH}`;
 
-/** Where a sign-in may return to: a path of this server, or the extension's own return URL; never another site. */
+const SAME_SERVER = 'http://gatehouse.invalid';
+
+/**
+ * Where a sign-in may return to: a path of this server, or the extension's own return URL; never another
+ * site. A path is read the WHATWG way, as the browser will (it drops tabs and newlines, reads `\` as `/`),
+ * and handed on as that URL's path, so `/\t/evil.test` is no way out.
+ */
 export function safeReturnTo(value: string | null, ws: Workspace): string {
-  if (value?.startsWith('/') && !value.startsWith('//') && !value.includes('\\')) return value;
   if (value && extensionIdOf(value)) return value;
+  if (value?.startsWith('/')) {
+    const url = URL.parse(value, SAME_SERVER);
+    if (url?.origin === SAME_SERVER && url.pathname.startsWith('/') && !url.pathname.startsWith('//'))
+      return `${url.pathname}${url.search}${url.hash}`;
+  }
   return `/${ws.slug}`;
 }
 
