@@ -28,7 +28,9 @@ const CLUSTER_ONLY = ['test/**/*.cluster.test.ts'];
  */
 const CLUSTER_2_RUN = [
   'test/sync-server/rest.test.ts',
-  'test/sync-server/security.test.ts',
+  'test/sync-server/security-attacks-auth.test.ts',
+  'test/sync-server/security-round2-access.test.ts',
+  'test/sync-server/security-round2-invitations.test.ts',
   'test/sync-server/auth-matrix.test.ts',
   'test/sync-server/sync.test.ts',
   'test/e2e/users-list.test.ts',
