@@ -56,9 +56,13 @@ export interface SqliteHistory {
 export function sqliteHistory(db: Db, options: HistoryOptions): SqliteHistory {
   const q = {
     // A row without a time is the workspace's first update (written by createWorkspace): its creation time.
+    // Two index range reads (workspace_id, at), not a scan with COALESCE.
     cut: db.prepare(
-      `SELECT MAX(seq) AS seq FROM doc_updates u WHERE workspace_id = ?
-         AND COALESCE(at, (SELECT created_at FROM workspaces w WHERE w.id = u.workspace_id)) <= ?`,
+      `SELECT MAX(seq) AS seq FROM (
+         SELECT MAX(seq) AS seq FROM doc_updates WHERE workspace_id = @ws AND at <= @at
+         UNION ALL
+         SELECT MAX(seq) FROM doc_updates WHERE workspace_id = @ws AND at IS NULL
+           AND (SELECT created_at FROM workspaces WHERE id = @ws) <= @at)`,
     ),
     baseUpto: db.prepare(
       'SELECT upto_seq, at, data FROM doc_history_snapshots WHERE workspace_id = ? AND upto_seq <= ? ORDER BY upto_seq DESC LIMIT 1',
@@ -97,7 +101,7 @@ export function sqliteHistory(db: Db, options: HistoryOptions): SqliteHistory {
     );
 
   const asOfTx = db.transaction((ws: string, at: number): HistoryDoc | null => {
-    const cut = (q.cut.get(ws, at) as { seq: number | null }).seq;
+    const cut = (q.cut.get({ ws, at }) as { seq: number | null }).seq;
     const base = (cut === null ? q.baseAt.get(ws, at) : q.baseUpto.get(ws, cut)) as SnapRow | undefined;
     if (!base && (startOf(ws) !== null || cut === null)) return null; // before the kept history
     const baseSeq = base?.upto_seq ?? 0;
