@@ -12,6 +12,7 @@ import {
   type Planned,
   readRequests,
   readState,
+  schema,
   schemaProblem,
   type WorkspaceState,
 } from '../../../../core/index.ts';
@@ -169,6 +170,14 @@ export class WorkspaceStore {
       return;
     }
     this.replica = replica;
+    // Requests are not part of the access state: their root is followed on its own.
+    const requests = replica.doc.getMap(schema.REQUESTS_ROOT);
+    const readAll = () => {
+      if (this.replica === replica) this.requests = readRequests(replica.doc);
+    };
+    requests.observe(readAll);
+    this.unobserveRequests = () => requests.unobserve(readAll);
+    readAll();
     // An empty replica waits for its first sync: reading it incrementally while the whole workspace
     // arrives in one transaction would cost more than one cold read once it is here (ensureReader).
     if (replica.doc.store.clients.size > 0) this.ensureReader();
@@ -252,13 +261,13 @@ export class WorkspaceStore {
   private setState(next: WorkspaceState) {
     if (next === this.state) return;
     this.state = next;
-    if (this.replica) this.requests = readRequests(this.replica.doc);
     this.scheduleExpiry();
     if (this.listCacheTimer === null && typeof setTimeout === 'function')
       this.listCacheTimer = setTimeout(() => this.saveListCache(), LIST_CACHE_DELAY_MS);
   }
 
   private expiryTimer: ReturnType<typeof setTimeout> | null = null;
+  private unobserveRequests: (() => void) | null = null;
   /**
    * Reads the doc again when its next membership expires: the state changes with time, not only with
    * updates (what it shows; the server's clock decides access and removes the membership).
@@ -353,6 +362,9 @@ export class WorkspaceStore {
     this.awareness = null;
     this.reader?.destroy();
     this.reader = null;
+    this.unobserveRequests?.();
+    this.unobserveRequests = null;
+    this.requests = [];
     if (this.replica) {
       this.replica.doc.off('update', this.onUpdate);
       this.replica.release();
