@@ -10,7 +10,6 @@ import {
   affectedUsers,
   ImpactDiff,
   isBuilderSeat,
-  isMemberOf,
   isPaidSeat,
   type Touched,
   touchedBy,
@@ -26,7 +25,7 @@ const isLiveMember = (g: Group | undefined, userId: string) =>
 /** The user's memberships the ops added or removed; true when there is any. */
 function membershipChanges(d: ImpactDiff, userId: string): boolean {
   let changed = false;
-  for (const id of d.touched.groups) {
+  for (const id of d.touchedGroupsOf(userId)) {
     const g0 = d.before.groups.get(id);
     const g1 = d.after.groups.get(id);
     const was = isLiveMember(g0, userId);
@@ -40,13 +39,12 @@ function membershipChanges(d: ImpactDiff, userId: string): boolean {
 }
 
 /**
- * A member whose user entity and memberships did not change, in groups whose permissions did not change,
- * keeps exactly the access they had.
+ * A member whose user entity changed nothing access reads (a rename) and whose memberships did not
+ * change, in groups whose permissions did not change, keeps exactly the access they had.
  */
 function keepsAccess(d: ImpactDiff, u0: User | undefined, u1: User, membershipChanged: boolean): boolean {
-  if (u0 !== u1 || d.touched.defaultRoles.has(u1.role) || membershipChanged) return false;
-  for (const id of d.touched.groups)
-    if (d.contentChanged.has(id) && isMemberOf(d.before, d.after, id, u1.id)) return false;
+  if (!d.keepsUserAccess(u0, u1) || d.touched.defaultRoles.has(u1.role) || membershipChanged) return false;
+  for (const id of d.touchedGroupsOf(u1.id)) if (d.contentChanged.has(id)) return false;
   return true;
 }
 
