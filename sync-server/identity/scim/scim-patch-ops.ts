@@ -6,7 +6,10 @@
  *     URN-qualified keys (`urn:…:User:role`, or `urn:…:User` holding an object) become paths;
  *   - `remove` of `members` with a value array → one `members[value eq "<id>"]` remove per member
  *     (scim-patch would compare whole objects);
- *   - no Operations at all (Microsoft's validator) → nothing to do.
+ *   - no Operations at all (Microsoft's validator) → nothing to do;
+ *   - a path or value key naming `__proto__`, `constructor` or `prototype` → invalidPath: scim-patch walks
+ *     paths with plain property access, so `name.constructor.prototype.x` would set `x` on
+ *     Object.prototype for the whole process.
  * String booleans (`"False"`) are left to the resource's own parser (scim-values.ts ScimBoolean).
  */
 import { type ScimPatchOperation, scimPatch } from 'scim-patch';
@@ -47,6 +50,29 @@ export function memberOfPath(path: string): string | null {
   return m ? m[1]! : null;
 }
 
+/** A name that walks out of a resource into Object.prototype, as a whole path segment. */
+const UNSAFE_NAME = /(^|[^\w$])(__proto__|constructor|prototype)($|[^\w$])/i;
+
+/** 400 invalidPath when the op's path, or any key inside its value (walked without recursion), is unsafe. */
+function checkSafe(o: PatchOp): void {
+  const unsafe = () =>
+    new ScimError(
+      400,
+      'PATCH paths and values may not name __proto__, constructor or prototype',
+      'invalidPath',
+    );
+  if (o.path !== undefined && UNSAFE_NAME.test(o.path)) throw unsafe();
+  const stack: unknown[] = [o.value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v !== 'object' || v === null) continue;
+    for (const [k, item] of Object.entries(v)) {
+      if (UNSAFE_NAME.test(k)) throw unsafe();
+      stack.push(item);
+    }
+  }
+}
+
 export function normalisePatch(body: unknown, schemaUrns: readonly string[]): PatchOp[] {
   const b = parseBody(PatchBody, body);
   if (b.schemas && !b.schemas.includes(PATCH_SCHEMA))
@@ -81,6 +107,7 @@ export function normalisePatch(body: unknown, schemaUrns: readonly string[]): Pa
   }
   if (out.length > MAX_OPERATIONS)
     throw new ScimError(400, `At most ${MAX_OPERATIONS} operations per PATCH`, 'tooMany');
+  for (const o of out) checkSafe(o);
   return out;
 }
 
