@@ -39,11 +39,11 @@ function membershipChanges(d: ImpactDiff, userId: string): boolean {
 }
 
 /**
- * A member whose user entity changed nothing access reads (a rename) and whose memberships did not
- * change, in groups whose permissions did not change, keeps exactly the access they had.
+ * A member whose user entity and memberships did not change, in groups whose permissions did not change,
+ * keeps exactly the access they had.
  */
 function keepsAccess(d: ImpactDiff, u0: User | undefined, u1: User, membershipChanged: boolean): boolean {
-  if (!d.keepsUserAccess(u0, u1) || d.touched.defaultRoles.has(u1.role) || membershipChanged) return false;
+  if (u0 !== u1 || d.touched.defaultRoles.has(u1.role) || membershipChanged) return false;
   for (const id of d.touchedGroupsOf(u1.id)) if (d.contentChanged.has(id)) return false;
   return true;
 }
