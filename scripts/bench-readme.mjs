@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const ORDER = ['core', 'sync', 'web', 'extension', 'decisions', 'identity', 'cluster'];
+const ORDER = ['core', 'sync', 'web', 'extension', 'decisions', 'identity', 'cluster', 'history'];
 const TITLES = {
   core: 'Core engine',
   sync: 'Sync server',
@@ -14,6 +14,7 @@ const TITLES = {
   decisions: 'Decisions (AuthZEN)',
   identity: 'Identity (SCIM provisioning)',
   cluster: 'Cluster (PostgreSQL + Redis)',
+  history: 'Permission history',
 };
 
 const cell = (s) => String(s).replaceAll('|', '\\|');
