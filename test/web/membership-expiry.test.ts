@@ -1,5 +1,6 @@
-/** The admin app's words for a temporary membership (web/src/lib/state/membership-expiry.ts). */
+/** The admin app's words for temporary memberships and requests (membership-expiry.ts, History kinds). */
 import { describe, expect, it } from 'vitest';
+import { kindsOf } from '../../web/src/lib/services/history.ts';
 import { expiresInText, manualExpiry } from '../../web/src/lib/state/membership-expiry.ts';
 import { createTestWorkspace } from '../fixtures/workspace.ts';
 
@@ -33,5 +34,22 @@ describe('membership expiry in the admin app', () => {
     expect(manualExpiry(ws.state().groups.get(g)!, eve)).toBeUndefined();
     ws.must({ type: 'group.addMembers', groupId: g, userIds: [eve], expiresAt: NOW + 2 * MIN });
     expect(manualExpiry(ws.state().groups.get(g)!, eve)).toBe(NOW + 2 * MIN);
+  });
+});
+
+describe('History kinds for requests and expiries', () => {
+  it('a request entry is an access request; the server’s removal is an expired membership', () => {
+    const request = {
+      at: 1,
+      action: 'request.create',
+      entities: [{ collection: 'requests', id: 'r1', fields: ['(created)'] }],
+    };
+    const expiry = {
+      at: 1,
+      action: 'membership.expired',
+      entities: [{ collection: 'groups', id: 'g1', fields: ['members'] }],
+    };
+    expect([...kindsOf(request)]).toContain('requests');
+    expect([...kindsOf(expiry)].sort()).toEqual(['expired', 'members']);
   });
 });

@@ -21,6 +21,8 @@ export const CHANGE_KINDS = {
   resources: 'Apps and data sources',
   settings: 'Workspace settings',
   conflicts: 'Conflicts',
+  requests: 'Access requests',
+  expired: 'Expired memberships',
 } as const;
 export type ChangeKind = keyof typeof CHANGE_KINDS;
 
@@ -46,7 +48,10 @@ export function kindsOf(e: AuditEntry): Set<ChangeKind> {
     } else if (x.collection === 'apps' || x.collection === 'dataSources') out.add('resources');
     else if (x.collection === 'meta') out.add('settings');
     else if (x.collection === 'conflicts') out.add('conflicts');
+    else if (x.collection === 'requests') out.add('requests');
   }
+  // The server's removal of memberships that expired (sync-server/sync/expiry-sweep.ts).
+  if (e.action === 'membership.expired') out.add('expired');
   return out;
 }
 
