@@ -24,6 +24,7 @@ import { userByEmail } from '../../auth/member-of.ts';
 import { API_TOKEN_PREFIX, hashToken, SESSION_PREFIX } from '../../auth/tokens.ts';
 import type { ServerConfig } from '../../config.ts';
 import type { ServerContext } from '../../context.ts';
+import { signInPolicyAllows } from '../../identity/oidc/password-policy.ts';
 import type { Workspace } from '../../storage/workspace-store.ts';
 import { type Denied, ForwardAuthCache, type ForwardLevel } from '../forward-auth-answer.ts';
 import { createProxyTrust, originalRequest, type ProxyTrust } from '../forward-auth-request.ts';
@@ -213,7 +214,7 @@ export function forwardAuthRoutes(): Route[] {
           // The proxy's ?level= first (its config for this app), else the app's own setting, else by method.
           const needs = levelFor(original.method, fixed ?? app.forwardAuthLevel);
           const person = await personOf(ctx, req, principal, workspace, cache);
-          if (!person) {
+          const askToSignIn = () => {
             const location = signInUrl(publicBase(ctx.config, req), workspace.slug, original.url);
             const headers = { location };
             if (wantsHtml(req)) sendPage(res, 401, signInPage(location), headers);
@@ -228,12 +229,15 @@ export function forwardAuthRoutes(): Route[] {
                 ),
               );
             return undefined;
-          }
+          };
+          if (!person) return askToSignIn();
           const user = userByEmail(state, person.account.email);
           if (user?.status !== 'active') {
             refuseWith(req, res, app.name, NOT_MEMBER[user?.status ?? 'none']);
             return undefined;
           }
+          // Password sign-in off: a member's password session must sign in with SSO, as on every route.
+          if (!(await signInPolicyAllows(ctx.storage, person, workspace.id, user))) return askToSignIn();
           const answer = cache.answer(person.tokenHash, state, user, app, needs);
           if (!answer.ok) {
             refuse(req, res, answer);

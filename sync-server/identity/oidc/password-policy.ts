@@ -36,6 +36,18 @@ export async function setPasswordSignIn(
   cacheOf(storage).delete(workspaceId);
 }
 
+/** Whether this principal may open the workspace as `user` (REST, and forward auth in front of its apps). */
+export async function signInPolicyAllows(
+  storage: Storage,
+  principal: Principal,
+  workspaceId: string,
+  user: User,
+): Promise<boolean> {
+  if (user.role === 'admin' || principal.kind !== 'session') return true;
+  if (await passwordSignInAllowed(storage, workspaceId)) return true;
+  return storage.isSsoSession(principal.tokenHash, Date.now());
+}
+
 /** Throws `sso-required` when this principal may not open the workspace as `user`. */
 export async function checkSignInPolicy(
   storage: Storage,
@@ -43,9 +55,7 @@ export async function checkSignInPolicy(
   workspaceId: string,
   user: User,
 ): Promise<void> {
-  if (user.role === 'admin' || principal.kind !== 'session') return;
-  if (await passwordSignInAllowed(storage, workspaceId)) return;
-  if (await storage.isSsoSession(principal.tokenHash, Date.now())) return;
+  if (await signInPolicyAllows(storage, principal, workspaceId, user)) return;
   throw new ApiError(
     'sso-required',
     'This workspace signs in with single sign-on: sign in with your identity provider',
