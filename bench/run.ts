@@ -9,7 +9,16 @@ import { machine } from './measure.ts';
 import type { BenchModule, BenchResult, Row } from './row.ts';
 
 /** The benchmarks of the project, in run order (sync, web and extension are added by their owners). */
-export const BENCHMARKS = ['core', 'sync', 'web', 'extension', 'decisions', 'identity', 'cluster', 'history'] as const;
+export const BENCHMARKS = [
+  'core',
+  'sync',
+  'web',
+  'extension',
+  'decisions',
+  'identity',
+  'cluster',
+  'history',
+] as const;
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const RESULTS = join(HERE, 'results');
