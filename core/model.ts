@@ -167,6 +167,8 @@ export interface ConflictEdit {
   readonly actor: string;
   readonly at: number;
   readonly summary: string;
+  /** The membership source the edit was made as (an SSO or SCIM connection's); absent: manual. */
+  readonly source?: MembershipSource | undefined;
 }
 
 export type Collection = 'users' | 'groups' | 'apps' | 'dataSources' | 'conflicts';

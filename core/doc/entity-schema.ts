@@ -67,6 +67,7 @@ import {
   textList,
   time,
 } from './fields.ts';
+import { isMembershipSource } from './member-tokens.ts';
 import { GRANTS, MEMBERS, RESOURCES_V1 } from './schema.ts';
 
 /** Conflict codes are kebab-case identifiers (errors.ts); the limit only bounds junk. */
@@ -170,9 +171,14 @@ function readRef(r: unknown): EntityRef | undefined {
 
 function readEdit(e: unknown): ConflictEdit | undefined {
   if (!e || typeof e !== 'object') return undefined;
-  const { actor, at, summary } = e as Record<string, unknown>;
+  const { actor, at, summary, source } = e as Record<string, unknown>;
   if (typeof actor !== 'string') return undefined;
-  return { actor, at: Number(at) || 0, summary: typeof summary === 'string' ? summary : '' };
+  return {
+    actor,
+    at: Number(at) || 0,
+    summary: typeof summary === 'string' ? summary : '',
+    ...(isMembershipSource(source) ? { source } : {}),
+  };
 }
 
 export const CONFLICT = entity(

@@ -11,7 +11,10 @@ type Reapply = (state: WorkspaceState, conflict: Conflict) => Command | null;
 
 const nothing: Reapply = () => null;
 
-/** End-users removed from a builder-level group: add them again (the plan then asks to make them Builders). */
+/**
+ * End-users removed from a builder-level group: add them again (the plan then asks to make them Builders),
+ * as the source that asked (an SSO or SCIM connection's hold), so its next sync still owns them.
+ */
 const addMembersAgain: Reapply = (state, conflict) => {
   const ref = conflict.entities.find((e) => e.collection === 'groups');
   const g = ref ? state.groups.get(ref.id) : undefined;
@@ -21,7 +24,9 @@ const addMembersAgain: Reapply = (state, conflict) => {
       (e) => e.collection === 'users' && state.users.get(e.id)?.status !== 'archived' && !g.members.has(e.id),
     )
     .map((e) => e.id);
-  return userIds.length > 0 ? { type: 'group.addMembers', groupId: g.id, userIds } : null;
+  if (userIds.length === 0) return null;
+  const source = conflict.edits.find((e) => e.source !== undefined)?.source;
+  return { type: 'group.addMembers', groupId: g.id, userIds, ...(source ? { source } : {}) };
 };
 
 const REAPPLY: Readonly<Record<ConflictCode, Reapply>> = {

@@ -3,6 +3,7 @@
  * the connection; members by user id; renames; held upgrades into builder-level groups.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reapplyCommand } from '../../core/index.ts';
 import { api, setup, startServer, type TestServer } from './helpers.ts';
 import { GROUP, PATCH, type ScimClient, scimConnection, userBody } from './scim-helpers.ts';
 
@@ -190,5 +191,34 @@ describe('SCIM Groups, Entra-shaped', () => {
     expect(JSON.stringify(conflicts)).toContain('Builders of X');
     const users = (await api(t.url, 'GET', '/api/workspaces/acme/users', { token: admin })).body.users;
     expect(users.find((u: { id: string }) => u.id === ids.dee).role).toBe('end-user');
+  });
+
+  it("an admin's re-apply of the held membership adds it as the connection's, which the connection then removes", async () => {
+    const ws = (await t.server.ctx.storage.workspaceBySlug('acme'))!;
+    const held = await t.server.ctx.registry.with(ws, (live) =>
+      [...live.state().conflicts.values()].find((c) => c.message.includes('Builders of X')),
+    );
+    const scim = `scim:${entra.connectionId}` as const;
+    expect(held!.edits[0]!.source).toBe(scim);
+    const gid = held!.entities.find((e) => e.collection === 'groups')!.id;
+    const command = await t.server.ctx.registry.with(ws, (live) => reapplyCommand(live.state(), held!));
+    expect(command).toEqual({ type: 'group.addMembers', groupId: gid, userIds: [ids.dee], source: scim });
+    const actor = { accountId: null, email: 'admin@acme.test', name: 'Admin' };
+    const r = await t.server.ctx.registry.with(ws, (live) =>
+      live.submit({ kind: 'command', command: { ...command!, allowRoleChange: true } }, actor, 'api'),
+    );
+    expect(r.ok).toBe(true);
+    const sources = () =>
+      t.server.ctx.registry.with(ws, (live) =>
+        (live.state().groups.get(gid)!.memberships.get(ids.dee!) ?? []).map((m) => m.source),
+      );
+    expect(await sources()).toEqual([scim]);
+    // The connection owns it: its own removal takes it away (a manual membership would have stayed).
+    const rm = await entra.call('PATCH', `/Groups/${gid}`, {
+      schemas: [PATCH],
+      Operations: [{ op: 'remove', path: `members[value eq "${ids.dee}"]` }],
+    });
+    expect([200, 204]).toContain(rm.status);
+    expect(await sources()).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@
  * confirmed, otherwise it waits as a conflict; saving a mapping shows its impact now.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reapplyCommand } from '../../core/index.ts';
 import { api } from './helpers.ts';
 import {
   connectionBody,
@@ -135,6 +136,8 @@ describe('SSO group sync', () => {
     const conflict = [...s.conflicts.values()].find((c) => c.entities.some((e) => e.id === lee));
     expect(conflict).toMatchObject({ code: 'end-user-in-builder-group' });
     expect(conflict!.edits[0]!.actor).toBe('SSO: Test IdP');
+    // An admin's re-apply adds it as the connection's membership, not a manual one.
+    expect(reapplyCommand(s, conflict!)).toMatchObject({ userIds: [lee], source: source() });
     const [last] = await w.t.server.ctx.storage.recentSsoSignIns(conn.id, 1);
     expect(last!.changes).toContain('held for an admin: joined Platform');
 

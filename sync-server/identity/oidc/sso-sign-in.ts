@@ -270,7 +270,15 @@ async function runStep(live: LiveDoc, actor: Actor, userId: string, step: SyncSt
       code: step.kind === 'join' ? 'end-user-in-builder-group' : 'sso-role-upgrade-held',
       message,
       entities,
-      edits: [{ actor: actor.name ?? 'SSO', at: now, summary: what }],
+      // The source rides along so that an admin's re-apply adds the membership as this connection's.
+      edits: [
+        {
+          actor: actor.name ?? 'SSO',
+          at: now,
+          summary: what,
+          source: step.command.type === 'group.addMembers' ? step.command.source : undefined,
+        },
+      ],
       repair: 'Nothing was changed: an admin may apply it, or confirm the mapping',
       createdAt: now,
     },

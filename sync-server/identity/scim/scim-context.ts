@@ -17,6 +17,7 @@ import type { ScimConnection } from '../../storage/scim-store.ts';
 import type { Workspace } from '../../storage/workspace-store.ts';
 import type { Actor, LiveDoc } from '../../sync/live-doc.ts';
 import { ScimError, type ScimType } from './scim-error.ts';
+import { scimSource } from './scim-memberships.ts';
 
 export interface ScimContext {
   readonly ctx: ServerContext;
@@ -114,7 +115,15 @@ export async function holdForAdmin(
     {
       id: newId(),
       ...hold,
-      edits: [{ actor: sc.actor.name ?? 'SCIM', at: now, summary: hold.message }],
+      // The source rides along so that an admin's re-apply adds the memberships as this connection's.
+      edits: [
+        {
+          actor: sc.actor.name ?? 'SCIM',
+          at: now,
+          summary: hold.message,
+          source: scimSource(sc.connection.id),
+        },
+      ],
       createdAt: now,
     },
   ]);
