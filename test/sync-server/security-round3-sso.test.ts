@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.ts';
 import { addUser, api, setup, startServer, type TestServer } from './helpers.ts';
-import { CLIENT_ID, CLIENT_SECRET, callback } from './sso-helpers.ts';
+import { CLIENT_ID, CLIENT_SECRET, callback, rememberFlowCookie } from './sso-helpers.ts';
 
 let t: TestServer;
 let op: TestOidcProvider;
@@ -57,7 +57,9 @@ async function signIn(slug: string, connectionId: string, login: string, returnT
     { redirect: 'manual' },
   );
   expect(start.status).toBe(302);
-  return callback(await op.signIn(start.headers.get('location')!, login));
+  const authorization = new URL(start.headers.get('location')!);
+  rememberFlowCookie(start, authorization);
+  return callback(await op.signIn(authorization.href, login));
 }
 
 describe('SSO: a workspace’s identity provider vouches for that workspace only', () => {
@@ -103,4 +105,30 @@ describe('SSO: return URLs stay on this server', () => {
       expect(new URL(r.location, t.url).origin).toBe(t.url);
     });
   }
+});
+
+describe('SSO: a sign-in is finished only by the browser that started it', () => {
+  it('a callback URL of someone else’s sign-in, opened in another browser, signs nobody in (login CSRF)', async () => {
+    op.setPerson('eve', { email: 'eve@evil.test', email_verified: true });
+    const start = await fetch(`${t.url}/api/sso/start/evil/${evilConnection}?returnTo=/evil`, {
+      redirect: 'manual',
+    });
+    const back = await op.signIn(start.headers.get('location')!, 'eve');
+    // The victim's browser holds no flow cookie of that start.
+    const r = await fetch(back, { redirect: 'manual' });
+    expect(r.status).toBe(302);
+    expect(r.headers.get('location')).toBe('/login?sso_error=sign-in-expired');
+    expect(r.headers.getSetCookie().some((c) => c.startsWith('gatehouse_session='))).toBe(false);
+    // The cookie of another start does not do either.
+    const other = await fetch(`${t.url}/api/sso/start/evil/${evilConnection}?returnTo=/evil`, {
+      redirect: 'manual',
+    });
+    const wrong = other.headers.getSetCookie()[0]!.split(';')[0]!;
+    const again = await fetch(back, { redirect: 'manual', headers: { cookie: wrong } });
+    expect(again.headers.get('location')).toBe('/login?sso_error=sign-in-expired');
+    // The browser that started it still can (the flow was not used up by the refusals).
+    const cookie = start.headers.getSetCookie()[0]!.split(';')[0]!;
+    const mine = await fetch(back, { redirect: 'manual', headers: { cookie } });
+    expect(mine.headers.get('location')).toBe('/evil');
+  });
 });

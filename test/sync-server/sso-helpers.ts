@@ -76,6 +76,15 @@ export async function ssoSignIn(
   return callback(await tamper(back, stateHash));
 }
 
+/** The flow cookie each start set, by state: the callback sends it back as the browser that started would. */
+const flowCookies = new Map<string, string>();
+
+/** Keeps the flow cookie a start answer set, for the callback of its state. */
+export function rememberFlowCookie(start: Response, authorization: URL): void {
+  const cookie = start.headers.getSetCookie().find((c) => c.startsWith('gatehouse_sso_'));
+  if (cookie) flowCookies.set(authorization.searchParams.get('state')!, cookie.split(';')[0]!);
+}
+
 /** Start → the provider's login page as `login`: the URL the provider sends the browser back to. */
 export async function throughProvider(w: SsoWorld, connectionId: string, login: string, returnTo: string) {
   const start = await fetch(
@@ -84,12 +93,19 @@ export async function throughProvider(w: SsoWorld, connectionId: string, login: 
   );
   if (start.status !== 302) throw new Error(`start answered ${start.status}: ${await start.text()}`);
   const authorization = new URL(start.headers.get('location')!);
+  rememberFlowCookie(start, authorization);
   const stateHash = hashToken(authorization.searchParams.get('state')!);
   return { back: await w.op.signIn(authorization.href, login), stateHash };
 }
 
+/** The headers of the browser that started the sign-in `back` finishes: its flow cookie. */
+export function startersHeaders(back: URL): Record<string, string> {
+  const flow = flowCookies.get(back.searchParams.get('state') ?? '');
+  return flow ? { cookie: flow } : {};
+}
+
 export async function callback(back: URL): Promise<SignInResult> {
-  const r = await fetch(back, { redirect: 'manual' });
+  const r = await fetch(back, { redirect: 'manual', headers: startersHeaders(back) });
   if (r.status !== 302) throw new Error(`callback answered ${r.status}: ${await r.text()}`);
   const location = r.headers.get('location')!;
   const cookie = r.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`));

@@ -12,6 +12,7 @@ import {
   createConnection,
   type SsoWorld,
   ssoSignIn,
+  startersHeaders,
   startSsoWorld,
   throughProvider,
   userIdOf,
@@ -142,7 +143,7 @@ describe('SSO for the browser extension', () => {
   it('hands the token to the extension only through a link the person clicks, with no cookie', async () => {
     w.op.setPerson('xena', { email: 'xena@acme.test', email_verified: true });
     const { back } = await throughProvider(w, conn.id, 'xena', EXT);
-    const r = await fetch(back, { redirect: 'manual' });
+    const r = await fetch(back, { redirect: 'manual', headers: startersHeaders(back) });
     expect(r.status).toBe(200);
     expect(r.headers.get('set-cookie')).toBeNull();
     const html = await r.text();

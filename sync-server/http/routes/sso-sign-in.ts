@@ -5,16 +5,23 @@
  * ordinary session cookie and redirects where they were headed. A refusal redirects to the workspace's
  * sign-in page with `?sso_error=<code>`, whose words the page shows. Starting is rate limited per IP
  * with password sign-ins (each start stores a flow and may call the provider).
+ *
+ * The flow is bound to the browser that started it (RFC 6749 §10.12): the start sets a cookie holding
+ * the state, only for the callback path; a callback without it is refused before the flow is taken. So
+ * nobody can send a victim to a callback URL of a sign-in they started themselves (login CSRF: the victim
+ * would work in the attacker's account).
  */
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { hashToken } from '../../auth/tokens.ts';
+import { parseCookies } from '../../auth/credentials.ts';
+import { hashToken, sameSecret } from '../../auth/tokens.ts';
 import type { ServerContext } from '../../context.ts';
 import { extensionIdOf, sendExtensionHandoff } from '../../identity/oidc/extension-handoff.ts';
 import { ProviderError } from '../../identity/oidc/oidc-client.ts';
 import { passwordSignInAllowed } from '../../identity/oidc/password-policy.ts';
 import { SSO_REFUSALS } from '../../identity/oidc/sso-identity.ts';
 import {
+  FLOW_TTL_MS,
   finishSsoSignIn,
   SSO_CALLBACK_PATH,
   safeReturnTo,
@@ -36,6 +43,28 @@ async function workspaceOf(ctx: ServerContext, slug: string) {
   const ws = await ctx.storage.workspaceBySlug(slug);
   if (!ws) throw new ApiError('not-found', 'Workspace not found');
   return ws;
+}
+
+/** The cookie binding one flow to its browser: named after the state's hash, so flows in two tabs coexist. */
+const flowCookieName = (state: string) => `gatehouse_sso_${hashToken(state).slice(0, 16)}`;
+
+function flowCookie(ctx: ServerContext, state: string, maxAgeS: number): string {
+  const parts = [
+    `${flowCookieName(state)}=${state}`,
+    `Path=${SSO_CALLBACK_PATH}`,
+    'HttpOnly',
+    // Lax: the provider's redirect back is a top-level cross-site GET.
+    'SameSite=Lax',
+    `Max-Age=${maxAgeS}`,
+  ];
+  if (ctx.config.secureCookies) parts.push('Secure');
+  return parts.join('; ');
+}
+
+/** Whether the browser calling back holds the cookie its start set for this state. */
+function startedHere(req: IncomingMessage, state: string): boolean {
+  const held = parseCookies(req.headers.cookie).get(flowCookieName(state));
+  return held !== undefined && sameSecret(held, state);
 }
 
 const signInPage = (slug: string, code: string) =>
@@ -92,6 +121,8 @@ export const ssoSignInRoutes: Route[] = [
       if (!connection) throw new ApiError('not-found', 'SSO connection not found');
       try {
         const url = await startSsoSignIn(ctx, req, ws, connection, safeReturnTo(query.get('returnTo'), ws));
+        const state = url.searchParams.get('state');
+        if (state) res.setHeader('set-cookie', flowCookie(ctx, state, Math.floor(FLOW_TTL_MS / 1000)));
         return redirect(res, url.href);
       } catch (err) {
         if (!(err instanceof ProviderError)) throw err;
@@ -116,6 +147,9 @@ export const ssoSignInRoutes: Route[] = [
           'bad-request',
           'This is where your identity provider sends you back after signing in',
         );
+      const state = url.searchParams.get('state')!;
+      // Another browser's sign-in (sent here by a link): refused, and that flow stays unused.
+      if (!startedHere(req, state)) return redirect(res, '/login?sso_error=sign-in-expired');
       const outcome = await finishSsoSignIn(ctx, req, url);
       if (!outcome.ok)
         return redirect(
