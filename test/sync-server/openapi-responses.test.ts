@@ -393,6 +393,18 @@ describe('replies match /api/openapi.json', () => {
     expect(
       (await call('GET', `${W}/history/access`, { ws }, { token: admin, query: 'at=1000' })).status,
     ).toBe(404);
+    const [lastEntry] = (await call('GET', `${W}/audit`, { ws }, { token: admin, query: 'limit=1' })).body
+      .entries;
+    const undoPreview = await call(
+      'POST',
+      `${W}/history/undo`,
+      { ws },
+      { token: admin, body: { auditId: lastEntry.id }, query: 'dryRun=true' },
+    );
+    expect([200, 409, 422]).toContain(undoPreview.status);
+    expect(
+      (await call('POST', `${W}/history/undo`, { ws }, { token: admin, body: { auditId: 999_999 } })).status,
+    ).toBe(404);
     expect((await call('GET', `${W}/conflicts`, { ws }, { token: admin })).status).toBe(200);
     expect(
       (await call('POST', `${W}/conflicts/{id}/resolve`, { ws, id: 'nope' }, { token: admin })).status,
