@@ -1,23 +1,21 @@
 /** Rule 9, the access part: per user and resource, the level and visibility before against after. */
-import { accessIndex } from '../access/access-index.ts';
 import { codeHidden, codeLevel } from '../access/compiled-access.ts';
 import { compiledAccess } from '../access/compiled-update.ts';
-import { accessFor, type ResourceAccess, UserAccess } from '../access/user-access.ts';
-import { type Group, RESOURCE_TYPES, type ResourceType, type User, type WorkspaceState } from '../model.ts';
+import { type ResourceAccess, UserAccess } from '../access/user-access.ts';
+import { type Group, RESOURCE_TYPES, type ResourceType, type User } from '../model.ts';
 import type { Op } from '../ops.ts';
-import { isIdentity } from '../rules/identity.ts';
 import { meetsGroupRole } from '../rules/roles.ts';
 import type { ImpactDiff } from './impact-diff.ts';
 import type { AccessChange } from './impact-types.ts';
 
-/** A user's effective custom groups in `after`, derived from `before`'s index plus the touched groups. */
+/** A user's effective custom groups in `after`, derived from `before`'s memberships plus the touched groups. */
 function afterGroups(d: ImpactDiff, user: User): { groups: Group[]; ignored: Group[] } {
-  const { before, after, touched } = d;
-  const idx = accessIndex(before);
+  const { after, touched } = d;
+  const { counted, ignored: wasIgnored } = d.beforeAccess.memberships(user.id);
   const candidates: Group[] = [];
   const seen = new Set<string>();
-  for (const list of [idx.userGroups.get(user.id), idx.ignoredMemberships.get(user.id)])
-    for (const g of list ?? []) {
+  for (const list of [counted, wasIgnored])
+    for (const g of list) {
       if (touched.groups.has(g.id)) continue;
       candidates.push(g);
       seen.add(g.id);
@@ -39,11 +37,13 @@ function sameAccess(a: Compared, b: Compared): boolean {
 
 /** The access rows of one user: one per resource a custom grant names, and a '*' row for the rest. */
 export function accessDiff(d: ImpactDiff, u0: User | undefined, u1: User): boolean {
-  const a0 = u0 ? accessFor(d.before, u1.id) : null;
+  const a0 = u0 ? d.beforeAccess.access(u1.id) : null;
   const { groups, ignored } = afterGroups(d, u1);
   // As accessFor does: a second user with the same email (a merge) has no access until repair archives it.
   const effective =
-    u1.status !== 'archived' && !isIdentity(d.after, u1) ? { ...u1, status: 'archived' as const } : u1;
+    u1.status !== 'archived' && !d.beforeAccess.isIdentityAfter(u1)
+      ? { ...u1, status: 'archived' as const }
+      : u1;
   const a1 = new UserAccess(effective, [d.defaultGroup(u1.role), ...groups], ignored);
   let changed = false;
   for (const type of RESOURCE_TYPES) if (typeAccessDiff(d, type, a0, a1)) changed = true;

@@ -39,11 +39,11 @@ function membershipChanges(d: ImpactDiff, userId: string): boolean {
 }
 
 /**
- * A member whose user entity and memberships did not change, in groups whose permissions did not change,
- * keeps exactly the access they had.
+ * A member whose user entity changed nothing access reads (a rename) and whose memberships did not
+ * change, in groups whose permissions did not change, keeps exactly the access they had.
  */
 function keepsAccess(d: ImpactDiff, u0: User | undefined, u1: User, membershipChanged: boolean): boolean {
-  if (u0 !== u1 || d.touched.defaultRoles.has(u1.role) || membershipChanged) return false;
+  if (!d.keepsUserAccess(u0, u1) || d.touched.defaultRoles.has(u1.role) || membershipChanged) return false;
   for (const id of d.touchedGroupsOf(u1.id)) if (d.contentChanged.has(id)) return false;
   return true;
 }
@@ -68,17 +68,25 @@ export function computeImpact(before: WorkspaceState, after: WorkspaceState, ops
   return impactBetween(before, after, ops, touchedBy(before, after, ops));
 }
 
+/** `computeImpact` the full way: every access from the states' O(workspace) indexes (the fast path's reference). */
+export function computeImpactFull(before: WorkspaceState, after: WorkspaceState, ops: readonly Op[]): Impact {
+  return impactBetween(before, after, ops, touchedBy(before, after, ops), true);
+}
+
 /**
  * The impact between two states given what differs between them (`touched`) and the ops of any resource
- * deletions: for history (issue 15), where the two states are two moments, not one change's ops.
+ * deletions: for history (issue 15), where the two states are two moments, not one change's ops. It reads
+ * `before`'s access from its compiled form, kept incrementally, so a one-entity change costs O(change);
+ * `full` reads the O(workspace) access index instead (the reference the fast path is tested against).
  */
 export function impactBetween(
   before: WorkspaceState,
   after: WorkspaceState,
   ops: readonly Op[],
   touched: Touched,
+  full = false,
 ): Impact {
-  const d = new ImpactDiff(before, after, touched);
+  const d = new ImpactDiff(before, after, touched, full);
   for (const userId of affectedUsers(before, after, touched)) diffUser(d, userId);
   deletedResourceLosses(d, ops);
   return d.result();

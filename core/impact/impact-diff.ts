@@ -3,6 +3,7 @@ import type { Group, ResourceType, Role, User, WorkspaceState } from '../model.t
 import type { Op } from '../ops.ts';
 import { effectiveDefaultGroup } from '../rules/default-groups.ts';
 import { countBuilders } from '../rules/roles.ts';
+import { BeforeAccess, type ImpactAccess, IndexedAccess } from './before-access.ts';
 import {
   type AccessChange,
   type Impact,
@@ -93,13 +94,43 @@ export class ImpactDiff {
   readonly contentChanged: ReadonlySet<string>;
   private readonly defaults = new Map<Role, Group>();
   private readonly live = new Map<ResourceType, number>();
+  /** Access and memberships of `before`: in O(the users asked about), or from the index (`full`). */
+  readonly beforeAccess: ImpactAccess;
+  private identityEmails: Set<string> | null = null;
 
   constructor(
     readonly before: WorkspaceState,
     readonly after: WorkspaceState,
     readonly touched: Touched,
+    /** The full computation, as before the fast path (its reference in the property test). */
+    private readonly full = false,
   ) {
     this.contentChanged = contentChangedGroups(before, after, touched);
+    this.beforeAccess = full
+      ? new IndexedAccess(before, after)
+      : new BeforeAccess(before, after, touched.users);
+  }
+
+  /**
+   * Whether the ops leave the user's access exactly as it was, as far as the user entity goes: a name
+   * change keeps it; role, status, email or creation time (rules 4–7, identity) may move it, and so may
+   * an identity change of another touched user with the same email.
+   */
+  keepsUserAccess(u0: User | undefined, u1: User): boolean {
+    if (u0 === u1) return true;
+    if (this.full || !u0 || u0.role !== u1.role || u0.status !== u1.status) return false;
+    if (u0.email !== u1.email || u0.createdAt !== u1.createdAt) return false;
+    if (!this.identityEmails) {
+      this.identityEmails = new Set();
+      for (const id of this.touched.users) {
+        const x = this.before.users.get(id);
+        const y = this.after.users.get(id);
+        if (x && y && x.email === y.email && x.status === y.status && x.createdAt === y.createdAt) continue;
+        if (x) this.identityEmails.add(x.email);
+        if (y) this.identityEmails.add(y.email);
+      }
+    }
+    return !this.identityEmails.has(u1.email);
   }
 
   private memberOf: Map<string, string[]> | null = null;
