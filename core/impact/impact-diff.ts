@@ -2,7 +2,6 @@
 import type { Group, ResourceType, Role, User, WorkspaceState } from '../model.ts';
 import type { Op } from '../ops.ts';
 import { effectiveDefaultGroup } from '../rules/default-groups.ts';
-import { countBuilders } from '../rules/roles.ts';
 import { BeforeAccess, type ImpactAccess, IndexedAccess } from './before-access.ts';
 import {
   type AccessChange,
@@ -11,6 +10,7 @@ import {
   type MembershipChange,
   type RoleChange,
 } from './impact-types.ts';
+import { seatCounts } from './seat-counts.ts';
 
 /** What the ops of a change write. */
 export interface Touched {
@@ -56,20 +56,7 @@ export function isMemberOf(
   );
 }
 
-export function isBuilderSeat(u: User | undefined): boolean {
-  return u !== undefined && u.role === 'builder' && u.status !== 'archived';
-}
-
-/** A paid seat as ToolJet bills them: an admin or a builder who is not archived. */
-export function isPaidSeat(u: User | undefined): boolean {
-  return u !== undefined && u.role !== 'end-user' && u.status !== 'archived';
-}
-
-export function countSeats(state: WorkspaceState): number {
-  let n = 0;
-  for (const u of state.users.values()) if (isPaidSeat(u)) n++;
-  return n;
-}
+export { isBuilderSeat, isPaidSeat } from './seat-counts.ts';
 
 /** The access-change rows, cut at MAX_ACCESS_CHANGES. */
 class AccessRows {
@@ -178,8 +165,7 @@ export class ImpactDiff {
   }
 
   result(): Impact {
-    const buildersBefore = countBuilders(this.before);
-    const seatsBefore = countSeats(this.before);
+    const { builders: buildersBefore, seats: seatsBefore } = seatCounts(this.before, this.full);
     return {
       roleChanges: this.roleChanges,
       accessChanges: this.access.rows,

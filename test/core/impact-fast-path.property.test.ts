@@ -1,7 +1,7 @@
 /**
  * The impact's fast path (core/impact/before-access.ts: `before`'s access from its incrementally kept
- * compiled form, renames skip access) gives byte-identical impacts to the full computation (the access
- * index of each state), for chains of commands through plan() and for raw ops that break rules, over
+ * compiled form, renames skip access, seat counts kept per version) gives byte-identical impacts to the
+ * full computation (the access index of each state), for chains of commands through plan() and for raw ops that break rules, over
  * random workspaces with every rule-breaking part a merge leaves (shared emails, End-users in
  * builder-level groups, deleted groups and grants).
  */
