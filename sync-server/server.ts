@@ -17,6 +17,7 @@ import { DEFAULT_CONFIG, type ServerConfig } from './config.ts';
 import type { ServerContext } from './context.ts';
 import { closeCodeFor } from './errors.ts';
 import { AccessViewCache } from './http/access-view.ts';
+import { answerClientErrors } from './http/client-error.ts';
 import { checkForwardAuthConfig } from './http/forward-auth-request.ts';
 import { ApiError, sendError, sendJson } from './http/respond.ts';
 import { createRouter } from './http/router.ts';
@@ -140,10 +141,7 @@ export async function createGatehouseServer(
   });
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-    else socket.destroy();
-  });
+  answerClientErrors(server);
 
   const COMPRESS_THRESHOLD_BYTES = 64 * 1024;
   const wss = new WebSocketServer({
