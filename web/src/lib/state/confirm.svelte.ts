@@ -11,6 +11,8 @@ export interface ConfirmRequest {
   readonly impact?: Impact | undefined;
   readonly confirmLabel: string;
   readonly danger?: boolean;
+  /** Another way to do what the admin meant (a page of the app); following it cancels. */
+  readonly link?: { readonly href: string; readonly label: string } | undefined;
 }
 
 class Confirmations {
