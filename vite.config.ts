@@ -34,6 +34,8 @@ const CLUSTER_2_RUN = [
   'test/sync-server/auth-matrix.test.ts',
   'test/sync-server/sync.test.ts',
   'test/e2e/groups-seed.test.ts',
+  'test/e2e/users-list.test.ts',
+  'test/e2e/my-access.test.ts',
   ...CLUSTER_ONLY,
 ];
 

@@ -114,6 +114,9 @@ describe('offline', () => {
   it('a banner says so, and a change’s toast says it is saved on this device only', async () => {
     await openSettings(page, e.url, 'users');
     expect(await page.getByTestId('offline-banner').count()).toBe(0);
+    // Nothing of the earlier cases still waiting: "synced" is the reload's first answer, and confirming a
+    // change the last page made (the Undo) takes one more round trip — longer on 2 instances.
+    await page.locator('[data-testid=sync-status][data-link=synced][data-waiting="0"]').waitFor();
     await page.context().setOffline(true);
     await page.locator('[data-testid=sync-status][data-link=offline]').waitFor();
     await expect
