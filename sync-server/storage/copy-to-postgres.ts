@@ -82,7 +82,18 @@ const TABLES: readonly (readonly [string, readonly string[], readonly string[]])
       'updated_at',
     ],
   ],
+  // SSO: connections (with the client secret), the password policy, each user's last IdP groups (the
+  // mapping impact reads them), the sign-in log (ids kept). In-flight sign-ins (sso_flows, minutes) are not.
+  [
+    'sso_connections',
+    ['id'],
+    ['id', 'workspace_id', 'settings', 'client_secret', 'created_at', 'updated_at'],
+  ],
+  ['sso_policies', ['workspace_id'], ['workspace_id', 'password_sign_in']],
+  ['sso_user_groups', ['connection_id', 'user_id'], ['connection_id', 'user_id', 'idp_groups', 'at']],
+  ['sso_sign_ins', ['id'], ['id', 'connection_id', 'at', 'email', 'user_id', 'outcome', 'changes']],
   ['sessions', ['id'], ['id', 'account_id', 'token_hash', 'created_at', 'expires_at']],
+  ['sso_sessions', ['token_hash'], ['token_hash', 'expires_at']], // sessions an SSO sign-in started
   [
     'password_resets',
     ['id'],
@@ -111,7 +122,9 @@ const TABLES: readonly (readonly [string, readonly string[], readonly string[]])
     ],
   ],
 ];
-const JSONB_COLUMNS = new Set(['entities', 'attributes']);
+const JSONB_COLUMNS = new Set(['entities', 'attributes', 'settings', 'idp_groups', 'changes']);
+/** Tables whose serial ids are copied: their sequences continue after the copied ids. */
+const SERIAL_TABLES = ['audit', 'sso_sign_ins'];
 const ROWS_PER_INSERT = 500;
 
 export interface CopyOptions {
@@ -156,9 +169,10 @@ export async function copySqliteToPostgres(options: CopyOptions): Promise<CopyRe
         for (let i = 0; i < rows.length; i += ROWS_PER_INSERT)
           await upsert(c, table, key, columns, rows.slice(i, i + ROWS_PER_INSERT));
       }
-      await c.query(
-        "SELECT setval(pg_get_serial_sequence('audit', 'id'), GREATEST((SELECT MAX(id) FROM audit), 1))",
-      );
+      for (const table of SERIAL_TABLES)
+        await c.query(
+          `SELECT setval(pg_get_serial_sequence('${table}', 'id'), GREATEST((SELECT MAX(id) FROM ${table}), 1))`,
+        );
       for (const ws of await source.listWorkspaces())
         docs.set(ws.id, await copyDoc(c, ws.id, await sourceDoc(source, ws.id)));
     });

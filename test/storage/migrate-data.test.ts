@@ -46,8 +46,41 @@ async function sqliteData(slug: string, admin: string): Promise<string> {
     token,
     body: { email: `bo@${slug}.test`, name: 'Bo', role: 'end-user' },
   });
+  await ssoData(t, slug);
   await t.close();
   return t.dataDir;
+}
+
+/** An SSO connection with its secret, a password policy, a user's last IdP groups and a sign-in. */
+async function ssoData(t: TestServer, slug: string) {
+  const s = t.server.ctx.storage;
+  const ws = (await s.workspaceBySlug(slug))!;
+  const conn = await s.createSsoConnection({
+    workspaceId: ws.id,
+    settings: {
+      name: 'Okta SSO',
+      issuer: 'https://idp.example.test',
+      clientId: 'gatehouse',
+      scopes: ['email', 'groups'],
+      groupsClaim: 'groups',
+      allowedDomains: [`${slug}.test`],
+      authoritativeDomains: [],
+      jit: true,
+      jitRole: 'end-user',
+      mappings: [],
+    },
+    clientSecret: 'shh',
+  });
+  await s.setPasswordSignIn(ws.id, false);
+  await s.putSsoUserGroups({ connectionId: conn.id, userId: 'u1', groups: ['Eng', 'Ops'], at: 1 });
+  await s.addSsoSignIn({
+    connectionId: conn.id,
+    at: 2,
+    email: `sam@${slug}.test`,
+    userId: 'u1',
+    outcome: 'signed-in',
+    changes: ['joined Eng'],
+  });
 }
 
 describe('migrate-data', () => {
@@ -77,6 +110,28 @@ describe('migrate-data', () => {
     const byExternalId = `/api/workspaces/acme/scim/v2/Users?filter=${encodeURIComponent('externalId eq "00u1"')}`;
     const found = await api(t.url, 'GET', byExternalId, { token: scim.token });
     expect(found.body.Resources.map((r: { userName: string }) => r.userName)).toEqual(['sam@acme.test']);
+    // The SSO connection (secret included), the policy, the last IdP groups and the sign-in log came along.
+    const s = t.server.ctx.storage;
+    const ws = (await s.workspaceBySlug('acme'))!;
+    const [sso] = await s.listSsoConnections(ws.id);
+    expect(sso).toMatchObject({ name: 'Okta SSO', allowedDomains: ['acme.test'], jit: true });
+    expect(await s.ssoClientSecret(ws.id, sso!.id)).toBe('shh');
+    expect(await s.passwordSignInAllowed(ws.id)).toBe(false);
+    expect(await s.ssoUserGroups(sso!.id)).toEqual([
+      expect.objectContaining({ userId: 'u1', groups: ['Eng', 'Ops'] }),
+    ]);
+    await s.addSsoSignIn({
+      connectionId: sso!.id,
+      at: 3,
+      email: 'x@acme.test',
+      userId: null,
+      outcome: 'jit-off',
+      changes: [],
+    });
+    expect((await s.recentSsoSignIns(sso!.id, 5)).map((e) => [e.outcome, e.changes])).toEqual([
+      ['jit-off', []],
+      ['signed-in', ['joined Eng']],
+    ]);
     // An edit on PostgreSQL, then a re-run: kept, nothing copied over it.
     expect(
       (await api(t.url, 'POST', '/api/workspaces/acme/groups', { token, body: { name: 'New' } })).status,
