@@ -137,3 +137,24 @@ export class BeforeAccess implements ImpactAccess {
     return { admin: get('admin'), builder: get('builder'), 'end-user': get('end-user') };
   }
 }
+
+/** Workspaces (by `meta`, shared by a reader's versions) an impact was computed for. */
+const seen = new WeakSet<object>();
+
+/**
+ * The access an impact reads: the compiled form from a workspace's second impact on (it is then kept
+ * incrementally, O(change) per version); the index for a first one and for `full`, since a cold compiled
+ * build costs about twice the index (history's one-off states would pay it on every call).
+ */
+export function impactAccess(
+  before: WorkspaceState,
+  after: WorkspaceState,
+  touchedUsers: ReadonlySet<string>,
+  full: boolean,
+): ImpactAccess {
+  if (full || !seen.has(before.meta)) {
+    if (!full) seen.add(before.meta);
+    return new IndexedAccess(before, after);
+  }
+  return new BeforeAccess(before, after, touchedUsers);
+}

@@ -2,7 +2,7 @@
 import type { Group, ResourceType, Role, User, WorkspaceState } from '../model.ts';
 import type { Op } from '../ops.ts';
 import { effectiveDefaultGroup } from '../rules/default-groups.ts';
-import { BeforeAccess, type ImpactAccess, IndexedAccess } from './before-access.ts';
+import { type ImpactAccess, impactAccess } from './before-access.ts';
 import {
   type AccessChange,
   type Impact,
@@ -93,9 +93,7 @@ export class ImpactDiff {
     private readonly full = false,
   ) {
     this.contentChanged = contentChangedGroups(before, after, touched);
-    this.beforeAccess = full
-      ? new IndexedAccess(before, after)
-      : new BeforeAccess(before, after, touched.users);
+    this.beforeAccess = impactAccess(before, after, touched.users, full);
   }
 
   /**

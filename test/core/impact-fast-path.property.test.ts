@@ -229,7 +229,10 @@ describe('impact fast path', () => {
       conflicts: new Map(),
     };
     let state = s0;
+    // A workspace's first impact reads the index, the second compiles `before`, the later ones derive it.
     for (const ops of [
+      [{ type: 'entity.set', collection: 'users', id: 'u0', fields: { name: 'V' } }],
+      [{ type: 'entity.set', collection: 'users', id: 'u0', fields: { name: 'W' } }],
       [{ type: 'member.add', groupId: 'c1', userId: 'u0', at: 5 }],
       [{ type: 'entity.set', collection: 'users', id: 'u0', fields: { status: 'archived' } }],
     ] as Op[][]) {
