@@ -109,9 +109,13 @@ describe('keyboard only', () => {
     await toast(page, 'Group duplicated successfully!');
     await page.getByTestId('group-title').filter({ hasText: 'Keyboard crew_copy' }).waitFor();
     await expect.poll(() => focused()).toContain('[group-title] Keyboard crew_copy');
-    const copy = await groupNamed('Keyboard crew_copy');
-    expect(copy?.members?.length).toBe(1);
-    expect(copy?.grants.length).toBe(1);
+    // The copy shows as soon as the page has it; the server has it once the page's change has synced.
+    await expect
+      .poll(async () => {
+        const copy = await groupNamed('Keyboard crew_copy');
+        return copy && { members: copy.members?.length, grants: copy.grants.length };
+      })
+      .toEqual({ members: 1, grants: 1 });
   });
 
   it('deletes the copy (Escape first leaves the focus on the menu button)', async () => {
