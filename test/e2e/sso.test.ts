@@ -2,7 +2,8 @@
  * Single sign-on in real Chromium against a real OpenID Provider (oidc-provider on loopback, its dev
  * login page): an admin adds a connection in Workspace settings → Single sign-on and tests it; a new
  * person signs in with "Sign in with <connection>" at /nexus/login and lands in the workspace; a refused
- * sign-in says why; with password sign-in off the password form is the admins' marked break-glass.
+ * sign-in says why; with password sign-in off the password form is the admins' marked break-glass; the
+ * mapping editor previews who would join, leave and change role, and the seat delta, before saving.
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,5 +105,64 @@ describe('Single sign-on', () => {
     await p.waitForURL((u) => u.pathname.startsWith('/nexus') && !u.pathname.endsWith('/login'));
     await ctx.close();
     await page.getByTestId('sso-password-policy').check();
+  });
+
+  it('the mapping editor previews who joins, leaves and changes role, and the seat delta, before saving', async () => {
+    for (const name of ['Ops', 'Platform']) {
+      const g = await e.api('POST', '/api/workspaces/nexus/groups', { name }, e.adminToken);
+      expect(g.status).toBe(201);
+    }
+    const card = page.getByTestId('sso-connection');
+    const editor = page.getByTestId('sso-editor');
+    const row = editor.locator('.mapping').first();
+    // Map IdP group "eng" to Ops and save; Kai signs in with "eng" and joins Ops.
+    await card.getByRole('button', { name: 'Edit' }).click();
+    await editor.getByRole('button', { name: '+ Add mapping' }).click();
+    await row.getByLabel('IdP group').fill('eng');
+    await row.getByLabel('Gatehouse group').selectOption({ label: 'Ops' });
+    await editor.getByTestId('sso-save').click();
+    await toast(page, '“Company IdP” saved');
+    op.setPerson('kai', { email: 'kai@nexus.test', email_verified: true, name: 'Kai Sato', groups: ['eng'] });
+    const kai = await signInWithSso('kai');
+    await kai.page.waitForURL(`${e.url}/nexus/my-access`);
+    await kai.context.close();
+
+    // Ops now follows another IdP group, and "eng" maps to Platform with a Builder role: the preview says
+    // what would change for Kai (from the groups of their last sign-in), and nothing is saved.
+    await card.getByRole('button', { name: 'Edit' }).click();
+    await row.getByLabel('IdP group').fill('ops-team');
+    await editor.getByRole('button', { name: '+ Add mapping' }).click();
+    const second = editor.locator('.mapping').nth(1);
+    await second.getByLabel('IdP group').fill('eng');
+    await second.getByLabel('Gatehouse group').selectOption({ label: 'Platform' });
+    await second.getByLabel('Role').selectOption({ label: 'At least builder' });
+    await editor.getByTestId('sso-preview').click();
+    const impact = editor.getByTestId('sso-impact');
+    await impact.getByText('kai@nexus.test leaves Ops').waitFor();
+    await impact.getByText('kai@nexus.test joins Platform').waitFor();
+    await impact.getByText('kai@nexus.test: End-user → Builder').waitFor();
+    await impact
+      .getByTestId('sso-seat-delta')
+      .getByText(/Paid seats: \d+ → \d+ \(\+1\)/)
+      .waitFor();
+    await impact.getByTestId('sso-held').getByText('1 upgrade will wait as conflicts').waitFor();
+    expect(await axe(page), 'impact preview').toEqual([]);
+    await editor.getByRole('button', { name: 'Cancel' }).click();
+    await editor.waitFor({ state: 'hidden' });
+    // Previewing saved nothing: the one mapping is still "eng" → Ops and Kai is still an End-user.
+    const list = await e.api<{ connections: { mappings: { idpGroup: string; role: string | null }[] }[] }>(
+      'GET',
+      '/api/workspaces/nexus/sso/connections',
+      undefined,
+      e.adminToken,
+    );
+    expect(list.body.connections[0]?.mappings.map((m) => [m.idpGroup, m.role])).toEqual([['eng', null]]);
+    const users = await e.api<{ users: { email: string; role: string }[] }>(
+      'GET',
+      '/api/workspaces/nexus/users',
+      undefined,
+      e.adminToken,
+    );
+    expect(users.body.users.find((u) => u.email === 'kai@nexus.test')?.role).toBe('end-user');
   });
 });
