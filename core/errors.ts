@@ -45,7 +45,7 @@ export type ErrorCode =
   | 'request-exists'
   | 'already-has-access'
   | 'no-group-grants'
-  | 'request-not-open'
+  | 'request-decided'
   | 'undo-conflicts'
   | 'changed-meanwhile';
 
@@ -150,7 +150,7 @@ export const ERRORS = {
   'request-exists': refused(409),
   'already-has-access': refused(409),
   'no-group-grants': refused(422),
-  'request-not-open': refused(409),
+  'request-decided': refused(409),
   // Undo (issue 15): later edits changed fields the change set (details.conflicts: choose), or the
   // workspace changed between the preview's plan and the commit (plan again).
   'undo-conflicts': refused(409),

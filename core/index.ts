@@ -130,6 +130,7 @@ export {
   planRequest,
   type RequestInput,
   type RequestOption,
+  requestDecided,
   requestOptions,
 } from './requests/request-planning.ts';
 export { isBuilderLevel } from './rules/builder-level.ts';

@@ -7,7 +7,7 @@
 import { explain } from '../access/explain.ts';
 import { accessFor } from '../access/user-access.ts';
 import type { Command } from '../commands/command.ts';
-import { fail, ok, type Result } from '../errors.ts';
+import { fail, type GatehouseError, ok, type Result } from '../errors.ts';
 import {
   LEVEL_LABELS,
   type Level,
@@ -151,13 +151,30 @@ export interface Approval {
   readonly allowRoleChange?: boolean | undefined;
 }
 
+/**
+ * Null while `request` is open; else 409 `request-decided` saying who decided it and when. Approve and
+ * deny check it at planning and again in the doc's queue right before committing: of two decisions sent
+ * at once, one wins.
+ */
+export function requestDecided(request: AccessRequest): GatehouseError | null {
+  if (request.status === 'open') return null;
+  const { status, decidedBy, decidedAt } = request;
+  const by = decidedBy === null ? '' : ` by ${decidedBy}`;
+  return {
+    code: 'request-decided',
+    message: `This request was already ${status}${by}`,
+    details: { status, decidedBy, decidedAt },
+  };
+}
+
 /** The membership command approving `request` and the request as approved (run both in one change). */
 export function planApproval(
   request: AccessRequest,
   approval: Approval,
   env: { readonly now: number; readonly by: string },
 ): Result<{ command: Command; request: AccessRequest }> {
-  if (request.status !== 'open') return fail('request-not-open', `This request is already ${request.status}`);
+  const decided = requestDecided(request);
+  if (decided) return { ok: false, error: decided };
   const asked = request.duration === null ? null : env.now + REQUEST_DURATIONS[request.duration];
   const expiresAt = approval.expiresAt === undefined ? asked : approval.expiresAt;
   if (asked !== null && (expiresAt === null || expiresAt > asked))
@@ -189,7 +206,8 @@ export function planDenial(
   reason: string,
   env: { readonly now: number; readonly by: string },
 ): Result<AccessRequest> {
-  if (request.status !== 'open') return fail('request-not-open', `This request is already ${request.status}`);
+  const decided = requestDecided(request);
+  if (decided) return { ok: false, error: decided };
   const text = reason.trim();
   if (text.length === 0 || text.length > MAX_REASON)
     return fail('invalid-input', `Say why (1–${MAX_REASON} characters): the requester sees it`);

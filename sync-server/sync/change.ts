@@ -32,6 +32,8 @@ export type Change =
       readonly alsoOps?: readonly Op[];
       /** The audit row's action, when not the command's type (`request.approve`). */
       readonly action?: string;
+      /** Run in the doc's queue first: a reason to refuse the command after all (a decided request). */
+      readonly check?: () => ChangeError | null;
     }
   | {
       readonly kind: 'ops';

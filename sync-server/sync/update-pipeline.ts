@@ -93,6 +93,10 @@ export class UpdatePipeline {
     let action = 'doc.update';
     let summary: string | undefined;
     let mutate: (doc: Y.Doc) => void;
+    if (change.kind !== 'update') {
+      const refusal = change.check?.();
+      if (refusal) return refused(refusal);
+    }
     if (change.kind === 'command') {
       const now = this.deps.now?.() ?? Date.now();
       const result = plan(previous, change.command, { now, trusted: change.trusted === true });
@@ -108,8 +112,6 @@ export class UpdatePipeline {
           if (also.length > 0) applyOps(doc, [...also], SHADOW_ORIGIN);
         }, SHADOW_ORIGIN);
     } else if (change.kind === 'ops') {
-      const refusal = change.check?.();
-      if (refusal) return refused(refusal);
       action = change.action;
       summary = change.summary;
       mutate = (doc) => applyOps(doc, [...change.ops], SHADOW_ORIGIN);

@@ -113,7 +113,8 @@ describe('access requests', () => {
       token: admin,
       body: { allowRoleChange: true },
     });
-    expect([again.status, again.body.error.code]).toEqual([409, 'request-not-open']);
+    expect([again.status, again.body.error.code]).toEqual([409, 'request-decided']);
+    expect(again.body.error.details).toMatchObject({ status: 'approved', decidedBy: 'Admin' });
 
     const g = (await api(t.url, 'GET', `${W}/groups/${group}`, { token: admin })).body.group;
     expect(g.memberships).toEqual([
@@ -157,6 +158,70 @@ describe('access requests', () => {
       (e: { action: string }) => e.action,
     );
     expect(audit).toContain('request.deny');
+  });
+
+  // Both decisions pass planning (the request is open for each); the doc's queue lets only one commit.
+  it.each([
+    ['approve racing a deny', 'deny'],
+    ['two approvals with different groups', 'approve'],
+  ] as const)('%s: exactly one wins, the other gets 409 request-decided naming who', async (_, other) => {
+    const { t, admin, eve, app, group } = await workspace();
+    const second = (await api(t.url, 'POST', `${W}/groups`, { token: admin, body: { name: 'Payroll team' } }))
+      .body.group.id;
+    await api(t.url, 'POST', `${W}/groups/${second}/grants`, {
+      token: admin,
+      body: { name: 'Edit payroll', resourceType: 'app', scope: 'custom', resourceIds: [app], level: 'edit' },
+    });
+    const id = (await ask(t, eve.token, payrollEdit(app))).body.request.id;
+    const approve = { allowRoleChange: true, groupId: group };
+    // Each call reaches the doc's queue only once both have planned (both saw the request open), so the
+    // race is decided by the check in the queue, not by which request the server happened to read first.
+    const ws = (await t.server.ctx.storage.workspaceBySlug('acme'))!;
+    const live = await t.server.ctx.registry.with(ws, (l) => l);
+    const submit = live.submit.bind(live);
+    let arrived = 0;
+    let bothPlanned!: () => void;
+    const planned = new Promise<void>((resolve) => {
+      bothPlanned = resolve;
+    });
+    live.submit = async (...args) => {
+      if (++arrived === 2) bothPlanned();
+      await planned;
+      return submit(...args);
+    };
+    // The other decision goes first: an approval queued after it must still be refused.
+    const replies = await Promise.all([
+      other === 'deny'
+        ? api(t.url, 'POST', `${W}/requests/${id}/deny`, { token: admin, body: { reason: 'No' } })
+        : api(t.url, 'POST', `${W}/requests/${id}/approve`, {
+            token: admin,
+            body: { ...approve, groupId: second },
+          }),
+      api(t.url, 'POST', `${W}/requests/${id}/approve`, { token: admin, body: approve }),
+    ]);
+    live.submit = submit;
+    expect(arrived).toBe(2);
+    expect(replies.map((r) => r.status).sort()).toEqual([200, 409]);
+    const winner = replies.find((r) => r.status === 200)!.body.request;
+    const loser = replies.find((r) => r.status === 409)!.body.error;
+    expect(loser).toMatchObject({
+      code: 'request-decided',
+      message: `This request was already ${winner.status} by Admin`,
+      details: { status: winner.status, decidedBy: 'Admin', decidedAt: winner.decidedAt },
+    });
+    const stored = (await api(t.url, 'GET', `${W}/requests/${id}`, { token: admin })).body.request;
+    expect(stored).toMatchObject({ status: winner.status, grantedGroup: winner.grantedGroup });
+    // Eve joined at most the winner's group, never both.
+    const joined = [];
+    for (const g of [group, second]) {
+      const members = (await api(t.url, 'GET', `${W}/groups/${g}`, { token: admin })).body.group.memberships;
+      if (members.some((m: { userId: string }) => m.userId === eve.userId)) joined.push(g);
+    }
+    expect(joined).toEqual(winner.grantedGroup === null ? [] : [winner.grantedGroup.id]);
+    const audit = (await api(t.url, 'GET', `${W}/audit`, { token: admin })).body.entries.map(
+      (e: { action: string }) => e.action,
+    );
+    expect(audit.filter((a: string) => a === 'request.approve' || a === 'request.deny')).toHaveLength(1);
   });
 
   it('a client may not write requests over sync', async () => {

@@ -17,10 +17,11 @@ import {
   planDenial,
   planRequest,
   readRequests,
+  requestDecided,
   requestOptions,
   type WorkspaceState,
 } from '../../../core/index.ts';
-import type { ChangeResult } from '../../sync/change.ts';
+import type { ChangeError, ChangeResult } from '../../sync/change.ts';
 import { apiErrorFrom, isDryRun } from '../execute.ts';
 import { Impact } from '../replies.ts';
 import { ApiError } from '../respond.ts';
@@ -120,6 +121,10 @@ function findRequest(scope: WorkspaceScope, id: string): AccessRequest {
   if (!r) throw new ApiError('not-found', 'Request not found');
   return r;
 }
+
+/** Run in the doc's queue right before an approval or denial commits: of two decisions, one wins. */
+const stillOpen = (scope: WorkspaceScope, id: string) => (): ChangeError | null =>
+  requestDecided(findRequest(scope, id));
 
 function ensure(result: ChangeResult): void {
   if (!result.ok) throw apiErrorFrom(result.error);
@@ -254,7 +259,7 @@ export const requestRoutes: Route[] = [
     method: 'POST',
     path: `${R}/:id/approve`,
     summary:
-      'Approve: the requester joins the proposed (or another) group, until the asked (or a shorter) time; 409 role-change-needs-confirmation with the impact unless allowRoleChange; ?dryRun=true previews',
+      'Approve: the requester joins the proposed (or another) group, until the asked (or a shorter) time; 409 role-change-needs-confirmation with the impact unless allowRoleChange; 409 request-decided (details: status, decidedBy, decidedAt) when already decided, also by a decision sent at the same time; ?dryRun=true previews',
     tag,
     auth: 'admin',
     body: ApproveBody,
@@ -263,7 +268,7 @@ export const requestRoutes: Route[] = [
     handler: async ({ scope, params, body, query, ctx }) => {
       const r = findRequest(scope, params.id);
       const a = planApproval(r, body, { now: ctx.config.clock.now(), by: byName(scope) });
-      if (!a.ok) throw new ApiError(a.error.code, a.error.message);
+      if (!a.ok) throw apiErrorFrom(a.error);
       const dryRun = isDryRun(query);
       const command = dryRun ? { ...a.value.command, allowRoleChange: true } : a.value.command;
       const result = await scope.live.submit(
@@ -273,6 +278,7 @@ export const requestRoutes: Route[] = [
           dryRun,
           action: 'request.approve',
           alsoOps: [{ type: 'request.put', request: a.value.request }],
+          check: stillOpen(scope, r.id),
         },
         scope.actor,
         'api',
@@ -286,7 +292,8 @@ export const requestRoutes: Route[] = [
   route({
     method: 'POST',
     path: `${R}/:id/deny`,
-    summary: 'Deny with a reason the requester sees (admins)',
+    summary:
+      'Deny with a reason the requester sees (admins); 409 request-decided (details: status, decidedBy, decidedAt) when already decided',
     tag,
     auth: 'admin',
     body: DenyBody,
@@ -294,7 +301,7 @@ export const requestRoutes: Route[] = [
     handler: async ({ scope, params, body, ctx }) => {
       const r = findRequest(scope, params.id);
       const d = planDenial(r, body.reason, { now: ctx.config.clock.now(), by: byName(scope) });
-      if (!d.ok) throw new ApiError(d.error.code, d.error.message);
+      if (!d.ok) throw apiErrorFrom(d.error);
       const s = scope.live.state();
       const j = requestJson(s, r);
       const result = await scope.live.submit(
@@ -303,10 +310,7 @@ export const requestRoutes: Route[] = [
           ops: [{ type: 'request.put', request: d.value }],
           action: 'request.deny',
           summary: `Denied ${j.user.email}’s request for ${LEVEL_LABELS[r.level]} on “${j.resource.name}”: ${d.value.decisionReason}`,
-          check: () =>
-            findRequest(scope, r.id).status === 'open'
-              ? null
-              : { code: 'request-not-open', message: 'Already decided' },
+          check: stillOpen(scope, r.id),
         },
         scope.actor,
         'api',
