@@ -198,4 +198,146 @@ describe('SSO group sync', () => {
     // Joining the plain group still happened: only the upgrade waits.
     expect(s.groups.get(groups.Engineers!)!.members.has(ria)).toBe(true);
   });
+
+  describe('unmapping', () => {
+    let un: { id: string };
+    const unSource = () => `sso:${un.id}`;
+    const unBody = (m: { idpGroup: string; groupId: string }[]) =>
+      connectionBody(w, { name: 'Unmap IdP', mappings: m });
+    async function memberships(groupId: string, email: string): Promise<string[]> {
+      const s = await workspaceState(w);
+      const id = (await userIdOf(w, email))!;
+      return (s.groups.get(groupId)!.memberships.get(id) ?? []).map((m) => m.source).sort();
+    }
+    async function addWithSource(groupId: string, email: string, src: 'manual' | `scim:${string}`) {
+      const ws = (await w.t.server.ctx.storage.workspaceBySlug('acme'))!;
+      const userId = (await userIdOf(w, email))!;
+      const r = await w.t.server.ctx.registry.with(ws, (live) =>
+        live.submit(
+          { kind: 'command', command: { type: 'group.addMembers', groupId, userIds: [userId], source: src } },
+          { accountId: null, email: null, name: 'Test' },
+          'api',
+        ),
+      );
+      expect(r.ok).toBe(true);
+    }
+
+    beforeAll(async () => {
+      groups.Ops = await group('Ops');
+      groups.Support = await group('Support');
+      un = await createConnection(w, {
+        name: 'Unmap IdP',
+        mappings: [{ idpGroup: 'ops', groupId: groups.Ops! }],
+      });
+      for (const login of ['kai', 'zoe']) {
+        person(login, ['ops']);
+        expect((await ssoSignIn(w, un.id, login)).error).toBeNull();
+      }
+      // zoe is also in Ops by hand and through SCIM; sam only by hand (never signed in with SSO).
+      await addWithSource(groups.Ops!, 'zoe@acme.test', 'manual');
+      await addWithSource(groups.Ops!, 'zoe@acme.test', 'scim:entra');
+      person('sam', ['not-mapped']);
+      expect((await ssoSignIn(w, un.id, 'sam')).error).toBeNull();
+      await addWithSource(groups.Ops!, 'sam@acme.test', 'manual');
+    }, 60_000);
+
+    it('the impact of removing a mapping lists the connection’s memberships there as leaving, and saving removes exactly those', async () => {
+      expect(await memberships(groups.Ops!, 'kai@acme.test')).toEqual([unSource()]);
+      const preview = await api(w.t.url, 'POST', `/api/workspaces/acme/sso/connections/${un.id}/impact`, {
+        token: w.admin,
+        body: { mappings: [] },
+      });
+      expect(preview.status).toBe(200);
+      const leaves = preview.body.impact.leaves
+        .map(
+          (l: { email: string; groupName: string; reason: string }) =>
+            `${l.email} ${l.groupName} ${l.reason}`,
+        )
+        .sort();
+      expect(leaves).toEqual(['kai@acme.test Ops mapping-removed', 'zoe@acme.test Ops mapping-removed']);
+      expect(await memberships(groups.Ops!, 'kai@acme.test')).toEqual([unSource()]); // preview only
+
+      const saved = await api(w.t.url, 'PUT', `/api/workspaces/acme/sso/connections/${un.id}`, {
+        token: w.admin,
+        body: unBody([]),
+      });
+      expect(saved.status).toBe(200);
+      expect([...saved.body.removed].sort()).toEqual([
+        'kai@acme.test left Ops (mapping removed)',
+        'zoe@acme.test left Ops (mapping removed)',
+      ]);
+      expect(saved.body.impact.leaves).toEqual([]);
+      const s = await workspaceState(w);
+      const kai = (await userIdOf(w, 'kai@acme.test'))!;
+      expect(s.groups.get(groups.Ops!)!.members.has(kai)).toBe(false);
+      // Other sources in the unmapped group are untouched.
+      expect(await memberships(groups.Ops!, 'zoe@acme.test')).toEqual(['manual', 'scim:entra']);
+      expect(await memberships(groups.Ops!, 'sam@acme.test')).toEqual(['manual']);
+      const ws = (await w.t.server.ctx.storage.workspaceBySlug('acme'))!;
+      const audit = await w.t.server.ctx.storage.queryAudit({
+        workspaceId: ws.id,
+        entity: groups.Ops!,
+        limit: 10,
+      });
+      expect(audit.filter((a) => a.action === 'group.removeMember')).toEqual([
+        expect.objectContaining({ actorName: 'SSO: Unmap IdP' }),
+        expect.objectContaining({ actorName: 'SSO: Unmap IdP' }),
+      ]);
+      // A sign-in afterwards does not bring it back.
+      person('kai', ['ops']);
+      expect((await ssoSignIn(w, un.id, 'kai')).error).toBeNull();
+      expect(await memberships(groups.Ops!, 'kai@acme.test')).toEqual([]);
+    });
+
+    it('re-pointing a mapping moves the connection’s memberships to the new group', async () => {
+      let saved = await api(w.t.url, 'PUT', `/api/workspaces/acme/sso/connections/${un.id}`, {
+        token: w.admin,
+        body: unBody([{ idpGroup: 'ops', groupId: groups.Ops! }]),
+      });
+      expect(saved.status).toBe(200);
+      person('kai', ['ops']);
+      expect((await ssoSignIn(w, un.id, 'kai')).error).toBeNull();
+      expect(await memberships(groups.Ops!, 'kai@acme.test')).toEqual([unSource()]);
+
+      const preview = await api(w.t.url, 'POST', `/api/workspaces/acme/sso/connections/${un.id}/impact`, {
+        token: w.admin,
+        body: { mappings: [{ idpGroup: 'ops', groupId: groups.Support! }] },
+      });
+      expect(preview.body.impact.leaves).toEqual([
+        expect.objectContaining({ email: 'kai@acme.test', groupName: 'Ops', reason: 'mapping-removed' }),
+      ]);
+      // zoe last signed in with `ops` too: she joins the new group.
+      expect(preview.body.impact.joins.map((j: { email: string }) => j.email).sort()).toEqual([
+        'kai@acme.test',
+        'zoe@acme.test',
+      ]);
+      saved = await api(w.t.url, 'PUT', `/api/workspaces/acme/sso/connections/${un.id}`, {
+        token: w.admin,
+        body: unBody([{ idpGroup: 'ops', groupId: groups.Support! }]),
+      });
+      expect(saved.body.removed).toEqual(['kai@acme.test left Ops (mapping removed)']);
+      expect(await memberships(groups.Ops!, 'kai@acme.test')).toEqual([]);
+      expect(await memberships(groups.Ops!, 'zoe@acme.test')).toEqual(['manual', 'scim:entra']);
+      expect((await ssoSignIn(w, un.id, 'kai')).error).toBeNull();
+      expect(await memberships(groups.Support!, 'kai@acme.test')).toEqual([unSource()]);
+    });
+
+    it('deleting the connection removes its memberships (previewed as its impact with no mappings), and only those', async () => {
+      expect(await memberships(groups.Support!, 'kai@acme.test')).toEqual([unSource()]);
+      await addWithSource(groups.Support!, 'kai@acme.test', 'manual');
+      const preview = await api(w.t.url, 'POST', `/api/workspaces/acme/sso/connections/${un.id}/impact`, {
+        token: w.admin,
+        body: { mappings: [] },
+      });
+      expect(preview.body.impact.leaves).toEqual([
+        expect.objectContaining({ email: 'kai@acme.test', groupName: 'Support', reason: 'mapping-removed' }),
+      ]);
+      const del = await api(w.t.url, 'DELETE', `/api/workspaces/acme/sso/connections/${un.id}`, {
+        token: w.admin,
+      });
+      expect(del.status).toBe(204);
+      expect(await memberships(groups.Support!, 'kai@acme.test')).toEqual(['manual']);
+      expect(await memberships(groups.Ops!, 'zoe@acme.test')).toEqual(['manual', 'scim:entra']);
+    });
+  });
 });

@@ -72,7 +72,7 @@ const UserChange = z.object({
 });
 export const PreviewJson = z.object({
   joins: z.array(UserChange),
-  leaves: z.array(UserChange),
+  leaves: z.array(UserChange.extend({ reason: z.enum(['idp-group', 'mapping-removed']) })),
   roleChanges: z.array(
     z.object({
       userId: z.string(),

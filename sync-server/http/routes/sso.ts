@@ -3,7 +3,8 @@
  * connection's "Test connection", the impact a mapping would have now (from every user's last known IdP
  * groups, planned by core), and the last sign-ins with what each changed. The client secret is written,
  * never read back. A mapping is saved confirmed only when the admin says so (`confirmImpact`) or it is
- * unchanged from a confirmed one.
+ * unchanged from a confirmed one. Saving a mapping that no longer names a group (or deleting the
+ * connection) removes the connection's own memberships there, as the connection, and nobody else's.
  */
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
@@ -11,8 +12,8 @@ import type { WorkspaceState } from '../../../core/index.ts';
 import type { ServerContext } from '../../context.ts';
 import { checkProvider, issuerUrl, ProviderError } from '../../identity/oidc/oidc-client.ts';
 import { passwordSignInAllowed, setPasswordSignIn } from '../../identity/oidc/password-policy.ts';
-import { previewSync } from '../../identity/oidc/sso-group-sync.ts';
-import { callbackUrl } from '../../identity/oidc/sso-sign-in.ts';
+import { describeStep, previewSync, unmappedSteps } from '../../identity/oidc/sso-group-sync.ts';
+import { callbackUrl, ssoActor } from '../../identity/oidc/sso-sign-in.ts';
 import type { SsoConnection, SsoConnectionSettings, SsoGroupMapping } from '../../storage/sso-store.ts';
 import { ApiError } from '../respond.ts';
 import { type Route, route, type WorkspaceScope } from '../route.ts';
@@ -97,7 +98,44 @@ async function preview(ctx: ServerContext, scope: WorkspaceScope, c: Pick<SsoCon
   return previewSync(scope.live.state(), c, known, Date.now());
 }
 
-const Saved = z.object({ connection: ConnectionJson, impact: PreviewJson });
+/**
+ * Removes the connection's memberships in groups `mappings` no longer names, through the live doc as the
+ * connection (audited; core's rules apply to each). Returns what was removed, as "kai@… left Ops (…)".
+ */
+async function removeUnmapped(
+  ctx: ServerContext,
+  scope: WorkspaceScope,
+  c: Pick<SsoConnection, 'id' | 'name'>,
+  mappings: readonly SsoGroupMapping[],
+): Promise<string[]> {
+  const actor = ssoActor(c);
+  const removed: string[] = [];
+  for (const { userId, step } of unmappedSteps(scope.live.state(), c.id, mappings)) {
+    const who = scope.live.state().users.get(userId)?.email ?? userId;
+    const r = await scope.live.submit({ kind: 'command', command: step.command }, actor, 'api');
+    if (r.ok) removed.push(`${who} ${describeStep(step)}`);
+    else
+      ctx.log.warn(
+        {
+          workspace: scope.workspace.slug,
+          connection: c.id,
+          user: userId,
+          group: step.groupId,
+          code: r.error.code,
+        },
+        'SSO membership of an unmapped group not removed',
+      );
+  }
+  await scope.live.idle();
+  return removed;
+}
+
+const Saved = z.object({
+  connection: ConnectionJson,
+  impact: PreviewJson,
+  /** The connection's memberships this save removed from groups no longer mapped. */
+  removed: z.array(z.string()),
+});
 
 export const ssoRoutes: Route[] = [
   route({
@@ -139,7 +177,7 @@ export const ssoRoutes: Route[] = [
       );
       return {
         status: 201,
-        body: { connection: connectionJson(ctx, req, c), impact: await preview(ctx, scope, c) },
+        body: { connection: connectionJson(ctx, req, c), impact: await preview(ctx, scope, c), removed: [] },
       };
     },
   }),
@@ -174,13 +212,20 @@ export const ssoRoutes: Route[] = [
         body.clientSecret,
       );
       if (!c) throw new ApiError('not-found', 'SSO connection not found');
+      // Saved first, so that a sign-in meanwhile no longer adds to the groups being unmapped.
+      const removed = await removeUnmapped(ctx, scope, c, c.mappings);
       ctx.log.info(
-        { workspace: scope.workspace.slug, connection: c.id, by: principal.account.id },
+        {
+          workspace: scope.workspace.slug,
+          connection: c.id,
+          by: principal.account.id,
+          removed: removed.length,
+        },
         'SSO connection saved',
       );
       return {
         status: 200,
-        body: { connection: connectionJson(ctx, req, c), impact: await preview(ctx, scope, c) },
+        body: { connection: connectionJson(ctx, req, c), impact: await preview(ctx, scope, c), removed },
       };
     },
   }),
@@ -188,15 +233,22 @@ export const ssoRoutes: Route[] = [
     method: 'DELETE',
     path: `${C}/:id`,
     summary:
-      'Delete an SSO connection (its memberships stay until removed by hand; nobody signs in with it again)',
+      'Delete an SSO connection: nobody signs in with it again, and the memberships it added are removed (preview them with its impact for no mappings)',
     tag,
     auth: 'admin',
     reply: { status: 204 },
     handler: async ({ ctx, scope, params, principal }) => {
-      if (!(await ctx.storage.deleteSsoConnection(scope.workspace.id, params.id)))
+      const c = await found(ctx, scope, params.id);
+      if (!(await ctx.storage.deleteSsoConnection(scope.workspace.id, c.id)))
         throw new ApiError('not-found', 'SSO connection not found');
+      const removed = await removeUnmapped(ctx, scope, c, []);
       ctx.log.info(
-        { workspace: scope.workspace.slug, connection: params.id, by: principal.account.id },
+        {
+          workspace: scope.workspace.slug,
+          connection: params.id,
+          by: principal.account.id,
+          removed: removed.length,
+        },
         'SSO connection deleted',
       );
       return { status: 204 };

@@ -37,7 +37,25 @@ export type SyncStep =
       readonly command: Command;
       readonly groupId: string;
       readonly groupName: string;
+      /** `idp-group`: the IdP no longer lists the person; `mapping-removed`: no mapping names the group. */
+      readonly reason: LeaveReason;
     };
+export type LeaveReason = 'idp-group' | 'mapping-removed';
+type LeaveStep = Extract<SyncStep, { kind: 'leave' }>;
+
+const leaveStep = (
+  groupId: string,
+  groupName: string,
+  userId: string,
+  source: MembershipSource,
+  reason: LeaveReason,
+): LeaveStep => ({
+  kind: 'leave',
+  groupId,
+  groupName,
+  reason,
+  command: { type: 'group.removeMember', groupId, userId, source },
+});
 
 const isConfirmed = (m: SsoGroupMapping) => m.confirmedBy !== null;
 
@@ -89,20 +107,43 @@ export function syncSteps(
         command: { type: 'group.addMembers', groupId, userIds: [userId], source, allowRoleChange: confirmed },
       });
     } else if (wanting.length === 0 && own)
-      steps.push({
-        kind: 'leave',
-        groupId,
-        groupName: group.name,
-        command: { type: 'group.removeMember', groupId, userId, source },
-      });
+      steps.push(leaveStep(groupId, group.name, userId, source, 'idp-group'));
   }
   return steps;
+}
+
+/**
+ * The connection's own memberships in groups that `mappings` no longer names (a mapping removed or
+ * re-pointed, or the connection deleted: `[]`). Sign-ins only look at mapped groups, so saving the
+ * mapping is what removes these; other sources' memberships in those groups are not listed.
+ */
+export function unmappedSteps(
+  state: WorkspaceState,
+  connectionId: string,
+  mappings: readonly Pick<SsoGroupMapping, 'groupId'>[],
+): { readonly userId: string; readonly step: LeaveStep }[] {
+  const source = ssoSource(connectionId);
+  const mapped = new Set(mappings.map((m) => m.groupId));
+  const out: { userId: string; step: LeaveStep }[] = [];
+  for (const [groupId, group] of [...state.groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (mapped.has(groupId) || group.kind !== 'custom' || group.deletedAt !== undefined) continue;
+    for (const [userId, ms] of group.memberships)
+      if (ms.some((m) => m.source === source))
+        out.push({ userId, step: leaveStep(groupId, group.name, userId, source, 'mapping-removed') });
+  }
+  return out;
 }
 
 /** What saving a mapping would change now, from each user's last known IdP groups. */
 export interface SyncPreview {
   readonly joins: readonly { userId: string; email: string; groupId: string; groupName: string }[];
-  readonly leaves: readonly { userId: string; email: string; groupId: string; groupName: string }[];
+  readonly leaves: readonly {
+    userId: string;
+    email: string;
+    groupId: string;
+    groupName: string;
+    reason: LeaveReason;
+  }[];
   readonly roleChanges: readonly RoleChange[];
   /** Upgrades that would wait as conflicts because their mapping is not confirmed. */
   readonly held: readonly { userId: string; email: string; what: string }[];
@@ -116,7 +157,8 @@ export interface SyncPreview {
 const upgrades = (i: Impact) => i.roleChanges.some((r) => roleRank(r.to) > roleRank(r.from));
 
 /**
- * Plans every known user's steps one after the other on the current state (nothing is written). Each
+ * Plans the removal of the connection's memberships in groups no longer mapped (every holder, known or
+ * not), then every known user's steps, one after the other on the current state (nothing is written). Each
  * upgrade is planned as if confirmed, so the preview shows what confirming the mapping would do; the
  * upgrades of unconfirmed mappings are listed as held too.
  */
@@ -133,23 +175,27 @@ export function previewSync(
   const held: SyncPreview['held'][number][] = [];
   let seatsBefore: number | null = null;
   let seatsAfter: number | null = null;
-  for (const k of known) {
-    for (const step of syncSteps(s, connection, k.userId, k.groups)) {
-      const p = plan(s, { ...step.command, allowRoleChange: true }, { now });
-      if (!p.ok) continue;
-      const email = s.users.get(k.userId)?.email ?? '';
-      const { impact } = p.value;
-      seatsBefore ??= impact.seatsBefore;
-      seatsAfter = impact.seatsAfter;
-      roleChanges.push(...impact.roleChanges);
-      if (step.kind === 'join')
-        joins.push({ userId: k.userId, email, groupId: step.groupId, groupName: step.groupName });
-      if (step.kind === 'leave')
-        leaves.push({ userId: k.userId, email, groupId: step.groupId, groupName: step.groupName });
-      if (step.kind !== 'leave' && !step.confirmed && upgrades(impact))
-        held.push({ userId: k.userId, email, what: describeStep(step) });
-      s = p.value.after;
-    }
+  // Each user's steps touch only that user, and the unmapped ones only groups the sign-in steps skip.
+  const steps = [
+    ...unmappedSteps(state, connection.id, connection.mappings),
+    ...known.flatMap((k) =>
+      syncSteps(state, connection, k.userId, k.groups).map((step) => ({ userId: k.userId, step })),
+    ),
+  ];
+  for (const { userId, step } of steps) {
+    const p = plan(s, { ...step.command, allowRoleChange: true }, { now });
+    if (!p.ok) continue;
+    const email = s.users.get(userId)?.email ?? '';
+    const { impact } = p.value;
+    seatsBefore ??= impact.seatsBefore;
+    seatsAfter = impact.seatsAfter;
+    roleChanges.push(...impact.roleChanges);
+    if (step.kind === 'join') joins.push({ userId, email, groupId: step.groupId, groupName: step.groupName });
+    if (step.kind === 'leave')
+      leaves.push({ userId, email, groupId: step.groupId, groupName: step.groupName, reason: step.reason });
+    if (step.kind !== 'leave' && !step.confirmed && upgrades(impact))
+      held.push({ userId, email, what: describeStep(step) });
+    s = p.value.after;
   }
   const before = seatsBefore ?? 0;
   const after = seatsAfter ?? before;
@@ -173,5 +219,6 @@ const ROLE_NAMES: Readonly<Record<Role, string>> = {
 
 export function describeStep(step: SyncStep): string {
   if (step.kind === 'role') return `role raised to ${ROLE_NAMES[step.role]}`;
-  return `${step.kind === 'join' ? 'joined' : 'left'} ${step.groupName}`;
+  if (step.kind === 'join') return `joined ${step.groupName}`;
+  return `left ${step.groupName}${step.reason === 'mapping-removed' ? ' (mapping removed)' : ''}`;
 }

@@ -51,9 +51,11 @@ export interface SsoConnectionDraft {
 }
 
 type UserChange = MembershipChange & { readonly email: string };
+/** `idp-group`: the IdP no longer lists them; `mapping-removed`: no mapping names the group any more. */
+type Leave = UserChange & { readonly reason: 'idp-group' | 'mapping-removed' };
 export interface SsoPreview {
   readonly joins: readonly UserChange[];
-  readonly leaves: readonly UserChange[];
+  readonly leaves: readonly Leave[];
   readonly roleChanges: readonly { userId: string; email: string; from: Role; to: Role }[];
   readonly held: readonly { userId: string; email: string; what: string }[];
   readonly seatsBefore: number;
@@ -85,7 +87,18 @@ export interface SsoOptions {
 
 const base = (ws: string) => `/api/workspaces/${encodeURIComponent(ws)}/sso`;
 const one = (ws: string, id: string) => `${base(ws)}/connections/${encodeURIComponent(id)}`;
-type Saved = { connection: SsoConnectionInfo; impact: SsoPreview };
+/** `removed`: the connection's memberships the save took out of groups no longer mapped. */
+type Saved = { connection: SsoConnectionInfo; impact: SsoPreview; removed: string[] };
+
+const SHOWN = 5;
+/** "kai@… leaves Ops (mapping removed)" for the memberships a save or delete will remove now, or null. */
+export function unmapLeaves(impact: SsoPreview): string | null {
+  const gone = impact.leaves.filter((l) => l.reason === 'mapping-removed');
+  if (gone.length === 0) return null;
+  const lines = gone.slice(0, SHOWN).map((l) => `${l.email} leaves ${l.groupName} (mapping removed)`);
+  const more = gone.length > SHOWN ? ` and ${gone.length - SHOWN} more` : '';
+  return `${gone.length} membership${gone.length === 1 ? '' : 's'} this connection added will be removed now: ${lines.join('; ')}${more}. Memberships added by hand or through SCIM stay.`;
+}
 
 export const ssoService = {
   options: (ws: string): Promise<ApiResult<SsoOptions>> =>
@@ -113,12 +126,16 @@ export const ssoService = {
   setPolicy: (ws: string, passwordSignIn: boolean): Promise<ApiResult<{ passwordSignIn: boolean }>> =>
     request('PUT', `${base(ws)}/policy`, { passwordSignIn }),
 
-  /** Asks, then deletes: true when deleted. */
+  /** Previews what goes with it, asks, then deletes: true when deleted. */
   async remove(ws: string, c: SsoConnectionInfo): Promise<boolean> {
+    const impact = await ssoService.impact(ws, c.id, []);
+    if (!impact.ok) {
+      handleError(impact.error);
+      return false;
+    }
     const ok = await confirmations.ask({
       title: `Delete “${c.name}”`,
-      message:
-        'Nobody can sign in with this connection any more. Memberships it added stay until removed by hand. Do you want to continue?',
+      message: `Nobody can sign in with this connection any more. ${unmapLeaves(impact.value.impact) ?? 'It holds no memberships now.'} Do you want to continue?`,
       confirmLabel: 'Delete',
       danger: true,
     });
