@@ -107,10 +107,17 @@ describe('Single sign-on', () => {
     await page.getByTestId('sso-password-policy').check();
   });
 
-  it('the mapping editor previews who joins, leaves and changes role, and the seat delta, before saving', async () => {
+  it('the mapping editor previews who joins, leaves and changes role, and the seat delta, before saving; removing a mapping asks, then removes its memberships', async () => {
+    const ids: Record<string, string> = {};
     for (const name of ['Ops', 'Platform']) {
-      const g = await e.api('POST', '/api/workspaces/nexus/groups', { name }, e.adminToken);
+      const g = await e.api<{ group: { id: string } }>(
+        'POST',
+        '/api/workspaces/nexus/groups',
+        { name },
+        e.adminToken,
+      );
       expect(g.status).toBe(201);
+      ids[name] = g.body.group.id;
     }
     const card = page.getByTestId('sso-connection');
     const editor = page.getByTestId('sso-editor');
@@ -164,5 +171,25 @@ describe('Single sign-on', () => {
       e.adminToken,
     );
     expect(users.body.users.find((u) => u.email === 'kai@nexus.test')?.role).toBe('end-user');
+
+    // Removing the mapping: saving shows and asks about the membership it removes, then removes it.
+    const opsMembers = async () =>
+      (
+        await e.api<{ group: { members: string[] } }>(
+          'GET',
+          `/api/workspaces/nexus/groups/${ids.Ops}`,
+          undefined,
+          e.adminToken,
+        )
+      ).body.group.members.length;
+    expect(await opsMembers()).toBe(1);
+    await card.getByRole('button', { name: 'Edit' }).click();
+    await editor.getByRole('button', { name: 'Remove mapping 1' }).click();
+    await editor.getByTestId('sso-save').click();
+    const ask = page.getByTestId('confirm-dialog');
+    await ask.getByText('kai@nexus.test leaves Ops (mapping removed)').waitFor();
+    await ask.getByRole('button', { name: 'Save and remove' }).click();
+    await toast(page, '“Company IdP” saved; 1 membership of unmapped groups removed');
+    await expect.poll(opsMembers, { timeout: 15_000 }).toBe(0);
   });
 });
