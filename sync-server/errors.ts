@@ -57,6 +57,8 @@ export const SERVER_ERRORS = {
 
   // The server cannot right now: transient, the client retries or reconnects.
   internal: { status: 500, close: CLOSE.internal },
+  /** SECRET_KEY is missing (cluster mode) or is not the key a saved secret was sealed with. */
+  'secret-key-unusable': { status: 500 },
   'storage-failed': { status: 503, close: CLOSE.tryAgainLater },
   unavailable: { status: 503, close: CLOSE.goingAway },
   'shutting-down': { status: 503, close: CLOSE.goingAway },

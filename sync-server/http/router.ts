@@ -15,6 +15,7 @@ import type { ServerContext } from '../context.ts';
 import { checkSignInPolicy } from '../identity/oidc/password-policy.ts';
 import { safePath } from '../log.ts';
 import { isStorageUnavailable } from '../storage/errors.ts';
+import { SecretKeyError } from '../storage/secret-box.ts';
 import type { LiveDoc } from '../sync/live-doc.ts';
 import { ApiError, readJsonBody, sendError, sendJson } from './respond.ts';
 import type { DecisionScope, Route, WorkspaceScope } from './route.ts';
@@ -125,7 +126,10 @@ export function createRouter(routes: readonly Route[]) {
       if (reply) sendJson(res, reply.status, reply.body ?? null, reply.headers);
     } catch (err) {
       if (err instanceof ApiError) sendError(res, err);
-      else if (isStorageUnavailable(err)) {
+      else if (err instanceof SecretKeyError) {
+        ctx.log.error({ path: safePath(url.pathname) }, err.message);
+        sendError(res, new ApiError('secret-key-unusable', err.message));
+      } else if (isStorageUnavailable(err)) {
         ctx.log.warn({ err, path: safePath(url.pathname) }, 'storage unavailable');
         sendError(res, new ApiError('storage-failed', 'The database is unreachable; try again shortly'));
       } else {

@@ -17,6 +17,7 @@ import { toBytea } from './postgres/bytes.ts';
 import { migrate } from './postgres/migrations.ts';
 import { createDb, type Db, type Queryable } from './postgres/pool.ts';
 import { openPostgresStorage } from './postgres-storage.ts';
+import { secretKeyFor } from './secret-box.ts';
 import { openDatabase } from './sqlite/open-database.ts';
 import { openSqliteStorage } from './sqlite-storage.ts';
 
@@ -290,7 +291,8 @@ async function verify(
   source: ReturnType<typeof openSqliteStorage>,
   docs: Map<string, 'new' | 'merged' | 'unchanged'>,
 ): Promise<CopyReport> {
-  const target = await openPostgresStorage(options.databaseUrl);
+  // The secrets are copied sealed: the cluster reads them with this same key (SECRET_KEY).
+  const target = await openPostgresStorage(options.databaseUrl, { secretKey: secretKeyFor(options.dataDir) });
   const db = createDb(options.databaseUrl);
   try {
     const counts: CopyReport['counts'] = [];

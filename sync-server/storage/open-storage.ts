@@ -5,6 +5,7 @@
 import { SchemaTooNewError, StorageUnavailableError } from './errors.ts';
 import { type HistoryOptions, historyOptionsFromEnv } from './history-store.ts';
 import { openPostgresStorage, type PostgresOptions } from './postgres-storage.ts';
+import { SecretKeyError } from './secret-box.ts';
 import { openSqliteStorage } from './sqlite-storage.ts';
 import type { Storage } from './storage.ts';
 
@@ -63,13 +64,19 @@ function historyOf(config: StorageConfig): HistoryOptions {
 export async function openStorage(config: StorageConfig): Promise<Storage> {
   const history = historyOf(config);
   if (!config.databaseUrl)
-    return openSqliteStorage(config.dataDir, { synchronous: config.sqliteSynchronous, history });
+    try {
+      return openSqliteStorage(config.dataDir, { synchronous: config.sqliteSynchronous, history });
+    } catch (err) {
+      if (err instanceof SecretKeyError) throw new StorageStartError(err.message);
+      throw err;
+    }
   const problem = databaseUrlProblem(config.databaseUrl);
   if (problem) throw new StorageStartError(problem);
   const where = redactUrl(config.databaseUrl);
   try {
     return await openPostgresStorage(config.databaseUrl, { ...config.postgres, history });
   } catch (err) {
+    if (err instanceof SecretKeyError) throw new StorageStartError(err.message);
     if (err instanceof SchemaTooNewError) throw new StorageStartError(`${where}: ${err.message}`);
     if (err instanceof StorageUnavailableError)
       throw new StorageStartError(`cannot reach PostgreSQL at ${where} (${causeOf(err)})`);

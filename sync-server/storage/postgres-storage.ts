@@ -15,8 +15,9 @@ import { KeyedQueue } from './postgres/keyed-queue.ts';
 import { migrate } from './postgres/migrations.ts';
 import { createDb, mapError, type PostgresOptions } from './postgres/pool.ts';
 import { postgresScimStore } from './postgres/scim-store.ts';
-import { postgresSsoStore } from './postgres/sso-store.ts';
+import { hasSavedSecrets, postgresSsoStore } from './postgres/sso-store.ts';
 import { postgresWorkspaceStore } from './postgres/workspace-store.ts';
+import { createSecretBox, SECRET_KEY_MISSING, SecretKeyError, secretKeyFromEnv } from './secret-box.ts';
 import type { Storage } from './storage.ts';
 
 export type { PostgresOptions };
@@ -24,8 +25,9 @@ export type { PostgresOptions };
 /** Connects, migrates (or refuses a newer schema: SchemaTooNewError) and returns the storage. */
 export async function openPostgresStorage(
   url: string,
-  options: PostgresOptions & { readonly history?: HistoryOptions } = {},
+  options: PostgresOptions & { readonly history?: HistoryOptions; readonly secretKey?: Buffer } = {},
 ): Promise<Storage> {
+  const secretKey = options.secretKey ?? secretKeyFromEnv();
   const db = createDb(url, options);
   try {
     await migrate(db);
@@ -33,6 +35,10 @@ export async function openPostgresStorage(
   } catch (err) {
     await db.close().catch(() => {});
     throw mapError(err);
+  }
+  if (secretKey === null && (await hasSavedSecrets(db))) {
+    await db.close().catch(() => {});
+    throw new SecretKeyError(SECRET_KEY_MISSING);
   }
   const queue = new KeyedQueue();
   let closed = false;
@@ -46,7 +52,7 @@ export async function openPostgresStorage(
     ...postgresInvitationStore(db),
     ...postgresWorkspaceStore(db),
     ...postgresScimStore(db),
-    ...postgresSsoStore(db),
+    ...postgresSsoStore(db, createSecretBox(secretKey)),
     async close() {
       if (closed) return;
       closed = true;

@@ -4,6 +4,7 @@
  */
 import { StorageConflictError } from './errors.ts';
 import { DEFAULT_HISTORY, type HistoryOptions } from './history-store.ts';
+import { createSecretBox, secretKeyFor } from './secret-box.ts';
 import { sqliteAccountStore } from './sqlite/account-store.ts';
 import { sqliteAuditStore } from './sqlite/audit-store.ts';
 import { sqliteDecisionTokenStore } from './sqlite/decision-token-store.ts';
@@ -20,7 +21,7 @@ export type { SqliteOptions };
 
 export function openSqliteStorage(
   dataDir: string,
-  options: SqliteOptions & { readonly history?: HistoryOptions } = {},
+  options: SqliteOptions & { readonly history?: HistoryOptions; readonly secretKey?: Buffer } = {},
 ): Storage {
   const db = openDatabase(dataDir, options);
   ensureSqliteHistory(db);
@@ -34,7 +35,7 @@ export function openSqliteStorage(
     ...sqliteInvitationStore(db),
     ...sqliteWorkspaceStore(db),
     ...sqliteScimStore(db),
-    ...sqliteSsoStore(db),
+    ...sqliteSsoStore(db, createSecretBox(options.secretKey ?? secretKeyFor(dataDir))),
     async close() {
       if (db.open) db.close();
     },

@@ -12,6 +12,9 @@ import { openSqliteStorage } from '../../sync-server/storage/sqlite-storage.ts';
 import type { Storage } from '../../sync-server/storage/storage.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 
+/** Cluster mode's SECRET_KEY for the PostgreSQL stores (SQLite's is the data dir's key file). */
+export const TEST_SECRET_KEY = Buffer.alloc(32, 7);
+
 export interface OpenedStore {
   readonly storage: Storage;
   /** Where the data lives: a dir for SQLite, a URL for PostgreSQL. */
@@ -65,9 +68,9 @@ export function storageBackends(): Backend[] {
       server ??= startPostgres();
       const url = await (await server).createDatabase({ migrated: true });
       return {
-        storage: track(await openPostgresStorage(url)),
+        storage: track(await openPostgresStorage(url, { secretKey: TEST_SECRET_KEY })),
         location: url,
-        reopen: async () => track(await openPostgresStorage(url)),
+        reopen: async () => track(await openPostgresStorage(url, { secretKey: TEST_SECRET_KEY })),
       };
     },
   };

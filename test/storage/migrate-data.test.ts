@@ -4,9 +4,12 @@
  * refuses a database that holds other data unless told, and a server on the copy serves the same data.
  */
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { CopyRefusedError, copySqliteToPostgres } from '../../sync-server/storage/copy-to-postgres.ts';
+import { SECRET_KEY_FILE } from '../../sync-server/storage/secret-box.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 import {
   addUser,
@@ -97,6 +100,11 @@ describe('migrate-data', () => {
     expect(again.counts).toEqual(first.counts);
     expect(again.workspaces).toEqual([{ slug: 'acme', docUpdate: 'unchanged', stateVector: 'equal' }]);
 
+    // The secrets came sealed: the cluster reads them with the SQLite server's key, given as SECRET_KEY.
+    process.env.SECRET_KEY = fs.readFileSync(path.join(dataDir, SECRET_KEY_FILE), 'utf8').trim();
+    onTestFinished(() => {
+      delete process.env.SECRET_KEY;
+    });
     const t = await start({ databaseUrl });
     expect(t.server.ctx.setupToken).toBeNull();
     const token = await login(t, 'admin@acme.test');

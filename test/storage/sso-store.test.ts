@@ -1,7 +1,14 @@
 /** SSO connections, sign-in policy, flows, users' IdP groups and sign-in log: the same contract on every backend. */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { openPostgresStorage } from '../../sync-server/storage/postgres-storage.ts';
+import { SECRET_KEY_FILE, SecretKeyError } from '../../sync-server/storage/secret-box.ts';
+import { openSqliteStorage } from '../../sync-server/storage/sqlite-storage.ts';
 import { SSO_SIGN_INS_KEPT, type SsoConnectionSettings } from '../../sync-server/storage/sso-store.ts';
-import { storageBackends } from './backends.ts';
+import { type Backend, storageBackends } from './backends.ts';
 
 const settings = (more: Partial<SsoConnectionSettings> = {}): SsoConnectionSettings => ({
   name: 'Okta',
@@ -28,6 +35,47 @@ async function seeded(storage: Store, clientSecret: string | null = 'x') {
 }
 
 describe.each(storageBackends())('SSO store on $name', (backend) => {
+  it('keeps client secrets encrypted (AES-256-GCM): not in the column, read back, a wrong key is a clear error', async () => {
+    const { storage, location, reopen } = await backend.open();
+    const { w, c } = await seeded(storage, 'the-client-secret');
+    const stored = await column(backend, location, c.id);
+    expect(stored).toMatch(/^v1:/);
+    expect(stored).not.toContain('the-client-secret');
+    expect(Buffer.from(stored!.slice(3), 'base64').toString('latin1')).not.toContain('the-client-secret');
+    // Fresh IV per write: the same secret saved again is another ciphertext.
+    await storage.updateSsoConnection(w.id, c.id, settings(), 'the-client-secret');
+    const again = await column(backend, location, c.id);
+    expect(again).not.toBe(stored);
+    expect(await (await reopen()).ssoClientSecret(w.id, c.id)).toBe('the-client-secret');
+
+    // A legacy plaintext row reads as is and is encrypted on the next write.
+    await setColumn(backend, location, c.id, 'legacy-plain');
+    expect(await storage.ssoClientSecret(w.id, c.id)).toBe('legacy-plain');
+    await storage.updateSsoConnection(w.id, c.id, settings(), 'rotated');
+    expect(await column(backend, location, c.id)).toMatch(/^v1:/);
+
+    const wrong = await openWithKey(backend, location, Buffer.alloc(32, 9));
+    try {
+      const read = wrong.ssoClientSecret(w.id, c.id);
+      await expect(read).rejects.toBeInstanceOf(SecretKeyError);
+      await expect(wrong.ssoClientSecret(w.id, c.id)).rejects.toThrow(/not the key it was saved with/);
+      // The rest of the store still works.
+      expect((await wrong.listSsoConnections(w.id)).map((x) => x.hasSecret)).toEqual([true]);
+    } finally {
+      await wrong.close();
+    }
+    if (backend.name === 'sqlite') {
+      // No SECRET_KEY: the key file generated once in the data dir, readable by the server only.
+      expect(fs.statSync(path.join(location, SECRET_KEY_FILE)).mode & 0o777).toBe(0o600);
+    } else {
+      // Cluster mode without SECRET_KEY does not start once a secret is saved, and says why in one line.
+      expect(process.env.SECRET_KEY).toBeUndefined();
+      await expect(openPostgresStorage(location)).rejects.toThrow(
+        /^SECRET_KEY is not set: with DATABASE_URL/,
+      );
+    }
+  });
+
   it('keeps connections per workspace and never returns the secret with them', async () => {
     const { storage, reopen } = await backend.open();
     const { w, c } = await seeded(storage, 's3cret');
@@ -117,3 +165,50 @@ describe.each(storageBackends())('SSO store on $name', (backend) => {
     expect(await storage.isSsoSession('h1', now + 60_000)).toBe(false);
   });
 });
+
+/** The stored client_secret column, read past the store. */
+async function column(backend: Backend, location: string, id: string): Promise<string | null> {
+  if (backend.name === 'sqlite') {
+    const db = new Database(path.join(location, 'gatehouse.sqlite'), { readonly: true });
+    try {
+      const r = db.prepare('SELECT client_secret FROM sso_connections WHERE id = ?').get(id) as
+        | { client_secret: string | null }
+        | undefined;
+      return r?.client_secret ?? null;
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: location });
+  await client.connect();
+  try {
+    const { rows } = await client.query('SELECT client_secret FROM sso_connections WHERE id = $1', [id]);
+    return rows[0]?.client_secret ?? null;
+  } finally {
+    await client.end();
+  }
+}
+
+async function setColumn(backend: Backend, location: string, id: string, value: string): Promise<void> {
+  if (backend.name === 'sqlite') {
+    const db = new Database(path.join(location, 'gatehouse.sqlite'));
+    try {
+      db.prepare('UPDATE sso_connections SET client_secret = ? WHERE id = ?').run(value, id);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const client = new pg.Client({ connectionString: location });
+  await client.connect();
+  try {
+    await client.query('UPDATE sso_connections SET client_secret = $1 WHERE id = $2', [value, id]);
+  } finally {
+    await client.end();
+  }
+}
+
+const openWithKey = (backend: Backend, location: string, secretKey: Buffer) =>
+  backend.name === 'sqlite'
+    ? Promise.resolve(openSqliteStorage(location, { secretKey }))
+    : openPostgresStorage(location, { secretKey });

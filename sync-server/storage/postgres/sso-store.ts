@@ -1,4 +1,6 @@
 /** SSO connections, sign-in policy, flows, users' IdP groups and sign-in log in PostgreSQL (migration "sso"). */
+
+import type { SecretBox } from '../secret-box.ts';
 import {
   flowParams,
   newSsoConnection,
@@ -22,7 +24,13 @@ export const POSTGRES_SSO_SQL = ssoSchemaSql({
 
 export const POSTGRES_SSO_SESSIONS_SQL = ssoSessionsSql('BIGINT');
 
-export function postgresSsoStore(db: Db): SsoStore {
+/** Whether any connection has a client secret saved (cluster mode then cannot start without SECRET_KEY). */
+export async function hasSavedSecrets(db: Db): Promise<boolean> {
+  const { rows } = await db.query('SELECT 1 FROM sso_connections WHERE client_secret IS NOT NULL LIMIT 1');
+  return rows.length > 0;
+}
+
+export function postgresSsoStore(db: Db, secrets: SecretBox): SsoStore {
   const one = async (workspaceId: string, id: string) => {
     const { rows } = await db.query('SELECT * FROM sso_connections WHERE workspace_id = $1 AND id = $2', [
       workspaceId,
@@ -33,9 +41,10 @@ export function postgresSsoStore(db: Db): SsoStore {
   return {
     async createSsoConnection({ workspaceId, settings, clientSecret }) {
       const c = newSsoConnection(workspaceId, settings, clientSecret !== null);
+      const sealed = clientSecret === null ? null : secrets.seal(clientSecret);
       await db.query(
         'INSERT INTO sso_connections (id, workspace_id, settings, client_secret, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)',
-        [c.id, workspaceId, settingsJson(settings), clientSecret, c.createdAt, c.updatedAt],
+        [c.id, workspaceId, settingsJson(settings), sealed, c.createdAt, c.updatedAt],
       );
       return c;
     },
@@ -52,10 +61,11 @@ export function postgresSsoStore(db: Db): SsoStore {
     },
     async ssoClientSecret(workspaceId, id) {
       const r = await one(workspaceId, id);
-      return typeof r?.client_secret === 'string' ? r.client_secret : null;
+      return typeof r?.client_secret === 'string' ? secrets.open(r.client_secret) : null;
     },
     async updateSsoConnection(workspaceId, id, settings, clientSecret) {
-      const secret = clientSecret === undefined ? [] : [clientSecret];
+      const secret =
+        clientSecret === undefined ? [] : [clientSecret === null ? null : secrets.seal(clientSecret)];
       const { rowCount } = await db.query(
         `UPDATE sso_connections SET settings = $1, updated_at = $2${secret.length ? ', client_secret = $5' : ''}
          WHERE workspace_id = $3 AND id = $4`,

@@ -1,5 +1,6 @@
 /** SSO connections, sign-in policy, flows, users' IdP groups and sign-in log in SQLite (tables created at open). */
 import type { Row } from '../rows.ts';
+import type { SecretBox } from '../secret-box.ts';
 import {
   flowParams,
   newSsoConnection,
@@ -21,7 +22,7 @@ export const SQLITE_SSO_SQL = ssoSchemaSql({
   json: 'TEXT',
 });
 
-export function sqliteSsoStore(db: Db): SsoStore {
+export function sqliteSsoStore(db: Db, secrets: SecretBox): SsoStore {
   db.exec(SQLITE_SSO_SQL);
   db.exec(ssoSessionsSql('INTEGER'));
   const q = {
@@ -67,9 +68,10 @@ export function sqliteSsoStore(db: Db): SsoStore {
     return r ? toSsoConnection(r) : null;
   };
   const update = db.transaction(
-    (workspaceId: string, id: string, settings: string, secret: string | undefined) => {
+    (workspaceId: string, id: string, settings: string, secret: string | null | undefined) => {
       if (q.update.run(settings, Date.now(), workspaceId, id).changes !== 1) return false;
-      if (secret !== undefined) q.setSecret.run(secret, workspaceId, id);
+      if (secret !== undefined)
+        q.setSecret.run(secret === null ? null : secrets.seal(secret), workspaceId, id);
       return true;
     },
   );
@@ -81,7 +83,8 @@ export function sqliteSsoStore(db: Db): SsoStore {
   return {
     async createSsoConnection({ workspaceId, settings, clientSecret }) {
       const c = newSsoConnection(workspaceId, settings, clientSecret !== null);
-      q.insert.run(c.id, workspaceId, settingsJson(settings), clientSecret, c.createdAt, c.updatedAt);
+      const sealed = clientSecret === null ? null : secrets.seal(clientSecret);
+      q.insert.run(c.id, workspaceId, settingsJson(settings), sealed, c.createdAt, c.updatedAt);
       return c;
     },
     async listSsoConnections(workspaceId) {
@@ -92,7 +95,7 @@ export function sqliteSsoStore(db: Db): SsoStore {
     },
     async ssoClientSecret(workspaceId, id) {
       const r = q.one.get(workspaceId, id) as Row | undefined;
-      return typeof r?.client_secret === 'string' ? r.client_secret : null;
+      return typeof r?.client_secret === 'string' ? secrets.open(r.client_secret) : null;
     },
     async updateSsoConnection(workspaceId, id, settings, clientSecret) {
       return update(workspaceId, id, settingsJson(settings), clientSecret) ? one(workspaceId, id) : null;
