@@ -4,10 +4,12 @@
  * (sync-server/storage/copy-to-postgres.ts). Safe to re-run. Stop the SQLite server first. Exit code 0
  * when the copy checks out, 1 otherwise.
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CopyRefusedError, copySqliteToPostgres } from '../sync-server/storage/copy-to-postgres.ts';
 import { StorageUnavailableError } from '../sync-server/storage/errors.ts';
 import { databaseUrlProblem, redactUrl } from '../sync-server/storage/open-storage.ts';
+import { SECRET_KEY_FILE, SecretKeyError } from '../sync-server/storage/secret-box.ts';
 
 const USAGE =
   'usage: npm run migrate-data -- --to postgres://user:pass@host/db [--from DATA_DIR] [--allow-other-data]';
@@ -54,11 +56,16 @@ try {
   lines.push(
     '',
     report.ok ? 'Everything checks out.' : 'MISMATCH: PostgreSQL lacks some of the data (see above).',
+    // SSO client secrets travel sealed: the cluster needs the key they were sealed with.
+    process.env.SECRET_KEY
+      ? 'SSO client secrets stay encrypted: run every instance with this same SECRET_KEY.'
+      : `SSO client secrets stay encrypted: run every instance with SECRET_KEY set to the contents of ${path.join(dataDir, SECRET_KEY_FILE)}.`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
   process.exit(report.ok ? 0 : 1);
 } catch (err) {
   if (err instanceof CopyRefusedError) fail(err.message);
+  if (err instanceof SecretKeyError) fail(err.message);
   if (err instanceof StorageUnavailableError) fail(`cannot reach PostgreSQL at ${redactUrl(databaseUrl)}`);
   fail(`the copy failed and was rolled back: ${(err as Error).message}`);
 }

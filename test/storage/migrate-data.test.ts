@@ -180,6 +180,9 @@ describe('migrate-data', () => {
     const run = promisify(execFile);
     const ok = await run('npx', ['tsx', 'scripts/migrate-data.ts', '--to', databaseUrl, '--from', dataDir]);
     expect(ok.stdout).toMatch(/Everything checks out/);
+    expect(ok.stdout).toContain(
+      `run every instance with SECRET_KEY set to the contents of ${dataDir}/secret.key`,
+    );
     const bad = await run('npx', [
       'tsx',
       'scripts/migrate-data.ts',
