@@ -73,6 +73,25 @@ describe.each(storageBackends())('SSO store on $name', (backend) => {
       await expect(openPostgresStorage(location)).rejects.toThrow(
         /^SECRET_KEY is not set: with DATABASE_URL/,
       );
+      // Before any secret is saved it starts, and saving one is refused with the same reason.
+      const fresh = await openPostgresStorage((await backend.open()).location);
+      try {
+        const w2 = await workspace(fresh);
+        const save = fresh.createSsoConnection({
+          workspaceId: w2.id,
+          settings: settings(),
+          clientSecret: 'x',
+        });
+        await expect(save).rejects.toThrow(/^SECRET_KEY is not set/);
+        const none = await fresh.createSsoConnection({
+          workspaceId: w2.id,
+          settings: settings(),
+          clientSecret: null,
+        });
+        expect(none.hasSecret).toBe(false);
+      } finally {
+        await fresh.close();
+      }
     }
   });
 
