@@ -19,7 +19,12 @@ export interface LiveConnection {
   close(reason: CloseReason): void;
 }
 
-export type CloseReason = 'signed-out' | 'no-access';
+/**
+ * Why connections end: `signed-out` (session or token gone), `no-access`, or `demoted` (the account lost
+ * its admin role or was archived in that workspace: its sync sockets there close as forbidden; event
+ * streams wait for the revocation of the sessions and tokens that follows).
+ */
+export type CloseReason = 'signed-out' | 'no-access' | 'demoted';
 
 /** The open connections of one server (in its context: servers in one process share none). */
 export class ConnectionRegistry {

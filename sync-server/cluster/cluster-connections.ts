@@ -59,7 +59,7 @@ export class ClusterConnections extends ConnectionRegistry {
     else if (r.kind === 'account')
       super.closeOfAccount(
         r.value,
-        r.reason === 'no-access' ? 'no-access' : 'signed-out',
+        r.reason === 'no-access' || r.reason === 'demoted' ? r.reason : 'signed-out',
         typeof r.workspaceId === 'string' ? r.workspaceId : undefined,
       );
   }

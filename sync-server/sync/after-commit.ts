@@ -65,6 +65,9 @@ export function createAfterCommit(ctx: ServerContext) {
       if (userByEmail(event.previous, before.email)?.id !== id) continue;
       const account = await ctx.storage.accountByEmail(before.email);
       if (!account) continue;
+      // First this workspace's sockets, as forbidden, on every instance — before the sessions and tokens
+      // go, so that no instance closes them as merely signed out (its recheck or the revocations below).
+      ctx.connections.closeOfAccount(account.id, 'demoted', live.workspace.id);
       for (const tokenId of await ctx.storage.deleteApiTokensOf(live.workspace.id, account.id))
         ctx.connections.closeOfTokenId(tokenId);
       if (!(await ctx.storage.hasJoined(live.workspace.id, account.id, id))) continue;

@@ -171,7 +171,10 @@ export const accessRoutes: Route[] = [
         tokenHash: principal.tokenHash,
         tokenId: principal.tokenId,
         workspaceId: scope.workspace.id,
-        close: revoke,
+        // 'demoted' is for sync sockets; the revocation of the sessions and tokens right after ends this.
+        close: (reason) => {
+          if (reason !== 'demoted') revoke(reason);
+        },
       });
       const stopWatching = watchCredentials(ctx.storage, principal, ctx.config.credentialRecheckMs, () =>
         revoke('signed-out'),
