@@ -2,7 +2,7 @@
  * Rows to domain objects (and new records before they are written), once for both backends: SQLite and PostgreSQL name the columns alike
  * (snake_case, times as epoch milliseconds; PostgreSQL's BIGINTs arrive as numbers, postgres/pool.ts).
  */
-import { randomUUID } from 'node:crypto';
+
 import { ROLES, type Role, USER_STATUSES, type UserStatus } from '../../core/index.ts';
 import type {
   Account,
@@ -16,6 +16,7 @@ import type {
 } from './account-store.ts';
 import type { AuditEntry } from './audit-store.ts';
 import type { DecisionToken, DecisionTokenStore } from './decision-token-store.ts';
+import { newRowId } from './row-id.ts';
 import type { Membership, Workspace } from './workspace-store.ts';
 
 /** A row as a driver returns it. */
@@ -102,7 +103,7 @@ export const toAudit = (r: Row): AuditEntry => ({
 
 /** A new account as both backends store it: fresh id, lower-cased email, created now. */
 export const newAccount = (email: string, name: string): Account => ({
-  id: randomUUID(),
+  id: newRowId(),
   email: email.toLowerCase(),
   name,
   createdAt: Date.now(),
@@ -110,7 +111,7 @@ export const newAccount = (email: string, name: string): Account => ({
 
 /** A new invitation as both backends store it (the email lower-cased: lookups compare it so). */
 export const newInvitation = (input: Parameters<InvitationStore['createInvitation']>[0]): Invitation => ({
-  id: randomUUID(),
+  id: newRowId(),
   workspaceId: input.workspaceId,
   userId: input.userId,
   email: input.email.toLowerCase(),
@@ -123,7 +124,7 @@ export const newInvitation = (input: Parameters<InvitationStore['createInvitatio
 export const newPasswordReset = (
   input: Parameters<PasswordResetStore['createPasswordReset']>[0],
 ): PasswordReset => ({
-  id: randomUUID(),
+  id: newRowId(),
   accountId: input.accountId,
   secretHash: input.secretHash,
   createdBy: input.createdBy,
@@ -136,7 +137,7 @@ export const newPasswordReset = (
 export const newDecisionToken = (
   input: Parameters<DecisionTokenStore['createDecisionToken']>[0],
 ): DecisionToken => ({
-  id: randomUUID(),
+  id: newRowId(),
   workspaceId: input.workspaceId,
   name: input.name,
   createdBy: input.createdBy,

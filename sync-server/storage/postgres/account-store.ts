@@ -11,6 +11,7 @@ import type {
   Session,
   SessionStore,
 } from '../account-store.ts';
+import { newRowId } from '../row-id.ts';
 import { newAccount, type Row, toAccount, toSession, toToken } from '../rows.ts';
 import type { Db } from './pool.ts';
 
@@ -94,7 +95,7 @@ export function postgresAccountStore(db: Db): AccountStore & SessionStore & ApiT
 
     async createApiToken({ workspaceId, accountId, name, tokenHash }) {
       const t: ApiToken = {
-        id: randomUUID(),
+        id: newRowId(),
         workspaceId,
         accountId,
         name,

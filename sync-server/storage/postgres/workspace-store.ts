@@ -1,5 +1,6 @@
 /** Workspaces, the memberships projection and the `joined` facts in PostgreSQL. */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { newRowId } from '../row-id.ts';
 import { toMembership, toWorkspace } from '../rows.ts';
 import type { Workspace, WorkspaceStores } from '../workspace-store.ts';
 import { toBytea } from './bytes.ts';
@@ -8,7 +9,7 @@ import type { Db } from './pool.ts';
 export function postgresWorkspaceStore(db: Db): WorkspaceStores {
   return {
     async createWorkspace({ slug, name, initialUpdate }) {
-      const ws: Workspace = { id: randomUUID(), slug, name, createdAt: Date.now() };
+      const ws: Workspace = { id: newRowId(), slug, name, createdAt: Date.now() };
       const hash = createHash('sha256').update(initialUpdate).digest();
       await db.tx(async (c) => {
         await c.query(

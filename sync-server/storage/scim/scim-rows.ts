@@ -1,5 +1,5 @@
 /** SCIM rows as both backends return them, turned into the store's types (one mapping for both). */
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../row-id.ts';
 import type { Row } from '../rows.ts';
 import type { ScimConnection, ScimLink, ScimRequest, ScimResourceKind, ScimToken } from '../scim-store.ts';
 
@@ -73,7 +73,7 @@ export function linkParams(l: ScimLink): unknown[] {
 
 export function newScimConnection(input: { workspaceId: string; name: string }): ScimConnection {
   return {
-    id: randomUUID(),
+    id: newRowId(),
     workspaceId: input.workspaceId,
     name: input.name,
     mayUpgradeRoles: false,
@@ -85,7 +85,7 @@ export function newScimConnection(input: { workspaceId: string; name: string }):
 
 export function newScimToken(input: { connectionId: string; workspaceId: string }): ScimToken {
   const { connectionId, workspaceId } = input;
-  return { id: randomUUID(), connectionId, workspaceId, createdAt: Date.now(), lastUsedAt: null };
+  return { id: newRowId(), connectionId, workspaceId, createdAt: Date.now(), lastUsedAt: null };
 }
 
 /** The table definitions; `${int}` is the 64-bit integer type, `${bool}` the boolean one, `${serial}` the log's key. */

@@ -12,6 +12,7 @@ import type {
   Session,
   SessionStore,
 } from '../account-store.ts';
+import { newRowId } from '../row-id.ts';
 import { newAccount, type Row, toAccount, toSession, toToken } from '../rows.ts';
 import type { Db } from './open-database.ts';
 import { ReadCache } from './read-cache.ts';
@@ -44,7 +45,7 @@ export function sqliteAccountStore(db: Db): AccountStore & SessionStore & ApiTok
       'INSERT INTO api_tokens (id, workspace_id, account_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)',
     ),
     tokenByHash: db.prepare('SELECT * FROM api_tokens WHERE token_hash = ?'),
-    listTokens: db.prepare('SELECT * FROM api_tokens WHERE workspace_id = ? ORDER BY created_at'),
+    listTokens: db.prepare('SELECT * FROM api_tokens WHERE workspace_id = ? ORDER BY created_at, id'),
     deleteToken: db.prepare('DELETE FROM api_tokens WHERE workspace_id = ? AND id = ?'),
     touchToken: db.prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ?'),
     deleteTokensOf: db.prepare(
@@ -129,7 +130,7 @@ export function sqliteAccountStore(db: Db): AccountStore & SessionStore & ApiTok
 
     async createApiToken({ workspaceId, accountId, name, tokenHash }) {
       const t: ApiToken = {
-        id: randomUUID(),
+        id: newRowId(),
         workspaceId,
         accountId,
         name,

@@ -1,5 +1,5 @@
 /** Workspaces, the memberships projection and the `joined` facts in SQLite. */
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../row-id.ts';
 import { type Row, toMembership, toWorkspace } from '../rows.ts';
 import type { Membership, Workspace, WorkspaceStores } from '../workspace-store.ts';
 import type { Db } from './open-database.ts';
@@ -11,7 +11,7 @@ export function sqliteWorkspaceStore(db: Db): WorkspaceStores {
     insertUpdate: db.prepare('INSERT INTO doc_updates (workspace_id, data) VALUES (?, ?)'),
     workspaceBySlug: db.prepare('SELECT * FROM workspaces WHERE slug = ?'),
     workspaceById: db.prepare('SELECT * FROM workspaces WHERE id = ?'),
-    listWorkspaces: db.prepare('SELECT * FROM workspaces ORDER BY created_at'),
+    listWorkspaces: db.prepare('SELECT * FROM workspaces ORDER BY created_at, id'),
     renameWorkspace: db.prepare('UPDATE workspaces SET name = ? WHERE id = ?'),
     upsertMembership: db.prepare(
       'INSERT INTO memberships (workspace_id, user_id, email, role, status) VALUES (?, ?, ?, ?, ?) ' +
@@ -38,7 +38,7 @@ export function sqliteWorkspaceStore(db: Db): WorkspaceStores {
 
   return {
     async createWorkspace({ slug, name, initialUpdate }) {
-      const ws: Workspace = { id: randomUUID(), slug, name, createdAt: Date.now() };
+      const ws: Workspace = { id: newRowId(), slug, name, createdAt: Date.now() };
       createWorkspaceTx(ws, initialUpdate);
       return ws;
     },

@@ -1,5 +1,5 @@
 /** SSO rows as both backends return them, turned into the store's types (one mapping for both). */
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../row-id.ts';
 import type { Row } from '../rows.ts';
 import type {
   SsoConnection,
@@ -54,7 +54,7 @@ export function newSsoConnection(
 ): SsoConnection {
   const now = Date.now();
   const stored = JSON.parse(settingsJson(settings)) as SsoConnectionSettings;
-  return { ...stored, id: randomUUID(), workspaceId, hasSecret, createdAt: now, updatedAt: now };
+  return { ...stored, id: newRowId(), workspaceId, hasSecret, createdAt: now, updatedAt: now };
 }
 
 export function toSsoFlow(r: Row): SsoFlow {
