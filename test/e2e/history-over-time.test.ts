@@ -69,6 +69,50 @@ describe('History → Access over time', () => {
   });
 });
 
+describe('Every page as of a date', () => {
+  it('shows the workspace as it was, read-only and marked on every page, then back to now', async () => {
+    await openSettings(page, e.url, `groups/${hr}`);
+    await page.getByTestId('add-users').waitFor();
+    expect(await page.getByTestId('member-row').allTextContents()).not.toContain('Eve');
+
+    // Before the kept history: a clear error, nothing changes.
+    await page.getByTestId('as-of-open').click();
+    await page.getByTestId('as-of-input').fill('2001-01-01T10:00:00');
+    await page.getByRole('button', { name: 'View', exact: true }).click();
+    await expect.poll(() => page.getByTestId('as-of-error').textContent()).toContain('No history is kept');
+    expect(await page.getByTestId('as-of-banner').count()).toBe(0);
+
+    await page.getByTestId('as-of-input').fill(localValue(during));
+    await page.getByRole('button', { name: 'View', exact: true }).click();
+    await expect.poll(() => page.getByTestId('as-of-banner').textContent()).toContain('read-only');
+    await expect.poll(() => page.getByTestId('member-row').allTextContents()).toContain('Eve');
+    // Read-only: no way to add, remove or act on the group.
+    expect(await page.getByTestId('add-users').count()).toBe(0);
+    expect(await page.getByRole('button', { name: /^Remove / }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Actions for HR' }).count()).toBe(0);
+
+    // Another page keeps the moment; pages outside the doc say they show the present.
+    await page.getByRole('link', { name: 'Users', exact: true }).click();
+    await page.getByTestId('user-row').first().waitFor();
+    expect(await page.getByTestId('as-of-banner').textContent()).toContain('Viewing as of');
+    expect(await page.getByTestId('invite-user').count()).toBe(0);
+    await page.getByRole('link', { name: 'Single sign-on', exact: true }).click();
+    await expect
+      .poll(() => page.getByTestId('as-of-banner').textContent())
+      .toContain('not kept in the history');
+
+    await page.getByRole('link', { name: 'Groups', exact: true }).click();
+    await page.getByRole('link', { name: 'HR', exact: true }).click();
+    await expect.poll(() => page.getByTestId('member-row').allTextContents()).toContain('Eve');
+    await page.getByTestId('as-of-back').click();
+    expect(await page.getByTestId('as-of-banner').count()).toBe(0);
+    await page.getByTestId('add-users').waitFor();
+    await expect.poll(() => page.getByTestId('member-row').allTextContents()).not.toContain('Eve');
+    await openSettings(page, e.url, 'history');
+    await page.getByTestId('history-row').first().waitFor();
+  });
+});
+
 describe('History → Undo', () => {
   it('undoes a membership removal after previewing what it gives back', async () => {
     await page.getByTestId('history-tab-log').click();

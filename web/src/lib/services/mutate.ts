@@ -6,6 +6,7 @@
  */
 import { type Command, MESSAGES, type Planned, plan, type Result } from '../../../../core/index.ts';
 import { confirmations } from '../state/confirm.svelte.ts';
+import { READ_ONLY_MESSAGE } from '../state/past-view.ts';
 import { toasts } from '../state/toasts.svelte.ts';
 import { workspace } from '../state/workspace.svelte.ts';
 import { handleError } from './handle-error.ts';
@@ -44,6 +45,10 @@ function roleChangeMessage(command: Command): string {
 }
 
 export async function run(command: Command, options: RunOptions): Promise<RunResult> {
+  if (workspace.readOnly) {
+    if (!options.quiet) toasts.error(READ_ONLY_MESSAGE);
+    return { ok: false, cancelled: false, message: READ_ONLY_MESSAGE };
+  }
   let result = preview(command);
   if (!result.ok && result.error.code === 'role-change-needs-confirmation') {
     const confirmed = await confirmations.ask({

@@ -37,6 +37,7 @@ import {
   type TerminalClose,
 } from '../sync/index.ts';
 import { type GroupRow, groupListRows } from './group-list.ts';
+import { fetchPastView, type PastView, READ_ONLY_MESSAGE } from './past-view.ts';
 import { toasts } from './toasts.svelte.ts';
 
 /** What the server refused, shown to the admin before the replica is rebuilt. */
@@ -80,9 +81,17 @@ const nextPaint = () =>
 export class WorkspaceStore {
   slug = $state('');
   /** The merged replicated state; replaced (never mutated) on every doc change. */
-  state = $state.raw<WorkspaceState | null>(null);
+  live = $state.raw<WorkspaceState | null>(null);
   /** Access requests (the doc's server-written `requests` root), newest first: read with every state. */
-  requests = $state.raw<readonly AccessRequest[]>([]);
+  liveRequests = $state.raw<readonly AccessRequest[]>([]);
+  /**
+   * The workspace as of a past moment, while an admin looks at it (issue 15): every page then reads it
+   * instead of the live state, and nothing can be changed (`readOnly`). The live doc keeps syncing.
+   */
+  past = $state.raw<PastView | null>(null);
+  /** While a past moment loads, the moment; and why the last one could not be shown. */
+  pastLoading = $state<number | null>(null);
+  pastError = $state<string | null>(null);
   link = $state<LinkStatus>('offline');
   /** While `link` is `unreachable`: since when the server has not answered. */
   unreachableSince = $state<number | null>(null);
@@ -109,6 +118,47 @@ export class WorkspaceStore {
     this.syncUrl = syncUrl;
   }
 
+  /** What the pages show: the past moment being viewed, else the live state. */
+  get state(): WorkspaceState | null {
+    return this.past?.state ?? this.live;
+  }
+
+  get requests(): readonly AccessRequest[] {
+    return this.past?.requests ?? this.liveRequests;
+  }
+
+  /** True while a past moment is shown: every change is refused until `backToNow`. */
+  get readOnly(): boolean {
+    return this.past !== null;
+  }
+
+  /**
+   * Shows the workspace as it was at `at` (epoch ms), from the server's history (GET …/history/doc): the
+   * doc as of then, read as of then (memberships expire by the clock). Replaces a moment already shown.
+   */
+  async viewAsOf(at: number): Promise<boolean> {
+    const slug = this.slug;
+    if (!slug) return false;
+    this.pastLoading = at;
+    this.pastError = null;
+    const result = await fetchPastView(slug, at);
+    if (this.slug !== slug || this.pastLoading !== at) return false;
+    this.pastLoading = null;
+    if (!result.ok) {
+      this.pastError = result.error;
+      return false;
+    }
+    this.past = result.view;
+    return true;
+  }
+
+  /** Leaves the past moment: the pages show the live workspace again. */
+  backToNow() {
+    this.past = null;
+    this.pastLoading = null;
+    this.pastError = null;
+  }
+
   /** The open replica's doc (tests, benchmarks). */
   get doc(): import('yjs').Doc | null {
     return this.replica?.doc ?? null;
@@ -116,7 +166,7 @@ export class WorkspaceStore {
 
   /** True once the doc holds a workspace (its default groups), locally or from the server. */
   get ready(): boolean {
-    const s = this.state;
+    const s = this.live;
     if (!s) return false;
     for (const g of s.groups.values()) if (g.kind === 'default') return true;
     return false;
@@ -173,7 +223,7 @@ export class WorkspaceStore {
     // Requests are not part of the access state: their root is followed on its own.
     const requests = replica.doc.getMap(schema.REQUESTS_ROOT);
     const readAll = () => {
-      if (this.replica === replica) this.requests = readRequests(replica.doc);
+      if (this.replica === replica) this.liveRequests = readRequests(replica.doc);
     };
     requests.observe(readAll);
     this.unobserveRequests = () => requests.unobserve(readAll);
@@ -259,8 +309,8 @@ export class WorkspaceStore {
   }
 
   private setState(next: WorkspaceState) {
-    if (next === this.state) return;
-    this.state = next;
+    if (next === this.live) return;
+    this.live = next;
     this.scheduleExpiry();
     if (this.listCacheTimer === null && typeof setTimeout === 'function')
       this.listCacheTimer = setTimeout(() => this.saveListCache(), LIST_CACHE_DELAY_MS);
@@ -283,7 +333,7 @@ export class WorkspaceStore {
   /** Replaces the cached Groups list from the doc (only once the doc holds a workspace). */
   private saveListCache() {
     this.listCacheTimer = null;
-    const state = this.state;
+    const state = this.live;
     if (!state || !this.ready || !this.slug) return;
     void setPref(database(), listCacheKey(this.slug), groupListRows(state)).catch(() => {});
   }
@@ -306,6 +356,10 @@ export class WorkspaceStore {
   async commit(planned: Pick<Planned, 'ops'>, summary: string): Promise<void> {
     const replica = this.replica;
     if (!replica) throw new Error('no workspace is open');
+    if (this.past) {
+      toasts.error(READ_ONLY_MESSAGE);
+      return;
+    }
     // A doc of another schema than this build's (schema 2 migration, core/doc/migrate-v1-to-v2.ts).
     const problem = schemaProblem(replica.doc);
     if (problem) {
@@ -364,7 +418,8 @@ export class WorkspaceStore {
     this.reader = null;
     this.unobserveRequests?.();
     this.unobserveRequests = null;
-    this.requests = [];
+    this.liveRequests = [];
+    this.backToNow();
     if (this.replica) {
       this.replica.doc.off('update', this.onUpdate);
       this.replica.release();
@@ -372,7 +427,7 @@ export class WorkspaceStore {
     }
     this.opening = null;
     this.connectWanted = false;
-    this.state = null;
+    this.live = null;
     this.link = 'offline';
     this.waiting = 0;
   }
