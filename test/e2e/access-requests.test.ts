@@ -95,4 +95,51 @@ describe('access requests', () => {
       await adminContext.close();
     }
   }, 120_000);
+
+  it('My access hears a request being made and denied from the event stream, without reading the list again', async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: REST replies, checked by the assertions
+    const as = (m: string, p: string, body?: unknown) => e.api<any>(m, W + p, body, e.adminToken);
+    const wiki = (await as('POST', '/apps', { name: 'Wiki', urlPatterns: ['https://wiki.nexus.test/*'] }))
+      .body.app.id;
+    const viewers = (await as('POST', '/groups', { name: 'Wiki viewers' })).body.group.id;
+    const grant = { name: 'Wiki', resourceType: 'app', scope: 'custom', resourceIds: [wiki], level: 'view' };
+    expect((await as('POST', `/groups/${viewers}/grants`, grant)).status).toBe(201);
+    const { context, page: eve } = await e.signedIn(EVE);
+    try {
+      await eve.goto(`${e.url}/nexus/my-access`);
+      await noAccessApp(eve, 'Wiki').waitFor();
+      await eve.getByTestId('my-request').first().waitFor();
+      // From now on the list can only arrive through /access/events.
+      let listReads = 0;
+      await eve.route('**/requests/mine', (route) => {
+        listReads++;
+        return route.abort();
+      });
+      const asked = await eve.evaluate(async (resourceId) => {
+        const res = await fetch('/api/workspaces/nexus/requests', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            resourceType: 'app',
+            resourceId,
+            level: 'view',
+            reason: 'Docs',
+            duration: null,
+          }),
+        });
+        return { status: res.status, body: await res.json() };
+      }, wiki);
+      expect(asked.status, JSON.stringify(asked.body)).toBe(201);
+      const mine = eve.getByTestId('my-request').filter({ hasText: 'Wiki' });
+      await expect.poll(() => mine.textContent(), { timeout: 10_000 }).toContain('Waiting for an admin');
+      const denied = await as('POST', `/requests/${asked.body.request.id}/deny`, {
+        reason: 'Use the handbook',
+      });
+      expect(denied.status).toBe(200);
+      await expect.poll(() => mine.textContent(), { timeout: 10_000 }).toContain('Use the handbook');
+      expect(listReads).toBe(0);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
 });

@@ -240,4 +240,47 @@ describe('access requests', () => {
     const listed = (await api(t.url, 'GET', `${W}/requests`, { token: admin })).body.requests;
     expect(listed[0].status).toBe('open');
   });
+
+  it('the requester’s event stream says when their request is made and when it is decided', async () => {
+    const { t, admin, eve, app } = await workspace();
+    const ac = new AbortController();
+    const res = await fetch(`${t.url}${W}/access/events`, {
+      headers: { authorization: `Bearer ${eve.token}` },
+      signal: ac.signal,
+    });
+    const reader = res.body!.getReader();
+    let text = '';
+    /** The `requests` events read so far, parsed. */
+    const requestEvents = () =>
+      [...text.matchAll(/event: requests\ndata: (.*)\n\n/g)].map(
+        (m) => JSON.parse(m[1]!).requests as { id: string; status: string; text: string }[],
+      );
+    const readUntil = async (done: () => boolean) => {
+      while (!done()) {
+        const chunk = await reader.read();
+        if (chunk.done) break;
+        text += new TextDecoder().decode(chunk.value);
+      }
+    };
+    await readUntil(() => text.includes('event: access'));
+    // No request yet: no `requests` event on open.
+    expect(requestEvents()).toEqual([]);
+    const viewBody = { ...payrollEdit(app), duration: null };
+    const first = await ask(t, eve.token, viewBody);
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    const id = first.body.request.id;
+    await readUntil(() => requestEvents().length >= 1);
+    expect(requestEvents()[0]).toEqual([expect.objectContaining({ id, status: 'open' })]);
+    await api(t.url, 'POST', `${W}/requests/${id}/deny`, {
+      token: admin,
+      body: { reason: 'Ask your manager' },
+    });
+    await readUntil(() => requestEvents().length >= 2);
+    expect(requestEvents()[1]![0]).toMatchObject({
+      status: 'denied',
+      text: expect.stringContaining('Ask your manager'),
+    });
+
+    ac.abort();
+  });
 });

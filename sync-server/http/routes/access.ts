@@ -1,13 +1,16 @@
 /**
  * For any active member: `/access` (their own summary over the catalog), `/access/catalog` (the
  * workspace's apps and data sources, shared by every member), both with ETag/304 and gzip, and
- * `/access/events` (SSE: `catalog` when the catalog changes, `access` when their summary does).
+ * `/access/events` (SSE: `catalog` when the catalog changes, `access` when their summary does, `requests`
+ * with their access requests when one of them is made, decided or cancelled).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { credentialsStillValid, watchCredentials } from '../../auth/connections.ts';
 import { userByEmail } from '../../auth/member-of.ts';
+import { requestsOf } from '../../sync/requests-by-user.ts';
 import { type AccessView, acceptsGzip, catalogId, etagMatches } from '../access-view.ts';
 import { AccessCatalogReply, AccessReply } from '../replies.ts';
+import { requestJson } from '../request-json.ts';
 import { ApiError } from '../respond.ts';
 import { type Route, route } from '../route.ts';
 
@@ -79,7 +82,7 @@ export const accessRoutes: Route[] = [
     method: 'GET',
     path: `${W}/access/events`,
     summary:
-      'Server-sent events: `catalog` ({"catalog": id}) now and whenever the catalog changes; `access` with the summary (as /access) now and whenever it changes; `revoked` when access ends',
+      'Server-sent events: `catalog` ({"catalog": id}) now and whenever the catalog changes; `access` with the summary (as /access) now and whenever it changes; `requests` ({"requests": [...]} as …/requests/mine) now when there are some and whenever one is made, decided or cancelled; `revoked` when access ends',
     tag: 'access',
     auth: 'member',
     queryParams: [{ name: 'url', description: 'as for /access' }],
@@ -107,6 +110,7 @@ export const accessRoutes: Route[] = [
       const email = principal.account.email;
       let lastEtag = '';
       let lastCatalog = '';
+      let lastRequests = '';
       let timer: NodeJS.Timeout | null = null;
       let closed = false;
       res.writeHead(200, {
@@ -149,9 +153,20 @@ export const accessRoutes: Route[] = [
           res.write(`event: catalog\ndata: ${JSON.stringify({ catalog })}\n\n`);
         }
         const view = ctx.accessViews.view(state, user.id, url);
-        if (!view || view.etag === lastEtag) return;
-        lastEtag = view.etag;
-        res.write(`event: access\nid: ${view.etag.replaceAll('"', '')}\ndata: ${view.json}\n\n`);
+        if (view && view.etag !== lastEtag) {
+          lastEtag = view.etag;
+          res.write(`event: access\nid: ${view.etag.replaceAll('"', '')}\ndata: ${view.json}\n\n`);
+        }
+        // After the access it grants: a panel that hears "approved" already holds the new summary.
+        const mine = requestsOf(live.doc, user.id);
+        const requests = mine
+          .map((r) => `${r.id}:${r.status}:${r.decidedAt ?? ''}:${r.expiresAt ?? ''}`)
+          .join();
+        if (requests !== lastRequests) {
+          lastRequests = requests;
+          const body = { requests: mine.map((r) => requestJson(state, r)) };
+          res.write(`event: requests\ndata: ${JSON.stringify(body)}\n\n`);
+        }
       };
       const unsubscribe = live.onCommit(() => {
         if (!timer && !closed) timer = setTimeout(() => void push(), DEBOUNCE_MS);
