@@ -8,6 +8,7 @@
  */
 import type { ServerClock } from '../clock.ts';
 import type { Logger } from '../log.ts';
+import { SecretKeyError } from '../storage/secret-box.ts';
 import type { WebhookDelivery, WebhookStore } from '../storage/webhook-store.ts';
 import { sendWebhook } from './send-webhook.ts';
 import { webhookSignature } from './webhook-signature.ts';
@@ -158,7 +159,8 @@ export class WebhookSender {
           { timeoutMs, signal: this.abort.signal },
         );
       } catch (err) {
-        if (!(err instanceof WebhookUrlError)) throw err;
+        // A refused address, or a secret this server's key cannot open: the attempt failed, admins see why.
+        if (!(err instanceof WebhookUrlError) && !(err instanceof SecretKeyError)) throw err;
         outcome = { httpStatus: null, error: err.message };
       }
     }
