@@ -4,14 +4,19 @@
  * Slack-style sentence linking to the Requests page; a receiver answering 500 twice then 200 gets three
  * attempts at growing intervals (the server's clock moved by the test) and the delivery ends delivered; a
  * receiver that never answers 2xx ends failed, and admins see it (deliveries, the webhook's health).
+ * Also in the `cluster-2` run: two instances, each with its sender, and the receiver still counts every
+ * attempt exactly once (claims under a lease, SKIP LOCKED).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { RETRY_DELAYS_MS, RETRY_JITTER } from '../../sync-server/webhooks/webhook-sender.ts';
+import { onTestCluster } from '../support/cluster-suite.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 import { startReceiver, verify, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import { addUser, api, serversPerTest, setup, type TestServer, until } from './helpers.ts';
 import { removeEndUserGrants } from './rest-setup.ts';
 
+// Cluster mode seals the signing secret under SECRET_KEY, which every instance needs.
+if (onTestCluster) process.env.SECRET_KEY ??= Buffer.alloc(32, 9).toString('base64');
 const start = serversPerTest();
 const W = '/api/workspaces/acme';
 const PUBLIC = 'https://gatehouse.example.com';
