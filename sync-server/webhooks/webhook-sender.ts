@@ -43,7 +43,7 @@ export interface WebhookSenderDeps {
 
 export class WebhookSender {
   private inFlight = 0;
-  private pumping = false;
+  private pumping: Promise<void> | null = null;
   private again = false;
   private closed = false;
   private timer: { at: number; cancel: () => void } | null = null;
@@ -59,11 +59,10 @@ export class WebhookSender {
       this.again = true;
       return;
     }
-    this.pumping = true;
-    void this.pump()
+    this.pumping = this.pump()
       .catch((err) => this.deps.log.warn({ err }, 'webhook delivery loop: storage failed, trying again soon'))
       .finally(() => {
-        this.pumping = false;
+        this.pumping = null;
         if (this.again) {
           this.again = false;
           this.wake();
@@ -73,7 +72,7 @@ export class WebhookSender {
 
   /** Resolves when nothing is being sent (tests). */
   async settled(): Promise<void> {
-    while (this.pumping || this.attempts.size > 0) {
+    while (this.pumping !== null || this.attempts.size > 0) {
       await Promise.allSettled([...this.attempts]);
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -84,6 +83,7 @@ export class WebhookSender {
     this.closed = true;
     this.timer?.cancel();
     this.abort.abort();
+    await this.pumping;
     await Promise.allSettled([...this.attempts]);
   }
 
