@@ -33,6 +33,7 @@ const CLUSTER_2_RUN = [
   'test/sync-server/security-round2-invitations.test.ts',
   'test/sync-server/auth-matrix.test.ts',
   'test/sync-server/sync.test.ts',
+  'test/sync-server/webhooks.test.ts',
   'test/e2e/groups-seed.test.ts',
   'test/e2e/users-list.test.ts',
   'test/e2e/my-access.test.ts',

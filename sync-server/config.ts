@@ -83,6 +83,21 @@ export interface ServerConfig {
    * admin of some workspace), `all` (any signed-in account) or `none`. Env: ALLOW_WORKSPACE_CREATION.
    */
   readonly allowWorkspaceCreation: 'admins' | 'all' | 'none';
+  /**
+   * Webhooks may reach loopback, private, link-local and other non-public addresses (a receiver inside
+   * the network). Off by default: a webhook URL is a request the server makes for an admin (SSRF). Env:
+   * WEBHOOK_ALLOW_PRIVATE=1.
+   */
+  readonly webhookAllowPrivate: boolean;
+  /**
+   * Host names, IPs or CIDRs webhooks may reach even when private (e.g. `hooks.corp.internal,10.1.2.0/24`).
+   * Env: WEBHOOK_ALLOWED_HOSTS, comma-separated.
+   */
+  readonly webhookAllowedHosts: readonly string[];
+  /** One webhook attempt's time limit, connection to the end of the answer. */
+  readonly webhookTimeoutMs: number;
+  /** Webhook attempts in flight per instance. */
+  readonly webhookMaxInFlight: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -119,6 +134,10 @@ export const DEFAULT_CONFIG: ServerConfig = {
   logLevel: 'info',
   credentialRecheckMs: 30_000,
   allowWorkspaceCreation: 'admins',
+  webhookAllowPrivate: false,
+  webhookAllowedHosts: [],
+  webhookTimeoutMs: 10_000,
+  webhookMaxInFlight: 4,
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
@@ -165,6 +184,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     secureCookies: env.SECURE_COOKIES === '1' || (env.PUBLIC_URL ?? '').startsWith('https:'),
     logLevel: env.LOG_LEVEL || DEFAULT_CONFIG.logLevel,
     allowWorkspaceCreation: workspaceCreation(env.ALLOW_WORKSPACE_CREATION),
+    webhookAllowPrivate: env.WEBHOOK_ALLOW_PRIVATE === '1' || env.WEBHOOK_ALLOW_PRIVATE === 'true',
+    webhookAllowedHosts: list(env.WEBHOOK_ALLOWED_HOSTS),
   };
 }
 

@@ -13,6 +13,7 @@ import type { StreamCounts } from './http/stream-counts.ts';
 import type { Logger } from './log.ts';
 import type { Storage } from './storage/storage.ts';
 import type { DocRegistry } from './sync/doc-registry.ts';
+import type { WebhookSender } from './webhooks/webhook-sender.ts';
 
 export interface ServerContext {
   readonly config: ServerConfig;
@@ -31,6 +32,8 @@ export interface ServerContext {
   readonly decisionTokens: DecisionTokens;
   /** The client's address (X-Forwarded-For only from TRUSTED_PROXIES): the one place it is read. */
   readonly clientIp: ClientIp;
+  /** Sends the webhooks' queued deliveries: see webhooks/webhook-sender.ts. */
+  readonly webhooks: WebhookSender;
   /** The one-time setup token while no account exists (null afterwards). */
   setupToken: string | null;
   /** Set when shutting down: new requests and sockets are refused. */

@@ -42,6 +42,10 @@ export const SERVER_ERRORS = {
   'reset-expired': { status: 410 },
   'password-too-short': { status: 422 },
 
+  // Webhooks: a URL that may not be one (SSRF: private addresses), a test sent while turned off.
+  'webhook-url-refused': { status: 422 },
+  'webhook-disabled': { status: 409 },
+
   // Limits.
   'rate-limited': { status: 429, close: CLOSE.tooManyMessages },
   'too-many-streams': { status: 429 },

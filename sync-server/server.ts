@@ -31,6 +31,7 @@ import type { Storage } from './storage/storage.ts';
 import { createAfterCommit } from './sync/after-commit.ts';
 import { DocRegistry } from './sync/doc-registry.ts';
 import { handleSyncConnection } from './sync/sync-connection.ts';
+import { WebhookSender } from './webhooks/webhook-sender.ts';
 
 export interface GatehouseServer {
   readonly ctx: ServerContext;
@@ -43,6 +44,7 @@ export interface GatehouseServer {
 
 const SYNC_PATH = /^\/sync\/([^/?#]{1,100})$/;
 const SESSION_SWEEP_MS = 3_600_000; // hourly
+const WEBHOOK_POLL_MS = 5_000;
 
 export async function createGatehouseServer(
   partial: Partial<ServerConfig> = {},
@@ -79,6 +81,16 @@ export async function createGatehouseServer(
     ),
     decisionTokens: createDecisionTokens(storage, config.decisionTokenRequestsPerMinute, log),
     clientIp: createClientIp(config.trustedProxies),
+    webhooks: new WebhookSender({
+      storage,
+      clock: config.clock,
+      log,
+      policy: { allowPrivate: config.webhookAllowPrivate, allowedHosts: config.webhookAllowedHosts },
+      timeoutMs: config.webhookTimeoutMs,
+      maxInFlight: config.webhookMaxInFlight,
+      // Several instances: each also looks for deliveries the others queued or left (leases ended).
+      pollMs: config.databaseUrl ? WEBHOOK_POLL_MS : null,
+    }),
     setupToken: (await storage.countAccounts()) === 0 ? newToken() : null,
     closing: false,
     onShutdown(fn) {
@@ -193,6 +205,7 @@ export async function createGatehouseServer(
     SESSION_SWEEP_MS,
   );
   sweep.unref();
+  ctx.webhooks.wake(); // deliveries left due by the last run
 
   return {
     ctx,
@@ -222,6 +235,7 @@ export async function createGatehouseServer(
       for (const fn of [...shutdownHooks]) fn();
       server.closeIdleConnections();
       await ctx.registry.closeAll();
+      await ctx.webhooks.close();
       setTimeout(() => {
         for (const ws of wss.clients) ws.terminate();
         server.closeAllConnections();

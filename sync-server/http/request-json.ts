@@ -1,5 +1,5 @@
 /**
- * An access request as REST and the event stream send it (issue 16): the request with its user, resource
+ * An access request as REST, the event stream and webhooks send it (issue 16): the request with its user, resource
  * and groups named, and one sentence for the requester ("Approved by Ada — View until 8 Dec 2026").
  */
 import { z } from 'zod';

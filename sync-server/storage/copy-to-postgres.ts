@@ -93,6 +93,26 @@ const TABLES: readonly (readonly [string, readonly string[], readonly string[]])
   ['sso_policies', ['workspace_id'], ['workspace_id', 'password_sign_in']],
   ['sso_user_groups', ['connection_id', 'user_id'], ['connection_id', 'user_id', 'idp_groups', 'at']],
   ['sso_sign_ins', ['id'], ['id', 'connection_id', 'at', 'email', 'user_id', 'outcome', 'changes']],
+  // Webhooks (the signing secret sealed, like SSO client secrets) and their outbox: pending deliveries go on.
+  ['webhooks', ['workspace_id'], ['workspace_id', 'url', 'enabled', 'secret', 'created_at', 'updated_at']],
+  [
+    'webhook_deliveries',
+    ['id'],
+    [
+      'id',
+      'workspace_id',
+      'event',
+      'payload',
+      'status',
+      'attempts',
+      'next_attempt_at',
+      'last_attempt_at',
+      'last_status',
+      'last_error',
+      'created_at',
+      'delivered_at',
+    ],
+  ],
   ['sessions', ['id'], ['id', 'account_id', 'token_hash', 'created_at', 'expires_at']],
   ['sso_sessions', ['token_hash'], ['token_hash', 'expires_at']], // sessions an SSO sign-in started
   [

@@ -16,6 +16,7 @@ import { migrate } from './postgres/migrations.ts';
 import { createDb, mapError, type PostgresOptions } from './postgres/pool.ts';
 import { postgresScimStore } from './postgres/scim-store.ts';
 import { hasSavedSecrets, postgresSsoStore } from './postgres/sso-store.ts';
+import { postgresWebhookStore } from './postgres/webhook-store.ts';
 import { postgresWorkspaceStore } from './postgres/workspace-store.ts';
 import { createSecretBox, SECRET_KEY_MISSING, SecretKeyError, secretKeyFromEnv } from './secret-box.ts';
 import type { Storage } from './storage.ts';
@@ -41,6 +42,7 @@ export async function openPostgresStorage(
     throw new SecretKeyError(SECRET_KEY_MISSING);
   }
   const queue = new KeyedQueue();
+  const secrets = createSecretBox(secretKey);
   let closed = false;
   const history = postgresHistory(db, options.history ?? DEFAULT_HISTORY);
   return {
@@ -52,7 +54,8 @@ export async function openPostgresStorage(
     ...postgresInvitationStore(db),
     ...postgresWorkspaceStore(db),
     ...postgresScimStore(db),
-    ...postgresSsoStore(db, createSecretBox(secretKey)),
+    ...postgresSsoStore(db, secrets),
+    ...postgresWebhookStore(db, secrets),
     async close() {
       if (closed) return;
       closed = true;

@@ -1,5 +1,5 @@
 /**
- * Secrets at rest (SSO client secrets): AES-256-GCM under the server's key. The key is `SECRET_KEY`
+ * Secrets at rest (SSO client secrets, webhook signing secrets): AES-256-GCM under the server's key. The key is `SECRET_KEY`
  * (base64, 32 bytes) when set, else — SQLite only — `secret.key` in the data dir, generated once (mode
  * 0600, the same base64 text, so it can be copied into SECRET_KEY). Cluster mode (DATABASE_URL) has no
  * shared dir: every instance needs the same SECRET_KEY, and saving or reading a secret without it fails
@@ -56,7 +56,7 @@ export function secretKeyFor(dataDir: string, env: NodeJS.ProcessEnv = process.e
 }
 
 export const SECRET_KEY_MISSING =
-  'SECRET_KEY is not set: with DATABASE_URL every instance needs the same SECRET_KEY for SSO client secrets';
+  'SECRET_KEY is not set: with DATABASE_URL every instance needs the same SECRET_KEY for SSO client secrets and webhook signing secrets';
 
 /** Seals and opens under `key`; null: every use throws SecretKeyError (cluster mode without SECRET_KEY). */
 export function createSecretBox(key: Buffer | null): SecretBox {
@@ -82,7 +82,7 @@ export function createSecretBox(key: Buffer | null): SecretBox {
         return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
       } catch {
         throw new SecretKeyError(
-          'An SSO client secret cannot be decrypted: SECRET_KEY (or the data dir’s secret.key) is not the key it was saved with',
+          'A saved secret (SSO client secret, webhook signing secret) cannot be decrypted: SECRET_KEY (or the data dir’s secret.key) is not the key it was saved with',
         );
       }
     },

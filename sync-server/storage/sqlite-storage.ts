@@ -14,6 +14,7 @@ import { sqliteInvitationStore } from './sqlite/invitation-store.ts';
 import { openDatabase, type SqliteOptions } from './sqlite/open-database.ts';
 import { sqliteScimStore } from './sqlite/scim-store.ts';
 import { sqliteSsoStore } from './sqlite/sso-store.ts';
+import { sqliteWebhookStore } from './sqlite/webhook-store.ts';
 import { sqliteWorkspaceStore } from './sqlite/workspace-store.ts';
 import type { Storage } from './storage.ts';
 
@@ -26,6 +27,7 @@ export function openSqliteStorage(
   const db = openDatabase(dataDir, options);
   ensureSqliteHistory(db);
   const history = sqliteHistory(db, options.history ?? DEFAULT_HISTORY);
+  const secrets = createSecretBox(options.secretKey ?? secretKeyFor(dataDir));
   return mapUniqueViolations({
     ...sqliteDocumentStore(db, history),
     ...history.store,
@@ -35,7 +37,8 @@ export function openSqliteStorage(
     ...sqliteInvitationStore(db),
     ...sqliteWorkspaceStore(db),
     ...sqliteScimStore(db),
-    ...sqliteSsoStore(db, createSecretBox(options.secretKey ?? secretKeyFor(dataDir))),
+    ...sqliteSsoStore(db, secrets),
+    ...sqliteWebhookStore(db, secrets),
     async close() {
       if (db.open) db.close();
     },

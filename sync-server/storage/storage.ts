@@ -11,6 +11,7 @@
  *   scim-store.ts       SCIM connections, their tokens, links to users and groups, request log
  *   sso-store.ts        SSO connections, sign-in policy and flows, users' IdP groups, sign-in log
  *   history-store.ts    the doc as of a past moment (update times, history snapshots, retention)
+ *   webhook-store.ts    each workspace's webhook (sealed secret) and its delivery outbox
  */
 import type { AccountStores } from './account-store.ts';
 import type { AuditStore } from './audit-store.ts';
@@ -18,6 +19,7 @@ import type { DocumentStore } from './document-store.ts';
 import type { HistoryStore } from './history-store.ts';
 import type { ScimStore } from './scim-store.ts';
 import type { SsoStore } from './sso-store.ts';
+import type { WebhookStore } from './webhook-store.ts';
 import type { WorkspaceStores } from './workspace-store.ts';
 
 export interface Storage
@@ -27,7 +29,8 @@ export interface Storage
     WorkspaceStores,
     ScimStore,
     SsoStore,
-    HistoryStore {
+    HistoryStore,
+    WebhookStore {
   close(): Promise<void>;
   /**
    * Registers `fn` to run when the database becomes unreachable (once per outage; PostgreSQL only: an

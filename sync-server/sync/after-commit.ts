@@ -1,5 +1,6 @@
 /**
- * What the server does after each committed change, besides relaying it: keep the memberships projection
+ * What the server does after each committed change, besides relaying it: queue the webhook deliveries
+ * of the access requests it wrote (webhooks/webhook-events.ts), keep the memberships projection
  * (for `/api/me`) in step with the doc's users, and revoke the sessions of users who were archived or whose
  * role changed (SPEC §7), closing their sockets and event streams.
  *
@@ -14,6 +15,7 @@
 import { userByEmail } from '../auth/member-of.ts';
 import type { ServerContext } from '../context.ts';
 import type { Membership } from '../storage/workspace-store.ts';
+import { queueRequestEvents } from '../webhooks/webhook-events.ts';
 import type { CommitEvent, LiveDoc } from './live-doc.ts';
 
 /**
@@ -36,6 +38,11 @@ async function recordSelfActivation(
 
 export function createAfterCommit(ctx: ServerContext) {
   return async (live: LiveDoc, event: CommitEvent): Promise<void> => {
+    try {
+      await queueRequestEvents(ctx, live.workspace, event);
+    } catch (err) {
+      ctx.log.error({ err, workspace: live.workspace.slug }, 'queueing webhook deliveries failed');
+    }
     const userIds = event.users;
     if (userIds.size === 0) return;
     const rows: Membership[] = [];

@@ -2,7 +2,7 @@
  * What goes through a live doc's pipeline (live-doc.ts) and what comes out: the change, who made it, the
  * result, and what post-commit hooks see. Shared by the pipeline's modules and their callers.
  */
-import type { Command, Op, Planned, WorkspaceState } from '../../core/index.ts';
+import type { AccessRequest, Command, Op, Planned, WorkspaceState } from '../../core/index.ts';
 import type { SocketErrorCode } from '../errors.ts';
 import type { AuditEntity } from '../storage/audit-store.ts';
 
@@ -70,6 +70,14 @@ export interface CommitEvent {
   /** Every user the change touched (the audit's entity list is capped; this is not). */
   readonly users: ReadonlySet<string>;
   readonly actor: Actor;
+  /** The access requests the change wrote, as written (`request.put` ops): webhooks announce them. */
+  readonly requests: readonly AccessRequest[];
+}
+
+/** The requests a change writes (only the server's ops and commands write any). */
+export function requestsWritten(change: Change): AccessRequest[] {
+  const ops = change.kind === 'ops' ? change.ops : change.kind === 'command' ? (change.alsoOps ?? []) : [];
+  return ops.flatMap((op) => (op.type === 'request.put' ? [op.request] : []));
 }
 
 export const UNAVAILABLE: ChangeResult = {

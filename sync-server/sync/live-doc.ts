@@ -250,7 +250,8 @@ export class LiveDoc {
         for (const peer of this.peers) peer.recheck(state);
       for (const l of this.listeners) {
         try {
-          l({ previous, state, entities, users: new Set(), actor: SERVER_ACTOR });
+          // Another instance's commit: it announced its own requests (webhooks), none here.
+          l({ previous, state, entities, users: new Set(), actor: SERVER_ACTOR, requests: [] });
         } catch (err) {
           this.options.log.error({ err }, 'commit listener failed');
         }

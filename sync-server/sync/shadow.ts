@@ -7,6 +7,7 @@
  */
 import * as Y from 'yjs';
 import {
+  type AccessRequest,
   type ChangeCheckOptions,
   checkChange,
   DocReader,
@@ -35,6 +36,8 @@ export interface Accepted {
   readonly users: ReadonlySet<string>;
   readonly audit: AuditEntryInput;
   readonly actor: Actor;
+  /** The access requests it writes (server changes only; see change.ts `requestsWritten`). */
+  readonly requests?: readonly AccessRequest[];
 }
 
 export interface CheckInput {

@@ -23,6 +23,7 @@ import {
   type CommitEvent,
   type DocPeer,
   refused,
+  requestsWritten,
   SERVER_ACTOR,
   STORAGE_FAILED,
   UNAVAILABLE,
@@ -130,7 +131,9 @@ export class UpdatePipeline {
       shadow.rebuild();
       return refused(checked.error);
     }
-    if (!(await this.commit([checked], previous, origin, depth, expectedHeadSeq))) {
+    const requests = requestsWritten(change);
+    const accepted = requests.length > 0 ? { ...checked, requests } : checked;
+    if (!(await this.commit([accepted], previous, origin, depth, expectedHeadSeq))) {
       shadow.rebuild();
       return STORAGE_FAILED;
     }
@@ -181,7 +184,8 @@ export class UpdatePipeline {
     const state = this.deps.state();
     const entities = accepted.length === 1 ? accepted[0]!.entities : accepted.flatMap((a) => a.entities);
     const users = new Set(accepted.flatMap((a) => [...a.users]));
-    const event: CommitEvent = { previous, state, entities, users, actor: accepted[0]!.actor };
+    const requests = accepted.flatMap((a) => a.requests ?? []);
+    const event: CommitEvent = { previous, state, entities, users, actor: accepted[0]!.actor, requests };
     if (users.size > 0) {
       this.usersVersion++;
       for (const peer of peers) peer.recheck(state);

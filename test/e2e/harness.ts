@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { buildWebInto } from '../../scripts/build-web.ts';
+import type { ServerConfig } from '../../sync-server/config.ts';
 import type { GatehouseServer } from '../../sync-server/server.ts';
 import { type ClusterInstance, serve } from '../support/cluster-suite.ts';
 
@@ -48,11 +49,12 @@ export interface E2E {
   close(): Promise<void>;
 }
 
-export async function startE2E(): Promise<E2E> {
+/** `config`: server settings beyond the harness's own (a test clock, webhooks to loopback…). */
+export async function startE2E(config: Partial<ServerConfig> = {}): Promise<E2E> {
   const webDir = buildWeb();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-e2e-'));
   // One server, or with GATEHOUSE_TEST_CLUSTER=2 two instances behind one port (test/support/cluster-suite.ts).
-  const served = await serve({ port: 0, host: '127.0.0.1', logLevel: 'silent', dataDir, webDir });
+  const served = await serve({ port: 0, host: '127.0.0.1', logLevel: 'silent', ...config, dataDir, webDir });
   const { server, url } = served;
   const api = async <T = unknown>(method: string, p: string, body?: unknown, token?: string) => {
     const headers: Record<string, string> = {};

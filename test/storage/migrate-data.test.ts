@@ -75,6 +75,14 @@ async function ssoData(t: TestServer, slug: string) {
     clientSecret: 'shh',
   });
   await s.setPasswordSignIn(ws.id, false);
+  await s.putWebhook({
+    workspaceId: ws.id,
+    url: 'https://hooks.example.test/g',
+    enabled: true,
+    secret: 'whsec_x',
+    at: 1,
+  });
+  await s.addWebhookDelivery({ workspaceId: ws.id, event: 'webhook.test', payload: '{}', at: 1 });
   await s.putSsoUserGroups({ connectionId: conn.id, userId: 'u1', groups: ['Eng', 'Ops'], at: 1 });
   await s.addSsoSignIn({
     connectionId: conn.id,
@@ -125,6 +133,10 @@ describe('migrate-data', () => {
     expect(sso).toMatchObject({ name: 'Okta SSO', allowedDomains: ['acme.test'], jit: true });
     expect(await s.ssoClientSecret(ws.id, sso!.id)).toBe('shh');
     expect(await s.passwordSignInAllowed(ws.id)).toBe(false);
+    // The webhook (its sealed secret too) and its pending delivery came along.
+    expect(await s.webhookOf(ws.id)).toMatchObject({ url: 'https://hooks.example.test/g', enabled: true });
+    expect(await s.webhookSecret(ws.id)).toBe('whsec_x');
+    expect((await s.listWebhookDeliveries(ws.id, 10)).map((d) => d.status)).toEqual(['pending']);
     expect(await s.ssoUserGroups(sso!.id)).toEqual([
       expect.objectContaining({ userId: 'u1', groups: ['Eng', 'Ops'] }),
     ]);

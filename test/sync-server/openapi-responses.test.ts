@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { api, PASSWORD, type Res, startServer, type TestServer } from './helpers.ts';
 import { callSsoRoutes } from './sso-openapi-calls.ts';
+import { callWebhookRoutes } from './webhook-openapi-calls.ts';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 interface Operation {
@@ -482,6 +483,7 @@ describe('replies match /api/openapi.json', () => {
     expect((await call('GET', `${W}/users/{id}/explain`, ofEve, bad)).status).toBe(400);
 
     await callSsoRoutes(call, admin, ws);
+    await callWebhookRoutes(call, t.server.ctx.storage, admin, ws);
 
     // Deletes last: they answer the impact.
     expect(

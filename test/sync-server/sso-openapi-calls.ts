@@ -2,7 +2,7 @@
 import { expect } from 'vitest';
 import type { Res } from './helpers.ts';
 
-type Call = (
+export type Call = (
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
   template: string,
   params: Record<string, string>,

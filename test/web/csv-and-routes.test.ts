@@ -119,6 +119,7 @@ describe('matchRoute', () => {
     ],
     ['/nexus/workspace-settings/users', { page: 'users', ws: 'nexus' }],
     ['/nexus/workspace-settings/access-matrix', { page: 'access-matrix', ws: 'nexus' }],
+    ['/nexus/workspace-settings/notifications', { page: 'notifications', ws: 'nexus' }],
     ['/nexus/my-access', { page: 'my-access', ws: 'nexus' }],
     ['/nexus', { page: 'dashboard', ws: 'nexus' }],
     ['/', { page: 'workspaces' }],

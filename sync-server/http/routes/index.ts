@@ -19,6 +19,7 @@ import { ssoSignInRoutes } from './sso-sign-in.ts';
 import { tokenRoutes } from './tokens.ts';
 import { userAccessRoutes } from './user-access.ts';
 import { userRoutes } from './users.ts';
+import { webhookRoutes } from './webhooks.ts';
 
 export function allRoutes(): Route[] {
   const routes: Route[] = [
@@ -37,6 +38,7 @@ export function allRoutes(): Route[] {
     ...ssoSignInRoutes,
     ...scimRoutes,
     ...decisionTokenRoutes,
+    ...webhookRoutes,
     ...authzenRoutes(),
     ...forwardAuthRoutes(),
   ];

@@ -19,7 +19,6 @@ import {
   readRequests,
   requestDecided,
   requestOptions,
-  type WorkspaceState,
 } from '../../../core/index.ts';
 import type { ChangeError, ChangeResult } from '../../sync/change.ts';
 import { requestsOf } from '../../sync/requests-by-user.ts';

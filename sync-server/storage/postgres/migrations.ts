@@ -7,6 +7,7 @@
  */
 import { decisionTokensSql } from '../decision-token-store.ts';
 import { SchemaTooNewError } from '../errors.ts';
+import { webhooksSql } from '../webhook-store.ts';
 import type { Db } from './pool.ts';
 import { POSTGRES_SCIM_SQL } from './scim-store.ts';
 import { POSTGRES_SSO_SESSIONS_SQL, POSTGRES_SSO_SQL } from './sso-store.ts';
@@ -126,6 +127,7 @@ CREATE INDEX password_resets_account ON password_resets(account_id);
   [3, 'decision tokens', decisionTokensSql('BIGINT')],
   [4, 'single sign-on', POSTGRES_SSO_SQL],
   [5, 'sso sessions', POSTGRES_SSO_SESSIONS_SQL],
+  [6, 'webhooks', webhooksSql('BIGINT', 'BOOLEAN')],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]![0];

@@ -24,9 +24,11 @@ export const POSTGRES_SSO_SQL = ssoSchemaSql({
 
 export const POSTGRES_SSO_SESSIONS_SQL = ssoSessionsSql('BIGINT');
 
-/** Whether any connection has a client secret saved (cluster mode then cannot start without SECRET_KEY). */
+/** Whether any secret is saved: an SSO client secret or a webhook signing secret (cluster mode then cannot start without SECRET_KEY). */
 export async function hasSavedSecrets(db: Db): Promise<boolean> {
-  const { rows } = await db.query('SELECT 1 FROM sso_connections WHERE client_secret IS NOT NULL LIMIT 1');
+  const { rows } = await db.query(
+    'SELECT 1 FROM sso_connections WHERE client_secret IS NOT NULL UNION ALL SELECT 1 FROM webhooks LIMIT 1',
+  );
   return rows.length > 0;
 }
 

@@ -28,6 +28,7 @@ export const PAGES = {
   'decision-tokens': cast(() => import('./DecisionTokensPage.svelte')),
   provisioning: cast(() => import('./ProvisioningPage.svelte')),
   'single-sign-on': cast(() => import('./SingleSignOnPage.svelte')),
+  notifications: cast(() => import('./NotificationsPage.svelte')),
 } as const;
 
 export type PageName = keyof typeof PAGES;

@@ -52,6 +52,7 @@ export type Route =
   | { page: 'decision-tokens'; ws: string }
   | { page: 'provisioning'; ws: string }
   | { page: 'single-sign-on'; ws: string }
+  | { page: 'notifications'; ws: string }
   | { page: 'not-found' };
 
 /** The Workspace settings pages besides Groups (each at `/:ws/workspace-settings/<page>`). */
@@ -67,6 +68,7 @@ export const SETTINGS_PAGES = [
   'decision-tokens',
   'provisioning',
   'single-sign-on',
+  'notifications',
 ] as const;
 
 /** Maps a path (and query) to a route. Pure, for tests. */
