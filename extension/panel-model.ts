@@ -47,6 +47,14 @@ export interface PanelModel {
   readonly staleReason: ExtErrorCode | null;
   /** The person's remembered choice for this app; null: none yet (collapsed unless there is no access). */
   readonly collapsed: boolean | null;
+  /**
+   * Their latest access request for this app and its state in words (the worker adds it from the server;
+   * absent in a model drawn from the panel cache before the worker answered).
+   */
+  readonly request?: {
+    readonly status: 'open' | 'approved' | 'denied' | 'cancelled';
+    readonly text: string;
+  } | null;
 }
 
 export interface PanelContext {

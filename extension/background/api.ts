@@ -34,6 +34,31 @@ export interface HeldAccess {
   readonly catalogEtag: string;
 }
 
+/** One of the person's access requests, as the panel shows it (from `…/requests/mine`). */
+export interface RequestState {
+  readonly resourceType: string;
+  readonly resourceId: string;
+  readonly status: 'open' | 'approved' | 'denied' | 'cancelled';
+  /** In words: "Waiting for an admin: View via “CRM viewers”", "Denied by Ada: …". */
+  readonly text: string;
+  readonly createdAt: number;
+}
+
+const STATUSES = new Set(['open', 'approved', 'denied', 'cancelled']);
+
+function decodeRequest(v: unknown): RequestState | null {
+  if (!isObject(v) || !isObject(v.resource) || !isString(v.status) || !STATUSES.has(v.status)) return null;
+  const { type, id } = v.resource;
+  if (!isString(type) || !isString(id) || !isString(v.text) || typeof v.createdAt !== 'number') return null;
+  return {
+    resourceType: type,
+    resourceId: id,
+    status: v.status as RequestState['status'],
+    text: v.text,
+    createdAt: v.createdAt,
+  };
+}
+
 export type AccessAnswer =
   | { readonly changed: true; readonly access: HeldAccess }
   | { readonly changed: false };
@@ -133,6 +158,16 @@ export function createApi(serverUrl: string, token: string | null = null) {
       if (!option || !isString(option.groupName)) return extFail('bad-response');
       const meaning = isString(option.meaning) ? ` ${option.meaning}.` : '';
       return extOk(`Requested through “${option.groupName}”: an admin will answer.${meaning}`);
+    },
+
+    /** The person's own requests, newest first. */
+    async myRequests(workspace: string): Promise<ExtResult<RequestState[]>> {
+      const res = await call(`/api/workspaces/${encodeURIComponent(workspace)}/requests/mine`);
+      if (!res) return extFail('unreachable');
+      if (!res.ok) return extFail(statusError(res.status, 'signed-out'));
+      const body = await json(res);
+      const list = isObject(body) ? decodeArray(body.requests, decodeRequest, 1_000) : null;
+      return list ? extOk(list) : extFail('bad-response');
     },
 
     async logout(): Promise<void> {

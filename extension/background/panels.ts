@@ -105,7 +105,12 @@ export function createPanels(
         shownApp = found
           ? { workspace: found.workspace, appId: found.model.key.slice(found.workspace.length + 1) }
           : null;
-        post(found ? { type: 'panel.show', model: found.model } : { type: 'panel.none' });
+        const asked = shownApp && summaries.latestRequest(shownApp.workspace, 'app', shownApp.appId);
+        const model = found && {
+          ...found.model,
+          request: asked ? { status: asked.status, text: asked.text } : null,
+        };
+        post(model ? { type: 'panel.show', model } : { type: 'panel.none' });
         follow(found?.workspace ?? null);
       };
 
@@ -130,6 +135,8 @@ export function createPanels(
               : { ok: false as const, error: { message: 'Sign in from the Gatehouse extension first.' } };
             if (!open.has(port)) return;
             post({ type: 'panel.requested', key, ok: r.ok, text: r.ok ? r.value : r.error.message });
+            // The request's state comes with the next read (and then with every decision, live).
+            if (r.ok) void summaries.refresh(app.workspace);
           })();
         } else if (msg.type === 'panel.collapse') {
           // A page can only fold its own panel: no writing arbitrary keys into the extension's storage.

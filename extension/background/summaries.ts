@@ -6,7 +6,7 @@
 import { type ExtResult, extFail, extOk } from '../errors.ts';
 import type { SignIn } from '../messages.ts';
 import { normalizeServerUrl } from '../server-url.ts';
-import { type Api, createApi } from './api.ts';
+import { type Api, createApi, type RequestState } from './api.ts';
 import { type CachedSummary, cachedSummary, type Items, type Session } from './items.ts';
 import { ssoToken } from './sso.ts';
 
@@ -24,6 +24,10 @@ export function createSummaries({ items, createApi: makeApi = createApi, now = D
   const inflight = new Map<string, Promise<CachedSummary | null>>();
   const again = new Set<string>();
   const listeners = new Set<Listener>();
+  /** The person's requests per workspace, as last read (kept in memory only: they follow the server). */
+  const requests = new Map<string, readonly RequestState[]>();
+  const requestsKey = (list: readonly RequestState[] | undefined) =>
+    (list ?? []).map((r) => `${r.resourceType}:${r.resourceId}:${r.status}:${r.text}`).join('|');
   let lastFullRefreshAt = 0;
 
   const emit = (workspace: string | null) => {
@@ -69,8 +73,18 @@ export function createSummaries({ items, createApi: makeApi = createApi, now = D
     const s = await getSession();
     if (!s) return null;
     const before = await cached(workspace);
-    const answer = await makeApi(s.serverUrl, s.token).access(workspace, before?.held ?? null);
+    const api = makeApi(s.serverUrl, s.token);
+    const [answer, asked] = await Promise.all([
+      api.access(workspace, before?.held ?? null),
+      api.myRequests(workspace),
+    ]);
     if (session !== s) return cached(workspace); // signed out or in again meanwhile
+    // A request made, decided or cancelled changes what the panel says, even when access did not change.
+    let requestsChanged = false;
+    if (asked.ok && requestsKey(asked.value) !== requestsKey(requests.get(workspace))) {
+      requests.set(workspace, asked.value);
+      requestsChanged = true;
+    }
     let entry: CachedSummary | null;
     if (answer.ok && answer.value.changed) {
       const { access } = answer.value;
@@ -90,7 +104,7 @@ export function createSummaries({ items, createApi: makeApi = createApi, now = D
     const changed = answer.ok
       ? answer.value.changed || before?.stale === true
       : before !== null && (!before.stale || before.staleReason !== answer.error.code);
-    if (changed) emit(workspace);
+    if (changed || requestsChanged) emit(workspace);
     return entry;
   }
 
@@ -163,6 +177,7 @@ export function createSummaries({ items, createApi: makeApi = createApi, now = D
     if (tellServer) await makeApi(s.serverUrl, s.token).logout();
     for (const w of s.workspaces) await store(w.slug, null);
     memory.clear();
+    requests.clear();
     emit(null);
   }
 
@@ -179,6 +194,14 @@ export function createSummaries({ items, createApi: makeApi = createApi, now = D
       return s ? makeApi(s.serverUrl, s.token) : null;
     },
     msSinceFullRefresh: () => now() - lastFullRefreshAt,
+    /** The person's latest request for a resource of a workspace, if any was read. */
+    latestRequest(workspace: string, resourceType: string, resourceId: string): RequestState | null {
+      return (
+        requests
+          .get(workspace)
+          ?.find((r) => r.resourceType === resourceType && r.resourceId === resourceId) ?? null
+      );
+    },
     onChange(listener: Listener): () => void {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -121,7 +121,12 @@ function body(m: PanelModel, form: HTMLElement | null): Child[] {
           m.requestMailto &&
             h('a', { class: 'mailto', href: m.requestMailto, 'data-gh': 'request' }, 'Email the admins'),
         ]
-      : [h('h3', {}, 'Granted by'), h('div', { 'data-gh': 'via' }, list(m.via, 'No group.'))]),
+      : [
+          h('h3', {}, 'Granted by'),
+          h('div', { 'data-gh': 'via' }, list(m.via, 'No group.')),
+          m.request?.status === 'approved' &&
+            h('p', { class: 'muted', 'data-gh': 'request-state' }, m.request.text),
+        ]),
     h('h3', {}, 'Data sources'),
     h('div', { 'data-gh': 'data-sources' }, list(m.dataSources, 'None you can use.')),
     h('h3', {}, 'Workspace permissions'),
@@ -162,8 +167,27 @@ export function createPanel(
   let collapsed = false;
   /** The last answer to a request, per panel key (kept while the page is open). */
   const answers = new Map<string, { ok: boolean; text: string }>();
+  /** The request state last drawn per panel key: a decision replaces the answer to the sending. */
+  const shownStatus = new Map<string, string>();
   const draw = (m: PanelModel) => {
-    const form = m.level === 'none' && !m.stale ? requestForm(onRequest, answers.get(m.key) ?? null) : null;
+    const asked = m.request ?? null;
+    if (shownStatus.get(m.key) === 'open' && asked && asked.status !== 'open') answers.delete(m.key);
+    if (asked) shownStatus.set(m.key, asked.status);
+    const answer = answers.get(m.key) ?? null;
+    let form: HTMLElement | null = null;
+    if (m.level === 'none' && !m.stale) {
+      if (!answer?.ok && asked?.status === 'open')
+        // Asked before (on another page, before a reload): no second request, the state instead.
+        form = h('p', { class: 'requested', role: 'status', 'data-gh': 'request-state' }, asked.text);
+      else if (!answer?.ok && asked?.status === 'denied')
+        form = h(
+          'div',
+          {},
+          h('p', { class: 'reason', role: 'status', 'data-gh': 'request-state' }, asked.text),
+          requestForm(onRequest, answer),
+        );
+      else form = requestForm(onRequest, answer);
+    }
     content.replaceChildren(...body(m, form).filter((c): c is Node | string => !!c));
   };
 

@@ -104,4 +104,40 @@ describe('request access from the panel', () => {
     await expect.poll(() => level(page), { timeout: LIVE_GOAL_MS, interval: 100 }).toBe('No access');
     await page.close();
   }, 90_000);
+
+  test('a pending request shows after a reload instead of a second form; a denial reaches the open panel', async () => {
+    const page = await ext.context.newPage();
+    await page.goto(`${server.url}/demo-apps/crm`);
+    await expect.poll(() => level(page), { timeout: 15_000 }).toBe('No access');
+    await page.locator('[data-gh=request-reason]').fill('Renewals');
+    await page.locator('[data-gh=request-send]').click();
+    await page.locator('[data-gh=request-result]').waitFor({ timeout: 10_000 });
+
+    await page.reload();
+    const state = page.locator('[data-gh=request-state]');
+    await expect.poll(() => state.textContent(), { timeout: 15_000 }).toContain('Waiting for an admin');
+    expect(await page.locator('[data-gh=request-form]').count()).toBe(0);
+
+    const open = await server.rest<{ requests: { id: string }[] }>(
+      admin,
+      'GET',
+      '/api/workspaces/nexus/requests?status=open',
+    );
+    expect(open.body.requests).toHaveLength(1);
+    const denied = await server.rest(
+      admin,
+      'POST',
+      `/api/workspaces/nexus/requests/${open.body.requests[0]!.id}/deny`,
+      {
+        reason: 'Not this quarter',
+      },
+    );
+    expect(denied.status).toBe(200);
+    await expect
+      .poll(() => state.textContent(), { timeout: LIVE_GOAL_MS, interval: 100 })
+      .toContain('Not this quarter');
+    // Denied: asking again is possible.
+    await page.locator('[data-gh=request-form]').waitFor();
+    await page.close();
+  }, 90_000);
 });

@@ -36,6 +36,9 @@ function fakeApi(server: FakeServer): typeof createApi {
       async requestAccess() {
         return extFail('request-refused');
       },
+      async myRequests() {
+        return extOk([]);
+      },
       async me() {
         server.calls.push('me');
         return authed(() =>
