@@ -35,81 +35,116 @@ function fileBytes(dir: string): number {
   return n;
 }
 
+/** What generating the history gave: the workspace and what storage grew by and compaction took. */
+interface Generated {
+  readonly workspaceId: string;
+  readonly sizes: number[];
+  readonly compactMs: number[];
+  readonly genS: number;
+}
+
+/** Logs `updates` random membership and rename updates through the storage, compacting as the server does. */
+async function generateHistory(
+  storage: Awaited<ReturnType<typeof openSqliteStorage>>,
+  ws: ReturnType<typeof generateWorkspace>,
+  dir: string,
+  updatesWanted: number,
+): Promise<Generated> {
+  const t0 = ws.now;
+  const workspace = await storage.createWorkspace({
+    slug: 'bench-corp',
+    name: 'Bench Corp',
+    initialUpdate: Y.encodeStateAsUpdate(ws.doc),
+  });
+  const doc = ws.doc;
+  const updates: Uint8Array[] = [];
+  doc.on('update', (u: Uint8Array) => updates.push(u));
+  const rng = mulberry32(15);
+  const custom = ws.groupIds.filter((id) => !Object.values(ws.defaultGroupIds).includes(id));
+  const sizes: number[] = [];
+  const compactMs: number[] = [];
+  let batch: { update: Uint8Array; audit: AuditEntryInput }[] = [];
+  const genStart = performance.now();
+  let logged = 0;
+  for (let i = 1; logged + batch.length < updatesWanted; i++) {
+    const at = t0 + (logged + batch.length + 1) * STEP_MS;
+    const groupId = pick(rng, custom);
+    const userId = pick(rng, ws.userIds);
+    const kind = int(rng, 0, 9);
+    const ops: Op[] =
+      kind < 5
+        ? [{ type: 'member.add', groupId, userId, at }]
+        : kind < 9
+          ? [{ type: 'member.remove', groupId, userId, at }]
+          : [{ type: 'entity.set', collection: 'groups', id: groupId, fields: { name: `Group ${i}` } }];
+    const seen = updates.length;
+    applyOps(doc, ops);
+    if (updates.length === seen) continue; // no change (not a member, say)
+    const audit: AuditEntryInput = {
+      workspaceId: workspace.id,
+      at,
+      actorId: 'bench',
+      actorEmail: 'admin@bench.test',
+      actorName: 'Bench',
+      source: 'api',
+      action: ops[0]!.type,
+      entities: [
+        { collection: 'groups', id: groupId, fields: ['members'] },
+        { collection: 'users', id: userId, fields: [] },
+      ],
+      summary: `${ops[0]!.type} ${groupId} ${userId}`,
+    };
+    batch.push({ update: updates[updates.length - 1]!, audit });
+    if (batch.length === BATCH) {
+      await storage.appendUpdates(workspace.id, batch);
+      logged += batch.length;
+      batch = [];
+      if (logged % COMPACT_EVERY === 0) {
+        const c0 = performance.now();
+        const head = (await storage.headSeqs([workspace.id])).get(workspace.id)!;
+        await storage.compact(workspace.id, Y.encodeStateAsUpdate(doc), head);
+        compactMs.push(performance.now() - c0);
+      }
+      if (logged % 10_000 === 0) sizes.push(fileBytes(dir));
+    }
+  }
+  if (batch.length > 0) {
+    await storage.appendUpdates(workspace.id, batch);
+    sizes.push(fileBytes(dir));
+  }
+  return { workspaceId: workspace.id, sizes, compactMs, genS: (performance.now() - genStart) / 1000 };
+}
+
+/**
+ * `HISTORY_BENCH_UPDATES` (default 100,000) sizes the history (a smaller one to profile);
+ * `HISTORY_BENCH_DIR` keeps the generated data directory there and reuses it on the next run (the
+ * generation takes minutes; the figures it reports are those of the run that generated it).
+ */
 export async function run(): Promise<Row[]> {
+  const updatesWanted = Number(process.env.HISTORY_BENCH_UPDATES ?? UPDATES);
+  const keep = process.env.HISTORY_BENCH_DIR;
   const ws = generateWorkspace();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-history-'));
+  const dir = keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-history-'));
+  const metaFile = path.join(dir, 'bench-history.json');
+  const reuse = keep !== undefined && fs.existsSync(metaFile);
+  if (keep) fs.mkdirSync(dir, { recursive: true });
   const storage = openSqliteStorage(dir);
   const rows: Row[] = [];
   try {
     const t0 = ws.now;
-    const workspace = await storage.createWorkspace({
-      slug: 'bench-corp',
-      name: 'Bench Corp',
-      initialUpdate: Y.encodeStateAsUpdate(ws.doc),
-    });
-    const doc = ws.doc;
-    const updates: Uint8Array[] = [];
-    doc.on('update', (u: Uint8Array) => updates.push(u));
-    const rng = mulberry32(15);
-    const custom = ws.groupIds.filter((id) => !Object.values(ws.defaultGroupIds).includes(id));
-    const sizes: number[] = [];
-    const compactMs: number[] = [];
-    let batch: { update: Uint8Array; audit: AuditEntryInput }[] = [];
-    const genStart = performance.now();
-    let logged = 0;
-    for (let i = 1; logged + batch.length < UPDATES; i++) {
-      const at = t0 + (logged + batch.length + 1) * STEP_MS;
-      const groupId = pick(rng, custom);
-      const userId = pick(rng, ws.userIds);
-      const kind = int(rng, 0, 9);
-      const ops: Op[] =
-        kind < 5
-          ? [{ type: 'member.add', groupId, userId, at }]
-          : kind < 9
-            ? [{ type: 'member.remove', groupId, userId, at }]
-            : [{ type: 'entity.set', collection: 'groups', id: groupId, fields: { name: `Group ${i}` } }];
-      const seen = updates.length;
-      applyOps(doc, ops);
-      if (updates.length === seen) continue; // no change (not a member, say)
-      const audit: AuditEntryInput = {
-        workspaceId: workspace.id,
-        at,
-        actorId: 'bench',
-        actorEmail: 'admin@bench.test',
-        actorName: 'Bench',
-        source: 'api',
-        action: ops[0]!.type,
-        entities: [
-          { collection: 'groups', id: groupId, fields: ['members'] },
-          { collection: 'users', id: userId, fields: [] },
-        ],
-        summary: `${ops[0]!.type} ${groupId} ${userId}`,
-      };
-      batch.push({ update: updates[updates.length - 1]!, audit });
-      if (batch.length === BATCH) {
-        await storage.appendUpdates(workspace.id, batch);
-        logged += batch.length;
-        batch = [];
-        if (logged % COMPACT_EVERY === 0) {
-          const c0 = performance.now();
-          const head = (await storage.headSeqs([workspace.id])).get(workspace.id)!;
-          await storage.compact(workspace.id, Y.encodeStateAsUpdate(doc), head);
-          compactMs.push(performance.now() - c0);
-        }
-        if (logged % 10_000 === 0) sizes.push(fileBytes(dir));
-      }
-    }
-    if (batch.length > 0) {
-      await storage.appendUpdates(workspace.id, batch);
-      sizes.push(fileBytes(dir));
-    }
-    const genS = (performance.now() - genStart) / 1000;
-    const end = t0 + UPDATES * STEP_MS;
+    const gen: Generated = reuse
+      ? JSON.parse(fs.readFileSync(metaFile, 'utf8'))
+      : await generateHistory(storage, ws, dir, updatesWanted);
+    if (keep && !reuse) fs.writeFileSync(metaFile, JSON.stringify(gen));
+    const workspace = { id: gen.workspaceId };
+    const { sizes, compactMs, genS } = gen;
+    const rng = mulberry32(16);
+    const end = t0 + updatesWanted * STEP_MS;
 
     // State at a random past moment: each a different moment (no cache hit).
     const stateMs: number[] = [];
     for (let r = 0; r < 9; r++) {
-      const at = t0 + int(rng, 1, UPDATES - 1) * STEP_MS + 7;
+      const at = t0 + int(rng, 1, updatesWanted - 1) * STEP_MS + 7;
       const s0 = performance.now();
       const m = await momentAt(storage, workspace.id, at);
       stateMs.push(performance.now() - s0);
@@ -179,6 +214,6 @@ export async function run(): Promise<Row[]> {
     return rows;
   } finally {
     await storage.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (!keep) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
