@@ -70,6 +70,8 @@ export interface ServerConfig {
   readonly decisionTokenRequestsPerMinute: number;
   /** Permission-history reports computed at once per instance, each in a worker thread (issue 15). */
   readonly historyReportsInFlight: number;
+  /** How long a history report waits for a free slot before 429 (ms). */
+  readonly historyReportWaitMs: number;
   /** Updates one history timeline replays at most (a longer window is 422 window-too-large). */
   readonly historyMaxReplayedUpdates: number;
   /** Open `/access/events` streams per account (all workspaces); past it, 429. */
@@ -118,6 +120,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   maxEventStreamsPerAccount: 20,
   decisionTokenRequestsPerMinute: 60_000, // 1,000/s: a proxy asks once per proxied request
   historyReportsInFlight: 2,
+  historyReportWaitMs: 1_000,
   historyMaxReplayedUpdates: 25_000, // ~1 ms each on a 10,000-user workspace: tens of seconds of a worker
   passwordResetTtlMs: 24 * 3_600_000, // 24 hours
   sqliteSynchronous: 'normal',

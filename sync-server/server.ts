@@ -80,7 +80,11 @@ export async function createGatehouseServer(
     ),
     decisionTokens: createDecisionTokens(storage, config.decisionTokenRequestsPerMinute, log),
     clientIp: createClientIp(config.trustedProxies),
-    history: new HistoryRunner({ ...DEFAULT_HISTORY_RUNNER, maxInFlight: config.historyReportsInFlight }),
+    history: new HistoryRunner({
+      ...DEFAULT_HISTORY_RUNNER,
+      maxInFlight: config.historyReportsInFlight,
+      waitMs: config.historyReportWaitMs,
+    }),
     setupToken: (await storage.countAccounts()) === 0 ? newToken() : null,
     closing: false,
     onShutdown(fn) {

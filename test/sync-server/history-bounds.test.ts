@@ -23,7 +23,12 @@ let firstAt = 0;
 const H = '/api/workspaces/big/history';
 
 beforeAll(async () => {
-  t = await startServer({ historyReportsInFlight: 2, historyMaxReplayedUpdates: 1_000 });
+  // No wait for a slot: a second report while one runs is refused at once (the default waits 1 s).
+  t = await startServer({
+    historyReportsInFlight: 2,
+    historyReportWaitMs: 0,
+    historyMaxReplayedUpdates: 1_000,
+  });
   const storage = t.server.ctx.storage;
   const ws = generateWorkspace({ users: 3_000, groups: 300, apps: 600, dataSources: 60, now: Date.now() });
   const workspace = await storage.createWorkspace({
@@ -126,10 +131,11 @@ describe('history reports do not stall the server', () => {
   }, 120_000);
 
   it('refuses a second report of the same kind for the workspace with 429 and Retry-After', async () => {
-    const diff = `${H}/diff?from=${firstAt - 1}&to=${lastAt}`;
-    const first = api(t.url, 'GET', diff, { token });
+    // Moments the worker has no state cached for (the first test's are), so the first diff takes seconds.
+    const diff = (to: number) => `${H}/diff?from=${firstAt}&to=${to}`;
+    const first = api(t.url, 'GET', diff(lastAt - 3), { token });
     await new Promise((r) => setTimeout(r, 50));
-    const second = await api(t.url, 'GET', `${diff}&format=csv`, { token });
+    const second = await api(t.url, 'GET', `${diff(lastAt - 5)}&format=csv`, { token });
     expect(second.status, second.text).toBe(429);
     expect(second.headers.get('retry-after')).toBe('5');
     expect(second.body.error.code).toBe('rate-limited');
