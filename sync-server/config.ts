@@ -68,6 +68,12 @@ export interface ServerConfig {
    * work. Env: DECISION_TOKEN_REQUESTS_PER_MINUTE.
    */
   readonly decisionTokenRequestsPerMinute: number;
+  /** Permission-history reports computed at once per instance, each in a worker thread (issue 15). */
+  readonly historyReportsInFlight: number;
+  /** How long a history report waits for a free slot before 429 (ms). */
+  readonly historyReportWaitMs: number;
+  /** Updates one history timeline replays at most (a longer window is 422 window-too-large). */
+  readonly historyMaxReplayedUpdates: number;
   /** Open `/access/events` streams per account (all workspaces); past it, 429. */
   readonly maxEventStreamsPerAccount: number;
   /** How long an admin-issued password reset link stays valid. */
@@ -128,6 +134,9 @@ export const DEFAULT_CONFIG: ServerConfig = {
   sessionCookieDomain: null,
   maxEventStreamsPerAccount: 20,
   decisionTokenRequestsPerMinute: 60_000, // 1,000/s: a proxy asks once per proxied request
+  historyReportsInFlight: 2,
+  historyReportWaitMs: 1_000,
+  historyMaxReplayedUpdates: 25_000, // ~1 ms each on a 10,000-user workspace: tens of seconds of a worker
   passwordResetTtlMs: 24 * 3_600_000, // 24 hours
   sqliteSynchronous: 'normal',
   secureCookies: false,
@@ -169,6 +178,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     decisionTokenRequestsPerMinute: num(
       env.DECISION_TOKEN_REQUESTS_PER_MINUTE,
       DEFAULT_CONFIG.decisionTokenRequestsPerMinute,
+    ),
+    historyReportsInFlight: Math.max(
+      1,
+      num(env.HISTORY_REPORTS_IN_FLIGHT, DEFAULT_CONFIG.historyReportsInFlight),
+    ),
+    historyMaxReplayedUpdates: num(
+      env.HISTORY_MAX_REPLAYED_UPDATES,
+      DEFAULT_CONFIG.historyMaxReplayedUpdates,
     ),
     maxEventStreamsPerAccount: num(
       env.MAX_EVENT_STREAMS_PER_ACCOUNT,

@@ -8,6 +8,7 @@ import type { ConnectionRegistry } from './auth/connections.ts';
 import type { DecisionTokens } from './auth/decision-tokens.ts';
 import type { PasswordAttemptLimits } from './auth/password-attempts.ts';
 import type { ServerConfig } from './config.ts';
+import type { HistoryRunner } from './history/history-runner.ts';
 import type { AccessViewCache } from './http/access-view.ts';
 import type { StreamCounts } from './http/stream-counts.ts';
 import type { Logger } from './log.ts';
@@ -30,6 +31,8 @@ export interface ServerContext {
   readonly passwordAttempts: PasswordAttemptLimits;
   /** Decision tokens' one check, rate limits and batched use counts: see auth/decision-tokens.ts. */
   readonly decisionTokens: DecisionTokens;
+  /** Permission-history reports: in worker threads, a few at a time (history/history-runner.ts). */
+  readonly history: HistoryRunner;
   /** The client's address (X-Forwarded-For only from TRUSTED_PROXIES): the one place it is read. */
   readonly clientIp: ClientIp;
   /** Sends the webhooks' queued deliveries: see webhooks/webhook-sender.ts. */

@@ -51,6 +51,8 @@ export const SERVER_ERRORS = {
   'too-many-streams': { status: 429 },
   'too-many-decision-tokens': { status: 409 },
   'too-many-messages': { status: 429, close: CLOSE.tooManyMessages },
+  /** A history report would replay more updates than one report may: narrow its window. */
+  'window-too-large': { status: 422 },
 
   // The sync socket and the update pipeline (REST commands go through the same pipeline).
   'malformed-message': { status: 400, close: CLOSE.malformed },

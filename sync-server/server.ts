@@ -16,6 +16,7 @@ import { withCrashBeforeCommit } from './cluster/crash-points.ts';
 import { DEFAULT_CONFIG, type ServerConfig } from './config.ts';
 import type { ServerContext } from './context.ts';
 import { closeCodeFor } from './errors.ts';
+import { DEFAULT_HISTORY_RUNNER, HistoryRunner } from './history/history-runner.ts';
 import { AccessViewCache } from './http/access-view.ts';
 import { answerClientErrors } from './http/client-error.ts';
 import { checkForwardAuthConfig } from './http/forward-auth-request.ts';
@@ -90,6 +91,11 @@ export async function createGatehouseServer(
       maxInFlight: config.webhookMaxInFlight,
       // Several instances: each also looks for deliveries the others queued or left (leases ended).
       pollMs: config.databaseUrl ? WEBHOOK_POLL_MS : null,
+    }),
+    history: new HistoryRunner({
+      ...DEFAULT_HISTORY_RUNNER,
+      maxInFlight: config.historyReportsInFlight,
+      waitMs: config.historyReportWaitMs,
     }),
     setupToken: (await storage.countAccounts()) === 0 ? newToken() : null,
     closing: false,
@@ -244,6 +250,7 @@ export async function createGatehouseServer(
       wss.close();
       await cluster?.close();
       await ctx.decisionTokens.close();
+      await ctx.history.close();
       await storage.close();
     },
   };

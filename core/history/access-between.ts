@@ -10,6 +10,7 @@ import type { Touched } from '../impact/impact-diff.ts';
 import type { ResourceType, WorkspaceState } from '../model.ts';
 import type { Op } from '../ops.ts';
 import { accessKey, accessRows } from './access-map.ts';
+import { sameAccessBetween } from './same-access.ts';
 import { sameValue } from './same-value.ts';
 
 /** One user's level on one resource, before and after (null: no access): an impact row without '*'. */
@@ -67,9 +68,21 @@ function withoutExcept(c: AccessChange): AccessDelta {
   return rest;
 }
 
-/** Access gained and lost between `before` and `after`, per user and resource. */
-export function accessBetween(before: WorkspaceState, after: WorkspaceState): AccessBetween {
-  const impact = impactBetween(before, after, deletions(before, after), differences(before, after));
+/**
+ * Access gained and lost between `before` and `after`, per user and resource. By default users whose
+ * compiled codes match at both moments are not diffed, nor anyone once the rows are cut (the impact's
+ * `usersAffected` then stops at the cut); `'every-user'` diffs every affected user resource by resource
+ * (the reference the shortcuts are tested against).
+ */
+export function accessBetween(
+  before: WorkspaceState,
+  after: WorkspaceState,
+  compare: 'compiled' | 'every-user' = 'compiled',
+): AccessBetween {
+  const shortcuts =
+    compare === 'compiled' ? { sameAccess: sameAccessBetween(before, after), rowsOnly: true } : {};
+  const ops = deletions(before, after);
+  const impact = impactBetween(before, after, ops, differences(before, after), false, shortcuts);
   const named = new Map<string, Set<string>>();
   for (const c of impact.accessChanges)
     if (c.resourceId !== '*') {

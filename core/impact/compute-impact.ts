@@ -9,6 +9,7 @@ import { accessDiff, deletedResourceLosses } from './access-diff.ts';
 import {
   affectedUsers,
   ImpactDiff,
+  type ImpactShortcuts,
   isBuilderSeat,
   isPaidSeat,
   type Touched,
@@ -59,8 +60,11 @@ function diffUser(d: ImpactDiff, userId: string): void {
   d.seatDelta += Number(isPaidSeat(u1)) - Number(isPaidSeat(u0));
   const membershipChanged = membershipChanges(d, userId);
   if (keepsAccess(d, u0, u1, membershipChanged)) return;
-  // Rows are already cut and the role change counts the user: skip the diff.
-  const changed = !(d.access.truncated && roleChanged) && accessDiff(d, u0, u1);
+  // Rows are already cut and the role change counts the user (or the caller wants only the rows), or the
+  // caller knows the access is the same on every resource (history's diff, from compiled codes): no diff.
+  const cut = d.access.truncated && (roleChanged || d.shortcuts.rowsOnly === true);
+  const skip = cut || d.shortcuts.sameAccess?.(userId) === true;
+  const changed = !skip && accessDiff(d, u0, u1);
   if (changed || roleChanged) d.affectedUsers.add(userId);
 }
 
@@ -85,8 +89,9 @@ export function impactBetween(
   ops: readonly Op[],
   touched: Touched,
   full = false,
+  shortcuts: ImpactShortcuts = {},
 ): Impact {
-  const d = new ImpactDiff(before, after, touched, full);
+  const d = new ImpactDiff(before, after, touched, full, shortcuts);
   for (const userId of affectedUsers(before, after, touched)) diffUser(d, userId);
   deletedResourceLosses(d, ops);
   return d.result();

@@ -1,3 +1,14 @@
+/** What a caller of `impactBetween` knows or does not need (history's diff between two moments). */
+export interface ImpactShortcuts {
+  /** Users known to hold the same level and visibility on every resource at both states: no rows. */
+  readonly sameAccess?: (userId: string) => boolean;
+  /**
+   * Only the rows are read, not `usersAffected`: once the rows are cut, users' access is not diffed
+   * (`usersAffected` then counts the users up to the cut and the role changes).
+   */
+  readonly rowsOnly?: boolean;
+}
+
 /** What every step of one impact reads (the states, the touched entities) and the rows the steps write. */
 import type { Group, ResourceType, Role, User, WorkspaceState } from '../model.ts';
 import type { Op } from '../ops.ts';
@@ -91,6 +102,7 @@ export class ImpactDiff {
     readonly touched: Touched,
     /** The full computation, as before the fast path (its reference in the property test). */
     private readonly full = false,
+    readonly shortcuts: ImpactShortcuts = {},
   ) {
     this.contentChanged = contentChangedGroups(before, after, touched);
     this.beforeAccess = impactAccess(before, after, touched.users, full);

@@ -4,8 +4,7 @@
  */
 import type { WorkspaceState } from '../../core/index.ts';
 import { ApiError } from '../http/respond.ts';
-import type { HistoryStore } from '../storage/history-store.ts';
-import { mustMoment } from './history-reports.ts';
+import { type HistoryDeps, statesAt } from './history-reports.ts';
 
 /** A request time this close to now is now (clock skew between the asker and the server). */
 const NOW_SLACK_MS = 1_000;
@@ -25,11 +24,11 @@ export function pastTime(
 
 /** The state a decision reads: the live one, or the one at `context.time` when that is in the past. */
 export async function decisionState(
-  store: HistoryStore & Parameters<typeof mustMoment>[0],
+  deps: HistoryDeps,
   workspaceId: string,
   live: () => WorkspaceState,
   context: Readonly<Record<string, unknown>> | undefined,
 ): Promise<WorkspaceState> {
   const t = pastTime(context);
-  return t === null ? live() : (await mustMoment(store, workspaceId, t)).state;
+  return t === null ? live() : (await statesAt(deps, workspaceId, [t]))[0]!.state;
 }

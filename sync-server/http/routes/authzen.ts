@@ -99,12 +99,7 @@ export function authzenRoutes(): Route[] {
       reply: { status: 200, body: DecisionReply },
       handler: async ({ ctx, scope, body }) => {
         // A past context.time is decided on the workspace as it was then (issue 15).
-        const state = await decisionState(
-          ctx.storage,
-          scope.workspace.id,
-          () => scope.live.state(),
-          body.context,
-        );
+        const state = await decisionState(ctx, scope.workspace.id, () => scope.live.state(), body.context);
         const d = decisions.decide(state, body, askerOptions(scope));
         if (d.context.error?.status === 403) throw new ApiError('forbidden', d.context.error.message);
         return { status: 200, body: d };
@@ -122,12 +117,7 @@ export function authzenRoutes(): Route[] {
       reply: { status: 200, body: EvaluationsReply },
       handler: async ({ ctx, scope, body }) => {
         // The top-level context.time (a default of every item), when past: the workspace as it was then.
-        const state = await decisionState(
-          ctx.storage,
-          scope.workspace.id,
-          () => scope.live.state(),
-          body.context,
-        );
+        const state = await decisionState(ctx, scope.workspace.id, () => scope.live.state(), body.context);
         // Items explain a no with core's reasons and role suggestions, never group suggestions: those
         // cost an access computation per group (ms on a 1,000-group workspace), too much per item.
         const options = { ...askerOptions(scope), groupSuggestions: false };

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { history } from '../../../core/index.ts';
-import { mustMoment } from '../../history/history-reports.ts';
+import { statesAt } from '../../history/history-reports.ts';
 import { apiErrorFrom, isDryRun } from '../execute.ts';
 import { Impact } from '../replies.ts';
 import { ApiError } from '../respond.ts';
@@ -55,11 +55,10 @@ export const historyUndoRoutes: Route[] = [
       const ws = scope.workspace.id;
       const [entry] = await ctx.storage.queryAudit({ workspaceId: ws, before: body.auditId + 1, limit: 1 });
       if (!entry || entry.id !== body.auditId) throw new ApiError('not-found', 'No such audit entry');
-      const before = await mustMoment(ctx.storage, ws, entry.at - 1);
-      const after = await mustMoment(ctx.storage, ws, entry.at);
+      const [before, after] = await statesAt(ctx, ws, [entry.at - 1, entry.at]);
       const dryRun = isDryRun(query);
       const now = scope.live.state();
-      const planned = history.planUndo(before.state, after.state, now, {
+      const planned = history.planUndo(before!.state, after!.state, now, {
         now: Date.now(),
         conflicts: body.conflicts ?? 'keep-later',
         allowRoleChange: dryRun || body.allowRoleChange === true,

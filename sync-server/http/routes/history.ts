@@ -3,18 +3,16 @@
  * diff between two moments (JSON or CSV), timelines of a user or an app, the workspace doc as of a moment
  * (for the admin app's read-only as-of view), and where history starts. Times are ISO 8601 or epoch ms.
  */
-import * as Y from 'yjs';
-import { history, toCsv } from '../../../core/index.ts';
+import { toCsv } from '../../../core/index.ts';
 import {
+  accessAt,
   accessDiff,
   accessDiffCsv,
-  accessJson,
   accessReview,
   accessReviewCsv,
   appTimeline,
+  docAt,
   iso,
-  mustMoment,
-  userIn,
   userTimeline,
 } from '../../history/history-reports.ts';
 import type { HistoryStore } from '../../storage/history-store.ts';
@@ -101,10 +99,8 @@ export const historyRoutes: Route[] = [
       const asked = ref(query, 'user');
       mayAsk(scope, asked);
       const admin = scope.user.role === 'admin';
-      const m = await mustMoment(ctx.storage, scope.workspace.id, at);
-      const user = admin && asked ? userIn(m.state, asked) : m.state.users.get(scope.user.id);
-      if (!user) throw new ApiError('not-found', 'You were not a user of this workspace at that moment');
-      return { status: 200, body: accessJson(m, user) };
+      const body = await accessAt(ctx, scope.workspace.id, at, admin ? asked : null, scope.user.id);
+      return { status: 200, body };
     },
   }),
   route({
@@ -123,7 +119,7 @@ export const historyRoutes: Route[] = [
     handler: async ({ ctx, scope, query, res }) => {
       const from = moment(query, 'from');
       const to = moment(query, 'to', Date.now());
-      const diff = await accessDiff(ctx.storage, scope.workspace.id, from, to);
+      const diff = await accessDiff(ctx, scope.workspace.id, from, to);
       if (query.get('format') === 'csv')
         return sendCsv(res, `access-diff-${scope.workspace.slug}`, accessDiffCsv(diff));
       return { status: 200, body: diff };
@@ -144,7 +140,7 @@ export const historyRoutes: Route[] = [
     handler: async ({ ctx, scope, query, res }) => {
       const at = moment(query, 'at', Date.now());
       const from = await historyStart(ctx.storage, scope.workspace);
-      const review = await accessReview(ctx.storage, scope.workspace.id, from, at);
+      const review = await accessReview(ctx, scope.workspace.id, from, at);
       if (query.get('format') === 'csv')
         return sendCsv(
           res,
@@ -170,7 +166,14 @@ export const historyRoutes: Route[] = [
       const asked = ref(query, 'user');
       mayAsk(scope, asked);
       const { from, to } = await span(query, ctx.storage, scope.workspace);
-      const t = await userTimeline(ctx.storage, scope.workspace.id, asked ?? scope.user.id, from, to);
+      const t = await userTimeline(
+        ctx,
+        scope.workspace.id,
+        asked ?? scope.user.id,
+        from,
+        to,
+        ctx.config.historyMaxReplayedUpdates,
+      );
       return { status: 200, body: t };
     },
   }),
@@ -187,7 +190,10 @@ export const historyRoutes: Route[] = [
       const app = ref(query, 'app');
       if (!app) throw new ApiError('invalid-input', 'app is required');
       const { from, to } = await span(query, ctx.storage, scope.workspace);
-      return { status: 200, body: await appTimeline(ctx.storage, scope.workspace.id, app, from, to) };
+      return {
+        status: 200,
+        body: await appTimeline(ctx, scope.workspace.id, app, from, to, ctx.config.historyMaxReplayedUpdates),
+      };
     },
   }),
   route({
@@ -201,16 +207,12 @@ export const historyRoutes: Route[] = [
     reply: { status: 200, other: 'application/octet-stream' },
     handler: async ({ ctx, scope, query, res }) => {
       const at = moment(query, 'at');
-      const source = await ctx.storage.docAsOf(scope.workspace.id, at);
-      if (!source) await mustMoment(ctx.storage, scope.workspace.id, at); // throws the 404 with the start
-      const doc = history.docAt(source!);
-      const bytes = Y.encodeStateAsUpdate(doc);
-      doc.destroy();
+      const { bytes, seq } = await docAt(ctx, scope.workspace.id, at);
       res.writeHead(200, {
         'content-type': 'application/octet-stream',
         'content-length': bytes.length,
         'cache-control': 'private, max-age=300',
-        'x-history-seq': String(source!.uptoSeq),
+        'x-history-seq': String(seq),
         'x-content-type-options': 'nosniff',
       });
       res.end(bytes);
