@@ -126,6 +126,7 @@ export {
   type Approval,
   MAX_OPEN_REQUESTS,
   planApproval,
+  planCancellation,
   planDenial,
   planRequest,
   type RequestInput,

@@ -213,3 +213,18 @@ export function planDenial(
     return fail('invalid-input', `Say why (1–${MAX_REASON} characters): the requester sees it`);
   return ok({ ...request, status: 'denied', decidedAt: env.now, decidedBy: env.by, decisionReason: text });
 }
+
+/**
+ * The requester withdraws their open request (nobody else may: admins deny). `decidedBy` names them, so
+ * the audit and the admins' list say who cancelled.
+ */
+export function planCancellation(
+  request: AccessRequest,
+  env: { readonly now: number; readonly userId: string; readonly by: string },
+): Result<AccessRequest> {
+  // Someone else's request reads as unknown: its id is not confirmed (admins deny instead).
+  if (request.userId !== env.userId) return fail('not-found', 'Request not found');
+  const decided = requestDecided(request);
+  if (decided) return { ok: false, error: decided };
+  return ok({ ...request, status: 'cancelled', decidedAt: env.now, decidedBy: env.by, decisionReason: null });
+}

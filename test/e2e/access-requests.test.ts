@@ -138,6 +138,31 @@ describe('access requests', () => {
       expect(denied.status).toBe(200);
       await expect.poll(() => mine.textContent(), { timeout: 10_000 }).toContain('Use the handbook');
       expect(listReads).toBe(0);
+
+      // Asked again, then withdrawn from My access.
+      const again = await eve.evaluate(async (resourceId) => {
+        const res = await fetch('/api/workspaces/nexus/requests', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            resourceType: 'app',
+            resourceId,
+            level: 'view',
+            reason: 'Docs',
+            duration: null,
+          }),
+        });
+        return res.status;
+      }, wiki);
+      expect(again).toBe(201);
+      const open = eve.getByTestId('my-request').filter({ hasText: 'Waiting for an admin' });
+      await open.getByTestId('cancel-request').click();
+      await expect
+        .poll(() => eve.getByTestId('my-request').filter({ hasText: 'Wiki' }).first().textContent(), {
+          timeout: 10_000,
+        })
+        .toContain('Cancelled');
+      expect(await eve.getByTestId('cancel-request').count()).toBe(0);
     } finally {
       await context.close();
     }

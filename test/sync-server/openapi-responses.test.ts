@@ -343,6 +343,10 @@ describe('replies match /api/openapi.json', () => {
     expect(
       (await call('POST', deny, { ws, id: requestId }, { token: admin, body: { reason: 'No' } })).status,
     ).toBe(409);
+    // Cancel: the requester's own (decided now: 409), someone else's reads as unknown.
+    const cancel = `${Q}/{id}/cancel`;
+    expect((await call('POST', cancel, { ws, id: requestId }, { token: ivanToken })).status).toBe(409);
+    expect((await call('POST', cancel, { ws, id: requestId }, { token: admin })).status).toBe(404);
     const matched = await call(
       'GET',
       `${W}/access`,

@@ -283,4 +283,29 @@ describe('access requests', () => {
 
     ac.abort();
   });
+
+  it('the requester may cancel their open request; nobody else can, and a decided one stays decided', async () => {
+    const { t, admin, eve, app } = await workspace();
+    const bob = await addUser(t, admin, 'acme', 'bob@acme.test', 'end-user');
+    const id = (await ask(t, eve.token, payrollEdit(app))).body.request.id;
+    const cancel = (token: string, which = id) =>
+      api(t.url, 'POST', `${W}/requests/${which}/cancel`, { token });
+    // Someone else's request, or one that does not exist: unknown.
+    expect((await cancel(bob.token)).status).toBe(404);
+    expect((await cancel(admin)).status).toBe(404);
+    expect((await cancel(eve.token, 'nope')).status).toBe(404);
+    const cancelled = await cancel(eve.token);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.request).toMatchObject({ status: 'cancelled', text: 'Cancelled' });
+    const again = await cancel(eve.token);
+    expect([again.status, again.body.error.code]).toEqual([409, 'request-decided']);
+    const approve = await api(t.url, 'POST', `${W}/requests/${id}/approve`, { token: admin, body: {} });
+    expect([approve.status, approve.body.error.code]).toEqual([409, 'request-decided']);
+    // Cancelled: the person may ask again.
+    expect((await ask(t, eve.token, payrollEdit(app))).status).toBe(201);
+    const audit = (await api(t.url, 'GET', `${W}/audit`, { token: admin })).body.entries.map(
+      (e: { action: string }) => e.action,
+    );
+    expect(audit).toContain('request.cancel');
+  });
 });

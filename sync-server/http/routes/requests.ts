@@ -3,7 +3,7 @@
  * duration; admins list them, see the approval's full impact, approve (maybe another group or a shorter
  * duration; role changes need `allowRoleChange`, else 409 with the impact) or deny with a reason. Every
  * step is one change through the doc's pipeline, audited (`request.create`, `request.approve`,
- * `request.deny`); requests live in the doc's `requests` root (core/requests/access-request.ts), so
+ * `request.deny`, and `request.cancel` when the requester withdraws an open request); requests live in the doc's `requests` root (core/requests/access-request.ts), so
  * admins' apps see them live, and approval's membership and the request's new state commit together.
  */
 import { z } from 'zod';
@@ -14,6 +14,7 @@ import {
   newId,
   openRequestFor,
   planApproval,
+  planCancellation,
   planDenial,
   planRequest,
   readRequests,
@@ -262,6 +263,38 @@ export const requestRoutes: Route[] = [
       );
       ensure(result);
       return { status: 200, body: { request: requestJson(scope.live.state(), d.value) } };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: `${R}/:id/cancel`,
+    summary:
+      'Withdraw one’s own open request (the requester only: anyone else’s reads as 404, admins deny instead); 409 request-decided when already decided',
+    tag,
+    auth: 'member',
+    reply: { status: 200, body: z.object({ request: RequestJson }) },
+    handler: async ({ scope, params, ctx }) => {
+      const r = findRequest(scope, params.id);
+      const c = planCancellation(r, {
+        now: ctx.config.clock.now(),
+        userId: scope.user.id,
+        by: scope.actor.name || scope.actor.email || 'the requester',
+      });
+      if (!c.ok) throw apiErrorFrom(c.error);
+      const j = requestJson(scope.live.state(), r);
+      const result = await scope.live.submit(
+        {
+          kind: 'ops',
+          ops: [{ type: 'request.put', request: c.value }],
+          action: 'request.cancel',
+          summary: `${j.user.email} cancelled their request for ${LEVEL_LABELS[r.level]} on “${j.resource.name}”`,
+          check: stillOpen(scope, r.id),
+        },
+        scope.actor,
+        'api',
+      );
+      ensure(result);
+      return { status: 200, body: { request: requestJson(scope.live.state(), c.value) } };
     },
   }),
 ];

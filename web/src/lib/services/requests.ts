@@ -64,6 +64,9 @@ export const requestService = {
     },
   ) => request<{ request: AccessRequestView }>('POST', base(ws), body),
   mine: (ws: string) => request<{ requests: AccessRequestView[] }>('GET', `${base(ws)}/mine`),
+  /** Withdraws one's own open request. */
+  cancel: (ws: string, id: string) =>
+    request<{ request: AccessRequestView }>('POST', `${base(ws)}/${encodeURIComponent(id)}/cancel`),
   list: (ws: string, status?: string) =>
     request<{ requests: AccessRequestView[] }>('GET', status ? `${base(ws)}?status=${status}` : base(ws)),
   get: (ws: string, id: string) =>
