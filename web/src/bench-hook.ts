@@ -87,4 +87,6 @@ window.gatehouseBenchSyncFloors = (base64) => {
   return { bytes: bytes.length, ...applyAndRead((doc) => Y.applyUpdate(doc, bytes)) };
 };
 
-window.gatehouseTestCommit = (ops, summary) => workspace.commit({ ops }, summary);
+window.gatehouseTestCommit = async (ops, summary) => {
+  await workspace.commit({ ops }, summary);
+};

@@ -64,7 +64,8 @@ export async function run(command: Command, options: RunOptions): Promise<RunRes
     const message = options.quiet ? result.error.message : handleError(result.error);
     return { ok: false, cancelled: false, message };
   }
-  await workspace.commit(result.value, options.summary);
+  if (!(await workspace.commit(result.value, options.summary)))
+    return { ok: false, cancelled: false, message: 'The change was not made' };
   const undo = options.undo;
   if (options.success && undo)
     toasts.show('success', savedWhere(options.success), {

@@ -83,3 +83,28 @@ export async function loadAccessAs(
   if ('error' in got) return { summary: null, error: errorText(got.error) };
   return { summary: expandSummary(got.catalog, got.summary) };
 }
+
+/**
+ * My access from an `access` event of `/access/events` (its data is the summary, as `/access` answers):
+ * over the kept catalog when the summary names it, with no request; null when it names another catalog
+ * (then `loadMyAccess` reads both) or the data is not a summary. `changed` is false when it says what
+ * the kept one says (the event that follows the stream's opening).
+ */
+export async function summaryFromEvent(
+  ws: string,
+  data: string,
+): Promise<{ summary: AccessSummary; changed: boolean } | null> {
+  let summary: UserSummary;
+  try {
+    summary = JSON.parse(data) as UserSummary;
+  } catch {
+    return null;
+  }
+  if (summary?.format !== 2) return null;
+  const key = `access2:${ws}`;
+  const kept = await getPref<Kept>(database(), key).catch(() => undefined);
+  if (!kept?.catalog || kept.summary?.catalog !== summary.catalog) return null;
+  const changed = JSON.stringify(kept.summary) !== JSON.stringify(summary);
+  if (changed) await setPref(database(), key, { catalog: kept.catalog, summary }).catch(() => {});
+  return { summary: expandSummary(kept.catalog, summary), changed };
+}

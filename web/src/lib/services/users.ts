@@ -29,7 +29,8 @@ async function setRole(user: User, role: Role): Promise<boolean> {
     confirmLabel: 'Change role',
   });
   if (!ok) return false;
-  await workspace.commit(planned.value, `Change role of ${user.email} to ${ROLE_LABELS[role]}`);
+  if (!(await workspace.commit(planned.value, `Change role of ${user.email} to ${ROLE_LABELS[role]}`)))
+    return false;
   toasts.success(savedWhere('Role updated'));
   return true;
 }

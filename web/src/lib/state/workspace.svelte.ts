@@ -352,25 +352,29 @@ export class WorkspaceStore {
     if (last !== undefined && this.syncLink === syncLink) syncLink.requestAck(last);
   }
 
-  /** Applies a planned command to the doc (one transaction) and queues it for the server. */
-  async commit(planned: Pick<Planned, 'ops'>, summary: string): Promise<void> {
+  /**
+   * Applies a planned command to the doc (one transaction) and queues it for the server; false when it
+   * was refused (a past moment is shown, or the doc is of another schema), having said why.
+   */
+  async commit(planned: Pick<Planned, 'ops'>, summary: string): Promise<boolean> {
     const replica = this.replica;
     if (!replica) throw new Error('no workspace is open');
     if (this.past) {
       toasts.error(READ_ONLY_MESSAGE);
-      return;
+      return false;
     }
     // A doc of another schema than this build's (schema 2 migration, core/doc/migrate-v1-to-v2.ts).
     const problem = schemaProblem(replica.doc);
     if (problem) {
       toasts.error(problem);
-      return;
+      return false;
     }
     commit(replica.doc, planned, LOCAL_ORIGIN);
     this.refresh();
     await addToOutbox(database(), replica.key, summary);
     await this.refreshWaiting();
     await this.requestAck();
+    return true;
   }
 
   private async onClosed(close: TerminalClose) {
