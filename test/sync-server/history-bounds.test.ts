@@ -115,7 +115,15 @@ describe('history reports do not stall the server', () => {
     const warm = await api(t.url, 'GET', `${H}/access?at=${Date.now()}`, { token });
     expect(warm.status, warm.text).toBe(200);
     const s = performance.now();
-    const report = api(t.url, 'GET', `${H}/diff?from=${firstAt - 1}&to=${lastAt}`, { token });
+    // Three diffs in a row, each between moments no cache holds: seconds of work whatever the load.
+    const report = (async () => {
+      let last: Awaited<ReturnType<typeof api>> | null = null;
+      for (let k = 0; k < 3; k++) {
+        last = await api(t.url, 'GET', `${H}/diff?from=${firstAt - 1 - k}&to=${lastAt - k}`, { token });
+        if (last.status !== 200) break;
+      }
+      return last!;
+    })();
     const health = await slowestHealthz(report);
     const took = performance.now() - s;
     const r = await report;
