@@ -47,6 +47,23 @@ afterAll(() => e?.close());
 const noAccessApp = (page: Page, name: string) =>
   page.locator('[data-testid=my-app][data-access=none]').filter({ hasText: name });
 
+/** Asks for View on an app from inside the page (the requester's own session cookie). */
+const askInPage = (page: Page, resourceId: string) =>
+  page.evaluate(async (id) => {
+    const res = await fetch('/api/workspaces/nexus/requests', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        resourceType: 'app',
+        resourceId: id,
+        level: 'view',
+        reason: 'Docs',
+        duration: null,
+      }),
+    });
+    return { status: res.status, body: await res.json() };
+  }, resourceId);
+
 describe('access requests', () => {
   it('ask on My access → live badge → approve for a shorter time → My access and the member row follow', async () => {
     const { context: eveContext, page: eve } = await e.signedIn(EVE);
@@ -115,20 +132,7 @@ describe('access requests', () => {
         listReads++;
         return route.abort();
       });
-      const asked = await eve.evaluate(async (resourceId) => {
-        const res = await fetch('/api/workspaces/nexus/requests', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            resourceType: 'app',
-            resourceId,
-            level: 'view',
-            reason: 'Docs',
-            duration: null,
-          }),
-        });
-        return { status: res.status, body: await res.json() };
-      }, wiki);
+      const asked = await askInPage(eve, wiki);
       expect(asked.status, JSON.stringify(asked.body)).toBe(201);
       const mine = eve.getByTestId('my-request').filter({ hasText: 'Wiki' });
       await expect.poll(() => mine.textContent(), { timeout: 10_000 }).toContain('Waiting for an admin');
@@ -140,20 +144,7 @@ describe('access requests', () => {
       expect(listReads).toBe(0);
 
       // Asked again, then withdrawn from My access.
-      const again = await eve.evaluate(async (resourceId) => {
-        const res = await fetch('/api/workspaces/nexus/requests', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            resourceType: 'app',
-            resourceId,
-            level: 'view',
-            reason: 'Docs',
-            duration: null,
-          }),
-        });
-        return res.status;
-      }, wiki);
+      const again = (await askInPage(eve, wiki)).status;
       expect(again).toBe(201);
       const open = eve.getByTestId('my-request').filter({ hasText: 'Waiting for an admin' });
       await open.getByTestId('cancel-request').click();
