@@ -8,12 +8,13 @@
 import { ApiError } from '../http/respond.ts';
 import type { AuditStore } from '../storage/audit-store.ts';
 import type { HistoryDoc, HistoryStore } from '../storage/history-store.ts';
+import type { WorkspaceStore } from '../storage/workspace-store.ts';
 import { iso, type JobResult, type MomentInput, type TimelineInput } from './history-jobs.ts';
 import type { HistoryRunner } from './history-runner.ts';
 
 export { iso } from './history-jobs.ts';
 
-export type HistoryStorage = HistoryStore & Pick<AuditStore, 'queryAudit'>;
+export type HistoryStorage = HistoryStore & Pick<AuditStore, 'queryAudit'> & Pick<WorkspaceStore, 'workspaceById'>;
 
 /** What a report reads: the storage, and the runner that bounds and computes it. */
 export interface HistoryDeps {
@@ -38,7 +39,9 @@ function ownSource(d: HistoryDoc): HistoryDoc {
 
 /** The 404 for a moment before the kept history, naming where it starts. */
 async function beforeHistory(store: HistoryStorage, workspaceId: string, at: number): Promise<ApiError> {
-  const start = await store.historyStart(workspaceId);
+  // 0 from the store: history starts at the workspace's creation.
+  const start =
+    (await store.historyStart(workspaceId)) || ((await store.workspaceById(workspaceId))?.createdAt ?? 0);
   return new ApiError('not-found', `No history is kept for ${iso(at)}: it starts at ${iso(start)}`, {
     historyStart: iso(start),
   });
