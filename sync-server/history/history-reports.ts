@@ -14,7 +14,9 @@ import type { HistoryRunner } from './history-runner.ts';
 
 export { iso } from './history-jobs.ts';
 
-export type HistoryStorage = HistoryStore & Pick<AuditStore, 'queryAudit'> & Pick<WorkspaceStore, 'workspaceById'>;
+export type HistoryStorage = HistoryStore &
+  Pick<AuditStore, 'queryAudit'> &
+  Pick<WorkspaceStore, 'workspaceById'>;
 
 /** What a report reads: the storage, and the runner that bounds and computes it. */
 export interface HistoryDeps {

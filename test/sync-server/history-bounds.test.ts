@@ -121,7 +121,8 @@ describe('history reports do not stall the server', () => {
       api(t.url, 'GET', `${H}/diff?from=${firstAt + 1 + k}&to=${lastAt - 10 - k}`, { token });
     const report = (async () => {
       let last = await diff(0);
-      for (let k = 1; k < 40 && last.status === 200 && performance.now() - s < 1_500; k++) last = await diff(k);
+      for (let k = 1; k < 40 && last.status === 200 && performance.now() - s < 1_500; k++)
+        last = await diff(k);
       return last;
     })();
     const health = await slowestHealthz(report);
