@@ -104,6 +104,20 @@ describe('Every page as of a date', () => {
     await page.getByRole('link', { name: 'Groups', exact: true }).click();
     await page.getByRole('link', { name: 'HR', exact: true }).click();
     await expect.poll(() => page.getByTestId('member-row').allTextContents()).toContain('Eve');
+
+    // History's log ends at the moment viewed: the later removal is not in it, and nothing can be undone.
+    await page.getByRole('link', { name: 'History', exact: true }).click();
+    await expect
+      .poll(() => page.getByTestId('history-row').allTextContents())
+      .toContainEqual(expect.stringContaining('Group “HR”: added eve@nexus.test'));
+    expect(await page.locator('.count').textContent()).toContain('up to');
+    expect(
+      await page.getByTestId('history-row').filter({ hasText: 'Group “HR”: removed eve@nexus.test' }).count(),
+    ).toBe(0);
+    expect(await page.getByTestId('undo-open').count()).toBe(0);
+    await page.getByRole('link', { name: 'Groups', exact: true }).click();
+    await page.getByRole('link', { name: 'HR', exact: true }).click();
+    await page.getByTestId('member-row').first().waitFor();
     await page.getByTestId('as-of-back').click();
     expect(await page.getByTestId('as-of-banner').count()).toBe(0);
     await page.getByTestId('add-users').waitFor();

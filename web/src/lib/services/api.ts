@@ -116,11 +116,16 @@ export const api = {
     ),
   resetPassword: (token: string, password: string) =>
     request<null>('POST', '/api/password-reset', { token, password }),
-  /** One page of the audit, newest first (`cursor`: the previous page's `nextCursor`). */
-  audit: (slug: string, cursor?: string | null, limit = 500) =>
+  /**
+   * One page of the audit, newest first (`cursor`: the previous page's `nextCursor`; `to`: only entries
+   * committed at or before that moment, epoch ms — the as-of view).
+   */
+  audit: (slug: string, cursor?: string | null, to?: number | null, limit = 500) =>
     request<{ entries: AuditEntry[]; nextCursor: string | null }>(
       'GET',
-      `${ws(slug)}/audit?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      `${ws(slug)}/audit?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}${
+        to != null ? `&to=${Math.floor(to)}` : ''
+      }`,
     ),
   access: (slug: string) => request<unknown>('GET', `${ws(slug)}/access`),
 };
