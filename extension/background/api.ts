@@ -3,7 +3,7 @@
  * workspace's catalog it refers to, each with ETag), and the `/access/events` stream. Every call answers
  * a result; a network failure is `unreachable`.
  */
-import { decodeArray, isObject, isString } from '../decode.ts';
+import { decodeArray, decodeKnown, isObject, isString } from '../decode.ts';
 import { ERROR_TEXT, type ExtErrorCode, type ExtResult, extFail, extOk } from '../errors.ts';
 import { type AccessCatalog, decodeCatalog, decodeUserSummary, type UserSummary } from '../summary.ts';
 
@@ -57,6 +57,14 @@ function decodeRequest(v: unknown): RequestState | null {
     text: v.text,
     createdAt: v.createdAt,
   };
+}
+
+/**
+ * A `…/requests/mine` body: the newest 1,000 requests this build can read (one in a state it does not
+ * know, from a newer server, is left out rather than failing the panel's whole list); null: not such a body.
+ */
+export function decodeMyRequests(body: unknown): RequestState[] | null {
+  return isObject(body) ? decodeKnown(body.requests, decodeRequest, 1_000) : null;
 }
 
 export type AccessAnswer =
@@ -166,7 +174,7 @@ export function createApi(serverUrl: string, token: string | null = null) {
       if (!res) return extFail('unreachable');
       if (!res.ok) return extFail(statusError(res.status, 'signed-out'));
       const body = await json(res);
-      const list = isObject(body) ? decodeArray(body.requests, decodeRequest, 1_000) : null;
+      const list = decodeMyRequests(body);
       return list ? extOk(list) : extFail('bad-response');
     },
 

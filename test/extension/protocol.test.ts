@@ -2,6 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { originPatterns } from '../../core/access/match-app.ts';
 import { accessFor } from '../../core/index.ts';
+import { decodeMyRequests } from '../../extension/background/api.ts';
 import { matchSummaryApp } from '../../extension/match.ts';
 import { isPanelRequest, isPopupRequest } from '../../extension/messages.ts';
 import { findPanel, readPanelCache } from '../../extension/panel-cache.ts';
@@ -257,5 +258,34 @@ describe('panel cache', () => {
     [{ v: 1, data: { workspaces: [], prefs: {} } }, true],
   ])('reads %j as a cache: %s', (stored, ok) => {
     expect(readPanelCache(stored) !== null).toBe(ok);
+  });
+});
+
+describe('the person’s requests (…/requests/mine)', () => {
+  const item = (status: string, id = 'a1') => ({
+    id: `r-${id}`,
+    resource: { type: 'app', id },
+    status,
+    text: `${status} ${id}`,
+    createdAt: 1,
+  });
+
+  test('keeps what it can read: a state from a newer server, or a broken item, does not hide the rest', () => {
+    const list = decodeMyRequests({
+      requests: [item('open', 'a1'), item('expired', 'a2'), { resource: 7 }, item('denied', 'a3')],
+    });
+    expect(list?.map((r) => [r.resourceId, r.status])).toEqual([
+      ['a1', 'open'],
+      ['a3', 'denied'],
+    ]);
+  });
+
+  test('reads the newest 1,000 of a longer list, and nothing from a body that has no list', () => {
+    const many = Array.from({ length: 1_500 }, (_, i) => item('cancelled', `a${i}`));
+    const list = decodeMyRequests({ requests: many });
+    expect(list).toHaveLength(1_000);
+    expect(list?.[0]?.resourceId).toBe('a0');
+    expect(decodeMyRequests({ requests: 'none' })).toBeNull();
+    expect(decodeMyRequests(null)).toBeNull();
   });
 });
