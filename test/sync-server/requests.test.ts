@@ -280,6 +280,14 @@ describe('access requests', () => {
       status: 'denied',
       text: expect.stringContaining('Ask your manager'),
     });
+    // Renaming the app changes what the request says: the stream sends it again, with the new name.
+    const renamed = await api(t.url, 'PATCH', `${W}/apps/${app}`, {
+      token: admin,
+      body: { name: 'Pay run' },
+    });
+    expect(renamed.status, renamed.text).toBe(200);
+    await readUntil(() => requestEvents().length >= 3);
+    expect(requestEvents()[2]![0]).toMatchObject({ status: 'denied', resource: { name: 'Pay run' } });
 
     ac.abort();
   });

@@ -110,7 +110,7 @@ export const accessRoutes: Route[] = [
       const email = principal.account.email;
       let lastEtag = '';
       let lastCatalog = '';
-      let lastRequests = '';
+      let lastRequests = JSON.stringify({ requests: [] }); // none: no event at the opening
       let timer: NodeJS.Timeout | null = null;
       let closed = false;
       res.writeHead(200, {
@@ -158,14 +158,12 @@ export const accessRoutes: Route[] = [
           res.write(`event: access\nid: ${view.etag.replaceAll('"', '')}\ndata: ${view.json}\n\n`);
         }
         // After the access it grants: a panel that hears "approved" already holds the new summary.
+        // Compared as sent: a renamed app or group changes the request's words, so it is sent again too.
         const mine = requestsOf(live.doc, user.id);
-        const requests = mine
-          .map((r) => `${r.id}:${r.status}:${r.decidedAt ?? ''}:${r.expiresAt ?? ''}`)
-          .join();
+        const requests = JSON.stringify({ requests: mine.map((r) => requestJson(state, r)) });
         if (requests !== lastRequests) {
           lastRequests = requests;
-          const body = { requests: mine.map((r) => requestJson(state, r)) };
-          res.write(`event: requests\ndata: ${JSON.stringify(body)}\n\n`);
+          res.write(`event: requests\ndata: ${requests}\n\n`);
         }
       };
       const unsubscribe = live.onCommit(() => {
