@@ -39,11 +39,16 @@ function ownSource(d: HistoryDoc): HistoryDoc {
   };
 }
 
+/** The oldest moment that can be asked about: where the kept history starts, else the workspace's creation. */
+export async function historyStartOf(store: HistoryStorage, workspaceId: string): Promise<number> {
+  return (
+    (await store.historyStart(workspaceId)) || ((await store.workspaceById(workspaceId))?.createdAt ?? 0)
+  );
+}
+
 /** The 404 for a moment before the kept history, naming where it starts. */
 async function beforeHistory(store: HistoryStorage, workspaceId: string, at: number): Promise<ApiError> {
-  // 0 from the store: history starts at the workspace's creation.
-  const start =
-    (await store.historyStart(workspaceId)) || ((await store.workspaceById(workspaceId))?.createdAt ?? 0);
+  const start = await historyStartOf(store, workspaceId);
   return new ApiError('not-found', `No history is kept for ${iso(at)}: it starts at ${iso(start)}`, {
     historyStart: iso(start),
   });
@@ -151,7 +156,7 @@ async function window(
   maxUpdates: number,
 ): Promise<TimelineInput> {
   const first = await store.docAsOf(workspaceId, from);
-  const startAt = first ? from : await store.historyStart(workspaceId);
+  const startAt = first ? from : await historyStartOf(store, workspaceId);
   const start = first
     ? { at: from, source: ownSource(first) }
     : await momentInput(store, workspaceId, startAt);

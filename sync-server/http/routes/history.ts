@@ -12,10 +12,11 @@ import {
   accessReviewCsv,
   appTimeline,
   docAt,
+  type HistoryStorage,
+  historyStartOf,
   iso,
   userTimeline,
 } from '../../history/history-reports.ts';
-import type { HistoryStore } from '../../storage/history-store.ts';
 import type { Workspace } from '../../storage/workspace-store.ts';
 import {
   AppTimelineReply,
@@ -54,14 +55,9 @@ function sendCsv(res: import('node:http').ServerResponse, name: string, rows: st
   return undefined;
 }
 
-/** The oldest moment to ask: where kept history starts, else the workspace's creation. */
-async function historyStart(storage: HistoryStore, workspace: Workspace): Promise<number> {
-  return (await storage.historyStart(workspace.id)) || workspace.createdAt;
-}
-
 /** The window of a timeline: from (default: where history starts) to (default: now). */
-async function span(query: URLSearchParams, storage: HistoryStore, workspace: Workspace) {
-  const from = moment(query, 'from', await historyStart(storage, workspace));
+async function span(query: URLSearchParams, storage: HistoryStorage, workspace: Workspace) {
+  const from = moment(query, 'from', await historyStartOf(storage, workspace.id));
   const to = moment(query, 'to', Date.now());
   if (from > to) throw new ApiError('invalid-input', 'from must not be after to');
   return { from, to };
@@ -139,7 +135,7 @@ export const historyRoutes: Route[] = [
     reply: { status: 200, body: HistoryReviewReply, other: 'text/csv' },
     handler: async ({ ctx, scope, query, res }) => {
       const at = moment(query, 'at', Date.now());
-      const from = await historyStart(ctx.storage, scope.workspace);
+      const from = await historyStartOf(ctx.storage, scope.workspace.id);
       const review = await accessReview(ctx, scope.workspace.id, from, at);
       if (query.get('format') === 'csv')
         return sendCsv(
@@ -227,7 +223,7 @@ export const historyRoutes: Route[] = [
     auth: 'admin',
     reply: { status: 200, body: HistoryBoundsReply },
     handler: async ({ ctx, scope }) => {
-      const start = await historyStart(ctx.storage, scope.workspace);
+      const start = await historyStartOf(ctx.storage, scope.workspace.id);
       return { status: 200, body: { start: iso(start), now: iso(Date.now()) } };
     },
   }),
