@@ -24,6 +24,9 @@ function readCollection(root: YMap, read: Reader, now: number): Map<string, unkn
 
 let versionCounter = 0;
 
+/** A fresh state version (a state built elsewhere, as the history index does, takes one too). */
+export const nextStateVersion = (): number => ++versionCounter;
+
 /** A one-off cold read of the whole doc, memberships as of `now`. */
 export function readState(doc: Y.Doc, now: number = Date.now()): WorkspaceState {
   const s: Record<string, unknown> = { version: ++versionCounter, meta: readMeta(doc.getMap(META)) };

@@ -3,6 +3,16 @@ export { type AccessBetween, type AccessDelta, accessBetween } from './access-be
 export { type AccessRow, accessKey, accessMap, accessRows } from './access-map.ts';
 export { accessSince } from './access-since.ts';
 export { attributeCauses, type CauseEntry } from './causes.ts';
+export { type IndexedChange, type IndexedSteps, indexSteps } from './index-steps.ts';
+export {
+  applyChange,
+  decodeModel,
+  encodeModel,
+  type IndexModel,
+  modelChanges,
+  modelState,
+  stateFromIndex,
+} from './model-index.ts';
 export { docAt, type MomentSource, stateAt } from './rebuild-at.ts';
 export {
   type AppEvent,
@@ -14,4 +24,5 @@ export {
   userPoint,
   userTimeline,
 } from './timeline.ts';
+export { type TimedChange, userTimelineFromIndex } from './timeline-index.ts';
 export { planUndo, type UndoConflict, type UndoOptions, type UndoPlan } from './undo.ts';

@@ -61,13 +61,17 @@ export interface AppEvent {
   readonly after: Level | null;
 }
 
-/** Calls `onStart` with the state at the start, then `onStep` after each update with the states before and after it and what it touched. */
+/**
+ * Calls `onStart` with the state at the start, then `onStep` after each update that touched something with
+ * the states before and after it and what it touched, and `afterStep` after every update.
+ */
 export function replay(
   start: MomentSource,
   startAt: number,
   steps: readonly TimedStep[],
   onStart: (state: WorkspaceState) => void,
   onStep: (prev: WorkspaceState, next: WorkspaceState, touched: Touched, step: TimedStep) => void,
+  afterStep?: (state: WorkspaceState, step: TimedStep) => void,
 ): void {
   const doc = docAt(start);
   let now = startAt;
@@ -85,6 +89,7 @@ export function replay(
       Y.applyUpdate(doc, step.update);
       const next = reader.state();
       if (touched) onStep(prev, next, touched, step);
+      afterStep?.(next, step);
       prev = next;
     }
   } finally {
@@ -120,7 +125,11 @@ export function userPoint(state: WorkspaceState, userId: string): UserPoint | nu
 }
 
 /** What changed from one point to the next (null: nothing). */
-function userEvent(p0: UserPoint | null, p1: UserPoint | null, step: TimedStep): UserEvent | null {
+export function userEvent(
+  p0: UserPoint | null,
+  p1: UserPoint | null,
+  step: { readonly seq: number; readonly at: number },
+): UserEvent | null {
   const access: LevelChange[] = [];
   const keys = new Set([...(p0?.levels.keys() ?? []), ...(p1?.levels.keys() ?? [])]);
   for (const k of keys) {
