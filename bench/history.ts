@@ -5,14 +5,17 @@
  * options (the log kept forever, a history snapshot every 1,000 updates, compaction every 1,000 updates):
  * - the state at a random past moment (storage read + core rebuild), goal ≤ 200 ms;
  * - the access diff between two moments 30 days apart, with causes, goal ≤ 500 ms;
- * - one user's full timeline (every update replayed), goal ≤ 300 ms;
+ * - one user's full timeline (the whole history), goal ≤ 300 ms;
  * - storage growth per 10,000 updates and what compaction costs while keeping history (reports).
  */
+
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import * as Y from 'yjs';
 import { applyOps, type Op } from '../core/index.ts';
+import { indexAll } from '../sync-server/history/history-index.ts';
 import { accessAt, accessDiff, userTimeline } from '../sync-server/history/history-reports.ts';
 import { HistoryRunner } from '../sync-server/history/history-runner.ts';
 import type { AuditEntryInput } from '../sync-server/storage/audit-store.ts';
@@ -138,6 +141,11 @@ export async function run(): Promise<Row[]> {
       : await generateHistory(storage, ws, dir, updatesWanted);
     if (keep && !reuse) fs.writeFileSync(metaFile, JSON.stringify(gen));
     const workspace = { id: gen.workspaceId };
+    // createWorkspace stamps its creation now, and the generated history is dated before (from ws.now):
+    // the workspace is dated to the history's start, as a real one is (history starts at its creation).
+    const dated = new Database(path.join(dir, 'gatehouse.sqlite'));
+    dated.prepare('UPDATE workspaces SET created_at = ? WHERE id = ?').run(t0 - 60_000, workspace.id);
+    dated.close();
     const { sizes, compactMs, genS } = gen;
     const rng = mulberry32(16);
     // As the server computes them: in a worker thread, storage read on this one.
@@ -146,6 +154,18 @@ export async function run(): Promise<Row[]> {
       history: new HistoryRunner({ maxInFlight: 1, waitMs: 0, jobTimeoutMs: 3_600_000 }),
     };
     cleanup.push(() => deps.history.close());
+    // The history index, as the server builds it in the background after compactions (here all at once;
+    // kept in HISTORY_BENCH_DIR, so a rerun reports the build of the run that made it).
+    const i0 = performance.now();
+    await indexAll(deps, workspace.id);
+    const indexS = (performance.now() - i0) / 1000;
+    if (keep) {
+      const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as Generated & { indexS?: number };
+      if (meta.indexS === undefined) fs.writeFileSync(metaFile, JSON.stringify({ ...meta, indexS }));
+    }
+    const indexBuildS = keep
+      ? ((JSON.parse(fs.readFileSync(metaFile, 'utf8')) as { indexS?: number }).indexS ?? indexS)
+      : indexS;
     await accessAt(deps, workspace.id, t0 + STEP_MS, ws.userIds[7]!, ''); // the worker started
     const end = t0 + updatesWanted * STEP_MS;
 
@@ -166,7 +186,7 @@ export async function run(): Promise<Row[]> {
       goal: '≤ 200 ms',
       met: state <= 200,
       baseline:
-        'median of 9 distinct moments, as GET history/access computes one: storage read (history snapshot + ≤ 1,000 updates), then in the history worker core rebuild + one user’s access',
+        'median of 9 distinct moments, as GET history/access computes one: storage read (index checkpoint + ≤ 5,000 changes), then in the history worker the model at that moment + one user’s access',
     });
 
     const diffMs: number[] = [];
@@ -189,16 +209,21 @@ export async function run(): Promise<Row[]> {
     });
 
     const userId = ws.userIds[42]!;
-    const u0 = performance.now();
-    const timeline = await userTimeline(deps, workspace.id, userId, t0 + STEP_MS, end, Infinity);
-    const tl = performance.now() - u0;
+    const tlMs: number[] = [];
+    let timeline: Awaited<ReturnType<typeof userTimeline>> | null = null;
+    for (let r = 0; r < 3; r++) {
+      const u0 = performance.now();
+      timeline = await userTimeline(deps, workspace.id, userId, t0 + STEP_MS, end, Infinity);
+      tlMs.push(performance.now() - u0);
+    }
+    const tl = median(tlMs);
     rows.push({
-      name: 'history: one user’s full timeline (100,000 updates replayed)',
+      name: 'history: one user’s full timeline (100,000 updates)',
       value: round(tl),
       unit: 'ms',
       goal: '≤ 300 ms',
       met: tl <= 300,
-      baseline: `${timeline.events.length} events; every update of the window applied through the incremental reader`,
+      baseline: `median of 3; ${timeline!.events.length} events; the history index's changes for that user (shared ones and theirs) folded on the model at the start`,
     });
 
     const perTenK = (sizes[sizes.length - 1]! - sizes[0]!) / (sizes.length - 1);
@@ -209,6 +234,14 @@ export async function run(): Promise<Row[]> {
       goal: 'report',
       met: true,
       baseline: `SQLite file ${round(sizes[sizes.length - 1]! / 1_048_576)} MiB after 100,000 updates; generated in ${round(genS)} s`,
+    });
+    rows.push({
+      name: 'history: index build (100,000 updates, in the history worker)',
+      value: round(indexBuildS, 1),
+      unit: 's',
+      goal: 'report',
+      met: true,
+      baseline: `${round((indexBuildS * 1000 * 10_000) / updatesWanted, 0)} ms per 10,000 updates; the server runs it in the background after each compaction (≤ 5,000 updates per job)`,
     });
     const compact = median(compactMs);
     rows.push({

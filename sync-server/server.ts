@@ -16,6 +16,7 @@ import { withCrashBeforeCommit } from './cluster/crash-points.ts';
 import { DEFAULT_CONFIG, type ServerConfig } from './config.ts';
 import type { ServerContext } from './context.ts';
 import { closeCodeFor } from './errors.ts';
+import { indexInBackground } from './history/history-index.ts';
 import { DEFAULT_HISTORY_RUNNER, HistoryRunner } from './history/history-runner.ts';
 import { AccessViewCache } from './http/access-view.ts';
 import { answerClientErrors } from './http/client-error.ts';
@@ -112,6 +113,7 @@ export async function createGatehouseServer(
       compactAfterUpdates: config.compactAfterUpdates,
       clock: config.clock,
       afterCommit: createAfterCommit(ctx),
+      afterCompact: (workspaceId) => indexInBackground(ctx, workspaceId, log),
       ...(cluster ? { cluster: cluster.node.feedFor } : {}),
     },
     config.docGraceMs,

@@ -1,8 +1,9 @@
 /**
  * Building the history index (issue 15): the logged updates replayed in seq order on the doc at the
  * index's head, each one's model changes read by comparing the incremental reader's states before and
- * after it (model-index.ts `modelChanges`), and a checkpoint of the whole model every `checkpointEvery`
- * updates. Deterministic: the same updates give the same rows, whoever computes them.
+ * after it (model-index.ts `modelChanges`), and a checkpoint of the whole model once `checkpointEvery`
+ * changes have gathered since the last one (after the update that reaches it: a moment's read is that
+ * checkpoint plus fewer changes than that, and one update's). Deterministic: the same updates give the same rows, whoever computes them.
  */
 import { encodeModel, type ModelChange, modelChanges } from './model-index.ts';
 import type { MomentSource } from './rebuild-at.ts';
@@ -18,7 +19,7 @@ export interface IndexedSteps {
   readonly startModel: string | null;
   readonly changes: IndexedChange[];
   readonly checkpoints: { readonly seq: number; readonly at: number; readonly model: string }[];
-  /** Updates since the newest checkpoint, after the last step. */
+  /** Changes since the newest checkpoint, after the last step. */
   readonly sinceCheckpoint: number;
 }
 
@@ -44,10 +45,12 @@ export function indexSteps(
       if (options.withStartModel) startModel = encodeModel(state);
     },
     (prev, next, touched, step) => {
-      for (const c of modelChanges(prev, next, touched)) changes.push({ ...c, seq: step.seq, at: step.at });
+      for (const c of modelChanges(prev, next, touched)) {
+        changes.push({ ...c, seq: step.seq, at: step.at });
+        since++;
+      }
     },
     (state, step) => {
-      since++;
       if (since >= options.checkpointEvery) {
         checkpoints.push({ seq: step.seq, at: step.at, model: encodeModel(state) });
         since = 0;

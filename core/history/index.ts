@@ -2,7 +2,7 @@
 export { type AccessBetween, type AccessDelta, accessBetween } from './access-between.ts';
 export { type AccessRow, accessKey, accessMap, accessRows } from './access-map.ts';
 export { accessSince } from './access-since.ts';
-export { attributeCauses, type CauseEntry } from './causes.ts';
+export { attributeCauses, type CausedChange, causeGroups, LatestTouches } from './causes.ts';
 export { type IndexedChange, type IndexedSteps, indexSteps } from './index-steps.ts';
 export {
   applyChange,
@@ -12,6 +12,7 @@ export {
   modelChanges,
   modelState,
   stateFromIndex,
+  usersFromIndex,
 } from './model-index.ts';
 export { docAt, type MomentSource, stateAt } from './rebuild-at.ts';
 export {

@@ -100,8 +100,25 @@ function membershipTokens(memberships: ReadonlyMap<string, readonly Membership[]
 
 const byId = <T extends { id: string }>(list: readonly T[]) => new Map(list.map((x) => [x.id, x]));
 
-/** A checkpoint read back into a model the changes after it are applied to. */
-export function decodeModel(json: string): IndexModel {
+/** The tokens of one user in a members text (what `readMemberships` reads of them), each with its space. */
+function tokensOf(text: string, userId: string): string {
+  let out = '';
+  for (let i = text.indexOf(userId); i >= 0; i = text.indexOf(userId, i + 1)) {
+    const next = text[i + userId.length];
+    const whole = next === undefined || next === ' ' || next === '@' || next === '+';
+    if ((i > 0 && text[i - 1] !== ' ') || !whole) continue;
+    const end = text.indexOf(' ', i);
+    out += `${text.slice(i, end < 0 ? text.length : end)} `;
+  }
+  return out;
+}
+
+/**
+ * A checkpoint read back into a model the changes after it are applied to; with `forUser`, the groups
+ * hold only that user's memberships (one user's timeline reads no one else's, and reading every group's
+ * tokens is most of the decoding).
+ */
+export function decodeModel(json: string, forUser?: string): IndexModel {
   const raw = JSON.parse(json) as {
     meta: WorkspaceMeta;
     users: User[];
@@ -111,8 +128,10 @@ export function decodeModel(json: string): IndexModel {
     conflicts: Conflict[];
   };
   const groups = new Map<string, GroupRecord>();
-  for (const g of raw.groups)
-    groups.set(g.id, { ...g, memberships: readMemberships(g.memberships), grants: byId(g.grants) });
+  for (const g of raw.groups) {
+    const tokens = forUser === undefined ? g.memberships : tokensOf(g.memberships, forUser);
+    groups.set(g.id, { ...g, memberships: readMemberships(tokens), grants: byId(g.grants) });
+  }
   return {
     meta: raw.meta,
     users: byId(raw.users),
@@ -121,6 +140,20 @@ export function decodeModel(json: string): IndexModel {
     dataSources: byId(raw.dataSources),
     conflicts: byId(raw.conflicts),
   };
+}
+
+/** Only the users of a checkpoint, with the users' changes after it applied (who a reference names). */
+export function usersFromIndex(
+  checkpoint: string,
+  changes: readonly { readonly entity: string; readonly data: string }[],
+): Map<string, User> {
+  const users = byId((JSON.parse(checkpoint) as { users: User[] }).users);
+  for (const c of changes) {
+    if (!c.entity.startsWith('u:')) continue;
+    const parsed = JSON.parse(c.data) as UserChange;
+    if (parsed.user !== undefined) setOrDelete(users, c.entity.slice(2), parsed.user);
+  }
+  return users;
 }
 
 function changedKeys<V>(a: ReadonlyMap<string, V> | undefined, b: ReadonlyMap<string, V> | undefined) {
@@ -231,18 +264,23 @@ export const groupAt = (g: GroupRecord, at: number): Group => ({
   grants: new Map(g.grants),
 });
 
-/** The model as a WorkspaceState at `at` (memberships as of then), sharing no map with the model. */
-export function modelState(model: IndexModel, at: number): WorkspaceState {
+/**
+ * The model as a WorkspaceState at `at` (memberships as of then), sharing no map with the model — or,
+ * with `owned` (the model is dropped after: `stateFromIndex`), taking its maps as they are.
+ */
+export function modelState(model: IndexModel, at: number, owned = false): WorkspaceState {
   const groups = new Map<string, Group>();
-  for (const [id, g] of model.groups) groups.set(id, groupAt(g, at));
+  for (const [id, g] of model.groups)
+    groups.set(id, owned ? { ...g, members: liveMembers(g.memberships, at) } : groupAt(g, at));
+  const copy = <V>(m: Map<string, V>) => (owned ? m : new Map(m));
   return {
     version: nextStateVersion(),
     meta: model.meta,
-    users: new Map(model.users),
+    users: copy(model.users),
     groups,
-    apps: new Map(model.apps),
-    dataSources: new Map(model.dataSources),
-    conflicts: new Map(model.conflicts),
+    apps: copy(model.apps),
+    dataSources: copy(model.dataSources),
+    conflicts: copy(model.conflicts),
   };
 }
 
@@ -254,5 +292,5 @@ export function stateFromIndex(
 ): WorkspaceState {
   const model = decodeModel(checkpoint);
   for (const c of changes) applyChange(model, c.entity, c.data);
-  return modelState(model, at);
+  return modelState(model, at, true);
 }

@@ -5,10 +5,11 @@
  * model onto that user. Each step that can change their access (as `userTimeline` decides it on the Yjs
  * replay: it touched them, an app or data source, or a group they were in before or after) is read with
  * `userPoint` on the projection: the user, the default groups and the groups they hold a membership of —
- * everything `accessFor` reads for one user — so a step costs O(their groups), not O(workspace).
+ * everything `accessFor` reads for one user — so a step costs O(their groups), not O(workspace). A custom
+ * group's changes are read only once the user holds a membership of it (until then they wait unparsed).
  */
 import { nextStateVersion } from '../doc/doc-reader.ts';
-import type { Group, Membership, WorkspaceState } from '../model.ts';
+import type { Group, Membership, User, WorkspaceState } from '../model.ts';
 import { isLiveMembership } from '../rules/memberships.ts';
 import { applyChange, type GroupRecord, groupAt, type IndexModel } from './model-index.ts';
 import { type UserEvent, type UserPoint, userEvent, userPoint } from './timeline.ts';
@@ -40,7 +41,7 @@ function project(model: IndexModel, userId: string): IndexModel {
 }
 
 const heldLive = (held: readonly Membership[] | undefined, at: number) =>
-  held !== undefined && held.some((m) => isLiveMembership(m, at));
+  held?.some((m) => isLiveMembership(m, at)) === true;
 
 /** Whether the user counts in the group at `at` (a default group counts everyone, as `userTimeline` has it). */
 function inGroup(p: IndexModel, groupId: string, userId: string, at: number): boolean {
@@ -89,7 +90,7 @@ function weigh(batch: readonly TimedChange[], userId: string) {
 /**
  * Every change of one user's access after the model `start` (the state at `startAt`), from the changes
  * of `indexChangesFor` (seq order), oldest first, at most `limit` — the same events `userTimeline` finds
- * replaying the Yjs updates.
+ * replaying the Yjs updates — and the user as of the last change (null: not a user by then).
  */
 export function userTimelineFromIndex(
   start: IndexModel,
@@ -97,9 +98,30 @@ export function userTimelineFromIndex(
   changes: readonly TimedChange[],
   userId: string,
   limit = 5_000,
-): { initial: UserPoint | null; events: UserEvent[]; truncated: boolean } {
+): { initial: UserPoint | null; events: UserEvent[]; truncated: boolean; user: User | null } {
   const p = project(start, userId);
   const pointAt = (at: number) => userPoint(projectedState(p, userId, at, nextStateVersion()), userId);
+  // Changes of a custom group the user holds no membership of wait, unparsed, until they get one: it is
+  // not in their projected state before that, and most groups never are.
+  const deferred = new Map<string, string[]>();
+  const apply = (c: TimedChange) => {
+    if (c.entity.startsWith('g:')) {
+      const id = c.entity.slice(2);
+      const g = p.groups.get(id);
+      if (g && g.kind === 'custom' && !g.memberships.has(userId)) {
+        const waiting = deferred.get(id);
+        if (waiting) waiting.push(c.data);
+        else deferred.set(id, [c.data]);
+        return;
+      }
+    } else if (c.entity === `u:${userId}`) {
+      for (const id of Object.keys((JSON.parse(c.data) as { m?: object }).m ?? {})) {
+        for (const data of deferred.get(id) ?? []) applyChange(p, `g:${id}`, data);
+        deferred.delete(id);
+      }
+    }
+    applyChange(p, c.entity, c.data);
+  };
   const initial = pointAt(startAt);
   let last = initial;
   let lastAt = startAt;
@@ -113,7 +135,7 @@ export function userTimelineFromIndex(
     i = j;
     const w = weigh(batch, userId);
     const before = [...w.groups].some((g) => inGroup(p, g, userId, lastAt));
-    for (const c of batch) applyChange(p, c.entity, c.data);
+    for (const c of batch) apply(c);
     lastAt = at;
     const relevant = w.user || w.resources || before || [...w.groups].some((g) => inGroup(p, g, userId, at));
     if (!relevant) continue;
@@ -124,5 +146,5 @@ export function userTimelineFromIndex(
     if (events.length >= limit) truncated = true;
     else events.push(event);
   }
-  return { initial, events, truncated };
+  return { initial, events, truncated, user: p.users.get(userId) ?? null };
 }

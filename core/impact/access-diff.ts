@@ -5,7 +5,7 @@ import { type ResourceAccess, UserAccess } from '../access/user-access.ts';
 import { type Group, RESOURCE_TYPES, type ResourceType, type User } from '../model.ts';
 import type { Op } from '../ops.ts';
 import { meetsGroupRole } from '../rules/roles.ts';
-import type { ImpactDiff } from './impact-diff.ts';
+import { type ImpactDiff, IS_MEMBER } from './impact-diff.ts';
 import type { AccessChange } from './impact-types.ts';
 
 /** A user's effective custom groups in `after`, derived from `before`'s memberships plus the touched groups. */
@@ -20,10 +20,10 @@ function afterGroups(d: ImpactDiff, user: User): { groups: Group[]; ignored: Gro
       candidates.push(g);
       seen.add(g.id);
     }
-  for (const id of d.touchedGroupsOf(user.id)) {
-    const g = after.groups.get(id);
-    if (g && !seen.has(id) && g.kind === 'custom' && g.deletedAt === undefined && g.members.has(user.id))
-      candidates.push(g);
+  const { groups: touchedGroups, bits } = d.touchedGroupsOf(user.id);
+  for (let i = 0; i < touchedGroups.length; i++) {
+    const id = touchedGroups[i]!.id;
+    if ((bits[i]! & IS_MEMBER) !== 0 && !seen.has(id)) candidates.push(after.groups.get(id)!);
   }
   const groups: Group[] = [];
   const ignored: Group[] = [];

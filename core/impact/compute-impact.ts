@@ -3,38 +3,36 @@
  * users the ops can affect. Access is compared in compact form, so "every other app" is one row ('*').
  */
 
-import type { Group, User, WorkspaceState } from '../model.ts';
+import type { User, WorkspaceState } from '../model.ts';
 import type { Op } from '../ops.ts';
 import { accessDiff, deletedResourceLosses } from './access-diff.ts';
 import {
   affectedUsers,
   ImpactDiff,
   type ImpactShortcuts,
+  IS_MEMBER,
   isBuilderSeat,
   isPaidSeat,
   type Touched,
   touchedBy,
+  WAS_MEMBER,
 } from './impact-diff.ts';
 import type { Impact } from './impact-types.ts';
 
 export type { AccessChange, Impact, MembershipChange, RoleChange } from './impact-types.ts';
 export { MAX_ACCESS_CHANGES } from './impact-types.ts';
 
-const isLiveMember = (g: Group | undefined, userId: string) =>
-  !!g && g.kind === 'custom' && g.deletedAt === undefined && g.members.has(userId);
-
 /** The user's memberships the ops added or removed; true when there is any. */
 function membershipChanges(d: ImpactDiff, userId: string): boolean {
   let changed = false;
-  for (const id of d.touchedGroupsOf(userId)) {
-    const g0 = d.before.groups.get(id);
-    const g1 = d.after.groups.get(id);
-    const was = isLiveMember(g0, userId);
-    const is = isLiveMember(g1, userId);
-    const groupName = (g1 ?? g0)?.name ?? '';
-    if (was && !is) d.membershipsRemoved.push({ userId, groupId: id, groupName });
-    if (!was && is) d.membershipsAdded.push({ userId, groupId: id, groupName });
-    if (was !== is) changed = true;
+  const { groups, bits } = d.touchedGroupsOf(userId);
+  for (let i = 0; i < groups.length; i++) {
+    const was = (bits[i]! & WAS_MEMBER) !== 0;
+    const is = (bits[i]! & IS_MEMBER) !== 0;
+    if (was === is) continue;
+    const { id: groupId, name: groupName } = groups[i]!;
+    (was ? d.membershipsRemoved : d.membershipsAdded).push({ userId, groupId, groupName });
+    changed = true;
   }
   return changed;
 }
@@ -45,7 +43,7 @@ function membershipChanges(d: ImpactDiff, userId: string): boolean {
  */
 function keepsAccess(d: ImpactDiff, u0: User | undefined, u1: User, membershipChanged: boolean): boolean {
   if (!d.keepsUserAccess(u0, u1) || d.touched.defaultRoles.has(u1.role) || membershipChanged) return false;
-  for (const id of d.touchedGroupsOf(u1.id)) if (d.contentChanged.has(id)) return false;
+  for (const g of d.touchedGroupsOf(u1.id).groups) if (d.contentChanged.has(g.id)) return false;
   return true;
 }
 

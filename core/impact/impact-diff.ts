@@ -79,6 +79,25 @@ class AccessRows {
   }
 }
 
+/** A user counts in a touched group before (`WAS_MEMBER`) or after (`IS_MEMBER`). */
+export const WAS_MEMBER = 1;
+export const IS_MEMBER = 2;
+
+export interface TouchedGroup {
+  readonly id: string;
+  readonly name: string;
+}
+
+/** The touched groups of one user, and their WAS_MEMBER | IS_MEMBER bits (parallel arrays). */
+export interface UserTouched {
+  readonly groups: readonly TouchedGroup[];
+  readonly bits: readonly number[];
+}
+
+const NO_MEMBERS: ReadonlySet<string> = new Set();
+const NOT_TOUCHED: UserTouched = { groups: [], bits: [] };
+const isLiveCustom = (g: Group | undefined) => !!g && g.kind === 'custom' && g.deletedAt === undefined;
+
 /** What every step of one impact reads, and the rows they write. */
 export class ImpactDiff {
   readonly roleChanges: RoleChange[] = [];
@@ -130,30 +149,37 @@ export class ImpactDiff {
     return !this.identityEmails.has(u1.email);
   }
 
-  private memberOf: Map<string, string[]> | null = null;
+  private memberOf: Map<string, UserTouched> | null = null;
 
   /**
    * The touched groups `userId` is a member of before or after (the only touched groups whose membership
-   * or content can matter to them), from one pass over the touched groups' members: per user this is
-   * O(their groups), not O(touched groups) — a diff between two moments touches most groups.
+   * or content can matter to them), each with whether they count in it at each state (`WAS_MEMBER`,
+   * `IS_MEMBER`: a member of the live custom group), from one pass over the touched groups' members: per
+   * user this is O(their groups), not O(touched groups) — a diff between two moments touches most groups.
    */
-  touchedGroupsOf(userId: string): readonly string[] {
+  touchedGroupsOf(userId: string): UserTouched {
     if (!this.memberOf) {
-      const index = new Map<string, string[]>();
+      const index = new Map<string, { groups: TouchedGroup[]; bits: number[] }>();
+      const add = (userId: string, group: TouchedGroup, bits: number) => {
+        let entry = index.get(userId);
+        if (!entry) index.set(userId, (entry = { groups: [], bits: [] }));
+        entry.groups.push(group);
+        entry.bits.push(bits);
+      };
       for (const id of this.touched.groups) {
-        const seen = new Set<string>();
-        for (const g of [this.before.groups.get(id), this.after.groups.get(id)])
-          for (const m of g?.members ?? []) {
-            if (seen.has(m)) continue;
-            seen.add(m);
-            let list = index.get(m);
-            if (!list) index.set(m, (list = []));
-            list.push(id);
-          }
+        const g0 = this.before.groups.get(id);
+        const g1 = this.after.groups.get(id);
+        const group: TouchedGroup = { id, name: (g1 ?? g0)?.name ?? '' };
+        const m0 = g0?.members ?? NO_MEMBERS;
+        const m1 = g1?.members ?? NO_MEMBERS;
+        const was = isLiveCustom(g0) ? WAS_MEMBER : 0;
+        const is = isLiveCustom(g1) ? IS_MEMBER : 0;
+        for (const m of m1) add(m, group, (m0.has(m) ? was : 0) | is);
+        for (const m of m0) if (!m1.has(m)) add(m, group, was);
       }
       this.memberOf = index;
     }
-    return this.memberOf.get(userId) ?? [];
+    return this.memberOf.get(userId) ?? NOT_TOUCHED;
   }
 
   defaultGroup(role: Role): Group {

@@ -1,43 +1,51 @@
 /**
  * Permission history answers for REST (issue 15): access of one user at a moment, the access diff between
  * two moments with the change that caused each row, timelines for a user or an app, the access review.
- * Here on the server's thread only the storage reads (the history snapshot and update bytes, the audit
- * entries) and the CSV; the CPU-heavy part runs in a worker (history-jobs.ts through history-runner.ts,
- * bounded per instance and per workspace). A replayed window is capped: a longer one is 422.
+ * Here on the server's thread: the storage reads (index rows, history snapshot and update bytes, audit
+ * refs, then the entries the causes name), the causes and the CSV; the CPU-heavy part runs in a worker
+ * (history-jobs.ts through history-runner.ts, bounded per instance and per workspace, the reads made once
+ * a report has its slot). A window replayed through Yjs, or read from the history index, is capped: a
+ * longer one is 422.
  */
+
+import { history } from '../../core/index.ts';
 import { ApiError } from '../http/respond.ts';
+import type { Logger } from '../log.ts';
 import type { AuditStore } from '../storage/audit-store.ts';
-import type { HistoryDoc, HistoryStore } from '../storage/history-store.ts';
+import type { IndexedMoment } from '../storage/history-index-store.ts';
 import type { WorkspaceStore } from '../storage/workspace-store.ts';
-import { iso, type JobResult, type MomentInput, type TimelineInput } from './history-jobs.ts';
+import { diffCauses, latestTouches, withTimelineCauses } from './history-causes.ts';
+import { type IndexStorage, indexForReport, own, ownSource } from './history-index.ts';
+import {
+  type IndexedWindow,
+  iso,
+  type JobResult,
+  type MomentInput,
+  type TimelineInput,
+} from './history-jobs.ts';
 import type { HistoryRunner } from './history-runner.ts';
 
 export { iso } from './history-jobs.ts';
 
-export type HistoryStorage = HistoryStore &
-  Pick<AuditStore, 'queryAudit'> &
+export type HistoryStorage = IndexStorage &
+  Pick<AuditStore, 'auditRefs' | 'auditRefsAt' | 'auditEntriesByIds'> &
   Pick<WorkspaceStore, 'workspaceById'>;
 
 /** What a report reads: the storage, and the runner that bounds and computes it. */
 export interface HistoryDeps {
   readonly storage: HistoryStorage;
   readonly history: HistoryRunner;
+  /** Where a history index that could not be brought up to date is logged (none: not logged). */
+  readonly log?: Logger;
 }
 
-/** Audit entries a diff or timeline reads at most (the newest of a longer window). */
-const MAX_CAUSES = 50_000;
+/** Audit refs a diff or timeline reads at most (the newest of a longer window; ~60 bytes each). */
+const MAX_CAUSES = 200_000;
 
-/** A copy of bytes that share a larger buffer (a pooled Buffer), so posting them copies only their own. */
-const own = (u: Uint8Array): Uint8Array =>
-  u.byteOffset === 0 && u.byteLength === u.buffer.byteLength ? u : u.slice();
-
-function ownSource(d: HistoryDoc): HistoryDoc {
-  return {
-    ...d,
-    base: d.base && own(d.base),
-    updates: d.updates.map((u) => ({ ...u, update: own(u.update) })),
-  };
-}
+const ownIndex = (ix: IndexedMoment): IndexedMoment => ({
+  ...ix,
+  checkpoint: { ...ix.checkpoint, data: own(ix.checkpoint.data) },
+});
 
 /** The oldest moment that can be asked about: where the kept history starts, else the workspace's creation. */
 export async function historyStartOf(store: HistoryStorage, workspaceId: string): Promise<number> {
@@ -54,23 +62,30 @@ async function beforeHistory(store: HistoryStorage, workspaceId: string, at: num
   });
 }
 
-/** The storage's read of a moment, or 404 when it is before the kept history. */
+/**
+ * The storage's read of a moment — the history index's rows when it covers the moment, else the doc
+ * from the Yjs history (`doc`: always) — or 404 when it is before the kept history.
+ */
 export async function momentInput(
   store: HistoryStorage,
   workspaceId: string,
   at: number,
+  doc = false,
 ): Promise<MomentInput> {
+  const index = doc ? null : await store.indexedMoment(workspaceId, at);
+  if (index) return { at, index: ownIndex(index) };
   const source = await store.docAsOf(workspaceId, at);
   if (!source) throw await beforeHistory(store, workspaceId, at);
   return { at, source: ownSource(source) };
 }
 
-async function entriesBetween(store: HistoryStorage, workspaceId: string, from: number, to: number) {
-  return store.queryAudit({ workspaceId, from: from + 1, to, limit: MAX_CAUSES });
+async function refsBetween(store: HistoryStorage, workspaceId: string, from: number, to: number) {
+  return store.auditRefs(workspaceId, from + 1, to, MAX_CAUSES);
 }
 
 /** The workspace's states at some moments (a decision at a past time, undo's before and after). */
 export async function statesAt(deps: HistoryDeps, workspaceId: string, ats: readonly number[]) {
+  await indexForReport(deps, workspaceId, deps.log ?? null);
   return deps.history.run('state', workspaceId, async () => {
     const moments: MomentInput[] = [];
     for (const at of ats) moments.push(await momentInput(deps.storage, workspaceId, at));
@@ -86,6 +101,7 @@ export async function accessAt(
   userRef: string | null,
   selfId: string,
 ) {
+  await indexForReport(deps, workspaceId, deps.log ?? null);
   return deps.history.run('access', workspaceId, async () => ({
     moment: await momentInput(deps.storage, workspaceId, at),
     userRef,
@@ -96,14 +112,28 @@ export async function accessAt(
 /** Access gained and lost between two moments, each row with its cause. */
 export async function accessDiff(deps: HistoryDeps, workspaceId: string, from: number, to: number) {
   const { storage } = deps;
-  return deps.history.run('diff', workspaceId, async () => ({
-    from: await momentInput(storage, workspaceId, from),
-    to: await momentInput(storage, workspaceId, to),
-    entries: from < to ? await entriesBetween(storage, workspaceId, from, to) : [],
-  }));
+  await indexForReport(deps, workspaceId, deps.log ?? null);
+  let latest: Promise<history.LatestTouches> = Promise.resolve(new history.LatestTouches());
+  const { causeGroups, ...d } = await deps.history.run('diff', workspaceId, async () => {
+    const input = {
+      from: await momentInput(storage, workspaceId, from),
+      to: await momentInput(storage, workspaceId, to),
+    };
+    // The window's audit refs are read once the job is posted (the next turn of the loop), while the
+    // worker computes the rows: the causes need only the rows' users, groups and resources.
+    if (from < to)
+      latest = new Promise((resolve, reject) =>
+        setImmediate(() =>
+          refsBetween(storage, workspaceId, from, to).then(latestTouches).then(resolve, reject),
+        ),
+      );
+    latest.catch(() => {}); // awaited below; not unhandled meanwhile when the job fails first
+    return input;
+  });
+  return { ...d, changes: await diffCauses(storage, workspaceId, d.changes, causeGroups, await latest) };
 }
 
-export type AccessDiffJson = JobResult<'diff'>;
+export type AccessDiffJson = Awaited<ReturnType<typeof accessDiff>>;
 
 /** The diff as CSV rows (header first). */
 export function accessDiffCsv(d: AccessDiffJson): string[][] {
@@ -140,13 +170,13 @@ export function accessDiffCsv(d: AccessDiffJson): string[][] {
 /** The doc as of a moment as one V1 update, and its seq cut. */
 export async function docAt(deps: HistoryDeps, workspaceId: string, at: number) {
   return deps.history.run('doc', workspaceId, async () => ({
-    moment: await momentInput(deps.storage, workspaceId, at),
+    moment: await momentInput(deps.storage, workspaceId, at, true),
   }));
 }
 
 /**
  * A replayed window: the moment at `from` (or where history starts, when `from` is before it), the
- * updates up to `to`, the moment at `to` and the audit entries; 422 beyond `maxUpdates` updates.
+ * updates up to `to` and the moment at `to`; 422 beyond `maxUpdates` updates.
  */
 async function window(
   store: HistoryStorage,
@@ -159,8 +189,9 @@ async function window(
   const startAt = first ? from : await historyStartOf(store, workspaceId);
   const start = first
     ? { at: from, source: ownSource(first) }
-    : await momentInput(store, workspaceId, startAt);
-  const end = await momentInput(store, workspaceId, to);
+    : await momentInput(store, workspaceId, startAt, true);
+  const end = await momentInput(store, workspaceId, to, true);
+  if (!start.source || !end.source) throw new Error('a replayed window reads the doc');
   const count = (await store.updateTimes(workspaceId, start.at, to)).filter(
     (u) => u.seq > start.source.uptoSeq && u.seq <= end.source.uptoSeq,
   ).length;
@@ -173,10 +204,64 @@ async function window(
   const steps = (await store.historyUpdates(workspaceId, start.source.uptoSeq, end.source.uptoSeq)).map(
     (u) => ({ ...u, update: own(u.update) }),
   );
-  return { start, steps, end, entries: await entriesBetween(store, workspaceId, start.at, to) };
+  return { start, steps, end };
 }
 
-/** Every change of one user's access from `from` to `to`, with causes. */
+/** Changes a user's timeline reads from the history index at most (a longer window is 422). */
+const MAX_INDEXED_CHANGES = 200_000;
+
+/**
+ * A window read from the history index, for one user: the moments at `from` (or where history starts,
+ * when `from` is before it) and `to`, and the changes between them that the user's access reads (the
+ * shared ones and theirs: 422 beyond MAX_INDEXED_CHANGES); null when the index does not cover both ends.
+ */
+async function indexedWindow(
+  store: HistoryStorage,
+  workspaceId: string,
+  userId: string,
+  from: number,
+  to: number,
+): Promise<IndexedWindow | null> {
+  const start = await historyStartOf(store, workspaceId);
+  const startAt = Math.max(from, start);
+  const first = await store.indexedMoment(workspaceId, startAt);
+  const last = first && (await store.indexedMoment(workspaceId, to));
+  if (!first || !last) return null;
+  const changes = await store.indexChangesFor(
+    workspaceId,
+    first.uptoSeq,
+    last.uptoSeq,
+    userId,
+    MAX_INDEXED_CHANGES + 1,
+  );
+  if (changes.length > MAX_INDEXED_CHANGES)
+    throw new ApiError(
+      'window-too-large',
+      `From ${iso(startAt)} to ${iso(to)} holds more than ${MAX_INDEXED_CHANGES} changes of groups, apps and data sources: narrow the window with from and to`,
+      { maxChanges: MAX_INDEXED_CHANGES },
+    );
+  return {
+    start: { at: startAt, index: ownIndex(first) },
+    changes,
+    end: { at: to, uptoSeq: last.uptoSeq, uptoAt: last.uptoAt },
+    userId,
+  };
+}
+
+/** Whom a reference names at `to`: an id as is (ids hold no '@'); an email looked up in the worker. */
+async function userIdAt(deps: HistoryDeps, workspaceId: string, userRef: string, to: number) {
+  if (!userRef.includes('@')) return userRef;
+  return deps.history.run('user-id', workspaceId, async () => ({
+    moment: await momentInput(deps.storage, workspaceId, to),
+    userRef,
+  }));
+}
+
+/**
+ * Every change of one user's access from `from` to `to`, with causes: from the history index where it
+ * covers the window, else replaying the window's Yjs updates (capped at `maxUpdates`). Every read is
+ * made once the report has its slot.
+ */
 export async function userTimeline(
   deps: HistoryDeps,
   workspaceId: string,
@@ -185,10 +270,18 @@ export async function userTimeline(
   to: number,
   maxUpdates: number,
 ) {
-  return deps.history.run('timeline-user', workspaceId, async () => ({
-    ...(await window(deps.storage, workspaceId, from, to, maxUpdates)),
-    userRef,
-  }));
+  await indexForReport(deps, workspaceId, deps.log ?? null);
+  const userId = await userIdAt(deps, workspaceId, userRef, to);
+  const t = await deps.history.run(
+    'timeline-user',
+    workspaceId,
+    async () =>
+      (await indexedWindow(deps.storage, workspaceId, userId, from, to)) ?? {
+        ...(await window(deps.storage, workspaceId, from, to, maxUpdates)),
+        userRef,
+      },
+  );
+  return { ...t, events: await withTimelineCauses(deps.storage, workspaceId, t.events) };
 }
 
 /** Who had which level on one app from `from` to `to`, with causes. */
@@ -200,10 +293,11 @@ export async function appTimeline(
   to: number,
   maxUpdates: number,
 ) {
-  return deps.history.run('timeline-app', workspaceId, async () => ({
+  const t = await deps.history.run('timeline-app', workspaceId, async () => ({
     ...(await window(deps.storage, workspaceId, from, to, maxUpdates)),
     appRef,
   }));
+  return { ...t, events: await withTimelineCauses(deps.storage, workspaceId, t.events) };
 }
 
 /** The access review at a moment: every user × resource with a level, via which groups, since when. */

@@ -3,7 +3,7 @@
  * (history-worker.ts), so rebuilding a past state or replaying a window never stalls the event loop that
  * serves sync sockets and REST; at most `maxInFlight` reports run per instance and one per workspace per
  * kind, counted before the storage reads. A report that finds no slot within `waitMs` is 429
- * `rate-limited` with Retry-After. A worker that dies fails its job (500) and is replaced at the next.
+ * `rate-limited` with Retry-After. The history index's jobs run apart, one at a time, on a thread of their own. A worker that dies fails its job (500) and is replaced at the next.
  */
 import { Worker } from 'node:worker_threads';
 import { ApiError } from '../http/respond.ts';
@@ -31,6 +31,12 @@ const RETRY_AFTER_S = '5';
 const BOOT = new URL('./history-worker-boot.mjs', import.meta.url);
 const ENTRY = new URL('./history-worker.ts', import.meta.url).href;
 
+/**
+ * A young generation larger than V8's default: a report allocates states of the whole workspace (tens
+ * of MB) that die with it, and a small nursery promotes and re-scans them (GC was ~20 % of a diff).
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 64 };
+
 /** One worker thread, started on first use, one job at a time. */
 class HistoryThread {
   private worker: Worker | null = null;
@@ -38,7 +44,7 @@ class HistoryThread {
   private pending: { resolve: (r: JobReply) => void; reject: (e: Error) => void } | null = null;
 
   private start(): Promise<void> {
-    const worker = new Worker(BOOT, { workerData: { entry: ENTRY } });
+    const worker = new Worker(BOOT, { workerData: { entry: ENTRY }, resourceLimits: WORKER_LIMITS });
     worker.unref();
     this.worker = worker;
     this.ready = new Promise<void>((resolve, reject) => {
@@ -105,6 +111,8 @@ export class HistoryRunner {
   private nextId = 1;
   private closed = false;
   private readonly threads: HistoryThread[] = [];
+  private indexThread: HistoryThread | null = null;
+  private indexQueue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: HistoryRunnerOptions = DEFAULT_HISTORY_RUNNER) {}
 
@@ -121,16 +129,42 @@ export class HistoryRunner {
     await this.acquire(key, kind);
     const thread = this.idle.pop() ?? this.newThread();
     try {
-      const input = await gather();
-      const request: JobRequest = { id: this.nextId++, kind, workspaceId, input };
-      const reply = await thread.run(request, this.options.jobTimeoutMs);
-      if (reply.ok) return reply.value as JobResult<K>;
-      if (reply.error.code) throw new ApiError(reply.error.code, reply.error.message, reply.error.details);
-      throw new Error(`history job ${kind} failed: ${reply.error.message}`);
+      return await this.compute(thread, kind, workspaceId, gather);
     } finally {
       if (!this.closed) this.idle.push(thread);
       this.release(key);
     }
+  }
+
+  /**
+   * A job of the history index (history-index.ts): the server's own upkeep, so outside the reports'
+   * slots — never refused, never in a report's way — one at a time per instance on a thread of its own.
+   */
+  runIndexJob<K extends 'index'>(
+    workspaceId: string,
+    gather: () => Promise<JobInputs[K]>,
+  ): Promise<JobResult<K>> {
+    const job = this.indexQueue.then(() => {
+      if (this.closed) throw new Error('the history runner is closed');
+      this.indexThread ??= this.newThread();
+      return this.compute(this.indexThread, 'index' as K, workspaceId, gather);
+    });
+    this.indexQueue = job.catch(() => {});
+    return job;
+  }
+
+  private async compute<K extends JobKind>(
+    thread: HistoryThread,
+    kind: K,
+    workspaceId: string,
+    gather: () => Promise<JobInputs[K]>,
+  ): Promise<JobResult<K>> {
+    const input = await gather();
+    const request: JobRequest = { id: this.nextId++, kind, workspaceId, input };
+    const reply = await thread.run(request, this.options.jobTimeoutMs);
+    if (reply.ok) return reply.value as JobResult<K>;
+    if (reply.error.code) throw new ApiError(reply.error.code, reply.error.message, reply.error.details);
+    throw new Error(`history job ${kind} failed: ${reply.error.message}`);
   }
 
   /** Stops the worker threads (the server's shutdown). */

@@ -62,6 +62,8 @@ export const HistoryDiffReply = z.object({
   membershipsRemoved: z.array(
     z.looseObject({ userId: z.string(), groupId: z.string(), groupName: z.string() }),
   ),
+  membershipsAddedCount: z.number().int(),
+  membershipsRemovedCount: z.number().int(),
   buildersBefore: z.number(),
   buildersAfter: z.number(),
   truncated: z.boolean(),

@@ -40,6 +40,11 @@ export const DEFAULT_HISTORY: HistoryOptions = { retentionMs: null, snapshotEver
 export interface HistoryStore {
   /** The doc as of `at` (epoch ms): null when `at` is before the oldest moment kept. */
   docAsOf(workspaceId: string, at: number): Promise<HistoryDoc | null>;
+  /**
+   * The doc holding exactly the updates with seq ≤ max(`seq`, where the kept history starts) — the history
+   * index's starting point (its `uptoSeq` says which seq it holds).
+   */
+  docUpto(workspaceId: string, seq: number): Promise<HistoryDoc>;
   /** The oldest moment that can be answered (epoch ms; 0: from the workspace's creation). */
   historyStart(workspaceId: string): Promise<number>;
   /** The kept updates with afterSeq < seq ≤ uptoSeq, in seq order (a timeline replays them). */

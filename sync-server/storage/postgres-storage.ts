@@ -9,6 +9,7 @@ import { postgresAccountStore } from './postgres/account-store.ts';
 import { postgresAuditStore } from './postgres/audit-store.ts';
 import { postgresDecisionTokenStore } from './postgres/decision-token-store.ts';
 import { postgresDocumentStore } from './postgres/document-store.ts';
+import { ensurePostgresHistoryIndex } from './postgres/history-index-store.ts';
 import { ensurePostgresHistory, postgresHistory } from './postgres/history-store.ts';
 import { postgresInvitationStore } from './postgres/invitation-store.ts';
 import { KeyedQueue } from './postgres/keyed-queue.ts';
@@ -33,6 +34,7 @@ export async function openPostgresStorage(
   try {
     await migrate(db);
     await ensurePostgresHistory(db);
+    await ensurePostgresHistoryIndex(db);
   } catch (err) {
     await db.close().catch(() => {});
     throw mapError(err);
@@ -48,6 +50,7 @@ export async function openPostgresStorage(
   return {
     ...postgresDocumentStore(db, queue, history),
     ...history.store,
+    ...history.index.store,
     ...postgresAuditStore(db),
     ...postgresAccountStore(db),
     ...postgresDecisionTokenStore(db),

@@ -84,6 +84,8 @@ CREATE TABLE IF NOT EXISTS audit (
   summary TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_ws ON audit(workspace_id, id);
+-- History's causes read a window's entries by commit time, keys included (no table lookups).
+CREATE INDEX IF NOT EXISTS audit_ws_time ON audit(workspace_id, at, id, entity_keys);
 CREATE TABLE IF NOT EXISTS joined (     -- the account itself activated this user (accepted, or created the workspace)
   workspace_id TEXT NOT NULL REFERENCES workspaces(id),
   account_id TEXT NOT NULL,

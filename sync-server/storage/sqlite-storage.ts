@@ -31,6 +31,7 @@ export function openSqliteStorage(
   return mapUniqueViolations({
     ...sqliteDocumentStore(db, history),
     ...history.store,
+    ...history.index.store,
     ...sqliteAuditStore(db),
     ...sqliteAccountStore(db),
     ...sqliteDecisionTokenStore(db),

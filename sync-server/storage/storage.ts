@@ -16,6 +16,7 @@
 import type { AccountStores } from './account-store.ts';
 import type { AuditStore } from './audit-store.ts';
 import type { DocumentStore } from './document-store.ts';
+import type { HistoryIndexStore } from './history-index-store.ts';
 import type { HistoryStore } from './history-store.ts';
 import type { ScimStore } from './scim-store.ts';
 import type { SsoStore } from './sso-store.ts';
@@ -30,6 +31,7 @@ export interface Storage
     ScimStore,
     SsoStore,
     HistoryStore,
+    HistoryIndexStore,
     WebhookStore {
   close(): Promise<void>;
   /**

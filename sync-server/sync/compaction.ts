@@ -24,6 +24,8 @@ export interface CompactionDeps {
   readonly isDestroyed: () => boolean;
   /** Cluster mode: the doc holds every update up to this seq (other instances commit too). */
   readonly safeSeq?: () => number;
+  /** After each compaction that did not fail (the server brings the history index up to date then). */
+  readonly afterCompact?: (workspaceId: string) => void;
 }
 
 /** The snapshot facts of a state: lower-cased emails whose user is an active admin. */
@@ -94,6 +96,7 @@ export class Compaction {
       this.bytes = snapshot.length;
       this.updatesSinceSnapshot = 0;
       this.snapshotHasInfo = true;
+      this.deps.afterCompact?.(workspace.id);
     } catch (err) {
       log.error({ err, workspace: workspace.slug }, 'compaction failed');
     }

@@ -70,6 +70,8 @@ export interface LiveDocOptions {
   readonly cluster?: (live: LiveDoc, stored: StoredDoc) => ClusterFeed;
   /** What "now" is for expiring memberships (default: the system's). */
   readonly clock?: ServerClock;
+  /** After each stored compaction (the history index follows the log then). */
+  readonly afterCompact?: (workspaceId: string) => void;
 }
 
 /** A live doc's link to the other instances (cluster mode). */
@@ -156,6 +158,7 @@ export class LiveDoc {
       compactAfterUpdates: options.compactAfterUpdates,
       isDestroyed,
       safeSeq: () => this.feed?.safeSeq() ?? Number.POSITIVE_INFINITY,
+      ...(options.afterCompact ? { afterCompact: options.afterCompact } : {}),
     });
     this.pipeline = new UpdatePipeline({
       workspace,

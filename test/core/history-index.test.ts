@@ -111,10 +111,17 @@ describe('history index in core', () => {
           const userId = users[pick % users.length]!;
           const ix = indexOf(h, 1_000);
           const mine = (c: IndexedChange) => c.shared || c.entity === `u:${userId}`;
-          const start = decodeModel(ix.checkpoints[0]!.model);
-          const fromIndex = userTimelineFromIndex(start, REPLICA_EPOCH - 1, ix.changes.filter(mine), userId);
+          // Decoded for that user only: the groups hold no one else's memberships.
+          const start = decodeModel(ix.checkpoints[0]!.model, userId);
+          const { user, ...fromIndex } = userTimelineFromIndex(
+            start,
+            REPLICA_EPOCH - 1,
+            ix.changes.filter(mine),
+            userId,
+          );
           const replayed = userTimeline({ base: base.update, updates: [] }, REPLICA_EPOCH - 1, h.log, userId);
           expect(fromIndex).toEqual(replayed);
+          expect(user).toEqual(h.moments.at(-1)!.state.users.get(userId) ?? null);
         }),
         { numRuns: RUNS },
       );

@@ -3,44 +3,14 @@
  * committed by then; compaction keeps answers identical (history snapshots every N updates, the log kept);
  * with a retention, moments inside the window still answer the same and older ones answer null.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import type { AuditEntryInput } from '../../sync-server/storage/audit-store.ts';
-import type { HistoryDoc, HistoryOptions } from '../../sync-server/storage/history-store.ts';
-import { openPostgresStorage } from '../../sync-server/storage/postgres-storage.ts';
-import { openSqliteStorage } from '../../sync-server/storage/sqlite-storage.ts';
+import type { HistoryDoc } from '../../sync-server/storage/history-store.ts';
 import type { Storage } from '../../sync-server/storage/storage.ts';
-import { type Backend, storageBackends } from './backends.ts';
+import { storageBackends } from './backends.ts';
+import { auditAt, DAY_MS, historyStores } from './history-support.ts';
 
-const DAY_MS = 86_400_000;
-
-const audit = (workspaceId: string, at: number): AuditEntryInput => ({
-  workspaceId,
-  at,
-  actorId: 'acc-1',
-  actorEmail: 'a@x.test',
-  actorName: 'A',
-  source: 'sync',
-  action: 'doc.update',
-  entities: [],
-  summary: `edit at ${at}`,
-});
-
-const opened: Storage[] = [];
-afterEach(async () => {
-  for (const s of opened.splice(0)) await s.close().catch(() => {});
-});
-
-/** A second store on the backend's data with these history options. */
-async function withHistory(backend: Backend, history: HistoryOptions) {
-  const first = await backend.open();
-  const s =
-    backend.name === 'sqlite'
-      ? openSqliteStorage(first.location, { history })
-      : await openPostgresStorage(first.location, { history });
-  opened.push(s);
-  return s;
-}
+const withHistory = historyStores();
 
 /** A workspace and `n` edits, the i-th committed at `times[i]`; returns the doc and the key → time map. */
 async function edited(s: Storage, times: readonly number[], compactEvery = 0) {
@@ -52,7 +22,7 @@ async function edited(s: Storage, times: readonly number[], compactEvery = 0) {
   for (const [i, at] of times.entries()) {
     doc.getMap('m').set(`k${i % 3}`, `v${i}`);
     const head = (
-      await s.appendUpdates(ws.id, [{ update: updates[updates.length - 1]!, audit: audit(ws.id, at) }])
+      await s.appendUpdates(ws.id, [{ update: updates[updates.length - 1]!, audit: auditAt(ws.id, at) }])
     ).head;
     if (compactEvery > 0 && (i + 1) % compactEvery === 0)
       await s.compact(ws.id, Y.encodeStateAsUpdate(doc), head);

@@ -119,6 +119,7 @@ describe('GET …/history/diff', () => {
     expect(gained.body.membershipsAdded).toEqual([
       expect.objectContaining({ userId: eve.userId, groupName: 'HR' }),
     ]);
+    expect(gained.body).toMatchObject({ membershipsAddedCount: 1, membershipsRemovedCount: 0 });
     const lost = await api(t.url, 'GET', `${H}/diff?from=${at.during}&to=${at.after}`, { token: admin });
     expect(lost.body.changes).toEqual([expect.objectContaining({ before: 'view', after: null })]);
     const none = await api(t.url, 'GET', `${H}/diff?from=${at.before}&to=${at.after}`, { token: admin });

@@ -103,7 +103,7 @@ export const historyRoutes: Route[] = [
     method: 'GET',
     path: `${H}/diff`,
     summary:
-      'What changed in access between two moments: per user and resource the level before and after, with the change that caused it (audit entry, author, time); JSON or CSV',
+      'What changed in access between two moments: per user and resource the level before and after, with the change that caused it (audit entry, author, time), and the memberships added and removed (the first 1,000 each way listed, all counted); JSON or CSV',
     tag: 'history',
     auth: 'admin',
     queryParams: [

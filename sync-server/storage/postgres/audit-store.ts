@@ -1,9 +1,13 @@
 /** The audit log in PostgreSQL. `entity_keys` is ` <collection> <id> …` with spaces around, for strpos. */
-import type { AuditEntryInput, AuditStore } from '../audit-store.ts';
+import {
+  type AuditEntryInput,
+  type AuditRef,
+  type AuditStore,
+  entityKeys,
+  refColumns,
+} from '../audit-store.ts';
 import { toAudit } from '../rows.ts';
 import type { Db, Queryable } from './pool.ts';
-
-const entityKeys = (e: AuditEntryInput) => ` ${e.entities.map((x) => `${x.collection} ${x.id}`).join(' ')} `;
 
 /** Inserts audit rows in one statement (inside the caller's transaction): shared with the doc log. */
 export async function insertAudit(c: Queryable, entries: readonly AuditEntryInput[]): Promise<void> {
@@ -29,7 +33,7 @@ export async function insertAudit(c: Queryable, entries: readonly AuditEntryInpu
     cols.source.push(e.source);
     cols.action.push(e.action);
     cols.entities.push(JSON.stringify(e.entities));
-    cols.keys.push(entityKeys(e));
+    cols.keys.push(entityKeys(e.entities));
     cols.summary.push(e.summary);
   }
   await c.query(
@@ -59,6 +63,26 @@ export function postgresAuditStore(db: Db): AuditStore {
       if (query.before !== undefined) where.push(`id < ${arg(query.before)}`);
       const sql = `SELECT * FROM audit WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ${arg(query.limit)}`;
       return (await db.query(sql, args)).rows.map(toAudit);
+    },
+    async auditRefs(workspaceId, from, to, limit) {
+      const r = await db.query<AuditRef>(
+        'SELECT id, at, entity_keys AS keys FROM audit WHERE workspace_id = $1 AND at >= $2 AND at <= $3 ORDER BY at DESC, id DESC LIMIT $4',
+        [workspaceId, from, to, limit],
+      );
+      return refColumns(r.rows);
+    },
+    async auditRefsAt(workspaceId, times) {
+      if (times.length === 0) return [];
+      const r = await db.query<AuditRef>(
+        'SELECT id, at, entity_keys AS keys FROM audit WHERE workspace_id = $1 AND at = ANY($2::bigint[])',
+        [workspaceId, times],
+      );
+      return r.rows;
+    },
+    async auditEntriesByIds(workspaceId, ids) {
+      if (ids.length === 0) return [];
+      const sql = 'SELECT * FROM audit WHERE workspace_id = $1 AND id = ANY($2::bigint[])';
+      return (await db.query(sql, [workspaceId, ids])).rows.map(toAudit);
     },
     async recentAuditFor(workspaceId, entityIds, sinceMs, limit) {
       if (entityIds.length === 0) return [];

@@ -3,7 +3,9 @@
  * `doc_history_snapshots`, the same contract as SQLite's (sqlite/history-store.ts). The table is created
  * at open under a transaction-scoped advisory lock, so instances starting together create it once; a
  * database whose log was compacted away before history existed starts its history at its snapshots.
- * Compaction (document-store.ts) calls `afterCompact` in its transaction, under its own advisory lock.
+ * Compaction (document-store.ts) calls `afterCompact` in its transaction, under its own advisory lock;
+ * with a retention it prunes the history index too (history-index-store.ts, which reads moments by the
+ * same cut and the same "before the kept history" rule as `docAsOf`).
  */
 import {
   type HistoryDoc,
@@ -13,6 +15,7 @@ import {
   type TimedUpdate,
 } from '../history-store.ts';
 import { fromBytea, toBytea } from './bytes.ts';
+import { type PostgresHistoryIndex, postgresHistoryIndex } from './history-index-store.ts';
 import type { Db, Queryable } from './pool.ts';
 
 const HISTORY_LOCK_KEY = 0x68697374; // "hist"
@@ -47,9 +50,11 @@ interface SnapRow {
 }
 
 const SNAP = 'SELECT upto_seq, at, data FROM doc_history_snapshots WHERE workspace_id = $1';
+const SNAP_EXISTS = 'SELECT 1 FROM doc_history_snapshots WHERE workspace_id = $1';
 
 export interface PostgresHistory {
   readonly store: HistoryStore;
+  readonly index: PostgresHistoryIndex;
   /** In compaction's transaction, after the snapshot moved to `uptoSeq`. */
   afterCompact(c: Queryable, workspaceId: string, uptoSeq: number): Promise<void>;
 }
@@ -79,7 +84,53 @@ async function updatesBetween(c: Queryable, ws: string, after: number, upto: num
   return r.rows.map((x) => ({ seq: x.seq, at: x.at, update: fromBytea(x.data) }));
 }
 
+/** The moment's seq cut: the last update committed at or before `at` (null: none kept). */
+async function cutOf(c: Queryable, ws: string, at: number): Promise<number | null> {
+  const r = await c.query<{ seq: number | null }>(
+    'SELECT MAX(seq) AS seq FROM doc_updates WHERE workspace_id = $1 AND at <= $2',
+    [ws, at],
+  );
+  return r.rows[0]!.seq;
+}
+
 export function postgresHistory(db: Db, options: HistoryOptions): PostgresHistory {
+  const index = postgresHistoryIndex(db, {
+    // docAsOf's rule: no history snapshot under the cut, and the log does not start there.
+    async beforeHistory(c, ws, at) {
+      const cut = await cutOf(c, ws, at);
+      const base = (
+        cut === null
+          ? await c.query(`${SNAP_EXISTS} AND at <= $2 LIMIT 1`, [ws, at])
+          : await c.query(`${SNAP_EXISTS} AND upto_seq <= $2 LIMIT 1`, [ws, cut])
+      ).rows[0];
+      return !base && (cut === null || (await startOf(c, ws)) !== null);
+    },
+    // docAsOf's cut: the last update by then, or the history snapshot it starts from when that is later
+    // (a moment after the history start, before the first update kept after it).
+    async cutAt(c, ws, at) {
+      const seq = await cutOf(c, ws, at);
+      const pick = 'SELECT upto_seq, at FROM doc_history_snapshots WHERE workspace_id = $1';
+      const base = (
+        seq === null
+          ? await c.query<{ upto_seq: number; at: number }>(
+              `${pick} AND at <= $2 ORDER BY upto_seq DESC LIMIT 1`,
+              [ws, at],
+            )
+          : await c.query<{ upto_seq: number; at: number }>(
+              `${pick} AND upto_seq <= $2 ORDER BY upto_seq DESC LIMIT 1`,
+              [ws, seq],
+            )
+      ).rows[0];
+      if (base && (seq === null || base.upto_seq > seq)) return { seq: base.upto_seq, at: base.at };
+      if (seq === null) return null;
+      const r = await c.query<{ at: number }>(
+        'SELECT at FROM doc_updates WHERE workspace_id = $1 AND seq = $2',
+        [ws, seq],
+      );
+      return { seq, at: r.rows[0]?.at ?? 0 };
+    },
+  });
+
   async function keepSnapshot(c: Queryable, ws: string, uptoSeq: number): Promise<void> {
     const last = (await c.query<SnapRow>(`${SNAP} ORDER BY upto_seq DESC LIMIT 1`, [ws])).rows[0];
     if (!last && (await startOf(c, ws)) !== null) {
@@ -134,17 +185,14 @@ export function postgresHistory(db: Db, options: HistoryOptions): PostgresHistor
       'UPDATE doc_history_snapshots SET starts_history = TRUE WHERE workspace_id = $1 AND upto_seq = $2',
       [ws, base.upto_seq],
     );
+    await index.prune(c, ws, base.upto_seq);
   }
 
   const store: HistoryStore = {
     docAsOf(ws, at) {
       return db.tx(async (c): Promise<HistoryDoc | null> => {
         await c.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-        const cutRow = await c.query<{ seq: number | null }>(
-          'SELECT MAX(seq) AS seq FROM doc_updates WHERE workspace_id = $1 AND at <= $2',
-          [ws, at],
-        );
-        const cut = cutRow.rows[0]!.seq;
+        const cut = await cutOf(c, ws, at);
         const base = (
           cut === null
             ? await c.query<SnapRow>(`${SNAP} AND at <= $2 ORDER BY upto_seq DESC LIMIT 1`, [ws, at])
@@ -160,6 +208,29 @@ export function postgresHistory(db: Db, options: HistoryOptions): PostgresHistor
           updates,
           uptoSeq,
           uptoAt: updates.length > 0 ? updates[updates.length - 1]!.at : (base?.at ?? 0),
+        };
+      });
+    },
+    docUpto(ws, seq) {
+      return db.tx(async (c): Promise<HistoryDoc> => {
+        await c.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+        const start = await c.query<{ upto_seq: number }>(
+          'SELECT upto_seq FROM doc_history_snapshots WHERE workspace_id = $1 AND starts_history ORDER BY upto_seq LIMIT 1',
+          [ws],
+        );
+        const upto = Math.max(seq, start.rows[0]?.upto_seq ?? 0);
+        const base = (
+          await c.query<SnapRow>(`${SNAP} AND upto_seq <= $2 ORDER BY upto_seq DESC LIMIT 1`, [ws, upto])
+        ).rows[0];
+        const baseSeq = base?.upto_seq ?? 0;
+        const updates = await updatesBetween(c, ws, baseSeq, upto);
+        const last = updates[updates.length - 1];
+        return {
+          base: base ? fromBytea(base.data) : null,
+          baseSeq,
+          updates,
+          uptoSeq: last?.seq ?? baseSeq,
+          uptoAt: last?.at ?? base?.at ?? 0,
         };
       });
     },
@@ -180,6 +251,7 @@ export function postgresHistory(db: Db, options: HistoryOptions): PostgresHistor
 
   return {
     store,
+    index,
     async afterCompact(c, ws, uptoSeq) {
       await keepSnapshot(c, ws, uptoSeq);
       await prune(c, ws, uptoSeq);

@@ -1,5 +1,12 @@
 /** The audit log in SQLite. `entity_keys` is ` <collection> <id> …` with spaces around, for `instr`. */
-import type { AuditEntryInput, AuditStore } from '../audit-store.ts';
+import {
+  type AuditEntry,
+  type AuditEntryInput,
+  type AuditRef,
+  type AuditStore,
+  entityKeys,
+  refColumns,
+} from '../audit-store.ts';
 import { type Row, toAudit } from '../rows.ts';
 import type { Db } from './open-database.ts';
 
@@ -10,7 +17,7 @@ export function createAuditInsert(db: Db): (e: AuditEntryInput) => void {
       'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
   return (e) => {
-    const keys = ` ${e.entities.map((x) => `${x.collection} ${x.id}`).join(' ')} `;
+    const keys = entityKeys(e.entities);
     insert.run(
       e.workspaceId,
       e.at,
@@ -28,6 +35,9 @@ export function createAuditInsert(db: Db): (e: AuditEntryInput) => void {
 
 export function sqliteAuditStore(db: Db): AuditStore {
   const insertAudit = createAuditInsert(db);
+  const refs = db.prepare(
+    'SELECT id, at, entity_keys AS keys FROM audit WHERE workspace_id = ? AND at >= ? AND at <= ? ORDER BY at DESC, id DESC LIMIT ?',
+  );
   const auditTx = db.transaction((entries: readonly AuditEntryInput[]) => {
     for (const e of entries) insertAudit(e);
   });
@@ -61,6 +71,28 @@ export function sqliteAuditStore(db: Db): AuditStore {
       args.push(query.limit);
       const sql = `SELECT * FROM audit WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`;
       return (db.prepare(sql).all(...args) as Row[]).map(toAudit);
+    },
+    async auditRefs(workspaceId, from, to, limit) {
+      return refColumns(refs.raw(true).all(workspaceId, from, to, limit) as [number, number, string][]);
+    },
+    async auditRefsAt(workspaceId, times) {
+      const out: AuditRef[] = [];
+      for (let i = 0; i < times.length; i += 10_000) {
+        const part = times.slice(i, i + 10_000);
+        const sql = `SELECT id, at, entity_keys AS keys FROM audit WHERE workspace_id = ? AND at IN (${part.map(() => '?').join(',')})`;
+        out.push(...(db.prepare(sql).all(workspaceId, ...part) as AuditRef[]));
+      }
+      return out;
+    },
+    async auditEntriesByIds(workspaceId, ids) {
+      const out: AuditEntry[] = [];
+      // SQLite binds at most 32,766 parameters per statement.
+      for (let i = 0; i < ids.length; i += 10_000) {
+        const part = ids.slice(i, i + 10_000);
+        const sql = `SELECT * FROM audit WHERE workspace_id = ? AND id IN (${part.map(() => '?').join(',')})`;
+        out.push(...(db.prepare(sql).all(workspaceId, ...part) as Row[]).map(toAudit));
+      }
+      return out;
     },
     async recentAuditFor(workspaceId, entityIds, sinceMs, limit) {
       if (entityIds.length === 0) return [];

@@ -12,6 +12,7 @@ import {
   mergeHistory,
   type TimedUpdate,
 } from '../history-store.ts';
+import { type SqliteHistoryIndex, sqliteHistoryIndex } from './history-index-store.ts';
 import type { Db } from './open-database.ts';
 
 const HISTORY_SQL = `
@@ -49,6 +50,7 @@ interface SnapRow {
 
 export interface SqliteHistory {
   readonly store: HistoryStore;
+  readonly index: SqliteHistoryIndex;
   /** In compaction's transaction, after the snapshot moved to `uptoSeq`. */
   afterCompact(workspaceId: string, uptoSeq: number): void;
 }
@@ -69,6 +71,9 @@ export function sqliteHistory(db: Db, options: HistoryOptions): SqliteHistory {
     ),
     baseAt: db.prepare(
       'SELECT upto_seq, at, data FROM doc_history_snapshots WHERE workspace_id = ? AND at <= ? ORDER BY upto_seq DESC LIMIT 1',
+    ),
+    oldestStart: db.prepare(
+      'SELECT upto_seq, at, data FROM doc_history_snapshots WHERE workspace_id = ? AND starts_history = 1 ORDER BY upto_seq LIMIT 1',
     ),
     newest: db.prepare(
       'SELECT upto_seq, at, data FROM doc_history_snapshots WHERE workspace_id = ? ORDER BY upto_seq DESC LIMIT 1',
@@ -100,6 +105,34 @@ export function sqliteHistory(db: Db, options: HistoryOptions): SqliteHistory {
       (r): TimedUpdate => ({ seq: r.seq, at: r.at, update: new Uint8Array(r.data) }),
     );
 
+  const cutTime = db.prepare(
+    'SELECT COALESCE(at, 0) AS at FROM doc_updates WHERE workspace_id = ? AND seq = ?',
+  );
+  const baseUptoCut = db.prepare(
+    'SELECT upto_seq, at FROM doc_history_snapshots WHERE workspace_id = ? AND upto_seq <= ? ORDER BY upto_seq DESC LIMIT 1',
+  );
+  const baseAtCut = db.prepare(
+    'SELECT upto_seq, at FROM doc_history_snapshots WHERE workspace_id = ? AND at <= ? ORDER BY upto_seq DESC LIMIT 1',
+  );
+  const index = sqliteHistoryIndex(db, {
+    beforeHistory(ws, at) {
+      const cut = (q.cut.get({ ws, at }) as { seq: number | null }).seq;
+      const base = cut === null ? q.baseAt.get(ws, at) : q.baseUpto.get(ws, cut);
+      return !base && (startOf(ws) !== null || cut === null);
+    },
+    // docAsOf's cut: the last update by then, or the history snapshot it starts from when that is later
+    // (a moment after the history start, before the first update kept after it).
+    cutAt(ws, at) {
+      const seq = (q.cut.get({ ws, at }) as { seq: number | null }).seq;
+      const base = (seq === null ? baseAtCut.get(ws, at) : baseUptoCut.get(ws, seq)) as
+        | { upto_seq: number; at: number }
+        | undefined;
+      if (base && (seq === null || base.upto_seq > seq)) return { seq: base.upto_seq, at: base.at };
+      if (seq === null) return null;
+      return { seq, at: (cutTime.get(ws, seq) as { at: number } | undefined)?.at ?? 0 };
+    },
+  });
+
   const asOfTx = db.transaction((ws: string, at: number): HistoryDoc | null => {
     const cut = (q.cut.get({ ws, at }) as { seq: number | null }).seq;
     const base = (cut === null ? q.baseAt.get(ws, at) : q.baseUpto.get(ws, cut)) as SnapRow | undefined;
@@ -112,6 +145,21 @@ export function sqliteHistory(db: Db, options: HistoryOptions): SqliteHistory {
       baseSeq,
       updates,
       uptoSeq,
+      uptoAt: updates.length > 0 ? updates[updates.length - 1]!.at : (base?.at ?? 0),
+    };
+  });
+
+  const uptoTx = db.transaction((ws: string, seq: number): HistoryDoc => {
+    const start = q.oldestStart.get(ws) as SnapRow | undefined;
+    const upto = Math.max(seq, start?.upto_seq ?? 0);
+    const base = q.baseUpto.get(ws, upto) as SnapRow | undefined;
+    const baseSeq = base?.upto_seq ?? 0;
+    const updates = updatesBetween(ws, baseSeq, upto);
+    return {
+      base: base ? new Uint8Array(base.data) : null,
+      baseSeq,
+      updates,
+      uptoSeq: Math.max(baseSeq, updates.length > 0 ? updates[updates.length - 1]!.seq : baseSeq),
       uptoAt: updates.length > 0 ? updates[updates.length - 1]!.at : (base?.at ?? 0),
     };
   });
@@ -137,9 +185,11 @@ export function sqliteHistory(db: Db, options: HistoryOptions): SqliteHistory {
     q.dropUpdates.run(ws, Math.min(base.upto_seq, uptoSeq));
     q.dropSnapshots.run(ws, base.upto_seq);
     q.markStart.run(ws, base.upto_seq);
+    index.prune(ws, base.upto_seq);
   }
 
   return {
+    index,
     afterCompact(ws, uptoSeq) {
       keepSnapshot(ws, uptoSeq);
       prune(ws, uptoSeq);
@@ -147,6 +197,9 @@ export function sqliteHistory(db: Db, options: HistoryOptions): SqliteHistory {
     store: {
       async docAsOf(ws, at) {
         return asOfTx(ws, at);
+      },
+      async docUpto(ws, seq) {
+        return uptoTx(ws, seq);
       },
       async historyUpdates(ws, afterSeq, uptoSeq) {
         return updatesBetween(ws, afterSeq, uptoSeq);
