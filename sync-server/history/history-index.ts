@@ -10,7 +10,7 @@
 import type { Logger } from '../log.ts';
 import type { DocumentStore } from '../storage/document-store.ts';
 import type { HistoryIndexStore } from '../storage/history-index-store.ts';
-import type { HistoryDoc, HistoryStore, TimedUpdate } from '../storage/history-store.ts';
+import type { HistoryDoc, HistoryStore } from '../storage/history-store.ts';
 import type { HistoryRunner } from './history-runner.ts';
 
 /** Updates indexed per job (one worker round trip; a few seconds at most). */
@@ -39,11 +39,17 @@ export function ownSource(d: HistoryDoc): HistoryDoc {
   };
 }
 
-/** Updates the log holds beyond the index head (the whole log when nothing is indexed yet). */
+/**
+ * Updates the log holds beyond the index head, counted in this workspace (SQLite's seqs are one rowid
+ * for all workspaces); the whole log's head seq when nothing is indexed yet.
+ */
 async function tail(storage: IndexStorage, workspaceId: string): Promise<number> {
   const last = (await storage.headSeqs([workspaceId])).get(workspaceId) ?? 0;
   const head = await storage.indexHead(workspaceId);
-  return Math.max(0, last - (head?.seq ?? 0));
+  if (!head) return last;
+  if (head.seq >= last) return 0;
+  const after = await storage.updateTimes(workspaceId, head.at - 1, Number.MAX_SAFE_INTEGER);
+  return after.filter((u) => u.seq > head.seq).length;
 }
 
 /** One job: the next ≤ INDEX_BATCH updates after the head. False when there was nothing to index. */
@@ -54,14 +60,10 @@ async function indexOnce(deps: IndexDeps, workspaceId: string): Promise<boolean>
   if (head && head.seq >= last) return false;
   const run = await deps.history.runIndexJob(workspaceId, async () => {
     const start = ownSource(await storage.docUpto(workspaceId, head?.seq ?? 0));
-    // Seqs can be shared by workspaces (SQLite's are one rowid): widen the range until it holds some.
-    let steps: TimedUpdate[] = [];
-    for (let span = INDEX_BATCH; steps.length === 0 && start.uptoSeq < last; span *= 8) {
-      const upto = Math.min(last, start.uptoSeq + span);
-      steps = (await storage.historyUpdates(workspaceId, start.uptoSeq, upto)).slice(0, INDEX_BATCH);
-      if (upto === last) break;
-    }
-    steps = steps.map((u) => ({ ...u, update: own(u.update) }));
+    const steps = (await storage.historyUpdates(workspaceId, start.uptoSeq, last, INDEX_BATCH)).map((u) => ({
+      ...u,
+      update: own(u.update),
+    }));
     // A fresh start (nothing indexed, or retention moved the history past the head): a checkpoint there.
     const fresh = !head || start.uptoSeq !== head.seq;
     return { start, steps, withStartModel: fresh, sinceCheckpoint: fresh ? 0 : head.sinceCheckpoint };

@@ -47,8 +47,13 @@ export interface HistoryStore {
   docUpto(workspaceId: string, seq: number): Promise<HistoryDoc>;
   /** The oldest moment that can be answered (epoch ms; 0: from the workspace's creation). */
   historyStart(workspaceId: string): Promise<number>;
-  /** The kept updates with afterSeq < seq ≤ uptoSeq, in seq order (a timeline replays them). */
-  historyUpdates(workspaceId: string, afterSeq: number, uptoSeq: number): Promise<TimedUpdate[]>;
+  /** The kept updates with afterSeq < seq ≤ uptoSeq, in seq order, the first `limit` (none: all). */
+  historyUpdates(
+    workspaceId: string,
+    afterSeq: number,
+    uptoSeq: number,
+    limit?: number,
+  ): Promise<TimedUpdate[]>;
   /** The seqs and times of the updates committed in (fromAt, toAt], in seq order (no bytes). */
   updateTimes(workspaceId: string, fromAt: number, toAt: number): Promise<{ seq: number; at: number }[]>;
 }

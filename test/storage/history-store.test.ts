@@ -73,6 +73,11 @@ describe.each(storageBackends())('history store on $name', (backend) => {
       t0 + 20,
       t0 + 20,
     ]);
+    // The kept updates by seq, all of them or the first few.
+    const all = await s.historyUpdates(ws.id, 0, Number.MAX_SAFE_INTEGER);
+    expect(all.map((u) => u.at).slice(-times.length)).toEqual(times);
+    expect(await s.historyUpdates(ws.id, 0, Number.MAX_SAFE_INTEGER, 3)).toEqual(all.slice(0, 3));
+    expect(await s.historyUpdates(ws.id, all[2]!.seq, all[5]!.seq, 2)).toEqual(all.slice(3, 5));
     // The live doc still loads from the compacted snapshot alone.
     const stored = await s.loadDoc(ws.id);
     expect(stored.updates).toEqual([]);

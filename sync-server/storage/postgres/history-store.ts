@@ -76,10 +76,17 @@ async function startOf(c: Queryable, ws: string): Promise<number | null> {
   return row.first !== null && row.first > 1 ? row.first_at : null;
 }
 
-async function updatesBetween(c: Queryable, ws: string, after: number, upto: number): Promise<TimedUpdate[]> {
+async function updatesBetween(
+  c: Queryable,
+  ws: string,
+  after: number,
+  upto: number,
+  limit: number | null = null,
+): Promise<TimedUpdate[]> {
+  // LIMIT NULL: all of them.
   const r = await c.query<{ seq: number; at: number; data: Buffer }>(
-    'SELECT seq, at, data FROM doc_updates WHERE workspace_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq',
-    [ws, after, upto],
+    'SELECT seq, at, data FROM doc_updates WHERE workspace_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4',
+    [ws, after, upto, limit],
   );
   return r.rows.map((x) => ({ seq: x.seq, at: x.at, update: fromBytea(x.data) }));
 }
@@ -234,8 +241,8 @@ export function postgresHistory(db: Db, options: HistoryOptions): PostgresHistor
         };
       });
     },
-    historyUpdates(ws, afterSeq, uptoSeq) {
-      return db.tx((c) => updatesBetween(c, ws, afterSeq, uptoSeq));
+    historyUpdates(ws, afterSeq, uptoSeq, limit) {
+      return db.tx((c) => updatesBetween(c, ws, afterSeq, uptoSeq, limit ?? null));
     },
     async historyStart(ws) {
       return (await db.tx((c) => startOf(c, ws))) ?? 0;

@@ -81,8 +81,9 @@ export function sqliteHistory(db: Db, options: HistoryOptions): SqliteHistory {
     start: db.prepare(
       'SELECT MIN(at) AS at FROM doc_history_snapshots WHERE workspace_id = ? AND starts_history = 1',
     ),
+    // LIMIT -1: all of them.
     between: db.prepare(
-      'SELECT seq, COALESCE(at, 0) AS at, data FROM doc_updates WHERE workspace_id = ? AND seq > ? AND seq <= ? ORDER BY seq',
+      'SELECT seq, COALESCE(at, 0) AS at, data FROM doc_updates WHERE workspace_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?',
     ),
     count: db.prepare(
       'SELECT COUNT(*) AS n, MAX(COALESCE(at, 0)) AS at FROM doc_updates WHERE workspace_id = ? AND seq > ? AND seq <= ?',
@@ -100,8 +101,8 @@ export function sqliteHistory(db: Db, options: HistoryOptions): SqliteHistory {
     ),
   };
   const startOf = (ws: string): number | null => (q.start.get(ws) as { at: number | null }).at;
-  const updatesBetween = (ws: string, after: number, upto: number) =>
-    (q.between.all(ws, after, upto) as { seq: number; at: number; data: Buffer }[]).map(
+  const updatesBetween = (ws: string, after: number, upto: number, limit = -1) =>
+    (q.between.all(ws, after, upto, limit) as { seq: number; at: number; data: Buffer }[]).map(
       (r): TimedUpdate => ({ seq: r.seq, at: r.at, update: new Uint8Array(r.data) }),
     );
 
@@ -201,8 +202,8 @@ export function sqliteHistory(db: Db, options: HistoryOptions): SqliteHistory {
       async docUpto(ws, seq) {
         return uptoTx(ws, seq);
       },
-      async historyUpdates(ws, afterSeq, uptoSeq) {
-        return updatesBetween(ws, afterSeq, uptoSeq);
+      async historyUpdates(ws, afterSeq, uptoSeq, limit) {
+        return updatesBetween(ws, afterSeq, uptoSeq, limit);
       },
       async historyStart(ws) {
         return startOf(ws) ?? 0;
