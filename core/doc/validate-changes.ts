@@ -2,11 +2,13 @@
  * Validation of what an untrusted update changed (server pipeline: apply to a shadow doc, then check).
  * Every entity the transaction touched is checked whole: its fields as the schema declares them
  * (check-fields.ts: types, enums, lengths, formats, references, no unknown fields), then the rules here:
- * reserved and invisible group names, undeletable default groups, one default group per role,
+ * entity ids without spaces, reserved and invisible group names, undeletable default groups, one default
+ * group per role,
  * tombstone-only deletes, no unknown roots. Never throws on junk.
  */
 import * as Y from 'yjs';
 import { readRequest } from '../requests/access-request.ts';
+import { isEntityId, MAX_ENTITY_ID_LENGTH } from '../rules/formats.ts';
 import { hasInvisibleCharacters, isReservedGroupName } from '../rules/names.ts';
 import { type Check, Checker, checkFields, type Violation } from './check-fields.ts';
 import { APP, CONFLICT, DATA_SOURCE, GRANT, GROUP, META_SCHEMA, USER } from './entity-schema.ts';
@@ -129,6 +131,8 @@ export function validateChanges(
       for (const id of ids) {
         const path = `${collection}.${id}`;
         const v = root.get(id);
+        if (!isEntityId(id))
+          c.add(path, `ids are 1–${MAX_ENTITY_ID_LENGTH} characters without spaces or control characters`);
         if (v === undefined) c.add(path, 'entities are deleted with a tombstone (deletedAt), never removed');
         else if (!(v instanceof Y.Map)) c.add(path, 'must be a map');
         else CHECKS[collection]?.(c, path, v as YMap);

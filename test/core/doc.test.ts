@@ -104,6 +104,19 @@ describe('validateChanges', () => {
       'creation fields',
     ],
     ['a Y.Text entity', (doc) => doc.getMap('apps').set('t', new Y.Text('hi')), 'must be a map'],
+    // Ids are written space-separated (member tokens, audit keys): one with a space would read as two.
+    ['an id with a space', (doc) => doc.getMap('apps').set('a b', new Y.Map<unknown>()), 'without spaces'],
+    [
+      'an id with a newline',
+      (doc) => doc.getMap('users').set('u\n1', new Y.Map<unknown>()),
+      'without spaces',
+    ],
+    ['an empty id', (doc) => doc.getMap('groups').set('', new Y.Map<unknown>()), 'without spaces'],
+    [
+      'a 65-character id',
+      (doc) => doc.getMap('apps').set('x'.repeat(65), new Y.Map<unknown>()),
+      'without spaces',
+    ],
     [
       'a grant naming no app',
       (doc, e) => {
