@@ -7,7 +7,6 @@
  * a report has its slot). A window replayed through Yjs, or read from the history index, is capped: a
  * longer one is 422.
  */
-
 import { history } from '../../core/index.ts';
 import { ApiError } from '../http/respond.ts';
 import type { Logger } from '../log.ts';
@@ -174,6 +173,11 @@ export async function docAt(deps: HistoryDeps, workspaceId: string, at: number) 
   }));
 }
 
+/** Where a window asked from `from` starts: there, or where history starts when `from` is before it. */
+async function windowStart(store: HistoryStorage, workspaceId: string, from: number): Promise<number> {
+  return Math.max(from, await historyStartOf(store, workspaceId));
+}
+
 /**
  * A replayed window: the moment at `from` (or where history starts, when `from` is before it), the
  * updates up to `to` and the moment at `to`; 422 beyond `maxUpdates` updates.
@@ -185,11 +189,7 @@ async function window(
   to: number,
   maxUpdates: number,
 ): Promise<TimelineInput> {
-  const first = await store.docAsOf(workspaceId, from);
-  const startAt = first ? from : await historyStartOf(store, workspaceId);
-  const start = first
-    ? { at: from, source: ownSource(first) }
-    : await momentInput(store, workspaceId, startAt, true);
+  const start = await momentInput(store, workspaceId, await windowStart(store, workspaceId, from), true);
   const end = await momentInput(store, workspaceId, to, true);
   if (!start.source || !end.source) throw new Error('a replayed window reads the doc');
   const count = (await store.updateTimes(workspaceId, start.at, to)).filter(
@@ -222,8 +222,7 @@ async function indexedWindow(
   from: number,
   to: number,
 ): Promise<IndexedWindow | null> {
-  const start = await historyStartOf(store, workspaceId);
-  const startAt = Math.max(from, start);
+  const startAt = await windowStart(store, workspaceId, from);
   const first = await store.indexedMoment(workspaceId, startAt);
   const last = first && (await store.indexedMoment(workspaceId, to));
   if (!first || !last) return null;

@@ -24,11 +24,7 @@ export async function ensurePostgresHistoryIndex(db: Db): Promise<void> {
     await c.query('SELECT pg_advisory_xact_lock($1)', [INDEX_LOCK_KEY]);
     const exists = await c.query("SELECT to_regclass('history_changes') IS NOT NULL AS yes");
     if (exists.rows[0]!.yes) return;
-    // With the index comes the audit's (workspace, time) index: history's causes read a window's
-    // entries by commit time. Not covering: an entry's keys have no bound (a SCIM group push names every
-    // member) and a B-tree row holds at most a third of a page.
     await c.query(`
-      CREATE INDEX IF NOT EXISTS audit_ws_time ON audit(workspace_id, at, id);
       CREATE TABLE history_index_heads (
         workspace_id TEXT PRIMARY KEY REFERENCES workspaces(id),
         head_seq BIGINT NOT NULL,
@@ -81,16 +77,12 @@ export interface PostgresHistoryIndex {
 }
 
 /**
- * `beforeHistory(c, ws, at)`: true when `at` is before the kept history (the history store's rule);
- * `cutAt(c, ws, at)`: the moment's seq cut and that update's commit time, or null. Both run in the
- * index's transaction.
+ * `cutAt(c, ws, at)`: the moment's seq cut and that update's commit time, as the history store's docAsOf
+ * has it (null: `at` is before the kept history), read in the index's transaction.
  */
 export function postgresHistoryIndex(
   db: Db,
-  moment: {
-    readonly beforeHistory: (c: Queryable, ws: string, at: number) => Promise<boolean>;
-    readonly cutAt: (c: Queryable, ws: string, at: number) => Promise<{ seq: number; at: number } | null>;
-  },
+  cutAt: (c: Queryable, ws: string, at: number) => Promise<{ seq: number; at: number } | null>,
 ): PostgresHistoryIndex {
   async function headOf(c: Queryable, ws: string): Promise<IndexHead | null> {
     const r = await c.query<{ seq: number; at: number; since: number }>(
@@ -120,10 +112,10 @@ export function postgresHistoryIndex(
       indexedMoment(ws, at) {
         return db.tx(async (c): Promise<IndexedMoment | null> => {
           await c.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-          if (await moment.beforeHistory(c, ws, at)) return null;
-          const cut = await moment.cutAt(c, ws, at);
+          const cut = await cutAt(c, ws, at);
+          if (!cut) return null;
           const head = await headOf(c, ws);
-          const uptoSeq = cut?.seq ?? 0;
+          const uptoSeq = cut.seq;
           if (!head || head.seq < uptoSeq) return null;
           const cp = (
             await c.query<{ seq: number; at: number; data: Buffer }>(
@@ -139,7 +131,7 @@ export function postgresHistoryIndex(
               WHERE workspace_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq, entity`,
             [ws, cp.seq, uptoSeq],
           );
-          return { checkpoint, changes: rows.rows.map(change), uptoSeq, uptoAt: cut?.at ?? cp.at };
+          return { checkpoint, changes: rows.rows.map(change), uptoSeq, uptoAt: cut.at };
         });
       },
       async indexChangesFor(ws, afterSeq, uptoSeq, userId, limit) {

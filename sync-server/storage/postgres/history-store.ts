@@ -50,7 +50,6 @@ interface SnapRow {
 }
 
 const SNAP = 'SELECT upto_seq, at, data FROM doc_history_snapshots WHERE workspace_id = $1';
-const SNAP_EXISTS = 'SELECT 1 FROM doc_history_snapshots WHERE workspace_id = $1';
 
 export interface PostgresHistory {
   readonly store: HistoryStore;
@@ -100,42 +99,44 @@ async function cutOf(c: Queryable, ws: string, at: number): Promise<number | nul
   return r.rows[0]!.seq;
 }
 
+/** A history snapshot without its bytes. */
+type SnapCut = Omit<SnapRow, 'data'>;
+
+interface MomentCut {
+  readonly base: SnapCut | undefined;
+  readonly uptoSeq: number;
+  readonly uptoAt: number;
+}
+
+const SNAP_CUT = 'SELECT upto_seq, at FROM doc_history_snapshots WHERE workspace_id = $1';
+
+/**
+ * What a moment is, for docAsOf and the history index alike: null before the kept history (no history
+ * snapshot under its cut, and the log does not start there); else the history snapshot it builds on, and
+ * its cut — the last update committed by then, or that snapshot when it is later (a moment after the
+ * history start, before the first update kept after it) — with that update's commit time.
+ */
+async function momentAt(c: Queryable, ws: string, at: number): Promise<MomentCut | null> {
+  const cut = await cutOf(c, ws, at);
+  const base = (
+    cut === null
+      ? await c.query<SnapCut>(`${SNAP_CUT} AND at <= $2 ORDER BY upto_seq DESC LIMIT 1`, [ws, at])
+      : await c.query<SnapCut>(`${SNAP_CUT} AND upto_seq <= $2 ORDER BY upto_seq DESC LIMIT 1`, [ws, cut])
+  ).rows[0];
+  if (!base && (cut === null || (await startOf(c, ws)) !== null)) return null;
+  if (cut === null || (base && base.upto_seq >= cut))
+    return { base, uptoSeq: base!.upto_seq, uptoAt: base!.at };
+  const r = await c.query<{ at: number }>('SELECT at FROM doc_updates WHERE workspace_id = $1 AND seq = $2', [
+    ws,
+    cut,
+  ]);
+  return { base, uptoSeq: cut, uptoAt: r.rows[0]!.at };
+}
+
 export function postgresHistory(db: Db, options: HistoryOptions): PostgresHistory {
-  const index = postgresHistoryIndex(db, {
-    // docAsOf's rule: no history snapshot under the cut, and the log does not start there.
-    async beforeHistory(c, ws, at) {
-      const cut = await cutOf(c, ws, at);
-      const base = (
-        cut === null
-          ? await c.query(`${SNAP_EXISTS} AND at <= $2 LIMIT 1`, [ws, at])
-          : await c.query(`${SNAP_EXISTS} AND upto_seq <= $2 LIMIT 1`, [ws, cut])
-      ).rows[0];
-      return !base && (cut === null || (await startOf(c, ws)) !== null);
-    },
-    // docAsOf's cut: the last update by then, or the history snapshot it starts from when that is later
-    // (a moment after the history start, before the first update kept after it).
-    async cutAt(c, ws, at) {
-      const seq = await cutOf(c, ws, at);
-      const pick = 'SELECT upto_seq, at FROM doc_history_snapshots WHERE workspace_id = $1';
-      const base = (
-        seq === null
-          ? await c.query<{ upto_seq: number; at: number }>(
-              `${pick} AND at <= $2 ORDER BY upto_seq DESC LIMIT 1`,
-              [ws, at],
-            )
-          : await c.query<{ upto_seq: number; at: number }>(
-              `${pick} AND upto_seq <= $2 ORDER BY upto_seq DESC LIMIT 1`,
-              [ws, seq],
-            )
-      ).rows[0];
-      if (base && (seq === null || base.upto_seq > seq)) return { seq: base.upto_seq, at: base.at };
-      if (seq === null) return null;
-      const r = await c.query<{ at: number }>(
-        'SELECT at FROM doc_updates WHERE workspace_id = $1 AND seq = $2',
-        [ws, seq],
-      );
-      return { seq, at: r.rows[0]?.at ?? 0 };
-    },
+  const index = postgresHistoryIndex(db, async (c, ws, at) => {
+    const m = await momentAt(c, ws, at);
+    return m && { seq: m.uptoSeq, at: m.uptoAt };
   });
 
   async function keepSnapshot(c: Queryable, ws: string, uptoSeq: number): Promise<void> {
@@ -199,22 +200,18 @@ export function postgresHistory(db: Db, options: HistoryOptions): PostgresHistor
     docAsOf(ws, at) {
       return db.tx(async (c): Promise<HistoryDoc | null> => {
         await c.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-        const cut = await cutOf(c, ws, at);
-        const base = (
-          cut === null
-            ? await c.query<SnapRow>(`${SNAP} AND at <= $2 ORDER BY upto_seq DESC LIMIT 1`, [ws, at])
-            : await c.query<SnapRow>(`${SNAP} AND upto_seq <= $2 ORDER BY upto_seq DESC LIMIT 1`, [ws, cut])
-        ).rows[0];
-        if (!base && (cut === null || (await startOf(c, ws)) !== null)) return null;
+        const m = await momentAt(c, ws, at);
+        if (!m) return null; // before the kept history
+        const base = m.base
+          ? (await c.query<SnapRow>(`${SNAP} AND upto_seq = $2`, [ws, m.base.upto_seq])).rows[0]!
+          : undefined;
         const baseSeq = base?.upto_seq ?? 0;
-        const uptoSeq = Math.max(cut ?? 0, baseSeq);
-        const updates = await updatesBetween(c, ws, baseSeq, uptoSeq);
         return {
           base: base ? fromBytea(base.data) : null,
           baseSeq,
-          updates,
-          uptoSeq,
-          uptoAt: updates.length > 0 ? updates[updates.length - 1]!.at : (base?.at ?? 0),
+          updates: await updatesBetween(c, ws, baseSeq, m.uptoSeq),
+          uptoSeq: m.uptoSeq,
+          uptoAt: m.uptoAt,
         };
       });
     },

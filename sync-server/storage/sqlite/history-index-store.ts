@@ -61,15 +61,12 @@ export interface SqliteHistoryIndex {
 }
 
 /**
- * `beforeHistory(ws, at)`: true when `at` is before the kept history (the history store's rule);
- * `cutAt(ws, at)`: the moment's seq cut and that update's commit time, or null.
+ * `cutAt(ws, at)`: the moment's seq cut and that update's commit time, as the history store's docAsOf
+ * has it; null when `at` is before the kept history.
  */
 export function sqliteHistoryIndex(
   db: Db,
-  moment: {
-    readonly beforeHistory: (ws: string, at: number) => boolean;
-    readonly cutAt: (ws: string, at: number) => { seq: number; at: number } | null;
-  },
+  cutAt: (ws: string, at: number) => { seq: number; at: number } | null,
 ): SqliteHistoryIndex {
   db.exec(INDEX_SQL);
   const q = {
@@ -111,16 +108,16 @@ export function sqliteHistoryIndex(
   const headOf = (ws: string) => (q.head.get(ws) as IndexHead | undefined) ?? null;
 
   const momentTx = db.transaction((ws: string, at: number): IndexedMoment | null => {
-    if (moment.beforeHistory(ws, at)) return null;
-    const cut = moment.cutAt(ws, at);
+    const cut = cutAt(ws, at);
+    if (!cut) return null;
     const head = headOf(ws);
-    const uptoSeq = cut?.seq ?? 0;
+    const uptoSeq = cut.seq;
     if (!head || head.seq < uptoSeq) return null;
     const cp = q.checkpoint.get(ws, uptoSeq) as { seq: number; at: number; data: Buffer } | undefined;
     if (!cp) return null;
     const checkpoint: IndexCheckpoint = { seq: cp.seq, at: cp.at, data: new Uint8Array(cp.data) };
     const changes = (q.changes.all(ws, cp.seq, uptoSeq) as ChangeRow[]).map(change);
-    return { checkpoint, changes, uptoSeq, uptoAt: cut?.at ?? cp.at };
+    return { checkpoint, changes, uptoSeq, uptoAt: cut.at };
   });
 
   const writeTx = db.transaction((ws: string, run: Parameters<HistoryIndexStore['writeIndex']>[1]) => {

@@ -48,6 +48,15 @@ interface SnapRow {
   data: Buffer;
 }
 
+/** A history snapshot without its bytes. */
+type SnapCut = Omit<SnapRow, 'data'>;
+
+interface MomentCut {
+  readonly base: SnapCut | undefined;
+  readonly uptoSeq: number;
+  readonly uptoAt: number;
+}
+
 export interface SqliteHistory {
   readonly store: HistoryStore;
   readonly index: SqliteHistoryIndex;
@@ -115,38 +124,41 @@ export function sqliteHistory(db: Db, options: HistoryOptions): SqliteHistory {
   const baseAtCut = db.prepare(
     'SELECT upto_seq, at FROM doc_history_snapshots WHERE workspace_id = ? AND at <= ? ORDER BY upto_seq DESC LIMIT 1',
   );
-  const index = sqliteHistoryIndex(db, {
-    beforeHistory(ws, at) {
-      const cut = (q.cut.get({ ws, at }) as { seq: number | null }).seq;
-      const base = cut === null ? q.baseAt.get(ws, at) : q.baseUpto.get(ws, cut);
-      return !base && (startOf(ws) !== null || cut === null);
-    },
-    // docAsOf's cut: the last update by then, or the history snapshot it starts from when that is later
-    // (a moment after the history start, before the first update kept after it).
-    cutAt(ws, at) {
-      const seq = (q.cut.get({ ws, at }) as { seq: number | null }).seq;
-      const base = (seq === null ? baseAtCut.get(ws, at) : baseUptoCut.get(ws, seq)) as
-        | { upto_seq: number; at: number }
-        | undefined;
-      if (base && (seq === null || base.upto_seq > seq)) return { seq: base.upto_seq, at: base.at };
-      if (seq === null) return null;
-      return { seq, at: (cutTime.get(ws, seq) as { at: number } | undefined)?.at ?? 0 };
-    },
+  const snapshotAt = db.prepare(
+    'SELECT upto_seq, at, data FROM doc_history_snapshots WHERE workspace_id = ? AND upto_seq = ?',
+  );
+
+  /**
+   * What a moment is, for docAsOf and the history index alike: null before the kept history (no history
+   * snapshot under its cut, and the log does not start there); else the history snapshot it builds on,
+   * and its cut — the last update committed by then, or that snapshot when it is later (a moment after
+   * the history start, before the first update kept after it) — with that update's commit time.
+   */
+  const momentAt = (ws: string, at: number): MomentCut | null => {
+    const cut = (q.cut.get({ ws, at }) as { seq: number | null }).seq;
+    const base = (cut === null ? baseAtCut.get(ws, at) : baseUptoCut.get(ws, cut)) as SnapCut | undefined;
+    if (!base && (startOf(ws) !== null || cut === null)) return null;
+    if (cut === null || (base && base.upto_seq >= cut))
+      return { base, uptoSeq: base!.upto_seq, uptoAt: base!.at };
+    return { base, uptoSeq: cut, uptoAt: (cutTime.get(ws, cut) as { at: number }).at };
+  };
+
+  const index = sqliteHistoryIndex(db, (ws, at) => {
+    const m = momentAt(ws, at);
+    return m && { seq: m.uptoSeq, at: m.uptoAt };
   });
 
   const asOfTx = db.transaction((ws: string, at: number): HistoryDoc | null => {
-    const cut = (q.cut.get({ ws, at }) as { seq: number | null }).seq;
-    const base = (cut === null ? q.baseAt.get(ws, at) : q.baseUpto.get(ws, cut)) as SnapRow | undefined;
-    if (!base && (startOf(ws) !== null || cut === null)) return null; // before the kept history
+    const m = momentAt(ws, at);
+    if (!m) return null; // before the kept history
+    const base = m.base && (snapshotAt.get(ws, m.base.upto_seq) as SnapRow);
     const baseSeq = base?.upto_seq ?? 0;
-    const uptoSeq = Math.max(cut ?? 0, baseSeq);
-    const updates = updatesBetween(ws, baseSeq, uptoSeq);
     return {
       base: base ? new Uint8Array(base.data) : null,
       baseSeq,
-      updates,
-      uptoSeq,
-      uptoAt: updates.length > 0 ? updates[updates.length - 1]!.at : (base?.at ?? 0),
+      updates: updatesBetween(ws, baseSeq, m.uptoSeq),
+      uptoSeq: m.uptoSeq,
+      uptoAt: m.uptoAt,
     };
   });
 
