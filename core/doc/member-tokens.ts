@@ -74,6 +74,19 @@ function merged(a: Membership, b: Membership): Membership {
   return a.expiresAt >= b.expiresAt ? a : b;
 }
 
+/** The tokens of one user in a members text, each with its space (what `readMemberships` reads of them). */
+export function memberTokensOf(text: string, userId: string): string {
+  let out = '';
+  for (let i = text.indexOf(userId); i >= 0; i = text.indexOf(userId, i + 1)) {
+    const next = text[i + userId.length];
+    const whole = next === undefined || next === ' ' || next === '@' || next === '+';
+    if ((i > 0 && text[i - 1] !== ' ') || !whole) continue;
+    const end = text.indexOf(' ', i);
+    out += `${text.slice(i, end < 0 ? text.length : end)} `;
+  }
+  return out;
+}
+
 /** The memberships a members text holds, by user id, one entry per source (tokens out of the grammar skipped). */
 export function readMemberships(text: string): Map<string, readonly Membership[]> {
   const out = new Map<string, readonly Membership[]>();

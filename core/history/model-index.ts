@@ -10,7 +10,7 @@
  * (groups, apps, data sources, meta) are what every user's access reads.
  */
 import { nextStateVersion } from '../doc/doc-reader.ts';
-import { memberToken, readMemberships } from '../doc/member-tokens.ts';
+import { memberToken, memberTokensOf, readMemberships } from '../doc/member-tokens.ts';
 import type {
   App,
   Conflict,
@@ -100,19 +100,6 @@ function membershipTokens(memberships: ReadonlyMap<string, readonly Membership[]
 
 const byId = <T extends { id: string }>(list: readonly T[]) => new Map(list.map((x) => [x.id, x]));
 
-/** The tokens of one user in a members text (what `readMemberships` reads of them), each with its space. */
-function tokensOf(text: string, userId: string): string {
-  let out = '';
-  for (let i = text.indexOf(userId); i >= 0; i = text.indexOf(userId, i + 1)) {
-    const next = text[i + userId.length];
-    const whole = next === undefined || next === ' ' || next === '@' || next === '+';
-    if ((i > 0 && text[i - 1] !== ' ') || !whole) continue;
-    const end = text.indexOf(' ', i);
-    out += `${text.slice(i, end < 0 ? text.length : end)} `;
-  }
-  return out;
-}
-
 /**
  * A checkpoint read back into a model the changes after it are applied to; with `forUser`, the groups
  * hold only that user's memberships (one user's timeline reads no one else's, and reading every group's
@@ -129,7 +116,7 @@ export function decodeModel(json: string, forUser?: string): IndexModel {
   };
   const groups = new Map<string, GroupRecord>();
   for (const g of raw.groups) {
-    const tokens = forUser === undefined ? g.memberships : tokensOf(g.memberships, forUser);
+    const tokens = forUser === undefined ? g.memberships : memberTokensOf(g.memberships, forUser);
     groups.set(g.id, { ...g, memberships: readMemberships(tokens), grants: byId(g.grants) });
   }
   return {

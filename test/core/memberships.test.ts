@@ -6,7 +6,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { memberToken, parseMemberToken } from '../../core/doc/member-tokens.ts';
+import {
+  memberToken,
+  memberTokensOf,
+  parseMemberToken,
+  readMemberships,
+} from '../../core/doc/member-tokens.ts';
 import {
   applyOps,
   compiledAccess,
@@ -113,6 +118,18 @@ describe('membership tokens', () => {
     expect(write(`${eve}@ldap:x `)).toEqual([`groups.${hr}.members`]);
     expect(write(`${eve}+ `)).toEqual([`groups.${hr}.members`]);
     expect(write(`nobody@sso:okta `)).toEqual([`groups.${hr}.members.nobody`]);
+  });
+});
+
+describe("one user's tokens of a members text", () => {
+  it('are exactly the tokens `readMemberships` reads for that user, never another id it prefixes', () => {
+    const text = 'u1 u10 u1@sso:okta+k u2 xu1 u1+z u1';
+    expect(memberTokensOf(text, 'u1')).toBe('u1 u1@sso:okta+k u1+z u1 ');
+    expect(readMemberships(memberTokensOf(text, 'u1'))).toEqual(
+      new Map([...readMemberships(`${text} `)].filter(([id]) => id === 'u1')),
+    );
+    expect(memberTokensOf(text, 'u10')).toBe('u10 ');
+    expect(memberTokensOf(text, 'u3')).toBe('');
   });
 });
 
