@@ -3,8 +3,7 @@
  * Every entity the transaction touched is checked whole: its fields as the schema declares them
  * (check-fields.ts: types, enums, lengths, formats, references, no unknown fields), then the rules here:
  * entity ids without spaces, reserved and invisible group names, undeletable default groups, one default
- * group per role,
- * tombstone-only deletes, no unknown roots. Never throws on junk.
+ * group per role, tombstone-only deletes, no unknown roots. Never throws on junk.
  */
 import * as Y from 'yjs';
 import { readRequest } from '../requests/access-request.ts';

@@ -3,7 +3,8 @@
  * index's head, each one's model changes read by comparing the incremental reader's states before and
  * after it (model-index.ts `modelChanges`), and a checkpoint of the whole model once `checkpointEvery`
  * changes have gathered since the last one (after the update that reaches it: a moment's read is that
- * checkpoint plus fewer changes than that, and one update's). Deterministic: the same updates give the same rows, whoever computes them.
+ * checkpoint plus fewer changes than that, and one update's). Deterministic: the same updates give the
+ * same rows, whoever computes them.
  */
 import { encodeModel, type ModelChange, modelChanges } from './model-index.ts';
 import type { MomentSource } from './rebuild-at.ts';

@@ -13,7 +13,6 @@ const EMAIL = /^[a-z0-9.!$'*+_~-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+$/i;
 const SLUG = new RegExp(`^[a-z0-9](?:[a-z0-9-]{0,${MAX_SLUG - 2}}[a-z0-9])?$`);
 const KIND = new RegExp(`^[a-z0-9][a-z0-9_.-]{0,${MAX_KIND - 1}}$`);
 
-/** The stored form of an email: trimmed, lower-cased. */
 /** Longest entity id a doc may hold (the server's own are 8 characters: ids.ts). */
 export const MAX_ENTITY_ID_LENGTH = 64;
 
@@ -25,6 +24,7 @@ export function isEntityId(id: string): boolean {
   return id.length > 0 && id.length <= MAX_ENTITY_ID_LENGTH && !/[\s\p{Cc}]/u.test(id);
 }
 
+/** The stored form of an email: trimmed, lower-cased. */
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }

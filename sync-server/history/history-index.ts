@@ -88,9 +88,9 @@ export function indexAll(deps: IndexDeps, workspaceId: string): Promise<void> {
 }
 
 /** After a compaction: the tail indexed in the background; failures (a busy runner, say) are logged. */
-export function indexInBackground(deps: IndexDeps, workspaceId: string, log: Logger): void {
+export function indexInBackground(deps: IndexDeps, workspaceId: string, log: Logger | null): void {
   indexAll(deps, workspaceId).catch((err: unknown) =>
-    log.warn(
+    log?.warn(
       { err, workspace: workspaceId },
       'history index not brought up to date (next compaction retries)',
     ),
@@ -120,8 +120,7 @@ export async function indexForReport(
       });
       await Promise.race([work.catch(() => {}), waited]);
       clearTimeout(timer);
-    } else if (log) indexInBackground(deps, workspaceId, log);
-    else void indexAll(deps, workspaceId).catch(() => {});
+    } else indexInBackground(deps, workspaceId, log);
   } catch (err) {
     log?.warn({ err, workspace: workspaceId }, 'history index not brought up to date before a report');
   }

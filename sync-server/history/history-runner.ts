@@ -3,7 +3,8 @@
  * (history-worker.ts), so rebuilding a past state or replaying a window never stalls the event loop that
  * serves sync sockets and REST; at most `maxInFlight` reports run per instance and one per workspace per
  * kind, counted before the storage reads. A report that finds no slot within `waitMs` is 429
- * `rate-limited` with Retry-After. The history index's jobs run apart, one at a time, on a thread of their own. A worker that dies fails its job (500) and is replaced at the next.
+ * `rate-limited` with Retry-After. The history index's jobs run apart, one at a time, on a thread of
+ * their own. A worker that dies fails its job (500) and is replaced at the next.
  */
 import { Worker } from 'node:worker_threads';
 import { ApiError } from '../http/respond.ts';
@@ -140,14 +141,11 @@ export class HistoryRunner {
    * A job of the history index (history-index.ts): the server's own upkeep, so outside the reports'
    * slots — never refused, never in a report's way — one at a time per instance on a thread of its own.
    */
-  runIndexJob<K extends 'index'>(
-    workspaceId: string,
-    gather: () => Promise<JobInputs[K]>,
-  ): Promise<JobResult<K>> {
+  runIndexJob(workspaceId: string, gather: () => Promise<JobInputs['index']>): Promise<JobResult<'index'>> {
     const job = this.indexQueue.then(() => {
       if (this.closed) throw new Error('the history runner is closed');
       this.indexThread ??= this.newThread();
-      return this.compute(this.indexThread, 'index' as K, workspaceId, gather);
+      return this.compute(this.indexThread, 'index', workspaceId, gather);
     });
     this.indexQueue = job.catch(() => {});
     return job;

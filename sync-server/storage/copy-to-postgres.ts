@@ -18,7 +18,7 @@ import { migrate } from './postgres/migrations.ts';
 import { createDb, type Db, type Queryable } from './postgres/pool.ts';
 import { openPostgresStorage } from './postgres-storage.ts';
 import { secretKeyFor } from './secret-box.ts';
-import { openDatabase } from './sqlite/open-database.ts';
+import { openDatabase, sqliteFile } from './sqlite/open-database.ts';
 import { openSqliteStorage } from './sqlite-storage.ts';
 
 /** Tables copied as rows, in foreign-key order: [table, primary key columns, columns]. */
@@ -172,7 +172,7 @@ export class CopyRefusedError extends Error {
 }
 
 export async function copySqliteToPostgres(options: CopyOptions): Promise<CopyReport> {
-  if (!fs.existsSync(path.join(options.dataDir, 'gatehouse.sqlite')))
+  if (!fs.existsSync(sqliteFile(options.dataDir)))
     throw new CopyRefusedError(`no Gatehouse SQLite file in ${path.resolve(options.dataDir)}`);
   const sqlite = openDatabase(options.dataDir); // brings an older file's schema up to date, as a start would
   const source = openSqliteStorage(options.dataDir);

@@ -70,7 +70,7 @@ export interface LiveDocOptions {
   readonly cluster?: (live: LiveDoc, stored: StoredDoc) => ClusterFeed;
   /** What "now" is for expiring memberships (default: the system's). */
   readonly clock?: ServerClock;
-  /** After each stored compaction (the history index follows the log then). */
+  /** After each compaction that did not fail (the history index follows the log then). */
   readonly afterCompact?: (workspaceId: string) => void;
 }
 

@@ -13,9 +13,12 @@ export interface SqliteOptions {
   readonly synchronous?: 'full' | 'normal';
 }
 
+/** The database file in a data directory. */
+export const sqliteFile = (dataDir: string) => path.join(dataDir, 'gatehouse.sqlite');
+
 export function openDatabase(dataDir: string, options: SqliteOptions = {}): Db {
   fs.mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, 'gatehouse.sqlite'));
+  const db = new Database(sqliteFile(dataDir));
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   db.pragma('foreign_keys = ON');
